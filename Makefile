@@ -1,0 +1,58 @@
+# hpchaos: top-level targets.
+#
+#   make             build the framework (host tools, guest programs)
+#   make run         install what is missing, build, boot guests, run the
+#                    default suite (SUITE=quick), print the verdict table
+#   make check       the whole test suite (unit + integration), TAP via prove
+#   make install     install into $(DESTDIR)$(PREFIX)
+#   make clean       remove build products (the cache is left alone)
+
+PREFIX  ?= /usr/local
+SUITE   ?= quick
+KERNEL  ?= stock
+HPCHAOS := runner/hpchaos
+SHELL   := /bin/bash
+
+.PHONY: all framework deps deps-check run check unit shellcheck install clean
+
+all: framework
+
+framework:
+	$(MAKE) -C framework
+
+# Install host packages that are missing (as root), or say which.
+deps:
+	@bash -c '. runner/lib/common.sh; . runner/lib/deps.sh; deps_ensure run'
+
+deps-check:
+	@bash -c '. runner/lib/common.sh; . runner/lib/deps.sh; deps_ensure check'
+
+run: deps
+	$(MAKE) framework
+	$(HPCHAOS) run --kernel $(KERNEL) $(SUITE)
+
+# The test suite: unit tests (sanitized) and integration tests that boot
+# real guests. Closing lines come from prove.
+check: deps-check
+	$(MAKE) framework
+	$(MAKE) -C framework tests
+	$(MAKE) -C framework SAN=1 tools
+	prove --exec '' --timer framework/build-san/tests/ runner/tests/
+
+unit: deps-check
+	$(MAKE) -C framework tests
+	prove --exec '' framework/build-san/tests/
+
+shellcheck:
+	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t guest-images/init .ci/run
+
+install: framework
+	install -d $(DESTDIR)$(PREFIX)/lib/hpchaos $(DESTDIR)$(PREFIX)/bin
+	cp -r runner scenarios guest-images kmod docs $(DESTDIR)$(PREFIX)/lib/hpchaos/
+	install -d $(DESTDIR)$(PREFIX)/lib/hpchaos/framework/build
+	cp -r framework/build/bin framework/build/guest $(DESTDIR)$(PREFIX)/lib/hpchaos/framework/build/
+	ln -sf ../lib/hpchaos/runner/hpchaos $(DESTDIR)$(PREFIX)/bin/hpchaos
+
+clean:
+	$(MAKE) -C framework clean
+	rm -rf results

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers for the static guest programs (no libhpc in the guest):
+ * time, strict number parsing, full writes and a bounded line reader.
+ */
+#ifndef HPCG_H
+#define HPCG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t hpcg_mono_ns(void);
+
+/*
+ * Canonical decimal (digits only, no sign, no leading zeros) in the len
+ * bytes at s, at most max. Returns 0 or -1.
+ */
+int hpcg_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
+
+/* write() all of buf, retrying on EINTR/short writes. 0 or -1. */
+int hpcg_write_all(int fd, const void *buf, size_t n);
+
+/*
+ * Bounded line reader over a byte stream. Lines longer than cap bytes are
+ * cut: the first cap bytes come out with *cut set, the rest is dropped up
+ * to the next '\n'. Never allocates after init.
+ */
+struct hpcg_lines {
+	char *buf;		/* cap + 1 bytes */
+	size_t cap;
+	size_t start;		/* first unconsumed byte */
+	size_t end;		/* one past the last byte read */
+	int skipping;		/* dropping the tail of a cut line */
+	int eof;
+};
+
+int hpcg_lines_init(struct hpcg_lines *l, size_t cap);
+void hpcg_lines_free(struct hpcg_lines *l);
+/*
+ * read() once from fd into the free space. Returns the byte count, 0 at
+ * end of file (l->eof set), -1 on error (errno set; EAGAIN when empty).
+ */
+ssize_t hpcg_lines_fill(struct hpcg_lines *l, int fd);
+/* Append bytes (for data that was not read from an fd); returns how many fit. */
+size_t hpcg_lines_push(struct hpcg_lines *l, const char *data, size_t n);
+/*
+ * Next complete line (without '\n', NUL-terminated, valid until the next
+ * call on l). With final set, a trailing line without '\n' is returned
+ * too. Returns 1 with a line, 0 when none is complete.
+ */
+int hpcg_lines_next(struct hpcg_lines *l, int final, char **line,
+		    size_t *len, int *cut);
+
+#endif

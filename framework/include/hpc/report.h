@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Run-level report (the core of tools/hpc-report).
+ *
+ * Input, in RUN_DIR:
+ *   plan                one scenario result directory name per line, in run
+ *                       order; names match [A-Za-z0-9_.+-]{1,128}, not "."
+ *                       or "..", no duplicates, no empty lines (a final
+ *                       newline is optional; an empty file is an empty run)
+ *   run.json            written by the runner; every top-level key is copied
+ *                       into summary.json (missing/bad: warning, ignored)
+ *   <name>/verdict.json written by the conductor (schema 1)
+ *
+ * Output, each written atomically (temp file in RUN_DIR, then rename):
+ *   summary.json  {"schema":1, <run.json keys>, "finished", "interrupted",
+ *                  "counts", "results", "not_run"}; "results" holds every
+ *                 planned scenario that has a verdict.json (a malformed one
+ *                 is an ERROR result), in plan order; "not_run" holds the
+ *                 directory names of the others
+ *   junit.xml     one <testsuite name="hpchaos"> as the root element
+ *   ktap.txt      KTAP version 1, one result line per planned scenario
+ *
+ * Decisions:
+ * - The run is interrupted when --interrupted is given or any verdict.json
+ *   says "interrupted": true.
+ * - A planned scenario without verdict.json is NOTRUN when the run was
+ *   interrupted. When the run was not interrupted it is an ERROR ("no
+ *   verdict.json"): a scenario that silently never ran must not let a run
+ *   pass.
+ * - Totals: passed = PASS + RESET + XFAIL, failed = FAIL + ERROR,
+ *   skipped = SKIP + NOTRUN.
+ * - Exit status: 1 if any FAIL or ERROR; else 3 if interrupted; else 0.
+ *   2 for usage errors, a bad or unreadable plan, or output that could not
+ *   be written.
+ * - --verdict FILE prints "VERDICT[ CLASS][: text]" where text is the title,
+ *   or the reason when there is no title; exit 1 for FAIL/ERROR (a missing
+ *   or malformed file is ERROR), else 0.
+ */
+#ifndef HPC_REPORT_H
+#define HPC_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "hpc/verdict.h"
+
+/* Extra verdict index: planned, but no verdict.json (run interrupted). */
+#define HPC_REP_NOTRUN		HPC_V__COUNT
+#define HPC_REP_NVERDICTS	(HPC_V__COUNT + 1)
+
+#define HPC_REP_NAME_MAX	128		/* plan entry length */
+#define HPC_REP_FILE_MAX	(16u << 20)	/* largest file read */
+#define HPC_REP_TEXT_MAX	16384		/* longest string kept */
+
+/* One scenario's outcome, from verdict.json (or its absence). */
+struct hpc_vrec {
+	char *scenario;		/* "scenario", or the directory name */
+	char *dir;		/* plan entry; NULL for a lone verdict file */
+	char *file;		/* NULL if absent */
+	char *group;		/* first of "groups"; NULL if none */
+	int verdict;		/* enum hpc_verdict or HPC_REP_NOTRUN */
+	enum hpc_class cls;	/* HPC_C_NONE for null */
+	char *title;		/* NULL for null */
+	char *reason;		/* NULL for null */
+	struct json_object *seed;	/* an int, or NULL for null/absent */
+	bool has_duration;
+	double duration_s;
+	bool interrupted;
+};
+
+enum {
+	HPC_VREC_OK,
+	HPC_VREC_MISSING,	/* no such file: verdict is HPC_REP_NOTRUN */
+	HPC_VREC_BAD,		/* unreadable/malformed: verdict is ERROR */
+};
+
+/*
+ * Load one verdict.json. Always fills *v (free with hpc_vrec_free); dir may
+ * be NULL. Returns HPC_VREC_*, or -1 when out of memory.
+ */
+int hpc_vrec_load(struct hpc_vrec *v, const char *path, const char *dir);
+void hpc_vrec_free(struct hpc_vrec *v);
+
+/* "PASS", ..., "FAIL", or "NOTRUN" */
+const char *hpc_rep_verdict_name(int verdict);
+
+/* "VERDICT[ CLASS][: text]", printable ASCII, cut to fit len. */
+void hpc_vrec_line(const struct hpc_vrec *v, char *buf, size_t len);
+
+/*
+ * XML 1.0 escaping for text and attribute values: & < > " ' as entities,
+ * tab/newline/CR as character references, invalid UTF-8 and characters XML
+ * 1.0 does not allow (most C0 controls, DEL, C1 controls, U+FFFE/U+FFFF)
+ * replaced by '?'. Returns a malloc'd string or NULL.
+ */
+char *hpc_xml_escape(const char *s);
+
+/*
+ * Text for one KTAP result line: printable ASCII, no '#' (becomes '?'),
+ * newlines and tabs become spaces, ANSI escapes dropped, at most max bytes.
+ * Returns a malloc'd string or NULL.
+ */
+char *hpc_ktap_text_clean(const char *s, size_t max);
+
+/* The whole tool: argv as for main(). Returns the exit status. */
+int hpc_report_main(int argc, char **argv, FILE *out, FILE *err);
+
+#endif

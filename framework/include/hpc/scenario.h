@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Scenario files: parsing and validation. A scenario is data: the machine,
+ * the guest steps, the host actions and their triggers. See docs/scenarios.md.
+ */
+#ifndef HPC_SCENARIO_H
+#define HPC_SCENARIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "hpc/proto.h"
+#include "hpc/verdict.h"
+
+#define HPC_SCN_MAX_STEPS	HPC_MAX_STEPS
+#define HPC_SCN_MAX_ACTIONS	64
+#define HPC_SCN_MAX_DEVICES	32
+#define HPC_SCN_MAX_REQS	32
+#define HPC_SCN_MAX_GROUPS	8
+#define HPC_SCN_MAX_PROPS	16
+#define HPC_SCN_NAME		65	/* names: [A-Za-z0-9_.:+-]{1,64} */
+#define HPC_SCN_TEXT		1024
+
+struct hpc_step {
+	enum hpc_step_kind kind;
+	char name[HPC_SCN_NAME];
+	unsigned int timeout_s;
+	enum hpc_class fail_class;	/* check: class when it fails */
+	char payload[HPC_SCN_TEXT];
+	int line;
+};
+
+struct hpc_prop {
+	char key[HPC_SCN_NAME];
+	char val[256];
+};
+
+/* An -object or -device: id, type/driver, properties. */
+struct hpc_device {
+	int is_object;
+	int hotplug;		/* device: only plugged by a device_add action */
+	char id[HPC_SCN_NAME];
+	char driver[HPC_SCN_NAME];
+	struct hpc_prop props[HPC_SCN_MAX_PROPS];
+	int nprops;
+	int line;
+};
+
+enum hpc_action_kind {
+	HPC_ACT_DEVICE_ADD, HPC_ACT_DEVICE_DEL, HPC_ACT_QOM_SET,
+	HPC_ACT_SIGNAL,
+};
+
+struct hpc_action {
+	char on[HPC_SCN_NAME];		/* trigger event */
+	unsigned int after_ms;		/* delay after the trigger */
+	enum hpc_action_kind kind;
+	char target[HPC_SCN_NAME];	/* device id (add/del) */
+	char path[256];			/* qom-set */
+	char prop[HPC_SCN_NAME];
+	char value[256];
+	char emit[HPC_SCN_NAME];	/* host event sent when done ("" = none) */
+	unsigned int timeout_s;		/* device_del: bound for DEVICE_DELETED */
+	int line;
+};
+
+enum hpc_req_kind { HPC_REQ_CONFIG, HPC_REQ_MODULE };
+
+struct hpc_req {
+	enum hpc_req_kind kind;
+	char what[HPC_SCN_NAME];
+	int line;
+};
+
+struct hpc_machine {
+	char type[16];			/* pc | q35 */
+	char memory[16];		/* e.g. 512M */
+	char maxmem[16];		/* "" = no hotplug slots */
+	unsigned int slots;
+	unsigned int cpus;
+	char append[256];		/* extra kernel command line */
+};
+
+struct hpc_scenario {
+	char file[4096];
+	char name[HPC_SCN_NAME];
+	char description[256];
+	char groups[HPC_SCN_MAX_GROUPS][HPC_SCN_NAME];
+	int ngroups;
+	unsigned int timeout_s;		/* whole run, host clock */
+	unsigned int boot_timeout_s;	/* until the agent says HELLO */
+	struct hpc_machine machine;
+	struct hpc_req reqs[HPC_SCN_MAX_REQS];
+	int nreqs;
+	struct hpc_device devices[HPC_SCN_MAX_DEVICES];
+	int ndevices;
+	struct hpc_step steps[HPC_SCN_MAX_STEPS];
+	int nsteps;
+	struct hpc_action actions[HPC_SCN_MAX_ACTIONS];
+	int nactions;
+};
+
+/*
+ * Parse and validate FILE. On error returns -1 and writes one line per
+ * problem to err ("FILE:LINE: message"), at most max_errors of them.
+ */
+int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
+		      int max_errors);
+
+const struct hpc_device *hpc_scenario_device(const struct hpc_scenario *s,
+					      const char *id);
+int hpc_scenario_in_group(const struct hpc_scenario *s, const char *group);
+
+/*
+ * Check requirements against a kernel .config and a modules list (one
+ * module name per line, may be NULL). Returns 0 if met, else 1 and a reason.
+ */
+int hpc_scenario_check_reqs(const struct hpc_scenario *s, const char *kconfig,
+			    const char *modules, char *reason, size_t cap);
+
+/*
+ * Append the QEMU arguments for the scenario's machine and boot devices to
+ * argv (NULL-terminated, at most cap entries). Strings are malloc'ed.
+ * Returns the new count, or -1 if cap is too small.
+ */
+int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
+			   int cap);
+/* The QMP device_add arguments for a hotplug device, as JSON text. */
+int hpc_device_qmp_json(const struct hpc_device *d, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Crash triage: turn a kernel console log into failure reports, each with a
+ * class (verdict.h) and a canonical title that is stable between runs (no
+ * addresses, pids, timestamps or code offsets).
+ *
+ * The parser is streaming: feed console lines as they arrive; a report is
+ * appended to the list (hpc_triage_count() grows) as soon as its title is
+ * known, i.e. when the function that names it has been seen or when the
+ * report's line window ran out. hpc_triage_finish() finalises what is still
+ * pending at the end of the log.
+ *
+ * Memory is bounded: a fixed number of pending and kept reports, no
+ * allocation per line. Input may be hostile (any bytes, any length).
+ *
+ * The patterns live in a data table (lib/triage_table.c); the title rules
+ * are documented in tests/fixtures/triage/README.md.
+ */
+#ifndef HPC_TRIAGE_H
+#define HPC_TRIAGE_H
+
+#include <stddef.h>
+
+#include "hpc/verdict.h"
+
+#define HPC_TRIAGE_TITLE_MAX	256
+#define HPC_TRIAGE_MAX_REPORTS	64	/* distinct reports kept in the list */
+#define HPC_TRIAGE_MAX_PENDING	8	/* reports still looking for a title */
+#define HPC_TRIAGE_LINE_MAX	1024	/* bytes of a line that are looked at */
+
+struct hpc_report {
+	enum hpc_class cls;
+	char title[HPC_TRIAGE_TITLE_MAX];
+	size_t line;		/* 1-based console line where it starts */
+	int prio;		/* higher decides the verdict (table) */
+	unsigned int count;	/* times this class+title was seen */
+};
+
+struct hpc_triage;
+
+struct hpc_triage *hpc_triage_new(void);
+void hpc_triage_free(struct hpc_triage *t);
+/* One console line, without its newline; any bytes, any length. */
+void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len);
+/* End of the log: finalise pending reports. More lines may still follow. */
+void hpc_triage_finish(struct hpc_triage *t);
+/* Distinct reports, in the order they were completed. */
+size_t hpc_triage_count(const struct hpc_triage *t);
+const struct hpc_report *hpc_triage_get(const struct hpc_triage *t, size_t i);
+/*
+ * The report that decides the verdict: highest priority, then earliest
+ * start line. May be a report that did not fit in the list. NULL if none.
+ */
+const struct hpc_report *hpc_triage_primary(const struct hpc_triage *t);
+/* Distinct reports that did not fit in the list. */
+size_t hpc_triage_dropped(const struct hpc_triage *t);
+/* Number of console lines fed so far. */
+size_t hpc_triage_lines(const struct hpc_triage *t);
+
+/*
+ * Feed everything readable from fd (lines cut at 4096 bytes), without
+ * finishing. Returns 0 or -errno.
+ */
+int hpc_triage_fd(struct hpc_triage *t, int fd);
+/*
+ * Read a whole file into a new, finished triage. Returns 0 and sets *out,
+ * or -errno (and *out = NULL).
+ */
+int hpc_triage_file(const char *path, struct hpc_triage **out);
+
+/*
+ * Canonical title helpers, exposed for tests and for other parsers.
+ * hpc_triage_func: the function named by a "func+0x1a/0x30 [mod]" token
+ * found in s (first such token; "? func" and bare addresses are not
+ * functions); compiler suffixes (.isra.0, .cold, ...) are dropped.
+ * Returns the length written to out (0: none found).
+ */
+size_t hpc_triage_func(const char *s, char *out, size_t outsz);
+/* Replace numbers and addresses with NUM/ADDR, drop +0x../0x.. offsets. */
+void hpc_triage_normalise(const char *in, char *out, size_t outsz);
+/* Does the stack walk pass over this function (scheduler, locks, ...)? */
+int hpc_triage_skip_func(const char *func);
+
+/* ---- the pattern table (data, lib/triage_table.c) ---- */
+
+enum hpc_tsrc {
+	HPC_TS_NONE,	/* the title is complete with the first line */
+	HPC_TS_HEADER,	/* function in a capture; else RIP, else stack */
+	HPC_TS_RIP,	/* function from "RIP: 0010:func+..."; else stack */
+	HPC_TS_STACK,	/* first reliable, not skipped call-trace frame */
+	HPC_TS_LOCK,	/* lockdep "..., at: func+..." line; else stack */
+};
+
+/* Absorbs FOLLOWER first lines from its own caller while pending. */
+#define HPC_TF_LEADER		0x01u
+/* Part of a pending LEADER's report (e.g. "invalid opcode: 0000 [#1]"). */
+#define HPC_TF_FOLLOWER		0x02u
+/* Only a consequence ("Fatal exception"): dropped if any report precedes. */
+#define HPC_TF_CONSEQUENCE	0x04u
+/* Takes continuation lines from every printk caller (cross-CPU dumps). */
+#define HPC_TF_ANY_CALLER	0x08u
+
+struct hpc_tpat {
+	const char *name;	/* short identifier, for tests and debugging */
+	enum hpc_class cls;
+	int prio;
+	/* literal the de-prefixed line must start with (fast filter) */
+	const char *prefix;
+	const char *regex;	/* POSIX ERE, anchored with ^ */
+	/* %1..%9: normalised captures, %f: the function, %%: '%' */
+	const char *title;
+	const char *title_nofunc;	/* when no function was found */
+	enum hpc_tsrc src;
+	unsigned char func_group;	/* capture holding it (HPC_TS_HEADER) */
+	unsigned short window;	/* following lines looked at for the func */
+	unsigned int flags;
+};
+
+extern const struct hpc_tpat hpc_triage_table[];
+extern const size_t hpc_triage_table_len;
+/* Functions the stack walk passes over; a trailing '*' matches a prefix. */
+extern const char *const hpc_triage_skip[];
+extern const size_t hpc_triage_skip_len;
+
+#endif

@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scenario parser. One directive per line; '#' at the start of a line (after
+ * blanks) is a comment; a trailing '\' continues a line. Every error names
+ * file and line and what was expected. See docs/scenarios.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "hpc/scenario.h"
+
+#define MAX_LINE 4096
+#define MAX_WORDS 64
+
+struct parser {
+	struct hpc_scenario *s;
+	FILE *err;
+	int max_errors;
+	int errors;
+	int line;
+};
+
+static void perr(struct parser *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void perr(struct parser *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->errors++;
+	if (!p->err || p->errors > p->max_errors)
+		return;
+	fprintf(p->err, "%s:%d: ", p->s->file, line);
+	va_start(ap, fmt);
+	vfprintf(p->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->err);
+}
+
+int hpc_name_valid(const char *n);
+int hpc_name_valid(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len == 0 || len >= HPC_SCN_NAME)
+		return 0;
+	for (; *n; n++)
+		if (!isalnum((unsigned char)*n) && !strchr("_.:+-", *n))
+			return 0;
+	return 1;
+}
+
+static int copy_name(struct parser *p, char *dst, const char *src,
+		     const char *what)
+{
+	if (!hpc_name_valid(src)) {
+		perr(p, p->line, "invalid %s '%.64s': expected 1-64 of [A-Za-z0-9_.:+-]",
+		     what, src);
+		return -1;
+	}
+	strcpy(dst, src);
+	return 0;
+}
+
+static int parse_uint(struct parser *p, const char *v, unsigned int lo,
+		      unsigned int hi, const char *what, unsigned int *out)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]))
+		goto bad;
+	x = strtoul(v, &end, 10);
+	if (errno || *end || x < lo || x > hi)
+		goto bad;
+	*out = (unsigned int)x;
+	return 0;
+bad:
+	perr(p, p->line, "invalid %s '%.32s': expected a number from %u to %u",
+	     what, v, lo, hi);
+	return -1;
+}
+
+/* Sizes as QEMU takes them: digits with an optional K/M/G/T suffix. */
+static int parse_size(struct parser *p, const char *v, char *dst, size_t cap,
+		      const char *what)
+{
+	size_t n = strspn(v, "0123456789");
+
+	if (n == 0 || n > 12 || (v[n] && (!strchr("KMGT", v[n]) || v[n + 1])) ||
+	    strlen(v) >= cap) {
+		perr(p, p->line, "invalid %s '%.32s': expected a size like 512M or 4G",
+		     what, v);
+		return -1;
+	}
+	strcpy(dst, v);
+	return 0;
+}
+
+/* Split s in place at blanks; returns the number of words. */
+static int split_words(char *s, char **w, int max)
+{
+	int n = 0;
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			*s++ = '\0';
+		if (!*s)
+			break;
+		if (n == max)
+			return -1;
+		w[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+	}
+	return n;
+}
+
+/* QEMU object types and device drivers a scenario may use. */
+static const char *const allowed_objects[] = {
+	"memory-backend-ram", "memory-backend-file", NULL,
+};
+static const char *const allowed_devices[] = {
+	"pc-dimm", "nvdimm", "virtio-mem-pci", "cxl-type3", "pxb-cxl",
+	"cxl-rp", "cxl-upstream", "cxl-downstream", "pcie-root-port",
+	"ivshmem-plain", "pci-bridge", NULL,
+};
+/* Properties whose value names a file: confined to the run directory. */
+static const char *const path_props[] = { "mem-path", NULL };
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+static int prop_value_valid(const char *v)
+{
+	if (!*v || strlen(v) >= sizeof(((struct hpc_prop *)0)->val))
+		return 0;
+	for (; *v; v++)
+		if (!isalnum((unsigned char)*v) && !strchr("_.:/+-@", *v))
+			return 0;
+	return 1;
+}
+
+static int parse_props(struct parser *p, struct hpc_device *d, char **w,
+		       int nw)
+{
+	for (int i = 0; i < nw; i++) {
+		char *eq = strchr(w[i], '=');
+		struct hpc_prop *pr;
+
+		if (strcmp(w[i], "hotplug") == 0 && !d->is_object) {
+			d->hotplug = 1;
+			continue;
+		}
+		if (!eq || eq == w[i]) {
+			perr(p, p->line, "expected key=value, got '%.64s'", w[i]);
+			return -1;
+		}
+		*eq = '\0';
+		if (d->nprops == HPC_SCN_MAX_PROPS) {
+			perr(p, p->line, "too many properties (at most %d)",
+			     HPC_SCN_MAX_PROPS);
+			return -1;
+		}
+		pr = &d->props[d->nprops];
+		if (copy_name(p, pr->key, w[i], "property name") < 0)
+			return -1;
+		if (strcmp(pr->key, "id") == 0) {
+			perr(p, p->line, "'id' is given as the first word, not as a property");
+			return -1;
+		}
+		if (!prop_value_valid(eq + 1)) {
+			perr(p, p->line,
+			     "invalid value for %s: expected [A-Za-z0-9_.:/+-@] (no commas or blanks)",
+			     pr->key);
+			return -1;
+		}
+		if (in_list(path_props, pr->key) &&
+		    (eq[1] != '@' || strchr(eq + 1, '/') ||
+		     !hpc_name_valid(eq + 2))) {
+			perr(p, p->line,
+			     "%s must name a file in the run directory as @NAME",
+			     pr->key);
+			return -1;
+		}
+		strcpy(pr->val, eq + 1);
+		d->nprops++;
+	}
+	return 0;
+}
+
+static int d_object_device(struct parser *p, int is_object, char **w, int nw)
+{
+	struct hpc_scenario *s = p->s;
+	struct hpc_device *d;
+
+	if (nw < 3) {
+		perr(p, p->line, "expected '%s ID %s [key=value...]'", w[0],
+		     is_object ? "TYPE" : "DRIVER [hotplug]");
+		return -1;
+	}
+	if (s->ndevices == HPC_SCN_MAX_DEVICES) {
+		perr(p, p->line, "too many devices and objects (at most %d)",
+		     HPC_SCN_MAX_DEVICES);
+		return -1;
+	}
+	d = &s->devices[s->ndevices];
+	memset(d, 0, sizeof(*d));
+	d->is_object = is_object;
+	d->line = p->line;
+	if (copy_name(p, d->id, w[1], "id") < 0 ||
+	    copy_name(p, d->driver, w[2], is_object ? "type" : "driver") < 0)
+		return -1;
+	if (hpc_scenario_device(s, d->id)) {
+		perr(p, p->line, "duplicate id '%s' (first defined at line %d)",
+		     d->id, hpc_scenario_device(s, d->id)->line);
+		return -1;
+	}
+	if (!in_list(is_object ? allowed_objects : allowed_devices, d->driver)) {
+		perr(p, p->line, "unsupported %s '%s'",
+		     is_object ? "object type" : "device driver", d->driver);
+		return -1;
+	}
+	if (parse_props(p, d, w + 3, nw - 3) < 0)
+		return -1;
+	s->ndevices++;
+	return 0;
+}
+
+static int d_machine(struct parser *p, char **w, int nw)
+{
+	struct hpc_machine *m = &p->s->machine;
+
+	for (int i = 1; i < nw; i++) {
+		char *eq = strchr(w[i], '=');
+		const char *k = w[i], *v;
+
+		if (!eq) {
+			perr(p, p->line, "expected key=value, got '%.64s'", w[i]);
+			return -1;
+		}
+		*eq = '\0';
+		v = eq + 1;
+		if (strcmp(k, "type") == 0) {
+			if (strcmp(v, "pc") && strcmp(v, "q35")) {
+				perr(p, p->line, "machine type must be pc or q35");
+				return -1;
+			}
+			strcpy(m->type, v);
+		} else if (strcmp(k, "memory") == 0) {
+			if (parse_size(p, v, m->memory, sizeof(m->memory), "memory") < 0)
+				return -1;
+		} else if (strcmp(k, "maxmem") == 0) {
+			if (parse_size(p, v, m->maxmem, sizeof(m->maxmem), "maxmem") < 0)
+				return -1;
+		} else if (strcmp(k, "slots") == 0) {
+			if (parse_uint(p, v, 1, 32, "slots", &m->slots) < 0)
+				return -1;
+		} else if (strcmp(k, "cpus") == 0) {
+			if (parse_uint(p, v, 1, 16, "cpus", &m->cpus) < 0)
+				return -1;
+		} else {
+			perr(p, p->line,
+			     "unknown machine key '%.32s': expected type, memory, maxmem, slots or cpus",
+			     k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Options after a step or action name: timeout=N, class=C, after=MS, emit=E. */
+struct opts {
+	unsigned int timeout;
+	int has_timeout;
+	unsigned int after;
+	int cls;
+	char emit[HPC_SCN_NAME];
+};
+
+static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
+		      const char *allowed)
+{
+	for (int i = 0; i < nw; i++) {
+		char *eq = strchr(w[i], '=');
+		char key[16];
+		size_t kl = eq ? (size_t)(eq - w[i]) : 0;
+
+		if (!eq || kl >= sizeof(key))
+			goto bad;
+		memcpy(key, w[i], kl);
+		key[kl] = '\0';
+		if (!strstr(allowed, key))
+			goto bad;
+		if (strcmp(key, "timeout") == 0) {
+			if (parse_uint(p, eq + 1, 1, 86400, "timeout", &o->timeout) < 0)
+				return -1;
+			o->has_timeout = 1;
+		} else if (strcmp(key, "after") == 0) {
+			if (parse_uint(p, eq + 1, 0, 3600000, "after (ms)", &o->after) < 0)
+				return -1;
+		} else if (strcmp(key, "class") == 0) {
+			o->cls = hpc_class_parse(eq + 1);
+			if (o->cls <= HPC_C_NONE) {
+				perr(p, p->line,
+				     "unknown class '%.32s': expected CRASH, WARN, KASAN, LOCKDEP, HANG, STALE, CORRUPT, LEAK, TIMEOUT or CHECK",
+				     eq + 1);
+				return -1;
+			}
+		} else if (strcmp(key, "emit") == 0) {
+			if (copy_name(p, o->emit, eq + 1, "event name") < 0)
+				return -1;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	perr(p, p->line, "unexpected '%.64s': expected one of %s", w[0] ? w[0] : "",
+	     allowed);
+	return -1;
+}
+
+/* run|check|bg NAME [opts] : PAYLOAD  /  reap BG [opts]  /  emit NAME [: TEXT]  /  wait EVENT [opts] */
+static int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
+{
+	struct hpc_scenario *s = p->s;
+	struct hpc_step *st;
+	char *payload = NULL, *colon, *w[MAX_WORDS];
+	struct opts o = { .cls = HPC_C_CHECK };
+	int nw, needs_payload = kind == HPC_STEP_RUN || kind == HPC_STEP_CHECK ||
+				kind == HPC_STEP_BG;
+
+	colon = strstr(rest, " : ");
+	if (!colon && (kind == HPC_STEP_RUN || kind == HPC_STEP_CHECK ||
+		       kind == HPC_STEP_BG || kind == HPC_STEP_EMIT)) {
+		colon = strstr(rest, "\t: ");
+	}
+	if (colon) {
+		*colon = '\0';
+		payload = colon + 3;
+		while (*payload == ' ' || *payload == '\t')
+			payload++;
+	}
+	nw = split_words(rest, w, MAX_WORDS);
+	if (nw < 1) {
+		perr(p, p->line, "expected '%s NAME%s'", hpc_step_kind_name(kind),
+		     needs_payload ? " [timeout=S] : COMMAND" : "");
+		return -1;
+	}
+	if (needs_payload && (!payload || !*payload)) {
+		perr(p, p->line, "expected '%s %s [timeout=S] : COMMAND' (a ' : ' then the shell command)",
+		     hpc_step_kind_name(kind), w[0]);
+		return -1;
+	}
+	if (payload && !needs_payload && kind != HPC_STEP_EMIT) {
+		perr(p, p->line, "'%s' takes no ' : ' command", hpc_step_kind_name(kind));
+		return -1;
+	}
+	if (s->nsteps == HPC_SCN_MAX_STEPS) {
+		perr(p, p->line, "too many steps (at most %d)", HPC_SCN_MAX_STEPS);
+		return -1;
+	}
+	st = &s->steps[s->nsteps];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	st->line = p->line;
+	if (copy_name(p, st->name, w[0], "step name") < 0)
+		return -1;
+	if (parse_opts(p, w + 1, nw - 1, &o,
+		       kind == HPC_STEP_CHECK ? "timeout class" :
+		       kind == HPC_STEP_EMIT ? "" : "timeout") < 0)
+		return -1;
+	st->timeout_s = o.has_timeout ? o.timeout : 60;
+	st->fail_class = o.cls;
+	if (payload) {
+		if (strlen(payload) >= sizeof(st->payload)) {
+			perr(p, p->line, "command too long (at most %zu bytes)",
+			     sizeof(st->payload) - 1);
+			return -1;
+		}
+		strcpy(st->payload, payload);
+	}
+	if (kind == HPC_STEP_REAP) {
+		int found = 0;
+
+		for (int i = 0; i < s->nsteps; i++)
+			if (s->steps[i].kind == HPC_STEP_BG &&
+			    strcmp(s->steps[i].name, st->name) == 0)
+				found = 1;
+		if (!found) {
+			perr(p, p->line, "reap '%s': no earlier 'bg %s' step",
+			     st->name, st->name);
+			return -1;
+		}
+	}
+	s->nsteps++;
+	return 0;
+}
+
+/* on EVENT [after=MS] ACTION ARGS... [emit=E] [timeout=S] */
+static int d_on(struct parser *p, char **w, int nw)
+{
+	struct hpc_scenario *s = p->s;
+	struct hpc_action *a;
+	struct opts o = { 0 };
+	int i = 2, nargs, first_opt;
+
+	if (nw < 3) {
+		perr(p, p->line, "expected 'on EVENT [after=MS] ACTION ARGS...'");
+		return -1;
+	}
+	if (s->nactions == HPC_SCN_MAX_ACTIONS) {
+		perr(p, p->line, "too many host actions (at most %d)",
+		     HPC_SCN_MAX_ACTIONS);
+		return -1;
+	}
+	a = &s->actions[s->nactions];
+	memset(a, 0, sizeof(*a));
+	a->line = p->line;
+	if (copy_name(p, a->on, w[1], "event name") < 0)
+		return -1;
+	if (strncmp(w[i], "after=", 6) == 0) {
+		if (parse_opts(p, &w[i], 1, &o, "after") < 0)
+			return -1;
+		a->after_ms = o.after;
+		i++;
+	}
+	if (i >= nw) {
+		perr(p, p->line, "expected an action after '%s'", w[i - 1]);
+		return -1;
+	}
+	first_opt = nw;
+	for (int j = i + 1; j < nw; j++)
+		if (strncmp(w[j], "emit=", 5) == 0 || strncmp(w[j], "timeout=", 8) == 0) {
+			first_opt = j;
+			break;
+		}
+	nargs = first_opt - i - 1;
+	if (parse_opts(p, w + first_opt, nw - first_opt, &o, "emit timeout") < 0)
+		return -1;
+	a->timeout_s = o.has_timeout ? o.timeout : 60;
+	if (strcmp(w[i], "device_add") == 0 || strcmp(w[i], "device_del") == 0) {
+		const struct hpc_device *d;
+		int add = w[i][7] == 'a';
+
+		a->kind = add ? HPC_ACT_DEVICE_ADD : HPC_ACT_DEVICE_DEL;
+		if (nargs != 1) {
+			perr(p, p->line, "expected '%s ID'", w[i]);
+			return -1;
+		}
+		if (copy_name(p, a->target, w[i + 1], "device id") < 0)
+			return -1;
+		d = hpc_scenario_device(s, a->target);
+		if (!d || d->is_object) {
+			perr(p, p->line, "%s: no device '%s' defined above", w[i],
+			     a->target);
+			return -1;
+		}
+		if (add && !d->hotplug) {
+			perr(p, p->line,
+			     "device_add %s: the device is plugged at boot; mark it 'hotplug' (line %d)",
+			     a->target, d->line);
+			return -1;
+		}
+		{
+			char ev[HPC_SCN_NAME];
+
+			snprintf(ev, sizeof(ev), "%.50s:%s", w[i + 1],
+				 add ? "added" : "deleted");
+			memcpy(a->emit, ev, sizeof(ev));
+		}
+	} else if (strcmp(w[i], "qom-set") == 0) {
+		a->kind = HPC_ACT_QOM_SET;
+		if (nargs != 3 || strlen(w[i + 1]) >= sizeof(a->path) ||
+		    strlen(w[i + 3]) >= sizeof(a->value) ||
+		    w[i + 1][0] != '/' || !prop_value_valid(w[i + 1]) ||
+		    !prop_value_valid(w[i + 3])) {
+			perr(p, p->line, "expected 'qom-set /QOM/PATH PROPERTY VALUE'");
+			return -1;
+		}
+		strcpy(a->path, w[i + 1]);
+		if (copy_name(p, a->prop, w[i + 2], "property") < 0)
+			return -1;
+		strcpy(a->value, w[i + 3]);
+	} else if (strcmp(w[i], "signal") == 0) {
+		a->kind = HPC_ACT_SIGNAL;
+		if (nargs != 1) {
+			perr(p, p->line, "expected 'signal EVENT'");
+			return -1;
+		}
+		if (copy_name(p, a->emit, w[i + 1], "event name") < 0)
+			return -1;
+	} else {
+		perr(p, p->line,
+		     "unknown action '%.32s': expected device_add, device_del, qom-set or signal",
+		     w[i]);
+		return -1;
+	}
+	if (o.emit[0])
+		strcpy(a->emit, o.emit);
+	s->nactions++;
+	return 0;
+}
+
+static int d_requires(struct parser *p, char **w, int nw)
+{
+	struct hpc_scenario *s = p->s;
+	struct hpc_req *r;
+
+	if (nw != 3 || (strcmp(w[1], "config") && strcmp(w[1], "module"))) {
+		perr(p, p->line, "expected 'requires config CONFIG_NAME' or 'requires module NAME'");
+		return -1;
+	}
+	if (s->nreqs == HPC_SCN_MAX_REQS) {
+		perr(p, p->line, "too many requirements (at most %d)", HPC_SCN_MAX_REQS);
+		return -1;
+	}
+	r = &s->reqs[s->nreqs];
+	r->kind = strcmp(w[1], "config") == 0 ? HPC_REQ_CONFIG : HPC_REQ_MODULE;
+	r->line = p->line;
+	if (copy_name(p, r->what, w[2], "requirement") < 0)
+		return -1;
+	if (r->kind == HPC_REQ_CONFIG && strncmp(r->what, "CONFIG_", 7)) {
+		perr(p, p->line, "expected a kernel option starting with CONFIG_");
+		return -1;
+	}
+	s->nreqs++;
+	return 0;
+}
+
+static void rest_of_line(char *line, const char *word, char *dst, size_t cap)
+{
+	const char *r = line + strlen(word);
+
+	size_t n;
+
+	while (*r == ' ' || *r == '\t')
+		r++;
+	n = strnlen(r, cap - 1);
+	memcpy(dst, r, n);
+	dst[n] = '\0';
+}
+
+static void directive(struct parser *p, char *line)
+{
+	struct hpc_scenario *s = p->s;
+	char copy[MAX_LINE], *w[MAX_WORDS];
+	int nw;
+
+	{
+		const char *t = line + strspn(line, " \t");
+		size_t wl = strcspn(t, " \t");
+		int k = hpc_step_kind_parse(t, wl);
+
+		if (k >= 0) {
+			snprintf(copy, sizeof(copy), "%s", t + wl);
+			d_step(p, (enum hpc_step_kind)k, copy);
+			return;
+		}
+	}
+	snprintf(copy, sizeof(copy), "%s", line);
+	nw = split_words(copy, w, MAX_WORDS);
+	if (nw < 0) {
+		perr(p, p->line, "too many words (at most %d)", MAX_WORDS);
+		return;
+	}
+	if (nw == 0)
+		return;
+
+	if (strcmp(w[0], "name") == 0) {
+		if (nw != 2)
+			perr(p, p->line, "expected 'name NAME'");
+		else
+			copy_name(p, s->name, w[1], "scenario name");
+	} else if (strcmp(w[0], "description") == 0) {
+		rest_of_line(line + strspn(line, " \t"), "description",
+			     s->description, sizeof(s->description));
+	} else if (strcmp(w[0], "groups") == 0) {
+		if (nw < 2 || nw - 1 > HPC_SCN_MAX_GROUPS) {
+			perr(p, p->line, "expected 'groups G1 [G2...]' (1 to %d)",
+			     HPC_SCN_MAX_GROUPS);
+			return;
+		}
+		for (int i = 1; i < nw; i++)
+			if (copy_name(p, s->groups[s->ngroups], w[i], "group") == 0)
+				s->ngroups++;
+	} else if (strcmp(w[0], "timeout") == 0 || strcmp(w[0], "boot-timeout") == 0) {
+		if (nw != 2)
+			perr(p, p->line, "expected '%s SECONDS'", w[0]);
+		else
+			parse_uint(p, w[1], 1, 86400, w[0],
+				   w[0][0] == 't' ? &s->timeout_s : &s->boot_timeout_s);
+	} else if (strcmp(w[0], "requires") == 0) {
+		d_requires(p, w, nw);
+	} else if (strcmp(w[0], "machine") == 0) {
+		d_machine(p, w, nw);
+	} else if (strcmp(w[0], "cmdline") == 0) {
+		rest_of_line(line + strspn(line, " \t"), "cmdline",
+			     s->machine.append, sizeof(s->machine.append));
+		for (const char *c = s->machine.append; *c; c++)
+			if (!isgraph((unsigned char)*c) && *c != ' ') {
+				perr(p, p->line, "cmdline: unprintable character");
+				break;
+			}
+	} else if (strcmp(w[0], "object") == 0 || strcmp(w[0], "device") == 0) {
+		d_object_device(p, w[0][0] == 'o', w, nw);
+	} else if (strcmp(w[0], "on") == 0) {
+		d_on(p, w, nw);
+	} else {
+		perr(p, p->line,
+		     "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, run, check, bg, reap, emit, wait or on",
+		     w[0]);
+	}
+}
+
+static void validate(struct parser *p)
+{
+	struct hpc_scenario *s = p->s;
+	struct hpc_machine *m = &s->machine;
+	const char *base = strrchr(s->file, '/');
+	size_t bl;
+
+	base = base ? base + 1 : s->file;
+	bl = strlen(base);
+	if (!s->name[0]) {
+		perr(p, 1, "missing 'name NAME'");
+	} else if (bl < 5 || strcmp(base + bl - 4, ".scn") ||
+		   strncmp(base, s->name, bl - 4) || strlen(s->name) != bl - 4) {
+		perr(p, 1, "name '%s' does not match the file name (expected %s.scn)",
+		     s->name, s->name);
+	}
+	if (s->ngroups == 0)
+		perr(p, 1, "missing 'groups G...' (every scenario belongs to a group)");
+	if (s->nsteps == 0)
+		perr(p, p->line, "no guest steps: expected at least one run/check/emit/wait step");
+	if (!!m->maxmem[0] != !!m->slots)
+		perr(p, 1, "machine: give both maxmem= and slots= (memory hotplug) or neither");
+	for (int i = 0; i < s->nactions; i++) {
+		const struct hpc_action *a = &s->actions[i];
+		int found = strcmp(a->on, "boot") == 0;
+
+		for (int j = 0; j < s->nsteps && !found; j++)
+			if (s->steps[j].kind == HPC_STEP_EMIT &&
+			    strcmp(s->steps[j].name, a->on) == 0)
+				found = 1;
+		for (int j = 0; j < s->nactions && !found; j++)
+			if (j != i && strcmp(s->actions[j].emit, a->on) == 0)
+				found = 1;
+		if (!found)
+			perr(p, a->line,
+			     "on %s: no 'emit %s' step or host action emits that event",
+			     a->on, a->on);
+	}
+	for (int i = 0; i < s->nsteps; i++) {
+		const struct hpc_step *st = &s->steps[i];
+		int found = 0;
+
+		if (st->kind != HPC_STEP_WAIT)
+			continue;
+		for (int j = 0; j < s->nactions && !found; j++)
+			if (strcmp(s->actions[j].emit, st->name) == 0)
+				found = 1;
+		if (!found)
+			perr(p, st->line,
+			     "wait %s: no host action emits that event (device_add ID emits ID:added, device_del ID emits ID:deleted)",
+			     st->name);
+	}
+	for (int i = 0; i < s->ndevices; i++) {
+		const struct hpc_device *d = &s->devices[i];
+
+		for (int k = 0; k < d->nprops; k++) {
+			const struct hpc_device *ref;
+
+			if (strcmp(d->props[k].key, "memdev") &&
+			    strcmp(d->props[k].key, "bus"))
+				continue;
+			ref = hpc_scenario_device(s, d->props[k].val);
+			if (strcmp(d->props[k].key, "memdev") == 0 &&
+			    (!ref || !ref->is_object || ref > d))
+				perr(p, d->line, "memdev=%s: no object with that id above",
+				     d->props[k].val);
+		}
+	}
+}
+
+int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
+		      int max_errors)
+{
+	struct parser p = { .s = s, .err = err, .max_errors = max_errors };
+	char buf[MAX_LINE + 2], line[MAX_LINE + 1];
+	size_t have = 0;
+	int start = 0;
+	FILE *f;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->file, sizeof(s->file), "%s", file);
+	s->timeout_s = 300;
+	s->boot_timeout_s = 120;
+	strcpy(s->machine.type, "pc");
+	strcpy(s->machine.memory, "512M");
+	s->machine.cpus = 1;
+
+	f = fopen(file, "r");
+	if (!f) {
+		perr(&p, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		size_t len = strlen(buf);
+		int cont;
+
+		p.line++;
+		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n') {
+			int c;
+
+			perr(&p, p.line, "line too long (at most %d bytes)", MAX_LINE);
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			have = 0;
+			continue;
+		}
+		if (memchr(buf, '\0', len) != NULL || strlen(buf) != len) {
+			perr(&p, p.line, "NUL byte in line");
+			continue;
+		}
+		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
+				perr(&p, p.line, "control character in line");
+				len = 0;
+				buf[0] = '\0';
+				break;
+			}
+		if (have == 0) {
+			const char *t = buf + strspn(buf, " \t");
+
+			start = p.line;
+			if (*t == '#' || *t == '\0')
+				continue;
+		}
+		cont = len && buf[len - 1] == '\\';
+		if (cont)
+			buf[--len] = '\0';
+		if (have + len + 1 > MAX_LINE) {
+			perr(&p, start, "continued line too long (at most %d bytes)",
+			     MAX_LINE);
+			have = 0;
+			continue;
+		}
+		memcpy(line + have, buf, len);
+		have += len;
+		line[have] = '\0';
+		if (cont) {
+			line[have++] = ' ';
+			line[have] = '\0';
+			continue;
+		}
+		{
+			int saved = p.line;
+
+			p.line = start;
+			directive(&p, line);
+			p.line = saved;
+		}
+		have = 0;
+	}
+	if (ferror(f))
+		perr(&p, p.line, "read error");
+	fclose(f);
+	if (have)
+		perr(&p, start, "file ends inside a continued line");
+	validate(&p);
+	return p.errors ? -1 : 0;
+}
+
+const struct hpc_device *hpc_scenario_device(const struct hpc_scenario *s,
+					      const char *id)
+{
+	for (int i = 0; i < s->ndevices; i++)
+		if (strcmp(s->devices[i].id, id) == 0)
+			return &s->devices[i];
+	return NULL;
+}
+
+int hpc_scenario_in_group(const struct hpc_scenario *s, const char *group)
+{
+	for (int i = 0; i < s->ngroups; i++)
+		if (strcmp(s->groups[i], group) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does a file of "NAME" or "KEY=VALUE" lines contain name (=y or =m)? */
+static int file_has(const char *path, const char *name, int config)
+{
+	char line[512];
+	size_t nl = strlen(name);
+	int found = 0;
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, nl))
+			continue;
+		if (config)
+			found = strcmp(line + nl, "=y\n") == 0 ||
+				strcmp(line + nl, "=m\n") == 0;
+		else
+			found = line[nl] == '\n';
+	}
+	fclose(f);
+	return found;
+}
+
+int hpc_scenario_check_reqs(const struct hpc_scenario *s, const char *kconfig,
+			    const char *modules, char *reason, size_t cap)
+{
+	for (int i = 0; i < s->nreqs; i++) {
+		const struct hpc_req *r = &s->reqs[i];
+
+		if (r->kind == HPC_REQ_CONFIG && !file_has(kconfig, r->what, 1)) {
+			snprintf(reason, cap, "kernel lacks %s (required at %s:%d)",
+				 r->what, s->file, r->line);
+			return 1;
+		}
+		if (r->kind == HPC_REQ_MODULE && !file_has(modules, r->what, 0)) {
+			snprintf(reason, cap, "guest image lacks module %s (required at %s:%d)",
+				 r->what, s->file, r->line);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int push(char **argv, int n, int cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int push(char **argv, int n, int cap, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (n < 0 || n + 1 >= cap)
+		return -1;
+	va_start(ap, fmt);
+	r = vasprintf(&argv[n], fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	argv[n + 1] = NULL;
+	return n + 1;
+}
+
+/* "driver,id=ID,k=v,..." with @NAME file values resolved by the caller. */
+static char *device_opts(const struct hpc_device *d)
+{
+	char buf[4096];
+	size_t off = 0;
+
+	off += snprintf(buf, sizeof(buf), "%s,id=%s", d->driver, d->id);
+	for (int k = 0; k < d->nprops && off < sizeof(buf); k++)
+		off += snprintf(buf + off, sizeof(buf) - off, ",%s=%s",
+				d->props[k].key, d->props[k].val[0] == '@' ?
+				d->props[k].val + 1 : d->props[k].val);
+	return off < sizeof(buf) ? strdup(buf) : NULL;
+}
+
+int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
+			   int cap)
+{
+	const struct hpc_machine *m = &s->machine;
+
+	n = push(argv, n, cap, "-M");
+	n = push(argv, n, cap, "%s", m->type);
+	n = push(argv, n, cap, "-m");
+	if (m->maxmem[0])
+		n = push(argv, n, cap, "%s,slots=%u,maxmem=%s", m->memory,
+			 m->slots, m->maxmem);
+	else
+		n = push(argv, n, cap, "%s", m->memory);
+	n = push(argv, n, cap, "-smp");
+	n = push(argv, n, cap, "%u", m->cpus);
+	for (int i = 0; i < s->ndevices && n > 0; i++) {
+		const struct hpc_device *d = &s->devices[i];
+		char *o;
+
+		if (d->hotplug)
+			continue;
+		o = device_opts(d);
+		if (!o)
+			return -1;
+		n = push(argv, n, cap, "%s", d->is_object ? "-object" : "-device");
+		n = push(argv, n, cap, "%s", o);
+		free(o);
+	}
+	return n;
+}
+
+/* QMP wants typed values: numbers as integers, on/off as booleans. */
+static struct json_object *qmp_value(const char *v)
+{
+	if (v[0] == '@')
+		return json_object_new_string(v + 1);
+	if (strspn(v, "0123456789") == strlen(v) && strlen(v) < 19)
+		return json_object_new_int64(strtoll(v, NULL, 10));
+	if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0)
+		return json_object_new_boolean(1);
+	if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0)
+		return json_object_new_boolean(0);
+	return json_object_new_string(v);
+}
+
+int hpc_device_qmp_json(const struct hpc_device *d, char *buf, size_t cap)
+{
+	struct json_object *args = json_object_new_object();
+	const char *txt;
+	int r;
+
+	json_object_object_add(args, "driver", json_object_new_string(d->driver));
+	json_object_object_add(args, "id", json_object_new_string(d->id));
+	for (int k = 0; k < d->nprops; k++)
+		json_object_object_add(args, d->props[k].key,
+				       qmp_value(d->props[k].val));
+	txt = json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN);
+	r = snprintf(buf, cap, "%s", txt);
+	json_object_put(args);
+	return r >= 0 && (size_t)r < cap ? 0 : -1;
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hpc-scenario: scenario files for the bash runner.
+ *
+ *   hpc-scenario lint FILE...        check files; errors as FILE:LINE: message
+ *   hpc-scenario info FILE...        one line per file: name<TAB>groups<TAB>file<TAB>description
+ *   hpc-scenario qemu-args FILE      machine and boot-device arguments, NUL-separated
+ *   hpc-scenario field FILE KEY      one value: name, cmdline, timeout, description
+ *   hpc-scenario reqs FILE KCONFIG   exit 0 if the kernel config meets the
+ *                                    requirements, else 1 and the reason on stdout
+ *
+ * Exit status: 0 ok, 1 requirement unmet, 2 bad input or usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpc/scenario.h"
+
+static struct hpc_scenario scn;
+
+static int usage(void)
+{
+	fputs("usage: hpc-scenario lint FILE...\n"
+	      "       hpc-scenario info FILE...\n"
+	      "       hpc-scenario qemu-args FILE\n"
+	      "       hpc-scenario field FILE name|cmdline|timeout|description\n"
+	      "       hpc-scenario reqs FILE KCONFIG\n", stderr);
+	return 2;
+}
+
+static int cmd_lint(int argc, char **argv)
+{
+	int bad = 0;
+
+	for (int i = 0; i < argc; i++)
+		if (hpc_scenario_load(argv[i], &scn, stderr, 50) < 0)
+			bad++;
+	if (bad)
+		fprintf(stderr, "hpc-scenario: %d of %d files have errors\n", bad, argc);
+	return bad ? 2 : 0;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	int bad = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (hpc_scenario_load(argv[i], &scn, stderr, 50) < 0) {
+			bad++;
+			continue;
+		}
+		printf("%s\t", scn.name);
+		for (int g = 0; g < scn.ngroups; g++)
+			printf("%s%s", g ? "," : "", scn.groups[g]);
+		printf("\t%s\t%s\n", scn.file, scn.description);
+	}
+	return bad ? 2 : 0;
+}
+
+static int cmd_qemu_args(const char *file)
+{
+	char *args[256];
+	int n;
+
+	if (hpc_scenario_load(file, &scn, stderr, 50) < 0)
+		return 2;
+	args[0] = NULL;
+	n = hpc_scenario_qemu_args(&scn, args, 0, 256);
+	if (n < 0) {
+		fprintf(stderr, "%s: too many QEMU arguments\n", file);
+		return 2;
+	}
+	for (int i = 0; i < n; i++) {
+		fwrite(args[i], 1, strlen(args[i]) + 1, stdout);
+		free(args[i]);
+	}
+	return 0;
+}
+
+static int cmd_field(const char *file, const char *key)
+{
+	if (hpc_scenario_load(file, &scn, stderr, 50) < 0)
+		return 2;
+	if (strcmp(key, "name") == 0)
+		printf("%s\n", scn.name);
+	else if (strcmp(key, "cmdline") == 0)
+		printf("%s\n", scn.machine.append);
+	else if (strcmp(key, "timeout") == 0)
+		printf("%u\n", scn.timeout_s);
+	else if (strcmp(key, "description") == 0)
+		printf("%s\n", scn.description);
+	else
+		return usage();
+	return 0;
+}
+
+static int cmd_reqs(const char *file, const char *kconfig)
+{
+	char reason[512];
+
+	if (hpc_scenario_load(file, &scn, stderr, 50) < 0)
+		return 2;
+	if (hpc_scenario_check_reqs(&scn, kconfig, NULL, reason, sizeof(reason))) {
+		printf("%s\n", reason);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3)
+		return usage();
+	if (strcmp(argv[1], "lint") == 0)
+		return cmd_lint(argc - 2, argv + 2);
+	if (strcmp(argv[1], "info") == 0)
+		return cmd_info(argc - 2, argv + 2);
+	if (strcmp(argv[1], "qemu-args") == 0 && argc == 3)
+		return cmd_qemu_args(argv[2]);
+	if (strcmp(argv[1], "field") == 0 && argc == 4)
+		return cmd_field(argv[2], argv[3]);
+	if (strcmp(argv[1], "reqs") == 0 && argc == 4)
+		return cmd_reqs(argv[2], argv[3]);
+	return usage();
+}

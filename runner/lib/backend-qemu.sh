@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# The QEMU backend: how a guest is started. A backend implements:
+#
+#   backend_<name>_probe            print a one-line description; non-zero if unusable
+#   backend_<name>_prepare DIR SCN  write DIR/guest.argv (NUL-separated argv of the
+#                                   guest process the conductor spawns; the process
+#                                   must connect to DIR/{console,agent,qmp}.sock and
+#                                   die when killed) and DIR/cmdline (for humans)
+#
+# The conductor owns the guest process: it spawns it in DIR, kills and reaps
+# it. Nothing here starts a process that outlives the call.
+
+HPC_QEMU=${HPC_QEMU:-qemu-system-x86_64}
+
+# accel_pick auto|tcg|kvm: print the accelerator to use.
+accel_pick() {
+	local want=${1:-auto}
+	case $want in
+	tcg) echo tcg ;;
+	kvm)
+		kvm_usable || die 2 "--accel kvm: $(kvm_why_not)"
+		echo kvm
+		;;
+	auto)
+		if kvm_usable; then echo kvm; else echo tcg; fi
+		;;
+	*) die 2 "unknown accelerator '$want' (expected auto, tcg or kvm)" ;;
+	esac
+}
+
+kvm_why_not() {
+	if [[ ! -e /dev/kvm ]]; then
+		echo "/dev/kvm does not exist"
+	elif [[ ! -r /dev/kvm || ! -w /dev/kvm ]]; then
+		echo "/dev/kvm is not readable and writable by $(id -un)"
+	elif ! grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		echo "/dev/kvm exists but the CPU exposes no vmx/svm (nested virtualisation off); KVM guests hang here"
+	else
+		echo "usable"
+	fi
+}
+
+kvm_usable() { [[ $(kvm_why_not) == usable ]]; }
+
+backend_qemu_probe() {
+	local v
+	command -v "$HPC_QEMU" >/dev/null || {
+		echo "$HPC_QEMU not found"
+		return 1
+	}
+	v=$("$HPC_QEMU" --version | head -n 1)
+	echo "$v"
+}
+
+# backend_qemu_prepare DIR SCENARIO_FILE ACCEL RUN_ID SEED SCENARIO_NAME
+backend_qemu_prepare() {
+	local dir=$1 scn=$2 accel=$3 run_id=$4 seed=$5 name=$6 extra
+	local -a argv machine
+	mapfile -d '' machine < <("$HPC_BIN/hpc-scenario" qemu-args "$scn")
+	extra=$("$HPC_BIN/hpc-scenario" field "$scn" cmdline)
+	argv=(
+		"$(command -v "$HPC_QEMU")"
+		-name "hpchaos-$name,debug-threads=on"
+		-accel "$accel"
+		-nodefaults -no-user-config -display none -no-reboot
+		-kernel "$IMG_KERNEL" -initrd "$IMG_INITRD"
+		-append "console=ttyS0,115200 panic=-1 oops=panic loglevel=7 hpc.run=$run_id hpc.seed=$seed hpc.scenario=$name${extra:+ $extra}"
+		-chardev socket,id=con,path=console.sock -serial chardev:con
+		-device virtio-serial-pci,id=vser0
+		-chardev socket,id=agent,path=agent.sock
+		-device virtserialport,bus=vser0.0,chardev=agent,name=org.hpchaos.agent
+		-chardev socket,id=qmp,path=qmp.sock -mon chardev=qmp,mode=control
+		"${machine[@]}"
+	)
+	printf '%s\0' "${argv[@]}" >"$dir/guest.argv"
+	printf '%q ' "${argv[@]}" >"$dir/cmdline"
+	printf '\n' >>"$dir/cmdline"
+}

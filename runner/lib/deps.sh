@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Host dependencies: which Debian packages hpchaos needs, and installing the
+# missing ones (as root) or printing the one apt-get line (as anybody else).
+
+# Packages for running scenarios (make run).
+HPC_DEPS_RUN=(
+	make gcc libc6-dev pkg-config
+	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+	libjson-c-dev libcmocka-dev libfiu-dev fiu-utils
+	ndctl daxctl
+	gcc-12 libelf-dev
+)
+# Extra packages for the test suite (make check).
+HPC_DEPS_CHECK=(shellcheck perl)
+
+# deps_missing PKG...: print the packages that are not installed.
+deps_missing() {
+	local p
+	for p in "$@"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+			printf '%s\n' "$p"
+		fi
+	done
+}
+
+# deps_ensure run|check: install what is missing, or say how.
+deps_ensure() {
+	local what=$1 missing=()
+	local -a want=("${HPC_DEPS_RUN[@]}")
+	[[ $what == check ]] && want+=("${HPC_DEPS_CHECK[@]}")
+	mapfile -t missing < <(deps_missing "${want[@]}")
+	if [[ ${#missing[@]} -eq 0 ]]; then
+		info "all ${#want[@]} host packages present"
+		return 0
+	fi
+	if [[ $(id -u) -ne 0 ]]; then
+		msg "missing host packages: ${missing[*]}"
+		msg "install them with:  sudo apt-get install -y --no-install-recommends ${missing[*]}"
+		return 1
+	fi
+	msg "installing missing host packages: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || msg "apt-get update failed; trying the install with the lists there are"
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+		die 1 "apt-get install failed for: ${missing[*]}"
+	mapfile -t missing < <(deps_missing "${want[@]}")
+	[[ ${#missing[@]} -eq 0 ]] || die 1 "still missing after install: ${missing[*]}"
+	msg "installed"
+}

@@ -1,0 +1,216 @@
+# shellcheck shell=bash
+# Guest images: kernel + initramfs, cached by content hash under $HPC_CACHE.
+#
+# image_ensure SPEC sets:
+#   IMG_KERNEL   path of the bzImage
+#   IMG_INITRD   path of the initramfs (cpio.gz)
+#   IMG_RELEASE  uname -r of the guest kernel
+#   IMG_SOURCE   stock | ...
+#   IMG_KBUILD   kernel build dir for out-of-tree modules
+#   IMG_CONFIG   the kernel's .config
+# Nothing is written to the host's /boot or /lib/modules, nor to the checkout.
+
+IMG_META_PKG=${HPC_STOCK_META_PKG:-linux-image-amd64}
+
+# _deb_depends PKG PREFIX: the first dependency of PKG whose name starts with PREFIX.
+_deb_depends() {
+	apt-cache depends "$1" 2>/dev/null |
+		awk -v p="$2" '$1 == "Depends:" && index($2, p) == 1 { print $2; exit }'
+}
+
+# _stock_resolve: set STOCK_IMAGE_PKG, STOCK_HEADERS_PKG, STOCK_COMMON_PKG,
+# STOCK_KBUILD_PKG and STOCK_VERSION from apt's lists.
+_stock_resolve() {
+	STOCK_IMAGE_PKG=$(_deb_depends "$IMG_META_PKG" linux-image-)
+	if [[ -z $STOCK_IMAGE_PKG && $(id -u) -eq 0 ]]; then
+		msg "apt has no package lists yet; running apt-get update"
+		apt-get update -q >/dev/null || true
+		STOCK_IMAGE_PKG=$(_deb_depends "$IMG_META_PKG" linux-image-)
+	fi
+	[[ -n $STOCK_IMAGE_PKG ]] ||
+		die 1 "cannot resolve $IMG_META_PKG with apt-cache (run 'apt-get update' as root)"
+	STOCK_HEADERS_PKG=${STOCK_IMAGE_PKG/linux-image-/linux-headers-}
+	STOCK_COMMON_PKG=$(_deb_depends "$STOCK_HEADERS_PKG" linux-headers-)
+	STOCK_KBUILD_PKG=$(_deb_depends "$STOCK_HEADERS_PKG" linux-kbuild-)
+	STOCK_VERSION=$(apt-cache policy "$STOCK_IMAGE_PKG" | awk '$1 == "Candidate:" { print $2 }')
+	[[ -n $STOCK_COMMON_PKG && -n $STOCK_KBUILD_PKG && -n $STOCK_VERSION ]] ||
+		die 1 "cannot resolve the headers of $STOCK_IMAGE_PKG with apt-cache"
+}
+
+# _stock_unpack DIR: download the four packages and unpack them into DIR.
+_stock_unpack() {
+	local dir=$1 debs=$HPC_CACHE/debs pkg f rel
+	mkdir -p "$debs" "$dir/root"
+	for pkg in "$STOCK_IMAGE_PKG" "$STOCK_HEADERS_PKG" "$STOCK_COMMON_PKG" "$STOCK_KBUILD_PKG"; do
+		f=$(find "$debs" -maxdepth 1 -name "${pkg}_${STOCK_VERSION//:/%3a}_*.deb" -print -quit)
+		if [[ -z $f ]]; then
+			progress "downloading $pkg $STOCK_VERSION"
+			(cd "$debs" && apt-get download -q "$pkg=$STOCK_VERSION" >/dev/null 2>"$dir/apt.err") ||
+				die 1 "apt-get download $pkg=$STOCK_VERSION failed: $(tail -n 1 "$dir/apt.err")"
+			f=$(find "$debs" -maxdepth 1 -name "${pkg}_*.deb" -newer "$dir/apt.err" -print -quit)
+			[[ -n $f ]] || f=$(find "$debs" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
+		fi
+		progress "unpacking $(basename "$f")"
+		dpkg-deb -x "$f" "$dir/root"
+	done
+	progress_done
+	rel=${STOCK_IMAGE_PKG#linux-image-}
+	# The headers' Makefile includes the common headers by absolute path.
+	sed -i "s|/usr/src/|$dir/root/usr/src/|" "$dir/root/usr/src/linux-headers-$rel/Makefile"
+	cp "$dir/root/boot/vmlinuz-$rel" "$dir/vmlinuz"
+	cp "$dir/root/boot/config-$rel" "$dir/config"
+	printf '%s\n' "$rel" >"$dir/release"
+	printf 'stock %s %s\n' "$STOCK_IMAGE_PKG" "$STOCK_VERSION" >"$dir/source"
+	rm -f "$dir/apt.err"
+}
+
+# image_stock_kernel: unpacked stock kernel dir on stdout (cached).
+image_stock_kernel() {
+	local dir tmp
+	_stock_resolve
+	dir=$HPC_CACHE/kernels/stock-${STOCK_IMAGE_PKG#linux-image-}-${STOCK_VERSION//[:~]/_}
+	if [[ ! -f $dir/release ]]; then
+		tmp=$(mktemp -d "$HPC_CACHE/kernels/.tmp.XXXXXX")
+		_stock_unpack "$tmp"
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+	fi
+	printf '%s\n' "$dir"
+}
+
+# _modules_closure MODDIR NAMES...: module files (relative to MODDIR) for
+# NAMES and everything they depend on, from modules.dep.
+_modules_closure() {
+	local moddir=$1
+	shift
+	awk -v names="$*" '
+		BEGIN { n = split(names, want, " "); for (i = 1; i <= n; i++) { w = want[i]; gsub("-", "_", w); need[w] = 1 } }
+		{
+			file = $1; sub(":$", "", file)
+			base = file; sub(".*/", "", base); sub("\\.ko(\\.[a-z]+)?$", "", base); gsub("-", "_", base)
+			deps[base] = $0
+		}
+		END {
+			changed = 1
+			while (changed) {
+				changed = 0
+				for (m in need) {
+					if (!(m in deps) || (m in done)) continue
+					done[m] = 1; changed = 1
+					k = split(deps[m], f, " ")
+					for (i = 2; i <= k; i++) { d = f[i]; sub(".*/", "", d); sub("\\.ko(\\.[a-z]+)?$", "", d); gsub("-", "_", d); need[d] = 1 }
+					out = deps[m]; sub(":.*", "", out); print out
+				}
+			}
+			for (m in need) if (!(m in deps)) print "MISSING " m > "/dev/stderr"
+		}' "$moddir/modules.dep"
+}
+
+# _copy_with_libs BIN DEST: copy a dynamic binary and its libraries (from ldd).
+_copy_with_libs() {
+	local bin=$1 dest=$2 lib
+	install -D -m 0755 "$bin" "$dest/usr/bin/$(basename "$bin")"
+	while read -r lib; do
+		[[ -n $lib && -f $lib ]] || continue
+		[[ -e $dest$lib ]] || install -D -m 0755 "$lib" "$dest$lib"
+	done < <(ldd "$bin" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }')
+}
+
+# image_initramfs KDIR RELEASE KMOD_DIR: build (or reuse) the initramfs; path on stdout.
+image_initramfs() {
+	local kdir=$1 rel=$2 kmods=$3 moddir hash out tmp root m f
+	local guest_bins=("$HPC_GUEST_BIN"/hpc-*)
+	local tools=(/usr/bin/ndctl /usr/bin/daxctl /usr/bin/cxl)
+	moddir=$kdir/root/lib/modules/$rel
+	[[ -x ${guest_bins[0]} ]] || die 1 "guest programs not built ($HPC_GUEST_BIN); run make first"
+	for f in /bin/busybox "${tools[@]}"; do
+		[[ -x $f ]] || die 1 "$f is missing (host package not installed; run make run as root)"
+	done
+	hash=$(hash_inputs "$rel" "$kdir/source" "$HPC_TOP/guest-images/init" \
+		"$HPC_TOP/guest-images/stock.modules" /bin/busybox "${tools[@]}" \
+		"${guest_bins[@]}" "$kmods"/*.ko)
+	out=$HPC_CACHE/initramfs/$rel-$hash.cpio.gz
+	if [[ -f $out ]]; then
+		printf '%s\n' "$out"
+		return 0
+	fi
+	mkdir -p "$HPC_CACHE/initramfs"
+	tmp=$(mktemp -d "$HPC_CACHE/initramfs/.tmp.XXXXXX")
+	root=$tmp/root
+	progress "building initramfs for $rel"
+	mkdir -p "$root"/{bin,sbin,etc/hpchaos,proc,sys,dev,tmp,run,mnt,usr/bin,usr/sbin,lib/modules/"$rel"}
+	install -m 0755 /bin/busybox "$root/bin/busybox"
+	for m in $("$root/bin/busybox" --list); do
+		[[ $m == busybox ]] || ln -s busybox "$root/bin/$m"
+	done
+	install -m 0755 "$HPC_TOP/guest-images/init" "$root/init"
+	for f in "${guest_bins[@]}"; do
+		install -m 0755 "$f" "$root/bin/$(basename "$f")"
+	done
+	for f in "${tools[@]}"; do
+		_copy_with_libs "$f" "$root"
+	done
+	# Kernel modules: the listed ones and their dependencies.
+	local names
+	names=$(grep -v '^#' "$HPC_TOP/guest-images/stock.modules" | tr '\n' ' ')
+	while read -r f; do
+		install -D -m 0644 "$moddir/$f" "$root/lib/modules/$rel/$f"
+	done < <(_modules_closure "$moddir" $names 2>"$tmp/missing")
+	[[ -s $tmp/missing ]] && msg "kernel $rel lacks modules: $(tr '\n' ' ' <"$tmp/missing")"
+	for f in "$kmods"/*.ko; do
+		[[ -f $f ]] && install -D -m 0644 "$f" "$root/lib/modules/$rel/extra/$(basename "$f")"
+	done
+	cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$rel/" 2>/dev/null || true
+	depmod -b "$root" "$rel"
+	printf 'virtio_pci\nvirtio_console\n' >"$root/etc/hpchaos/modules.boot"
+	(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --quiet --reproducible) | gzip -1 >"$tmp/initramfs.cpio.gz"
+	mv "$tmp/initramfs.cpio.gz" "$out"
+	rm -rf "$tmp"
+	progress_done
+	printf '%s\n' "$out"
+}
+
+# image_kmod KDIR RELEASE: build kmod/ against the kernel; dir of .ko files on stdout.
+image_kmod() {
+	local kdir=$1 rel=$2 hash out tmp build
+	build=$kdir/root/usr/src/linux-headers-$rel
+	hash=$(hash_inputs "$rel" "$kdir/source" $(find "$HPC_TOP/kmod" -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) | LC_ALL=C sort))
+	out=$HPC_CACHE/kmod/$rel-$hash
+	if [[ ! -d $out ]]; then
+		mkdir -p "$HPC_CACHE/kmod"
+		tmp=$(mktemp -d "$HPC_CACHE/kmod/.tmp.XXXXXX")
+		cp -r "$HPC_TOP/kmod/." "$tmp/src"
+		progress "building kmod/ for $rel"
+		make -s -C "$tmp/src" KDIR="$build" >"$tmp/build.log" 2>&1 ||
+			die 1 "kmod build failed against $rel: $(tail -n 5 "$tmp/build.log")"
+		mkdir -p "$tmp/out"
+		find "$tmp/src" -name '*.ko' -exec cp {} "$tmp/out/" \;
+		mv "$tmp/out" "$out"
+		rm -rf "$tmp"
+		progress_done
+	fi
+	printf '%s\n' "$out"
+}
+
+# image_ensure SPEC: make kernel + initramfs exist; sets IMG_*.
+image_ensure() {
+	local spec=${1:-stock} kdir kmods
+	mkdir -p "$HPC_CACHE"
+	case $spec in
+	stock)
+		kdir=$(with_lock "$HPC_CACHE/stock.lock" image_stock_kernel)
+		;;
+	*)
+		die 2 "unknown kernel '$spec' (this version knows: stock)"
+		;;
+	esac
+	IMG_RELEASE=$(<"$kdir/release")
+	IMG_SOURCE=$(<"$kdir/source")
+	IMG_KERNEL=$kdir/vmlinuz
+	IMG_CONFIG=$kdir/config
+	IMG_KBUILD=$kdir/root/usr/src/linux-headers-$IMG_RELEASE
+	kmods=$(with_lock "$HPC_CACHE/kmod.lock" image_kmod "$kdir" "$IMG_RELEASE")
+	IMG_INITRD=$(with_lock "$HPC_CACHE/initramfs.lock" image_initramfs "$kdir" "$IMG_RELEASE" "$kmods")
+	export IMG_KERNEL IMG_INITRD IMG_RELEASE IMG_SOURCE IMG_KBUILD IMG_CONFIG
+}
