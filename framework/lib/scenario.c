@@ -339,7 +339,7 @@ static int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 	struct hpc_scenario *s = p->s;
 	struct hpc_step *st;
 	char *payload = NULL, *colon, *w[MAX_WORDS];
-	struct opts o = { .cls = HPC_C_CHECK };
+	struct opts o = { 0 };
 	int nw, needs_payload = kind == HPC_STEP_RUN || kind == HPC_STEP_CHECK ||
 				kind == HPC_STEP_BG;
 
@@ -380,11 +380,12 @@ static int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 	if (copy_name(p, st->name, w[0], "step name") < 0)
 		return -1;
 	if (parse_opts(p, w + 1, nw - 1, &o,
-		       kind == HPC_STEP_CHECK ? "timeout class" :
+		       kind == HPC_STEP_CHECK || kind == HPC_STEP_REAP ? "timeout class" :
 		       kind == HPC_STEP_EMIT ? "" : "timeout") < 0)
 		return -1;
 	st->timeout_s = o.has_timeout ? o.timeout : 60;
-	st->fail_class = o.cls;
+	st->fail_class = o.cls ? (enum hpc_class)o.cls : HPC_C_CHECK;
+	st->judged = kind == HPC_STEP_CHECK || (kind == HPC_STEP_REAP && o.cls);
 	if (payload) {
 		if (strlen(payload) >= sizeof(st->payload)) {
 			perr(p, p->line, "command too long (at most %zu bytes)",

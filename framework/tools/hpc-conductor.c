@@ -852,12 +852,13 @@ static void judge(struct verdict *vd, int connected)
 		}
 		if (r->st.kind == HPC_ST_EXIT && r->st.value == 0)
 			continue;
-		if (st->kind == HPC_STEP_CHECK) {
+		if (st->judged) {
 			set_v(vd, HPC_V_FAIL, st->fail_class, NULL,
-			      "check %s (line %d) failed with status %s; see steps.log",
-			      st->name, st->line, r->status);
-			snprintf(vd->title, sizeof(vd->title), "%s: check %s failed",
-				 hpc_class_name(st->fail_class), st->name);
+			      "%s %s (line %d) failed with status %s; see steps.log",
+			      hpc_step_kind_name(st->kind), st->name, st->line, r->status);
+			snprintf(vd->title, sizeof(vd->title), "%s: %s %s failed",
+				 hpc_class_name(st->fail_class),
+				 hpc_step_kind_name(st->kind), st->name);
 			return;
 		}
 		if (st->kind != HPC_STEP_EMIT && st->kind != HPC_STEP_WAIT) {
@@ -1093,6 +1094,7 @@ int main(int argc, char **argv)
 	};
 	static struct hpc_scenario scn;
 	const char *scn_file = NULL, *argv_file = NULL;
+	char **guest_argv;
 	struct verdict vd = { 0 };
 	char reason[512];
 	sigset_t mask;
@@ -1150,7 +1152,18 @@ int main(int argc, char **argv)
 	C.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (C.sigfd < 0)
 		fatal("signalfd: %s", strerror(errno));
+	/* If the runner dies, even by SIGKILL, we hear SIGTERM and clean up. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1) {
+		C.interrupted = 1;
+		stop("the runner is gone");
+	}
 
+	guest_argv = read_argv(argv_file);
+	/* Work inside the run directory: short socket paths, relative files. */
+	if (chdir(C.dir) < 0)
+		fatal("cannot enter %s: %s", C.dir, strerror(errno));
+	C.dir = ".";
 	for (int i = 0; i < SOCK__COUNT; i++) {
 		char path[4200];
 
@@ -1158,10 +1171,13 @@ int main(int argc, char **argv)
 		C.lfd[i] = listen_unix(path);
 	}
 	tl_host("start", "scenario %s, seed %llu, run %s", scn.name, C.seed, C.run_id);
-	spawn_guest(read_argv(argv_file));
-	connected = accept_all() == 0;
-	if (!connected)
-		handle_signals();
+	connected = 0;
+	if (!C.stop) {
+		spawn_guest(guest_argv);
+		connected = accept_all() == 0;
+		if (!connected)
+			handle_signals();
+	}
 	for (int i = 0; i < SOCK__COUNT; i++) {
 		char path[4200];
 

@@ -2,6 +2,9 @@
 # Common helpers for the hpchaos runner: messages, errors, paths, locking,
 # child-process bookkeeping. Sourced; sets nothing global besides HPC_*.
 
+# Errors inside $(...) must stop the caller too.
+shopt -s inherit_errexit
+
 HPC_TOP=${HPC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 HPC_CACHE=${HPC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hpchaos}
 HPC_BIN=${HPC_BIN:-$HPC_TOP/framework/build/bin}

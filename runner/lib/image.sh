@@ -28,7 +28,7 @@ _stock_resolve() {
 		STOCK_IMAGE_PKG=$(_deb_depends "$IMG_META_PKG" linux-image-)
 	fi
 	[[ -n $STOCK_IMAGE_PKG ]] ||
-		die 1 "cannot resolve $IMG_META_PKG with apt-cache (run 'apt-get update' as root)"
+		die 2 "kernel package $IMG_META_PKG not found by apt-cache (as root, run 'apt-get update' first)"
 	STOCK_HEADERS_PKG=${STOCK_IMAGE_PKG/linux-image-/linux-headers-}
 	STOCK_COMMON_PKG=$(_deb_depends "$STOCK_HEADERS_PKG" linux-headers-)
 	STOCK_KBUILD_PKG=$(_deb_depends "$STOCK_HEADERS_PKG" linux-kbuild-)
@@ -40,6 +40,7 @@ _stock_resolve() {
 # _stock_unpack DIR: download the four packages and unpack them into DIR.
 _stock_unpack() {
 	local dir=$1 debs=$HPC_CACHE/debs pkg f rel
+	[[ -n $dir && -d $dir ]] || die 1 "internal error: no unpack directory"
 	mkdir -p "$debs" "$dir/root"
 	for pkg in "$STOCK_IMAGE_PKG" "$STOCK_HEADERS_PKG" "$STOCK_COMMON_PKG" "$STOCK_KBUILD_PKG"; do
 		f=$(find "$debs" -maxdepth 1 -name "${pkg}_${STOCK_VERSION//:/%3a}_*.deb" -print -quit)
@@ -55,8 +56,8 @@ _stock_unpack() {
 	done
 	progress_done
 	rel=${STOCK_IMAGE_PKG#linux-image-}
-	# The headers' Makefile includes the common headers by absolute path.
-	sed -i "s|/usr/src/|$dir/root/usr/src/|" "$dir/root/usr/src/linux-headers-$rel/Makefile"
+	# Debian makes modules.dep at install time; make it here.
+	depmod -b "$dir/root" "$rel"
 	cp "$dir/root/boot/vmlinuz-$rel" "$dir/vmlinuz"
 	cp "$dir/root/boot/config-$rel" "$dir/config"
 	printf '%s\n' "$rel" >"$dir/release"
@@ -70,8 +71,11 @@ image_stock_kernel() {
 	_stock_resolve
 	dir=$HPC_CACHE/kernels/stock-${STOCK_IMAGE_PKG#linux-image-}-${STOCK_VERSION//[:~]/_}
 	if [[ ! -f $dir/release ]]; then
+		mkdir -p "$HPC_CACHE/kernels"
 		tmp=$(mktemp -d "$HPC_CACHE/kernels/.tmp.XXXXXX")
 		_stock_unpack "$tmp"
+		# The headers' Makefile includes the common headers by absolute path.
+		sed -i "s|/usr/src/|$dir/root/usr/src/|" "$tmp/root/usr/src/linux-headers-$(<"$tmp/release")/Makefile"
 		rm -rf "$dir"
 		mv "$tmp" "$dir"
 	fi
@@ -156,7 +160,10 @@ image_initramfs() {
 	while read -r f; do
 		install -D -m 0644 "$moddir/$f" "$root/lib/modules/$rel/$f"
 	done < <(_modules_closure "$moddir" $names 2>"$tmp/missing")
-	[[ -s $tmp/missing ]] && msg "kernel $rel lacks modules: $(tr '\n' ' ' <"$tmp/missing")"
+	if [[ -s $tmp/missing ]]; then
+		msg "kernel $rel lacks modules: $(tr '\n' ' ' <"$tmp/missing")"
+	fi
+	[[ -f $moddir/modules.dep ]] || die 1 "$moddir/modules.dep is missing"
 	for f in "$kmods"/*.ko; do
 		[[ -f $f ]] && install -D -m 0644 "$f" "$root/lib/modules/$rel/extra/$(basename "$f")"
 	done

@@ -32,6 +32,14 @@
  * - Exit status: 1 if any FAIL or ERROR; else 3 if interrupted; else 0.
  *   2 for usage errors, a bad or unreadable plan, or output that could not
  *   be written.
+ * - Where "CLASS: title" is printed (JUnit failure message, ktap.txt,
+ *   --verdict), a title that already starts with "CLASS:" (triage titles
+ *   like "KASAN: use-after-free in memunmap_pages" do) is printed alone.
+ * - ktap.txt lines: "ok N scenario", "not ok N scenario # FAIL CLASS: title",
+ *   "not ok N scenario # ERROR: reason", "ok N scenario # SKIP reason",
+ *   "ok N scenario # XFAIL reason" (or CLASS: title without a reason),
+ *   "ok N scenario # RESET reason", "ok N dir # SKIP not run (interrupted)";
+ *   text is printable ASCII, '#' becomes '?', at most 512 bytes.
  * - --verdict FILE prints "VERDICT[ CLASS][: text]" where text is the title,
  *   or the reason when there is no title; exit 1 for FAIL/ERROR (a missing
  *   or malformed file is ERROR), else 0.

@@ -25,7 +25,8 @@ struct hpc_step {
 	enum hpc_step_kind kind;
 	char name[HPC_SCN_NAME];
 	unsigned int timeout_s;
-	enum hpc_class fail_class;	/* check: class when it fails */
+	enum hpc_class fail_class;	/* class when it fails, if judged */
+	int judged;			/* failure is FAIL (check; reap with class=) */
 	char payload[HPC_SCN_TEXT];
 	int line;
 };

@@ -1,0 +1,693 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs the built guest agent (AGENT_BIN) as an ordinary process on a
+ * socketpair and plays the host side of the agent protocol against it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "hpc/linebuf.h"
+#include "hpc/proto.h"
+
+#ifndef AGENT_BIN
+#define AGENT_BIN "build/guest/hpc-agent"
+#endif
+
+struct run {
+	pid_t pid;
+	int fd;
+	int eof;
+	struct hpc_linebuf lb;
+	char dir[64];
+	struct hpc_msg *msgs;
+	size_t n, cap;
+	size_t cursor;		/* wait_msg() looks from here on */
+	int invalid;
+	int exit_status;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void on_line(void *ctx, const char *line, size_t len, unsigned int flags)
+{
+	struct run *r = ctx;
+	char copy[HPC_PROTO_MAX_LINE];
+
+	if (flags & HPC_LINE_TRUNCATED || len >= sizeof(copy)) {
+		r->invalid++;
+		return;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 256;
+		r->msgs = realloc(r->msgs, r->cap * sizeof(*r->msgs));
+		assert_non_null(r->msgs);
+	}
+	memcpy(copy, line, len);
+	if (hpc_proto_parse(copy, len, &r->msgs[r->n]) < 0) {
+		fprintf(stderr, "# invalid line from agent: %.*s\n", (int)len,
+			line);
+		r->invalid++;
+		return;
+	}
+	r->n++;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void make_dir(struct run *r, const char *cmdline)
+{
+	char path[128];
+
+	snprintf(r->dir, sizeof(r->dir), "/tmp/hpc-agent-test.XXXXXX");
+	assert_non_null(mkdtemp(r->dir));
+	snprintf(path, sizeof(path), "%s/cmdline", r->dir);
+	write_file(path, cmdline);
+}
+
+static void exec_agent(struct run *r, const char *port_opt, const char *port)
+{
+	char kmsg[128], cmdline[128];
+
+	snprintf(kmsg, sizeof(kmsg), "%s/kmsg", r->dir);
+	snprintf(cmdline, sizeof(cmdline), "%s/cmdline", r->dir);
+	execl(AGENT_BIN, "hpc-agent", port_opt, port, "--no-poweroff",
+	      "--kmsg", kmsg, "--cmdline", cmdline, "--workdir", r->dir,
+	      (char *)NULL);
+	perror("exec " AGENT_BIN);
+	_exit(127);
+}
+
+static void start_common(struct run *r)
+{
+	assert_int_equal(hpc_linebuf_init(&r->lb, HPC_PROTO_MAX_LINE - 1), 0);
+	r->exit_status = -1;
+}
+
+/* The agent on a socketpair: --port-fd 3. */
+static void start(struct run *r, const char *cmdline)
+{
+	int sv[2];
+
+	memset(r, 0, sizeof(*r));
+	make_dir(r, cmdline);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	r->pid = fork();
+	assert_true(r->pid >= 0);
+	if (r->pid == 0) {
+		if (dup2(sv[1], 3) < 0)
+			_exit(127);
+		exec_agent(r, "--port-fd", "3");
+	}
+	close(sv[1]);
+	r->fd = sv[0];
+	start_common(r);
+}
+
+static void send_str(struct run *r, const char *s)
+{
+	size_t n = strlen(s);
+
+	assert_int_equal(write(r->fd, s, n), (ssize_t)n);
+}
+
+static void send_step(struct run *r, int idx, const char *kind,
+		      unsigned int timeout, const char *name,
+		      const char *payload)
+{
+	char line[HPC_PROTO_MAX_LINE + 1];
+
+	assert_true(hpc_proto_format_step(line, sizeof(line), idx, kind,
+					  timeout, name, payload) > 0);
+	send_str(r, line);
+}
+
+/* Read what is there within timeout_ms; -1 at end of file. */
+static int pump(struct run *r, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+	char buf[16384];
+	ssize_t n;
+
+	if (r->eof)
+		return -1;
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return 0;
+	n = read(r->fd, buf, sizeof(buf));
+	if (n <= 0) {
+		hpc_linebuf_flush(&r->lb, on_line, r);
+		r->eof = 1;
+		return -1;
+	}
+	hpc_linebuf_feed(&r->lb, buf, (size_t)n, on_line, r);
+	return 0;
+}
+
+/* Next message of type t (and name, for EV) after the cursor. */
+static const struct hpc_msg *wait_msg(struct run *r, enum hpc_msg_type t,
+				      const char *name, int timeout_ms)
+{
+	uint64_t until = now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		for (; r->cursor < r->n; r->cursor++) {
+			const struct hpc_msg *m = &r->msgs[r->cursor];
+
+			if (m->type == t && (!name || !strcmp(m->name, name))) {
+				r->cursor++;
+				return m;
+			}
+		}
+		if (now_ms() >= until || pump(r, 50) < 0) {
+			/* one last look at what the final read brought */
+			for (; r->cursor < r->n; r->cursor++) {
+				const struct hpc_msg *m = &r->msgs[r->cursor];
+
+				if (m->type == t &&
+				    (!name || !strcmp(m->name, name))) {
+					r->cursor++;
+					return m;
+				}
+			}
+			return NULL;
+		}
+	}
+}
+
+/* Wait for the agent process to exit; its exit code, or -1. */
+static int wait_exit(struct run *r, int timeout_ms)
+{
+	uint64_t until = now_ms() + (uint64_t)timeout_ms;
+	int st;
+
+	while (now_ms() < until) {
+		pid_t p = waitpid(r->pid, &st, WNOHANG);
+
+		if (p == r->pid) {
+			r->pid = 0;
+			r->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) :
+				128 + WTERMSIG(st);
+			return r->exit_status;
+		}
+		pump(r, 20);
+	}
+	return -1;
+}
+
+/* BYE, then the process exit; returns the BYE code. */
+static int finish(struct run *r, int timeout_ms)
+{
+	const struct hpc_msg *m = wait_msg(r, HPC_MSG_BYE, NULL, timeout_ms);
+	int code;
+
+	assert_non_null(m);
+	code = m->exit_code;
+	assert_int_equal(wait_exit(r, 5000), code);
+	/* drain anything left */
+	while (pump(r, 100) == 0)
+		;
+	return code;
+}
+
+static void cleanup(struct run *r)
+{
+	char cmd[160];
+
+	if (r->pid > 0) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+	}
+	close(r->fd);
+	hpc_linebuf_free(&r->lb);
+	free(r->msgs);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "# cannot remove %s\n", r->dir);
+}
+
+static const struct hpc_msg *find(struct run *r, enum hpc_msg_type t, int idx)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->msgs[i].type == t && r->msgs[i].idx == idx)
+			return &r->msgs[i];
+	return NULL;
+}
+
+static size_t find_pos(struct run *r, enum hpc_msg_type t, int idx)
+{
+	const struct hpc_msg *m = find(r, t, idx);
+
+	assert_non_null(m);
+	return (size_t)(m - r->msgs);
+}
+
+static void assert_end(struct run *r, int idx, enum hpc_status_kind k, int v)
+{
+	const struct hpc_msg *m = find(r, HPC_MSG_STEP_END, idx);
+
+	if (!m)
+		fail_msg("no STEP %d END", idx);
+	if (m->status.kind != k || m->status.value != v)
+		fail_msg("step %d: status %d/%d, want %d/%d", idx,
+			 m->status.kind, m->status.value, k, v);
+	/* every END has a START before it */
+	assert_true(find_pos(r, HPC_MSG_STEP_START, idx) <
+		    (size_t)(m - r->msgs));
+}
+
+static int has_text(struct run *r, enum hpc_msg_type t, int idx,
+		    const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->msgs[i].type == t &&
+		    (t != HPC_MSG_OUT || r->msgs[i].idx == idx) &&
+		    strcmp(r->msgs[i].text, text) == 0)
+			return 1;
+	return 0;
+}
+
+static size_t count(struct run *r, enum hpc_msg_type t, int idx,
+		    const char *name)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < r->n; i++) {
+		const struct hpc_msg *m = &r->msgs[i];
+
+		if (m->type != t)
+			continue;
+		if (t == HPC_MSG_OUT && m->idx != idx)
+			continue;
+		if (name && strcmp(m->name, name) != 0)
+			continue;
+		c++;
+	}
+	return c;
+}
+
+static char *read_all(const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void test_hello_ping_empty_plan(void **state)
+{
+	struct run r;
+	struct utsname u;
+	const struct hpc_msg *m;
+	uint64_t t0 = now_ms();
+
+	(void)state;
+	start(&r, "console=ttyS0\n");
+	m = wait_msg(&r, HPC_MSG_HELLO, NULL, 5000);
+	assert_non_null(m);
+	assert_int_equal(m->version, HPC_PROTO_VERSION);
+	assert_int_equal(uname(&u), 0);
+	assert_string_equal(m->release, u.release);
+	m = wait_msg(&r, HPC_MSG_PING, NULL, 3000);
+	assert_non_null(m);
+	assert_true(now_ms() - t0 >= 900);
+	send_str(&r, "PLAN 0\nGO\n");
+	assert_int_equal(finish(&r, 5000), HPC_BYE_OK);
+	assert_int_equal(r.invalid, 0);
+	cleanup(&r);
+}
+
+static void test_full_plan(void **state)
+{
+	struct run r;
+	const struct hpc_msg *m;
+	char line[256], path[128];
+	const char *kmsg;
+	size_t k0, k2, e7;
+
+	(void)state;
+	start(&r, "quiet hpc.run=r42 hpc.seed=7 hpc.extra=v1 hpc.run_id=no\n");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	send_str(&r, "PLAN 12\n");
+	send_step(&r, 0, "run", 10, "hello",
+		  "echo hello; echo err >&2; printf 'no newline'");
+	send_step(&r, 1, "run", 10, "env",
+		  "echo \"$HPC_RUN_ID $HPC_STEP $HPC_STEP_NAME $HPC_SEED "
+		  "$HPC_EXTRA\"; pwd; echo \"$PATH\"");
+	send_step(&r, 2, "check", 10, "fails", "exit 3");
+	send_step(&r, 3, "bg", 10, "load",
+		  "sleep 0.3; echo bgout; echo 'ok 1 - bg' > \"$HPC_KTAP\"; "
+		  "exit 5");
+	send_step(&r, 4, "emit", 5, "ping-host", "hello host");
+	send_step(&r, 5, "wait", 10, "host-reply", NULL);
+	send_step(&r, 6, "reap", 10, "reap-load", "load");
+	send_step(&r, 7, "run", 10, "ktap",
+		  "printf 'KTAP version 1\\n1..1\\nok 1 - t\\n' > \"$HPC_KTAP\"");
+	send_step(&r, 8, "run", 1, "slow", "sleep 10");
+	send_step(&r, 9, "run", 10, "sig", "kill -9 $$");
+	send_step(&r, 10, "wait", 1, "never", NULL);
+	send_step(&r, 11, "reap", 5, "reap-none", "nosuch");
+	send_str(&r, "GO\n");
+
+	m = wait_msg(&r, HPC_MSG_EV, "ping-host", 10000);
+	assert_non_null(m);
+	assert_string_equal(m->text, "hello host");
+	send_str(&r, "EV host-reply\n");
+	assert_int_equal(finish(&r, 20000), HPC_BYE_FAIL);
+	assert_int_equal(r.invalid, 0);
+
+	assert_end(&r, 0, HPC_ST_EXIT, 0);
+	assert_true(has_text(&r, HPC_MSG_OUT, 0, "hello"));
+	assert_true(has_text(&r, HPC_MSG_OUT, 0, "err"));
+	assert_true(has_text(&r, HPC_MSG_OUT, 0, "no newline"));
+	/* output comes before the END of its step */
+	k0 = find_pos(&r, HPC_MSG_STEP_END, 0);
+	for (size_t i = k0; i < r.n; i++)
+		assert_false(r.msgs[i].type == HPC_MSG_OUT && r.msgs[i].idx == 0);
+
+	assert_end(&r, 1, HPC_ST_EXIT, 0);
+	assert_true(has_text(&r, HPC_MSG_OUT, 1, "r42 1 env 7 v1"));
+	assert_true(has_text(&r, HPC_MSG_OUT, 1, r.dir));
+	assert_true(has_text(&r, HPC_MSG_OUT, 1, "/bin:/sbin:/usr/bin:/usr/sbin"));
+
+	assert_end(&r, 2, HPC_ST_EXIT, 3);
+	assert_end(&r, 3, HPC_ST_EXIT, 0);
+	assert_end(&r, 4, HPC_ST_EXIT, 0);
+	assert_end(&r, 5, HPC_ST_EXIT, 0);
+	assert_end(&r, 6, HPC_ST_EXIT, 5);
+	assert_true(has_text(&r, HPC_MSG_OUT, 3, "bgout"));
+	assert_true(has_text(&r, HPC_MSG_KTAP, 0, "ok 1 - bg"));
+
+	assert_end(&r, 7, HPC_ST_EXIT, 0);
+	/* KTAP lines of a step come before its END */
+	e7 = find_pos(&r, HPC_MSG_STEP_END, 7);
+	k2 = 0;
+	for (size_t i = find_pos(&r, HPC_MSG_STEP_START, 7); i < e7; i++)
+		if (r.msgs[i].type == HPC_MSG_KTAP)
+			k2++;
+	assert_int_equal(k2, 3);
+	assert_true(has_text(&r, HPC_MSG_KTAP, 0, "KTAP version 1"));
+
+	assert_end(&r, 8, HPC_ST_TIMEOUT, 0);
+	m = find(&r, HPC_MSG_STEP_END, 8);
+	assert_true(m->duration_ms >= 900 && m->duration_ms < 3000);
+	assert_end(&r, 9, HPC_ST_SIGNAL, 9);
+	assert_end(&r, 10, HPC_ST_TIMEOUT, 0);
+	assert_end(&r, 11, HPC_ST_ERROR, 0);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_ERROR), 1);
+
+	/* step order: START i+1 after END i */
+	for (int i = 0; i < 11; i++)
+		assert_true(find_pos(&r, HPC_MSG_STEP_END, i) <
+			    find_pos(&r, HPC_MSG_STEP_START, i + 1));
+
+	snprintf(path, sizeof(path), "%s/kmsg", r.dir);
+	kmsg = read_all(path);
+	for (int i = 0; i < 12; i++) {
+		static const char *const names[] = {
+			"hello", "env", "fails", "load", "ping-host",
+			"host-reply", "reap-load", "ktap", "slow", "sig",
+			"never", "reap-none",
+		};
+
+		snprintf(line, sizeof(line), "hpchaos: run=r42 step=%d %s start\n",
+			 i, names[i]);
+		assert_non_null(strstr(kmsg, line));
+		snprintf(line, sizeof(line), "hpchaos: run=r42 step=%d %s end\n",
+			 i, names[i]);
+		assert_non_null(strstr(kmsg, line));
+	}
+	cleanup(&r);
+}
+
+static void test_events_remembered(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r, "hpc.run=ev\n");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	/* events before the plan are remembered and counted */
+	send_str(&r, "EV a\nEV a\nEV b\n");
+	send_str(&r, "PLAN 4\n");
+	send_step(&r, 0, "wait", 5, "a", NULL);
+	send_step(&r, 1, "wait", 5, "a", NULL);
+	send_step(&r, 2, "wait", 1, "a", NULL);
+	send_step(&r, 3, "wait", 0, "b", NULL);
+	send_str(&r, "GO\n");
+	assert_int_equal(finish(&r, 10000), HPC_BYE_OK);
+	assert_end(&r, 0, HPC_ST_EXIT, 0);
+	assert_end(&r, 1, HPC_ST_EXIT, 0);
+	assert_end(&r, 2, HPC_ST_TIMEOUT, 0);
+	assert_end(&r, 3, HPC_ST_EXIT, 0);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_BAD_INPUT), 0);
+	cleanup(&r);
+}
+
+static void test_bad_input(void **state)
+{
+	static char longline[6000];
+	static const char nul[] = "EV x\0y\n";
+	struct run r;
+	const struct hpc_msg *m;
+
+	(void)state;
+	start(&r, "");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	send_str(&r, "HELLO 1 x\n");		/* unknown line */
+	send_str(&r, "S 0 run 1 x y\n");	/* S outside a plan */
+	send_str(&r, "PLAN 257\n");		/* malformed PLAN */
+	send_str(&r, "\n");			/* empty line */
+	send_str(&r, "EV bad/name\n");		/* malformed EV */
+	send_str(&r, "EV a b\n");		/* malformed EV */
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 2] = '\n';
+	send_str(&r, longline);			/* line too long */
+	assert_int_equal(write(r.fd, nul, sizeof(nul) - 1),
+			 (ssize_t)sizeof(nul) - 1);	/* NUL byte */
+	send_str(&r, "PLAN 2\n");
+	send_str(&r, "PLAN 2\n");		/* unexpected PLAN */
+	send_str(&r, "S 0 run 5 ok true\n");
+	send_str(&r, "S 0 run 5 dup true\n");	/* duplicate step */
+	send_str(&r, "S 1 walk 5 x y\n");	/* bad kind */
+	send_str(&r, "S 1 run 86401 x y\n");	/* bad timeout */
+	send_str(&r, "S 1 run 05 x y\n");	/* bad timeout */
+	send_str(&r, "S 1 run 5 bad/name y\n");	/* bad name */
+	send_str(&r, "S 2 run 5 x y\n");	/* bad index */
+	send_str(&r, "S -1 run 5 x y\n");	/* bad index */
+	send_str(&r, "S 1  run 5 x y\n");	/* malformed S */
+	send_str(&r, "S 1 run 5\n");		/* malformed S */
+	send_str(&r, "GO now\n");		/* malformed GO */
+	send_str(&r, "GO\n");			/* only 1 of 2 steps */
+	m = wait_msg(&r, HPC_MSG_EV, HPC_EV_BAD_PLAN, 5000);
+	assert_non_null(m);
+	assert_string_equal(m->text, "GO with 1 of 2 steps");
+	assert_int_equal(finish(&r, 5000), HPC_BYE_ERROR);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_BAD_INPUT), 19);
+	assert_null(find(&r, HPC_MSG_STEP_START, 0));
+	assert_int_equal(r.invalid, 0);
+	cleanup(&r);
+}
+
+static void test_output_limits(void **state)
+{
+	struct run r;
+	size_t n, i, longest = 0;
+	char note[64];
+
+	(void)state;
+	start(&r, "");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	send_str(&r, "PLAN 3\n");
+	/* a burst of 5000 lines: the rate limit drops some */
+	send_step(&r, 0, "run", 30, "burst",
+		  "i=0; while [ $i -lt 5000 ]; do echo line$i; i=$((i+1)); "
+		  "done");
+	/* one over-long line, escapes, a NUL byte */
+	send_step(&r, 1, "run", 30, "long",
+		  "head -c 10000 /dev/zero | tr '\\0' a; echo; echo after; "
+		  "printf '\\033[31mred\\033[0m\\n'; printf 'a\\000b\\n'");
+	/* more than the per-step cap */
+	send_step(&r, 2, "run", 30, "flood", "seq 1 30000");
+	send_str(&r, "GO\n");
+	assert_int_equal(finish(&r, 30000), HPC_BYE_OK);
+	assert_int_equal(r.invalid, 0);
+
+	n = count(&r, HPC_MSG_OUT, 0, NULL);
+	assert_true(n >= 2000 && n < 5000);
+	assert_true(has_text(&r, HPC_MSG_OUT, 0, "line0"));
+	snprintf(note, sizeof(note), "[%zu lines dropped: rate limit]",
+		 5000 - (n - 1));
+	if (!has_text(&r, HPC_MSG_OUT, 0, note))
+		fail_msg("missing \"%s\"", note);
+
+	for (i = 0; i < r.n; i++)
+		if (r.msgs[i].type == HPC_MSG_OUT && r.msgs[i].idx == 1 &&
+		    r.msgs[i].text_len > longest)
+			longest = r.msgs[i].text_len;
+	assert_true(longest > 4000 && longest <= HPC_PROTO_MAX_LINE - 16);
+	assert_true(has_text(&r, HPC_MSG_OUT, 1, "after"));
+	assert_true(has_text(&r, HPC_MSG_OUT, 1, "red"));
+	assert_true(has_text(&r, HPC_MSG_OUT, 1, "a?b"));
+
+	assert_true(has_text(&r, HPC_MSG_OUT, 2, HPC_OUT_TRUNCATED));
+	assert_true(count(&r, HPC_MSG_OUT, 2, NULL) < 20000);
+	cleanup(&r);
+}
+
+static void test_bg_timeout_and_drain(void **state)
+{
+	struct run r;
+	uint64_t t0;
+	const struct hpc_msg *m;
+
+	(void)state;
+	start(&r, "");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	send_str(&r, "PLAN 6\n");
+	send_step(&r, 0, "bg", 1, "sleeper", "sleep 30");
+	send_step(&r, 1, "bg", 0, "forever", "echo started; exec sleep 30");
+	send_step(&r, 2, "bg", 0, "slowpoke", "sleep 30");
+	send_step(&r, 3, "run", 5, "pause", "sleep 1.5");
+	send_step(&r, 4, "reap", 5, "reap-sleeper", "sleeper");
+	/* reap's own timeout kills the bg step */
+	send_step(&r, 5, "reap", 1, "reap-slowpoke", "slowpoke");
+	t0 = now_ms();
+	send_str(&r, "GO\n");
+	assert_int_equal(finish(&r, 15000), HPC_BYE_OK);
+	assert_true(now_ms() - t0 < 6000);
+	assert_end(&r, 0, HPC_ST_EXIT, 0);
+	assert_end(&r, 1, HPC_ST_EXIT, 0);
+	assert_end(&r, 3, HPC_ST_EXIT, 0);
+	assert_end(&r, 4, HPC_ST_TIMEOUT, 0);
+	assert_end(&r, 5, HPC_ST_TIMEOUT, 0);
+	m = find(&r, HPC_MSG_STEP_END, 4);
+	/* the bg step had already timed out, so reap returned at once */
+	assert_true(m->duration_ms < 500);
+	assert_true(has_text(&r, HPC_MSG_OUT, 1, "started"));
+	cleanup(&r);
+}
+
+static void test_host_close(void **state)
+{
+	struct run r;
+
+	(void)state;
+	start(&r, "");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	send_str(&r, "PLAN 1\n");
+	send_step(&r, 0, "run", 0, "long", "sleep 30");
+	send_str(&r, "GO\n");
+	assert_non_null(wait_msg(&r, HPC_MSG_STEP_START, NULL, 5000));
+	shutdown(r.fd, SHUT_RDWR);
+	assert_int_equal(wait_exit(&r, 5000), 1);
+	cleanup(&r);
+}
+
+static void test_unix_socket_path(void **state)
+{
+	struct run r;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ls;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	make_dir(&r, "hpc.run=sock\n");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/agent.sock", r.dir);
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(ls >= 0);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	r.pid = fork();
+	assert_true(r.pid >= 0);
+	if (r.pid == 0)
+		exec_agent(&r, "--port", sa.sun_path);
+	r.fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(r.fd >= 0);
+	close(ls);
+	start_common(&r);
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	send_str(&r, "PLAN 1\n");
+	send_step(&r, 0, "run", 5, "hi", "echo $HPC_RUN_ID");
+	send_str(&r, "GO\n");
+	assert_int_equal(finish(&r, 5000), HPC_BYE_OK);
+	assert_true(has_text(&r, HPC_MSG_OUT, 0, "sock"));
+	cleanup(&r);
+}
+
+static void test_bad_args(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 2);
+		execl(AGENT_BIN, "hpc-agent", "--bogus", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), HPC_BYE_ERROR);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello_ping_empty_plan),
+		cmocka_unit_test(test_full_plan),
+		cmocka_unit_test(test_events_remembered),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_output_limits),
+		cmocka_unit_test(test_bg_timeout_and_drain),
+		cmocka_unit_test(test_host_close),
+		cmocka_unit_test(test_unix_socket_path),
+		cmocka_unit_test(test_bad_args),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,69 @@
+# shellcheck shell=bash
+# TAP helpers for the runner's integration tests (run by prove).
+set -euo pipefail
+shopt -s inherit_errexit
+
+T_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Integration tests use the sanitized tools when they are built.
+if [[ -x $T_TOP/framework/build-san/bin/hpc-conductor ]]; then
+	export HPC_BIN=$T_TOP/framework/build-san/bin
+fi
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hpchaos-test.XXXXXX")
+T_RESULTS=$T_TMP/results
+T_N=0
+T_FAILED=0
+trap 'rm -rf "$T_TMP"' EXIT
+
+plan() { printf '1..%d\n' "$1"; }
+diag() { printf '# %s\n' "$@"; }
+
+# ok COND_STATUS NAME: report a result from the status of the last command.
+ok() {
+	local status=$1 name=$2
+	T_N=$((T_N + 1))
+	if [[ $status -eq 0 ]]; then
+		printf 'ok %d - %s\n' "$T_N" "$name"
+	else
+		printf 'not ok %d - %s\n' "$T_N" "$name"
+		T_FAILED=$((T_FAILED + 1))
+	fi
+}
+
+# is GOT WANT NAME
+is() {
+	if [[ $1 == "$2" ]]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "got:  '$1'" "want: '$2'"
+	fi
+}
+
+# like GOT GLOB NAME
+like() {
+	# shellcheck disable=SC2053
+	if [[ $1 == $2 ]]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "got:  '$1'" "want: $2"
+	fi
+}
+
+# hpc ARGS...: run the runner; output in $T_OUT, status in $T_RC.
+hpc() {
+	T_RC=0
+	T_OUT=$("$T_TOP/runner/hpchaos" "$@" 2>&1) || T_RC=$?
+}
+
+# json FILE FILTER: a jq query on a results file.
+json() { jq -r "$2" "$1"; }
+
+qemu_count() { pgrep -c -x qemu-system-x86 2>/dev/null || pgrep -c qemu-system 2>/dev/null || true; }
+
+# The runner's latest run directory under T_RESULTS.
+latest() { readlink -f "$T_RESULTS/latest"; }
+
+done_testing() { exit $((T_FAILED > 0)); }
