@@ -37,11 +37,11 @@ check: deps-check
 	$(MAKE) framework
 	$(MAKE) -C framework tests
 	$(MAKE) -C framework SAN=1 tools
-	prove --exec '' --timer framework/build-san/tests/ runner/tests/
+	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' --timer framework/build-san/tests/test_* runner/tests/*.t
 
 unit: deps-check
 	$(MAKE) -C framework tests
-	prove --exec '' framework/build-san/tests/
+	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' framework/build-san/tests/test_*
 
 shellcheck:
 	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t guest-images/init .ci/run

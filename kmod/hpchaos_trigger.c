@@ -37,16 +37,21 @@ static noinline void hpc_trigger_bug(void)
 	BUG();
 }
 
-static noinline int hpc_trigger_null(void)
-{
-	int *volatile p = NULL;
+/* Results stored here so the compiler keeps the faulting loads. */
+static int trigger_sink;
 
-	return *p;
+static noinline void hpc_trigger_null(void)
+{
+	volatile int *volatile p = NULL;
+
+	trigger_sink = *p;
 }
 
 static noinline void hpc_trigger_hung(unsigned int secs)
 {
 	msleep(secs * 1000);
+	/* not a tail call: keep this frame on the stack */
+	pr_info("hpchaos_trigger: slept %u s\n", secs);
 }
 
 static noinline void hpc_trigger_spin(unsigned int secs, bool rcu)
@@ -65,13 +70,17 @@ static noinline void hpc_trigger_spin(unsigned int secs, bool rcu)
 
 static noinline void hpc_trigger_badpage(void)
 {
-	struct page *page = alloc_page(GFP_KERNEL);
+	/*
+	 * Order 4: frees above PAGE_ALLOC_COSTLY_ORDER bypass the per-cpu
+	 * lists and are always checked, even without DEBUG_VM.
+	 */
+	struct page *page = alloc_pages(GFP_KERNEL, 4);
 
 	if (!page)
 		return;
 	/* A page freed while it still looks mapped: "Bad page state". */
 	atomic_set(&page->_mapcount, 0);
-	__free_page(page);
+	__free_pages(page, 4);
 }
 
 static noinline void hpc_trigger_atomic_sleep(void)
@@ -81,16 +90,14 @@ static noinline void hpc_trigger_atomic_sleep(void)
 	spin_unlock(&trigger_spin);
 }
 
-static noinline int hpc_trigger_uaf(void)
+static noinline void hpc_trigger_uaf(void)
 {
-	int *volatile p = kmalloc(64, GFP_KERNEL);
-	int v;
+	volatile int *volatile p = kmalloc(64, GFP_KERNEL);
 
 	if (!p)
-		return 0;
-	kfree(p);
-	v = p[3];
-	return v;
+		return;
+	kfree((void *)p);
+	trigger_sink = p[3];
 }
 
 static noinline void hpc_trigger_lockdep(void)

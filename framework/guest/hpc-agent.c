@@ -323,7 +323,16 @@ static void fatal(const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	kmsg_printf("hpchaos: agent: fatal: %s", text);
-	dprintf(2, "hpc-agent: fatal: %s\n", text);
+	if (A.pid1) {
+		/* the console, even if /init redirected our stderr */
+		int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+		dprintf(fd >= 0 ? fd : 2, "hpc-agent: fatal: %s\n", text);
+		if (fd >= 0)
+			close(fd);
+	} else {
+		dprintf(2, "hpc-agent: fatal: %s\n", text);
+	}
 	if (A.oq && A.port >= 0 && !A.host_gone) {
 		sendf("EV %llu %s fatal: %s", (unsigned long long)hpcg_mono_ns(),
 		      HPC_EV_ERROR, text);
@@ -599,8 +608,7 @@ static void child_exec(int idx, int wfd)
 	add_env(envp, &n, e_step, sizeof(e_step), "HPC_STEP", idxs);
 	add_env(envp, &n, e_name, sizeof(e_name), "HPC_STEP_NAME", s->name);
 	add_env(envp, &n, e_ktap, sizeof(e_ktap), "HPC_KTAP", ktap);
-	if (A.seed[0])
-		add_env(envp, &n, e_seed, sizeof(e_seed), "HPC_SEED", A.seed);
+	add_env(envp, &n, e_seed, sizeof(e_seed), "HPC_SEED", A.seed);
 	for (i = 0; i < A.n_cmd_env; i++)
 		envp[n++] = A.cmd_env[i];
 	envp[n] = NULL;
@@ -1193,14 +1201,9 @@ static void open_port(void)
 	if (fd < 0) {
 		const char *what = A.port_path ? A.port_path :
 			"virtio-serial port " HPC_PROTO_PORT_NAME;
-		int fdc = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
-		if (fdc >= 0) {
-			dprintf(fdc, "hpc-agent: cannot open %s, powering off\n",
-				what);
-			close(fdc);
-		}
-		fatal("cannot open %s", what);
+		fatal("cannot open %s after %llu s", what,
+		      PORT_WAIT_NS / NS_PER_SEC);
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		fatal("port: %s", strerror(errno));
@@ -1250,6 +1253,7 @@ static void read_cmdline(void)
 	char *save = NULL, *tok;
 
 	strcpy(A.run_id, "none");
+	strcpy(A.seed, "0");
 	if (read_small(A.cmdline_path, buf, sizeof(buf)) < 0)
 		return;
 	for (tok = strtok_r(buf, " \t\n", &save); tok;
@@ -1393,8 +1397,8 @@ static void setup(int argc, char **argv)
 	if (A.kmsg_path)
 		A.kmsg = open(A.kmsg_path,
 			      O_WRONLY | O_CLOEXEC | O_NOCTTY | O_APPEND |
-			      (A.pid1 ? 0 : O_CREAT), 0644);
-	if (A.pid1) {
+			      (strcmp(A.kmsg_path, "/dev/kmsg") ? O_CREAT : 0), 0644);
+	if (A.pid1 && A.kmsg_path && strcmp(A.kmsg_path, "/dev/kmsg") == 0) {
 		/* markers must not be rate-limited away */
 		fd = open("/proc/sys/kernel/printk_devkmsg",
 			  O_WRONLY | O_CLOEXEC);

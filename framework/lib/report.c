@@ -2,7 +2,6 @@
 /* Run-level report writer: see hpc/report.h for the formats and decisions. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -296,6 +295,11 @@ static struct json_object *parse_json(const char *buf, size_t len, char *why,
 	struct json_object *o;
 	size_t end;
 
+	if (len == 0) {
+		json_tokener_free(tok);
+		snprintf(why, wlen, "empty file");
+		return NULL;
+	}
 	if (!tok) {
 		snprintf(why, wlen, "out of memory");
 		return NULL;
@@ -712,7 +716,7 @@ static int check_name(const char *s, size_t n, char *msg, size_t mlen)
 
 		if (name_char((char)c))
 			continue;
-		if (c > 0x20 && c < 0x7f)
+		if (c >= 0x20 && c < 0x7f)
 			snprintf(msg, mlen,
 				 "invalid character '%c' in scenario name (allowed: A-Z a-z 0-9 _ . + -)",
 				 c);
@@ -1129,7 +1133,7 @@ static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
 {
 	char *name = hpc_ktap_text_clean(v->scenario, HPC_REP_NAME_MAX * 2);
 	char *text = NULL, *msg = NULL;
-	const char *dir = NULL;
+	const char *directive = NULL;
 	bool ok = true;
 
 	if (!name)
@@ -1143,47 +1147,46 @@ static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
 	switch (v->verdict) {
 	case HPC_V_FAIL:
 		msg = fail_message(v, "");
-		dir = "FAIL ";
+		directive = "FAIL ";
 		break;
 	case HPC_V_ERROR:
 		msg = strdup(nonempty(v->reason) ? v->reason : "");
-		dir = "ERROR: ";
+		directive = "ERROR: ";
 		break;
 	case HPC_V_SKIP:
 		msg = strdup(nonempty(v->reason) ? v->reason : "");
-		dir = "SKIP ";
+		directive = "SKIP ";
 		break;
 	case HPC_V_XFAIL:
 		msg = nonempty(v->reason) ? strdup(v->reason) : fail_message(v, "");
-		dir = "XFAIL ";
+		directive = "XFAIL ";
 		break;
 	case HPC_V_RESET:
 		msg = strdup(nonempty(v->reason) ? v->reason : "");
-		dir = "RESET ";
+		directive = "RESET ";
 		break;
 	case HPC_REP_NOTRUN:
 		msg = strdup("not run (interrupted)");
-		dir = "SKIP ";
+		directive = "SKIP ";
 		break;
 	default:
 		break;
 	}
-	if (dir) {
+	if (directive)
 		ok = msg && (text = hpc_ktap_text_clean(msg, KTAP_TEXT_MAX));
-	}
 	if (ok) {
 		bool pass = v->verdict != HPC_V_FAIL && v->verdict != HPC_V_ERROR;
 
 		fprintf(f, "%s %zu %s", pass ? "ok" : "not ok", num, name);
-		if (dir) {
-			size_t dl = strlen(dir);
+		if (directive) {
+			size_t dl = strlen(directive);
 
 			/* "# SKIP" rather than "# SKIP " when there is no text */
-			if (!text[0] && dir[dl - 1] == ' ')
+			if (!text[0] && directive[dl - 1] == ' ')
 				dl--;
-			if (!text[0] && dir[dl - 1] == ':')
+			if (!text[0] && directive[dl - 1] == ':')
 				dl--;
-			fprintf(f, " # %.*s%s", (int)dl, dir, text);
+			fprintf(f, " # %.*s%s", (int)dl, directive, text);
 		}
 		fputc('\n', f);
 	}
@@ -1383,7 +1386,7 @@ static int load_all(struct run *r, FILE *err)
 
 		if (v->verdict == HPC_REP_NOTRUN && !r->interrupted) {
 			v->verdict = HPC_V_ERROR;
-			v->reason = strdup("no verdict.json: the scenario did not record a verdict and the run was not interrupted");
+			v->reason = strdup("no verdict.json: the scenario did not record a verdict");
 			if (!v->reason)
 				goto oom;
 		}

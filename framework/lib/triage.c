@@ -532,6 +532,7 @@ static void open_report(struct hpc_triage *t, const struct hpc_tpat *pat,
 {
 	char func[FUNC_MAX], raw[HPC_TRIAGE_LINE_MAX + 1];
 	struct pend *r;
+	int have_func = 0;
 
 	if (t->npend == HPC_TRIAGE_MAX_PENDING)
 		finalise(t, 0, NULL);	/* the oldest gives up its search */
@@ -546,13 +547,12 @@ static void open_report(struct hpc_triage *t, const struct hpc_tpat *pat,
 		copy_n(raw, sizeof(raw), p + m[g].rm_so,
 		       (size_t)(m[g].rm_eo - m[g].rm_so));
 		hpc_triage_normalise(raw, r->cap[g], sizeof(r->cap[g]));
-		if (pat->src == HPC_TS_HEADER && g == pat->func_group &&
-		    good_func(raw, func, sizeof(func))) {
-			finalise(t, t->npend - 1, func);
-			return;
-		}
+		if (pat->src == HPC_TS_HEADER && g == pat->func_group)
+			have_func = good_func(raw, func, sizeof(func));
 	}
-	if (pat->src == HPC_TS_NONE)
+	if (have_func)
+		finalise(t, t->npend - 1, func);
+	else if (pat->src == HPC_TS_NONE)
 		finalise(t, t->npend - 1, NULL);
 }
 

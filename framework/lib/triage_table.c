@@ -328,7 +328,7 @@ const size_t hpc_triage_table_len =
 const char *const hpc_triage_skip[] = {
 	/* reporting */
 	"dump_stack*", "__dump_stack", "show_stack*", "show_trace_log_lvl",
-	"show_regs*", "__show_regs", "panic", "__warn", "__warn_printk",
+	"show_regs*", "__show_regs", "panic", "check_panic_on_warn", "__warn*",
 	"warn_slowpath*", "report_bug", "handle_bug", "exc_*", "asm_exc_*",
 	"page_fault_oops", "kernelmode_fixup_or_oops", "__bad_area_nosemaphore",
 	"bad_area_nosemaphore", "do_user_addr_fault", "nmi_cpu_backtrace*",
@@ -374,6 +374,8 @@ const char *const hpc_triage_skip[] = {
 	"wait_on_page_bit*", "prepare_to_wait*", "finish_wait", "wait_woken",
 	"__flush_work*", "flush_work", "__flush_workqueue",
 	/* interrupts, timers, watchdogs */
+	"default_idle*", "native_safe_halt", "pv_native_safe_halt",
+	"arch_safe_halt", "do_idle", "cpu_startup_entry", "acpi_idle_*",
 	"__sysvec_*", "sysvec_*", "asm_sysvec_*", "asm_common_interrupt",
 	"common_interrupt", "__common_interrupt", "irq_exit_rcu",
 	"__irq_exit_rcu", "__do_softirq", "do_softirq*", "handle_softirqs",
@@ -394,6 +396,10 @@ const char *const hpc_triage_skip[] = {
 	"kmemdup*", "kstrdup*", "kmemleak_*", "slab_post_alloc_hook",
 	"slab_alloc*", "__slab_alloc*", "___slab_alloc", "__vmalloc*",
 	"vmalloc*", "vzalloc*", "__alloc_percpu*", "pcpu_alloc",
+	/* frees (KASAN double-free and invalid-free name the freeing call) */
+	"kfree", "kvfree", "kfree_sensitive", "kfree_const", "kmem_cache_free",
+	"__kmem_cache_free", "slab_free*", "__slab_free", "free_large_kmalloc",
+	"vfree",
 };
 
 const size_t hpc_triage_skip_len =

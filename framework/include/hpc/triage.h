@@ -71,8 +71,9 @@ int hpc_triage_file(const char *path, struct hpc_triage **out);
 /*
  * Canonical title helpers, exposed for tests and for other parsers.
  * hpc_triage_func: the function named by a "func+0x1a/0x30 [mod]" token
- * found in s (first such token; "? func" and bare addresses are not
- * functions); compiler suffixes (.isra.0, .cold, ...) are dropped.
+ * found in s (the first such token; "[<ffffffff81234567>]" addresses are
+ * passed over, bare addresses are not functions); compiler suffixes
+ * (.isra.0, .cold, ...) are dropped.
  * Returns the length written to out (0: none found).
  */
 size_t hpc_triage_func(const char *s, char *out, size_t outsz);

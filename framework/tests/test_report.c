@@ -1,0 +1,988 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests for the run-level report (lib/report.c, tools/hpc-report.c is only
+ * its main()). Each test builds a run directory under /tmp, runs
+ * hpc_report_main() on it and reads the files back.
+ * Never use cmocka's skip() here: cmocka 1.1.5 prints skips as "not ok".
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+
+#include "hpc/ktap.h"
+#include "hpc/report.h"
+
+/* ---- helpers ---- */
+
+static char *make_run_dir(void)
+{
+	char *d = strdup("/tmp/hpc-report-test.XXXXXX");
+
+	assert_non_null(d);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void rm_run_dir(char *d)
+{
+	assert_int_equal(nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	free(d);
+}
+
+/* Write len bytes (or strlen if len is -1) to dir/rel, making rel's dir. */
+static void put_file(const char *dir, const char *rel, const char *data,
+		     ssize_t len)
+{
+	char path[512], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	slash = strrchr(path, '/');
+	if (slash > path + strlen(dir)) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	assert_non_null(f);
+	if (len < 0)
+		len = (ssize_t)strlen(data);
+	assert_int_equal(fwrite(data, 1, (size_t)len, f), (size_t)len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *slurp(const char *dir, const char *rel)
+{
+	char path[512], *buf;
+	long n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+struct outcome {
+	int status;
+	char *out, *err;
+};
+
+/* Run hpc_report_main with up to 6 arguments after the program name. */
+static struct outcome run_report(const char *a1, const char *a2,
+				 const char *a3, const char *a4)
+{
+	const char *args[] = { "hpc-report", a1, a2, a3, a4, NULL };
+	char *argv[6] = { 0 };
+	struct outcome o = { 0 };
+	size_t olen, elen;
+	FILE *out = open_memstream(&o.out, &olen);
+	FILE *err = open_memstream(&o.err, &elen);
+	int argc = 0;
+
+	assert_non_null(out);
+	assert_non_null(err);
+	while (args[argc]) {
+		argv[argc] = (char *)args[argc];
+		argc++;
+	}
+	o.status = hpc_report_main(argc, argv, out, err);
+	fclose(out);
+	fclose(err);
+	return o;
+}
+
+static void outcome_free(struct outcome *o)
+{
+	free(o->out);
+	free(o->err);
+}
+
+static struct json_object *load_json(const char *dir, const char *rel)
+{
+	char *s = slurp(dir, rel);
+	struct json_object *o = json_tokener_parse(s);
+
+	free(s);
+	assert_non_null(o);
+	return o;
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return v;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v = jget(o, key);
+
+	assert_true(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
+
+static int jcount(struct json_object *summary, const char *verdict)
+{
+	return json_object_get_int(jget(jget(summary, "counts"), verdict));
+}
+
+/* Every line of text, split at '\n'; returns the count. */
+static size_t split_lines(char *text, char **lines, size_t max)
+{
+	size_t n = 0;
+
+	for (char *p = text; *p && n < max;) {
+		char *nl = strchr(p, '\n');
+
+		lines[n++] = p;
+		if (!nl)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	return n;
+}
+
+/*
+ * junit.xml must be well-formed UTF-8 without characters XML 1.0 forbids
+ * and every '&' must start a known entity or a character reference.
+ */
+static void assert_xml_clean(const char *x)
+{
+	const unsigned char *s = (const unsigned char *)x;
+
+	for (size_t i = 0; s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == '&') {
+			static const char *const ents[] = {
+				"&amp;", "&lt;", "&gt;", "&quot;", "&apos;",
+				"&#9;", "&#10;", "&#13;",
+			};
+			bool ok = false;
+
+			for (size_t k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+				ok |= !strncmp(x + i, ents[k], strlen(ents[k]));
+			assert_true(ok);
+			continue;
+		}
+		assert_true(c >= 0x20 || c == '\n');
+		assert_true(c != 0x7f);
+		if (c >= 0x80) {
+			size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+
+			assert_true(c >= 0xc2 && c <= 0xf4);
+			for (size_t k = 1; k < need; k++)
+				assert_true((s[i + k] & 0xc0) == 0x80);
+			i += need - 1;
+		}
+	}
+}
+
+static size_t count_str(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* No temp files left behind, outputs are mode 0644. */
+static void assert_no_temp_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		assert_true(e->d_name[0] != '.');
+	}
+	closedir(d);
+	for (int i = 0; i < 3; i++) {
+		static const char *const names[] = {
+			"summary.json", "junit.xml", "ktap.txt",
+		};
+		char path[512];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0644);
+	}
+}
+
+#define RUN_JSON							\
+	"{\"run_id\": \"20261105-1\", \"started\": \"2026-11-05T10:00:00Z\","\
+	" \"kernel\": {\"release\": \"6.1.192-chaos\", \"kasan\": true},"	\
+	" \"accel\": \"tcg\", \"command\": [\"hpchaos\", \"run\", \"quick\"],"	\
+	" \"counts\": \"must not win\"}"
+
+#define V_PASS								\
+	"{\"schema\": 1, \"scenario\": \"boot-idle\","			\
+	" \"file\": \"scenarios/smoke/boot-idle.scn\","			\
+	" \"groups\": [\"quick\", \"smoke\"], \"verdict\": \"PASS\","	\
+	" \"class\": null, \"title\": null, \"reason\": null, \"seed\": 1234,"\
+	" \"duration_s\": 5.51, \"interrupted\": false, \"extra\": [1, 2],"	\
+	" \"steps\": [{\"idx\": 0, \"name\": \"idle\", \"kind\": \"run\","	\
+	" \"status\": \"0\", \"duration_ms\": 2001}]}"
+
+/* title with markup, quotes, control characters, ESC, DEL, bad UTF-8 */
+#define V_FAIL								\
+	"{\"schema\": 1, \"scenario\": \"hmm-uaf\", \"groups\": [\"hmm\"],"	\
+	" \"verdict\": \"FAIL\", \"class\": \"CRASH\","			\
+	" \"title\": \"BUG: <&\\\"'> in f\\u0001\\u001b[31m\\u007f#x\\nnext \xff\","\
+	" \"reason\": \"oops at <step 2> & more\", \"seed\": 18446744073709551615,"\
+	" \"duration_s\": 12}"
+
+#define V_SKIP								\
+	"{\"schema\": 1, \"scenario\": \"cxl-poison\", \"groups\": [],"	\
+	" \"verdict\": \"SKIP\", \"reason\": \"requires qemu >= 8.1\"}"
+
+#define V_ERROR								\
+	"{\"schema\": 1, \"scenario\": \"infra\", \"verdict\": \"ERROR\","	\
+	" \"reason\": \"QEMU would not start\", \"duration_s\": 0.25}"
+
+#define V_XFAIL								\
+	"{\"schema\": 1, \"scenario\": \"known\", \"groups\": [\"hmm\"],"	\
+	" \"verdict\": \"XFAIL\", \"class\": \"KASAN\","			\
+	" \"title\": \"KASAN: use-after-free in memunmap_pages\","	\
+	" \"reason\": \"baseline 6.1\"}"
+
+#define V_RESET								\
+	"{\"schema\": 1, \"scenario\": \"cxl-reset\", \"verdict\": \"RESET\","\
+	" \"reason\": \"device reset and recovered\", \"duration_s\": 3}"
+
+/* ---- tests ---- */
+
+static void test_full_run(void **state)
+{
+	char *d = make_run_dir(), *ktap, *junit, *lines[32];
+	struct json_object *s, *res, *r;
+	struct outcome o;
+	struct hpc_ktap *k;
+	size_t n;
+
+	(void)state;
+	put_file(d, "plan",
+		 "001-boot-idle\n002-hmm-uaf\n003-cxl-poison\n004-infra\n"
+		 "005-broken\n006-known\n007-cxl-reset\n008-missing\n", -1);
+	put_file(d, "run.json", RUN_JSON, -1);
+	put_file(d, "001-boot-idle/verdict.json", V_PASS, -1);
+	put_file(d, "002-hmm-uaf/verdict.json", V_FAIL, -1);
+	put_file(d, "003-cxl-poison/verdict.json", V_SKIP, -1);
+	put_file(d, "004-infra/verdict.json", V_ERROR, -1);
+	put_file(d, "005-broken/verdict.json", "{\"schema\": 1, \"scen", -1);
+	put_file(d, "006-known/verdict.json", V_XFAIL, -1);
+	put_file(d, "007-cxl-reset/verdict.json", V_RESET, -1);
+	{
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/008-missing", d);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+
+	o = run_report(d, "--quiet", NULL, NULL);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.out, "");
+	assert_string_equal(o.err, "");
+	outcome_free(&o);
+	assert_no_temp_files(d);
+
+	/* summary.json */
+	s = load_json(d, "summary.json");
+	assert_int_equal(json_object_get_int(jget(s, "schema")), 1);
+	assert_string_equal(jstr(s, "run_id"), "20261105-1");
+	assert_string_equal(jstr(s, "started"), "2026-11-05T10:00:00Z");
+	assert_string_equal(jstr(s, "accel"), "tcg");
+	assert_string_equal(jstr(jget(s, "kernel"), "release"), "6.1.192-chaos");
+	assert_int_equal(json_object_array_length(jget(s, "command")), 3);
+	assert_int_equal(strlen(jstr(s, "finished")), 20);
+	assert_int_equal(jstr(s, "finished")[10], 'T');
+	assert_int_equal(jstr(s, "finished")[19], 'Z');
+	assert_false(json_object_get_boolean(jget(s, "interrupted")));
+	assert_int_equal(jcount(s, "PASS"), 1);
+	assert_int_equal(jcount(s, "RESET"), 1);
+	assert_int_equal(jcount(s, "XFAIL"), 1);
+	assert_int_equal(jcount(s, "SKIP"), 1);
+	assert_int_equal(jcount(s, "ERROR"), 3);	/* infra, broken, missing */
+	assert_int_equal(jcount(s, "FAIL"), 1);
+	assert_int_equal(jcount(s, "NOTRUN"), 0);
+	assert_int_equal(json_object_array_length(jget(s, "not_run")), 0);
+	res = jget(s, "results");
+	assert_int_equal(json_object_array_length(res), 8);
+
+	r = json_object_array_get_idx(res, 0);
+	assert_string_equal(jstr(r, "scenario"), "boot-idle");
+	assert_string_equal(jstr(r, "dir"), "001-boot-idle");
+	assert_string_equal(jstr(r, "verdict"), "PASS");
+	assert_null(jget(r, "class"));
+	assert_null(jget(r, "title"));
+	assert_null(jget(r, "reason"));
+	assert_int_equal(json_object_get_int(jget(r, "seed")), 1234);
+	assert_true(json_object_get_double(jget(r, "duration_s")) > 5.50);
+	assert_true(json_object_get_double(jget(r, "duration_s")) < 5.52);
+
+	r = json_object_array_get_idx(res, 1);
+	assert_string_equal(jstr(r, "verdict"), "FAIL");
+	assert_string_equal(jstr(r, "class"), "CRASH");
+	/* faithful copy, except the invalid UTF-8 byte */
+	assert_string_equal(jstr(r, "title"),
+			    "BUG: <&\"'> in f\x01\x1b[31m\x7f#x\nnext ?");
+	assert_true(json_object_get_uint64(jget(r, "seed")) == UINT64_MAX);
+
+	r = json_object_array_get_idx(res, 4);
+	assert_string_equal(jstr(r, "scenario"), "005-broken");
+	assert_string_equal(jstr(r, "verdict"), "ERROR");
+	assert_non_null(strstr(jstr(r, "reason"), "unreadable verdict.json: "));
+
+	r = json_object_array_get_idx(res, 7);
+	assert_string_equal(jstr(r, "dir"), "008-missing");
+	assert_string_equal(jstr(r, "verdict"), "ERROR");
+	assert_non_null(strstr(jstr(r, "reason"), "no verdict.json"));
+	json_object_put(s);
+
+	/* junit.xml */
+	junit = slurp(d, "junit.xml");
+	assert_xml_clean(junit);
+	assert_non_null(strstr(junit, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				      "<testsuite name=\"hpchaos\" tests=\"8\" failures=\"1\" errors=\"3\" skipped=\"1\" time=\"20.760\""));
+	assert_int_equal(count_str(junit, "<testsuite "), 1);
+	assert_int_equal(count_str(junit, "<testcase "), 8);
+	assert_non_null(strstr(junit, "<testcase classname=\"hpchaos.quick\" name=\"boot-idle\" time=\"5.510\">"));
+	assert_non_null(strstr(junit, "<testcase classname=\"hpchaos\" name=\"cxl-poison\""));
+	assert_non_null(strstr(junit,
+		"<failure message=\"CRASH: BUG: &lt;&amp;&quot;&apos;&gt; in f??[31m?#x&#10;next ?\" type=\"CRASH\">oops at &lt;step 2&gt; &amp; more</failure>"));
+	assert_non_null(strstr(junit, "<error message=\"QEMU would not start\" type=\"ERROR\">"));
+	assert_non_null(strstr(junit, "<skipped message=\"requires qemu &gt;= 8.1\"/>"));
+	assert_non_null(strstr(junit, "<system-out>XFAIL KASAN: use-after-free in memunmap_pages&#10;reason: baseline 6.1&#10;"));
+	assert_non_null(strstr(junit, "<property name=\"run_id\" value=\"20261105-1\"/>"));
+	assert_null(strstr(junit, "must not win"));
+	assert_non_null(strstr(junit, "seed: 1234&#10;file: scenarios/smoke/boot-idle.scn&#10;result: 001-boot-idle</system-out>"));
+	free(junit);
+
+	/* ktap.txt */
+	ktap = slurp(d, "ktap.txt");
+	n = split_lines(ktap, lines, 32);
+	assert_int_equal(n, 10);
+	assert_string_equal(lines[0], "KTAP version 1");
+	assert_string_equal(lines[1], "1..8");
+	assert_string_equal(lines[2], "ok 1 boot-idle");
+	assert_string_equal(lines[3],
+			    "not ok 2 hmm-uaf # FAIL CRASH: BUG: <&\"'> in f???x next ?");
+	assert_string_equal(lines[4], "ok 3 cxl-poison # SKIP requires qemu >= 8.1");
+	assert_string_equal(lines[5], "not ok 4 infra # ERROR: QEMU would not start");
+	assert_non_null(strstr(lines[6], "not ok 5 005-broken # ERROR: unreadable verdict.json: not JSON"));
+	assert_string_equal(lines[7], "ok 6 known # XFAIL baseline 6.1");
+	assert_string_equal(lines[8], "ok 7 cxl-reset # RESET device reset and recovered");
+	assert_non_null(strstr(lines[9], "not ok 8 008-missing # ERROR: no verdict.json"));
+	free(ktap);
+
+	/* and our own parser agrees with it */
+	ktap = slurp(d, "ktap.txt");
+	k = hpc_ktap_new();
+	assert_non_null(k);
+	hpc_ktap_text(k, ktap, strlen(ktap));
+	hpc_ktap_finish(k);
+	assert_int_equal(hpc_ktap_info(k)->plan, 8);
+	assert_false(hpc_ktap_info(k)->plan_mismatch);
+	assert_false(hpc_ktap_info(k)->bad_numbers);
+	assert_int_equal(hpc_ktap_info(k)->counts[HPC_KTAP_PASS], 2);
+	assert_int_equal(hpc_ktap_info(k)->counts[HPC_KTAP_FAIL], 4);
+	assert_int_equal(hpc_ktap_info(k)->counts[HPC_KTAP_SKIP], 1);
+	assert_int_equal(hpc_ktap_info(k)->counts[HPC_KTAP_XFAIL], 1);
+	assert_string_equal(hpc_ktap_result(k, 1)->name, "hmm-uaf");
+	hpc_ktap_free(k);
+	free(ktap);
+
+	rm_run_dir(d);
+}
+
+static void test_interrupted(void **state)
+{
+	char *d = make_run_dir(), *ktap, *junit;
+	struct json_object *s, *nr;
+	struct outcome o;
+
+	(void)state;
+	put_file(d, "plan", "a\nb\nc", -1);	/* no final newline */
+	put_file(d, "run.json", RUN_JSON, -1);
+	put_file(d, "a/verdict.json", V_PASS, -1);
+
+	o = run_report(d, "--interrupted", "--quiet", NULL);
+	assert_int_equal(o.status, 3);
+	outcome_free(&o);
+
+	s = load_json(d, "summary.json");
+	assert_true(json_object_get_boolean(jget(s, "interrupted")));
+	assert_int_equal(jcount(s, "PASS"), 1);
+	assert_int_equal(jcount(s, "NOTRUN"), 2);
+	assert_int_equal(jcount(s, "ERROR"), 0);
+	assert_int_equal(json_object_array_length(jget(s, "results")), 1);
+	nr = jget(s, "not_run");
+	assert_int_equal(json_object_array_length(nr), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(nr, 0)), "b");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(nr, 1)), "c");
+	json_object_put(s);
+
+	ktap = slurp(d, "ktap.txt");
+	assert_string_equal(ktap, "KTAP version 1\n1..3\nok 1 boot-idle\n"
+				  "ok 2 b # SKIP not run (interrupted)\n"
+				  "ok 3 c # SKIP not run (interrupted)\n");
+	free(ktap);
+	junit = slurp(d, "junit.xml");
+	assert_int_equal(count_str(junit, "<skipped message=\"not run (interrupted)\"/>"), 2);
+	assert_non_null(strstr(junit, "skipped=\"2\""));
+	free(junit);
+
+	/* a verdict that says it was interrupted makes the run interrupted */
+	put_file(d, "a/verdict.json",
+		 "{\"schema\":1,\"scenario\":\"a\",\"verdict\":\"SKIP\",\"interrupted\":true}", -1);
+	o = run_report(d, "--quiet", NULL, NULL);
+	assert_int_equal(o.status, 3);
+	outcome_free(&o);
+
+	/* interrupted with a failure: 1 wins */
+	put_file(d, "b/verdict.json",
+		 "{\"schema\":1,\"scenario\":\"b\",\"verdict\":\"FAIL\",\"class\":\"HANG\",\"title\":\"hung task\"}", -1);
+	o = run_report(d, "--interrupted", "-q", NULL);
+	assert_int_equal(o.status, 1);
+	outcome_free(&o);
+
+	rm_run_dir(d);
+}
+
+static void test_table(void **state)
+{
+	char *d = make_run_dir(), *lines[16];
+	struct outcome o;
+	size_t n;
+
+	(void)state;
+	put_file(d, "plan", "one\ntwo\nthree\n", -1);
+	put_file(d, "one/verdict.json", V_PASS, -1);
+	put_file(d, "two/verdict.json",
+		 "{\"schema\":1,\"scenario\":\"two\",\"verdict\":\"XFAIL\",\"class\":\"LEAK\","
+		 "\"title\":\"a very long title that goes on and on and on and on and on and on and on\","
+		 "\"duration_s\":1234.56}", -1);
+	put_file(d, "three/verdict.json",
+		 "{\"schema\":1,\"scenario\":\"three\",\"verdict\":\"SKIP\",\"reason\":\"no \\u001b[2Jcxl\"}", -1);
+	setenv("COLUMNS", "60", 1);
+	o = run_report(d, "--no-color", NULL, NULL);
+	unsetenv("COLUMNS");
+	assert_int_equal(o.status, 0);
+	/* run.json is missing: a warning, not an error */
+	assert_non_null(strstr(o.err, "hpc-report: warning: "));
+	assert_non_null(strstr(o.err, "run.json"));
+	n = split_lines(o.out, lines, 16);
+	assert_int_equal(n, 5);
+	assert_string_equal(lines[0],
+			    "scenario   verdict  class       time  title/reason");
+	assert_string_equal(lines[1], "boot-idle  PASS     -           5.5s");
+	assert_string_equal(lines[2],
+			    "two        XFAIL    LEAK     1234.6s  a very long title t...");
+	assert_int_equal(strlen(lines[2]), 60);
+	assert_string_equal(lines[3], "three      SKIP     -              -  no cxl");
+	assert_string_equal(lines[4], "summary: 2 passed, 0 failed, 1 skipped");
+	assert_null(strchr(o.out, '\033'));
+	outcome_free(&o);
+
+	/* not a tty: no colour even without --no-color */
+	o = run_report(d, NULL, NULL, NULL);
+	assert_null(strchr(o.out, '\033'));
+	outcome_free(&o);
+	rm_run_dir(d);
+}
+
+/* colour only on a terminal: use a pseudo-terminal when there is one */
+static void test_color(void **state)
+{
+	char *d = make_run_dir(), *argv[4], buf[4096];
+	int mfd, sfd, status;
+	ssize_t n;
+	FILE *out, *err;
+
+	(void)state;
+	put_file(d, "plan", "one\n", -1);
+	put_file(d, "one/verdict.json", V_PASS, -1);
+	mfd = posix_openpt(O_RDWR | O_NOCTTY);
+	if (mfd < 0 || grantpt(mfd) < 0 || unlockpt(mfd) < 0 ||
+	    (sfd = open(ptsname(mfd), O_RDWR | O_NOCTTY)) < 0) {
+		/* no pty here; cmocka 1.1.5 cannot report a skip cleanly */
+		if (mfd >= 0)
+			close(mfd);
+		rm_run_dir(d);
+		return;
+	}
+	unsetenv("NO_COLOR");
+	out = fdopen(sfd, "w");
+	err = fopen("/dev/null", "w");
+	assert_non_null(out);
+	assert_non_null(err);
+	argv[0] = "hpc-report";
+	argv[1] = d;
+	argv[2] = NULL;
+	status = hpc_report_main(2, argv, out, err);
+	fflush(out);
+	assert_int_equal(status, 0);
+	n = read(mfd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\033[32mPASS"));
+
+	/* --no-color wins on a terminal too */
+	argv[2] = "--no-color";
+	status = hpc_report_main(3, argv, out, err);
+	fflush(out);
+	assert_int_equal(status, 0);
+	n = read(mfd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_null(strchr(buf, '\033'));
+
+	/* and so does NO_COLOR */
+	setenv("NO_COLOR", "1", 1);
+	status = hpc_report_main(2, argv, out, err);
+	unsetenv("NO_COLOR");
+	fflush(out);
+	n = read(mfd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_null(strchr(buf, '\033'));
+
+	fclose(out);
+	fclose(err);
+	close(mfd);
+	rm_run_dir(d);
+}
+
+static void expect_plan_error(const char *plan, ssize_t len,
+			      const char *line_and_msg)
+{
+	char *d = make_run_dir(), want[512];
+	struct outcome o;
+
+	put_file(d, "plan", plan, len);
+	o = run_report(d, "--quiet", NULL, NULL);
+	assert_int_equal(o.status, 2);
+	snprintf(want, sizeof(want), "hpc-report: %s/plan:%s\n", d,
+		 line_and_msg);
+	assert_string_equal(o.err, want);
+	outcome_free(&o);
+	/* nothing written */
+	assert_int_not_equal(access(d, F_OK), -1);
+	{
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/summary.json", d);
+		assert_int_equal(access(p, F_OK), -1);
+	}
+	rm_run_dir(d);
+}
+
+static void test_plan_errors(void **state)
+{
+	char longname[200];
+	char *d;
+	struct outcome o;
+
+	(void)state;
+	expect_plan_error("ok\nbad name\n", -1,
+			  "2: invalid character ' ' in scenario name (allowed: A-Z a-z 0-9 _ . + -)");
+	expect_plan_error("ok\n\nok2\n", -1,
+			  "2: empty line (expected a scenario directory name)");
+	expect_plan_error("a/b\n", -1,
+			  "1: invalid character '/' in scenario name (allowed: A-Z a-z 0-9 _ . + -)");
+	expect_plan_error("ok\r\n", -1,
+			  "1: invalid byte 0x0d in scenario name (allowed: A-Z a-z 0-9 _ . + -)");
+	expect_plan_error("a\0b\n", 4,
+			  "1: invalid byte 0x00 in scenario name (allowed: A-Z a-z 0-9 _ . + -)");
+	expect_plan_error("x\n..\n", -1, "2: \"..\" is not a scenario name");
+	expect_plan_error(".\n", -1, "1: \".\" is not a scenario name");
+	expect_plan_error("a\nb\nc\nb\na\n", -1,
+			  "4: duplicate scenario name \"b\" (first on line 2)");
+	memset(longname, 'x', 129);
+	longname[129] = '\n';
+	longname[130] = '\0';
+	expect_plan_error(longname, -1,
+			  "1: scenario name longer than 128 characters");
+
+	/* 128 is fine; an empty plan is an empty run */
+	d = make_run_dir();
+	longname[128] = '\n';
+	longname[129] = '\0';
+	put_file(d, "plan", longname, -1);
+	o = run_report(d, "-q", NULL, NULL);
+	assert_int_equal(o.status, 1);	/* not run, not interrupted: ERROR */
+	outcome_free(&o);
+	put_file(d, "plan", "", 0);
+	o = run_report(d, "-q", NULL, NULL);
+	assert_int_equal(o.status, 0);
+	outcome_free(&o);
+	{
+		char *k = slurp(d, "ktap.txt");
+
+		assert_string_equal(k, "KTAP version 1\n1..0\n");
+		free(k);
+	}
+	rm_run_dir(d);
+
+	/* no plan at all */
+	d = make_run_dir();
+	o = run_report(d, NULL, NULL, NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "/plan: No such file or directory\n"));
+	outcome_free(&o);
+	/* plan is a directory */
+	{
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/plan", d);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	o = run_report(d, NULL, NULL, NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "/plan: not a regular file\n"));
+	outcome_free(&o);
+	rm_run_dir(d);
+}
+
+static void test_usage(void **state)
+{
+	struct outcome o;
+
+	(void)state;
+	o = run_report(NULL, NULL, NULL, NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "usage: hpc-report RUN_DIR"));
+	outcome_free(&o);
+	o = run_report("--frobnicate", "/tmp", NULL, NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "unknown option --frobnicate"));
+	outcome_free(&o);
+	o = run_report("/tmp", "/var", NULL, NULL);
+	assert_int_equal(o.status, 2);
+	outcome_free(&o);
+	o = run_report("--verdict", NULL, NULL, NULL);
+	assert_int_equal(o.status, 2);
+	outcome_free(&o);
+	o = run_report("--verdict", "x.json", "/tmp", NULL);
+	assert_int_equal(o.status, 2);
+	outcome_free(&o);
+	o = run_report("--help", NULL, NULL, NULL);
+	assert_int_equal(o.status, 0);
+	assert_non_null(strstr(o.out, "usage: hpc-report RUN_DIR"));
+	outcome_free(&o);
+}
+
+static void expect_verdict(const char *dir, const char *json, const char *line,
+			   int status)
+{
+	char path[512], want[1200];
+	struct outcome o;
+
+	put_file(dir, "v.json", json, -1);
+	snprintf(path, sizeof(path), "%s/v.json", dir);
+	o = run_report("--verdict", path, NULL, NULL);
+	snprintf(want, sizeof(want), "%s\n", line);
+	assert_string_equal(o.out, want);
+	assert_int_equal(o.status, status);
+	outcome_free(&o);
+}
+
+static void test_verdict_mode(void **state)
+{
+	char *d = make_run_dir(), path[512];
+	struct outcome o;
+
+	(void)state;
+	expect_verdict(d, V_PASS, "PASS", 0);
+	expect_verdict(d, V_FAIL,
+		       "FAIL CRASH: BUG: <&\"'> in f??#x next ?", 1);
+	expect_verdict(d, V_SKIP, "SKIP: requires qemu >= 8.1", 0);
+	expect_verdict(d, V_ERROR, "ERROR: QEMU would not start", 1);
+	expect_verdict(d, V_XFAIL, "XFAIL KASAN: use-after-free in memunmap_pages", 0);
+	expect_verdict(d, V_RESET, "RESET: device reset and recovered", 0);
+	expect_verdict(d, "{\"schema\":1,\"scenario\":\"x\",\"verdict\":\"FAIL\",\"class\":\"TIMEOUT\"}",
+		       "FAIL TIMEOUT", 1);
+	expect_verdict(d, "{\"schema\":1,\"scenario\":\"x\",\"verdict\":\"FAIL\",\"class\":\"KASAN\","
+			  "\"title\":\"KASAN: use-after-free in memunmap_pages\"}",
+		       "FAIL KASAN: use-after-free in memunmap_pages", 1);
+	expect_verdict(d, "[]", "ERROR: unreadable verdict.json: not a JSON object", 1);
+
+	snprintf(path, sizeof(path), "%s/nope.json", d);
+	o = run_report("--verdict", path, NULL, NULL);
+	assert_string_equal(o.out,
+			    "ERROR: unreadable verdict.json: No such file or directory\n");
+	assert_int_equal(o.status, 1);
+	outcome_free(&o);
+	rm_run_dir(d);
+}
+
+static void test_malformed_verdicts(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *why;
+	} cases[] = {
+		{ "", "empty file" },
+		{ "{\"schema\": 1,", "not JSON: unexpected end of data at offset 13" },
+		{ "{} x", "not JSON: trailing data at offset 3" },
+		{ "nonsense", "not JSON: " },
+		{ "[1]", "not a JSON object" },
+		{ "42", "not a JSON object" },
+		{ "{}", "\"schema\" is missing" },
+		{ "{\"schema\": 2}", "unsupported \"schema\" (expected 1)" },
+		{ "{\"schema\": \"1\"}", "unsupported \"schema\" (expected 1)" },
+		{ "{\"schema\": 1, \"verdict\": \"PASS\"}", "\"scenario\" is missing" },
+		{ "{\"schema\": 1, \"scenario\": \"\", \"verdict\": \"PASS\"}",
+		  "\"scenario\" is empty" },
+		{ "{\"schema\": 1, \"scenario\": 7, \"verdict\": \"PASS\"}",
+		  "\"scenario\" must be a string" },
+		{ "{\"schema\": 1, \"scenario\": \"s\"}", "\"verdict\" is missing" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": null}",
+		  "\"verdict\" is missing" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"pass\"}",
+		  "unknown \"verdict\" \"pass\"" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"X\\u001b[2J\"}",
+		  "unknown \"verdict\" \"X\"" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"FAIL\", \"class\": \"OOPS\"}",
+		  "unknown \"class\" \"OOPS\"" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"FAIL\", \"class\": 3}",
+		  "\"class\" must be a string or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"FAIL\", \"title\": []}",
+		  "\"title\" must be a string or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"reason\": {}}",
+		  "\"reason\" must be a string or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"file\": true}",
+		  "\"file\" must be a string or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"seed\": \"12\"}",
+		  "\"seed\" must be an integer or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"seed\": 1.5}",
+		  "\"seed\" must be an integer or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"duration_s\": -1}",
+		  "\"duration_s\" must be a non-negative number or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"duration_s\": \"5\"}",
+		  "\"duration_s\" must be a non-negative number or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"duration_s\": NaN}",
+		  "\"duration_s\" must be a non-negative number or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"duration_s\": 1e999}",
+		  "\"duration_s\" must be a non-negative number or null" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"groups\": \"quick\"}",
+		  "\"groups\" must be an array of strings" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"groups\": [\"a\", 1]}",
+		  "\"groups\" must be an array of strings" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"interrupted\": 0}",
+		  "\"interrupted\" must be a boolean" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"steps\": {}}",
+		  "\"steps\" must be an array" },
+	};
+	char *d = make_run_dir(), path[512], deep[200];
+	struct hpc_vrec v;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/v.json", d);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char want[300];
+
+		put_file(d, "v.json", cases[i].json, -1);
+		assert_int_equal(hpc_vrec_load(&v, path, "dirname"), HPC_VREC_BAD);
+		assert_int_equal(v.verdict, HPC_V_ERROR);
+		assert_int_equal(v.cls, HPC_C_NONE);
+		assert_string_equal(v.scenario, "dirname");
+		assert_string_equal(v.dir, "dirname");
+		snprintf(want, sizeof(want), "unreadable verdict.json: %s",
+			 cases[i].why);
+		if (strncmp(v.reason, want, strlen(want)))
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, v.reason,
+				 want);
+		hpc_vrec_free(&v);
+	}
+
+	/* nesting deeper than the tokener allows */
+	memset(deep, '[', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = '\0';
+	put_file(d, "v.json", deep, -1);
+	assert_int_equal(hpc_vrec_load(&v, path, NULL), HPC_VREC_BAD);
+	assert_non_null(strstr(v.reason, "unreadable verdict.json: not JSON"));
+	assert_string_equal(v.scenario, path);
+	hpc_vrec_free(&v);
+
+	/* a directory where the file should be */
+	assert_int_equal(hpc_vrec_load(&v, d, NULL), HPC_VREC_BAD);
+	assert_string_equal(v.reason, "unreadable verdict.json: not a regular file");
+	hpc_vrec_free(&v);
+
+	/* missing */
+	snprintf(path, sizeof(path), "%s/none/verdict.json", d);
+	assert_int_equal(hpc_vrec_load(&v, path, "none"), HPC_VREC_MISSING);
+	assert_int_equal(v.verdict, HPC_REP_NOTRUN);
+	assert_string_equal(hpc_rep_verdict_name(v.verdict), "NOTRUN");
+	hpc_vrec_free(&v);
+
+	/* good, with nulls and extra keys */
+	snprintf(path, sizeof(path), "%s/v.json", d);
+	put_file(d, "v.json",
+		 "{\"schema\":1,\"scenario\":\"s\",\"verdict\":\"FAIL\",\"class\":\"STALE\","
+		 "\"title\":null,\"reason\":null,\"seed\":null,\"duration_s\":null,"
+		 "\"groups\":null,\"interrupted\":null,\"steps\":null,\"future\":{\"x\":1}}\n\n", -1);
+	assert_int_equal(hpc_vrec_load(&v, path, "s"), HPC_VREC_OK);
+	assert_int_equal(v.verdict, HPC_V_FAIL);
+	assert_int_equal(v.cls, HPC_C_STALE);
+	assert_null(v.title);
+	assert_null(v.reason);
+	assert_null(v.seed);
+	assert_null(v.group);
+	assert_false(v.has_duration);
+	assert_false(v.interrupted);
+	hpc_vrec_free(&v);
+	rm_run_dir(d);
+}
+
+static void test_xml_escape(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "", "" },
+		{ "plain", "plain" },
+		{ "<a href=\"x\">'&'</a>", "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;" },
+		{ "tab\tnl\ncr\r", "tab&#9;nl&#10;cr&#13;" },
+		{ "nul\x01" "esc\x1b[0m del\x7f", "nul?esc?[0m del?" },
+		{ "C1 \xc2\x85 ok \xc2\xa0", "C1 ? ok \xc2\xa0" },
+		{ "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80" },
+		{ "bad \xff \xc3 \xe2\x82 end", "bad ? ? ?? end" },
+		{ "overlong \xc0\xaf \xe0\x80\xaf", "overlong ?? ???" },
+		{ "surrogate \xed\xa0\x80", "surrogate ???" },
+		{ "nonchar \xef\xbf\xbe \xef\xbf\xbf", "nonchar ? ?" },
+		{ "]]> cdata end", "]]&gt; cdata end" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *e = hpc_xml_escape(cases[i].in);
+
+		assert_non_null(e);
+		assert_string_equal(e, cases[i].out);
+		assert_xml_clean(e);
+		free(e);
+	}
+}
+
+static void test_ktap_text_clean(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = hpc_ktap_text_clean("  a # b\nc\td\r\x1b[31mred\x1b[0m \xc3\xa9  ", 100);
+	assert_string_equal(s, "a ? b c d red ??");
+	free(s);
+	s = hpc_ktap_text_clean("abcdef", 3);
+	assert_string_equal(s, "abc");
+	free(s);
+	s = hpc_ktap_text_clean("", 3);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+/* the output cannot be written: exit 2, no temp file left */
+static void test_write_failure(void **state)
+{
+	char *d = make_run_dir(), p[512];
+	struct outcome o;
+	DIR *dir;
+	struct dirent *e;
+
+	(void)state;
+	put_file(d, "plan", "a\n", -1);
+	put_file(d, "a/verdict.json", V_PASS, -1);
+	snprintf(p, sizeof(p), "%s/junit.xml", d);
+	assert_int_equal(mkdir(p, 0755), 0);
+	o = run_report(d, "-q", NULL, NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "hpc-report: cannot write "));
+	assert_non_null(strstr(o.err, "/junit.xml: "));
+	outcome_free(&o);
+	dir = opendir(d);
+	assert_non_null(dir);
+	while ((e = readdir(dir)))
+		assert_true(strncmp(e->d_name, ".junit", 6) != 0);
+	closedir(dir);
+	rm_run_dir(d);
+}
+
+/* RUN_DIR with trailing slashes; outputs replace older ones */
+static void test_rerun(void **state)
+{
+	char *d = make_run_dir(), arg[512], *k;
+	struct outcome o;
+
+	(void)state;
+	put_file(d, "plan", "a\n", -1);
+	put_file(d, "ktap.txt", "stale\n", -1);
+	put_file(d, "a/verdict.json", V_PASS, -1);
+	snprintf(arg, sizeof(arg), "%s//", d);
+	o = run_report(arg, "--quiet", NULL, NULL);
+	assert_int_equal(o.status, 0);
+	outcome_free(&o);
+	k = slurp(d, "ktap.txt");
+	assert_string_equal(k, "KTAP version 1\n1..1\nok 1 boot-idle\n");
+	free(k);
+	assert_no_temp_files(d);
+	rm_run_dir(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_run),
+		cmocka_unit_test(test_interrupted),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_color),
+		cmocka_unit_test(test_plan_errors),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_verdict_mode),
+		cmocka_unit_test(test_malformed_verdicts),
+		cmocka_unit_test(test_xml_escape),
+		cmocka_unit_test(test_ktap_text_clean),
+		cmocka_unit_test(test_write_failure),
+		cmocka_unit_test(test_rerun),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

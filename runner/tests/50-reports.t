@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Real kernel reports, provoked in real guests by the hpchaos_trigger
+# module, come back with the right class and canonical title.
+. "$(dirname "$0")/lib.sh"
+
+declare -A want=(
+	[report-warn]="FAIL WARN WARNING in hpc_trigger_warn"
+	[report-bug]="FAIL CRASH kernel BUG in hpc_trigger_bug"
+	[report-null]="FAIL CRASH BUG: kernel NULL pointer dereference in hpc_trigger_null"
+	[report-badpage]="FAIL CRASH BUG: Bad page state"
+	[report-atomic-sleep]="FAIL LOCKDEP BUG: scheduling while atomic in hpc_trigger_atomic_sleep"
+	[report-hung]="FAIL HANG INFO: task hung in hpc_trigger_hung"
+	[report-softlockup]="FAIL HANG BUG: soft lockup in hpc_trigger_spin"
+	[report-rcustall]="FAIL HANG INFO: rcu detected stall in hpc_trigger_spin"
+)
+plan $((${#want[@]} + 1))
+
+hpc run --results "$T_RESULTS" --heartbeat 20 reports
+diag "$T_OUT"
+is "$T_RC" 1 "exit status 1 (there are FAILs)"
+for s in $(printf '%s\n' "${!want[@]}" | sort); do
+	v=$(echo "$(latest)"/*-"$s")/verdict.json
+	is "$(json "$v" '"\(.verdict) \(.class) \(.title)"')" "${want[$s]}" "$s"
+done
+done_testing
