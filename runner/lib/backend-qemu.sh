@@ -58,6 +58,7 @@ backend_qemu_prepare() {
 	local -a argv machine
 	mapfile -d '' machine < <("$HPC_BIN/hpc-scenario" qemu-args "$scn")
 	extra=$("$HPC_BIN/hpc-scenario" field "$scn" cmdline)
+	# shellcheck disable=SC2054 # commas belong to QEMU option strings
 	argv=(
 		"$(command -v "$HPC_QEMU")"
 		-name "hpchaos-$name,debug-threads=on"

@@ -66,6 +66,14 @@ hash_inputs() {
 HPC_CHILDREN=()
 
 track_child() { HPC_CHILDREN+=("$1"); }
+untrack_child() {
+	local -a keep=()
+	local p
+	for p in "${HPC_CHILDREN[@]}"; do
+		[[ $p == "$1" ]] || keep+=("$p")
+	done
+	HPC_CHILDREN=("${keep[@]}")
+}
 
 # kill_children: SIGTERM each tracked child, give it a moment, SIGKILL, reap.
 kill_children() {

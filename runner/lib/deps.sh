@@ -11,7 +11,7 @@ HPC_DEPS_RUN=(
 	gcc-12 libelf-dev
 )
 # Extra packages for the test suite (make check).
-HPC_DEPS_CHECK=(shellcheck perl)
+HPC_DEPS_CHECK=(shellcheck perl jq)
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {

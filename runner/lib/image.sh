@@ -155,11 +155,11 @@ image_initramfs() {
 		_copy_with_libs "$f" "$root"
 	done
 	# Kernel modules: the listed ones and their dependencies.
-	local names
-	names=$(grep -v '^#' "$HPC_TOP/guest-images/stock.modules" | tr '\n' ' ')
+	local -a names
+	mapfile -t names < <(grep -v -e '^#' -e '^$' "$HPC_TOP/guest-images/stock.modules")
 	while read -r f; do
 		install -D -m 0644 "$moddir/$f" "$root/lib/modules/$rel/$f"
-	done < <(_modules_closure "$moddir" $names 2>"$tmp/missing")
+	done < <(_modules_closure "$moddir" "${names[@]}" 2>"$tmp/missing")
 	if [[ -s $tmp/missing ]]; then
 		msg "kernel $rel lacks modules: $(tr '\n' ' ' <"$tmp/missing")"
 	fi
@@ -182,7 +182,9 @@ image_initramfs() {
 image_kmod() {
 	local kdir=$1 rel=$2 hash out tmp build
 	build=$kdir/root/usr/src/linux-headers-$rel
-	hash=$(hash_inputs "$rel" "$kdir/source" $(find "$HPC_TOP/kmod" -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) | LC_ALL=C sort))
+	local -a srcs
+	mapfile -t srcs < <(find "$HPC_TOP/kmod" -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) | LC_ALL=C sort)
+	hash=$(hash_inputs "$rel" "$kdir/source" "${srcs[@]}")
 	out=$HPC_CACHE/kmod/$rel-$hash
 	if [[ ! -d $out ]]; then
 		mkdir -p "$HPC_CACHE/kmod"

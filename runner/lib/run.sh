@@ -2,7 +2,6 @@
 # 'hpchaos run': one run directory, one conductor per scenario, one report.
 
 RUN_DIR=
-RUN_INTERRUPTED=0
 
 # new_run_dir RESULTS: a fresh, private run directory; its id is unique even
 # for two runs started in the same second.
@@ -28,7 +27,6 @@ write_run_json() {
 
 # on_signal SIG: stop the conductor (it kills its QEMU), report, exit.
 on_signal() {
-	RUN_INTERRUPTED=1
 	trap - INT TERM HUP
 	msg "interrupted (SIG$1): stopping the guest"
 	kill_children
@@ -56,7 +54,7 @@ run_one() {
 	pid=$!
 	track_child "$pid"
 	wait "$pid" || rc=$?
-	HPC_CHILDREN=()
+	untrack_child "$pid"
 	line=$("$HPC_BIN/hpc-report" --verdict "$dir/verdict.json" 2>/dev/null || true)
 	progress_done
 	printf '[%d/%d] %-24s %s (%ds)\n' "$idx" "$total" "$name" "${line:-ERROR: no verdict (conductor exit $rc)}" \
@@ -65,7 +63,7 @@ run_one() {
 }
 
 cmd_run() {
-	local kernel=stock seed= accel=auto results=$HPC_TOP/results heartbeat=60
+	local kernel=stock seed='' accel=auto results=$HPC_TOP/results heartbeat=60
 	local -a args=() files
 	local run_id i rc=0
 	while [[ $# -gt 0 ]]; do
@@ -75,7 +73,7 @@ cmd_run() {
 		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
-		-v | --verbose) HPC_VERBOSE=1; shift ;;
+		-v | --verbose) export HPC_VERBOSE=1; shift ;;
 		-h | --help) usage; return 0 ;;
 		-*) die 2 "run: unknown option '$1' (see 'hpchaos help')" ;;
 		*) args+=("$1"); shift ;;

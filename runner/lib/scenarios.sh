@@ -19,7 +19,7 @@ scenarios_info() {
 # scenarios_resolve ARG...: the files the arguments name, in order, each once.
 # An argument is a .scn file path, a scenario name, a group, or 'all'.
 scenarios_resolve() {
-	local arg name groups file desc found
+	local arg name groups file found
 	local line
 	local -A seen=()
 	local -a info out=()
@@ -34,7 +34,7 @@ scenarios_resolve() {
 			continue
 		fi
 		for line in "${info[@]}"; do
-			IFS=$'\t' read -r name groups file desc <<<"$line"
+			IFS=$'\t' read -r name groups file _ <<<"$line"
 			if [[ $arg == all || $arg == "$name" || ,$groups, == *",$arg,"* ]]; then
 				found=1
 				[[ -n ${seen[$file]:-} ]] || out+=("$file")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Bad input: errors name file and line, exit 2, nothing is booted.
+# shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 broken=("$T_TOP"/runner/tests/broken/*.scn)

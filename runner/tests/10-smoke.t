@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The default suite on the stock kernel: real guests, real verdicts, and
 # reports that agree with the verdicts.
+# shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 plan 12
 

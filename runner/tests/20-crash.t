@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # A deliberate kernel crash is a FAIL with class CRASH and a title.
+# shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 plan 5
 

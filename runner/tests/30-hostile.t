@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Hostile guest output does not change the verdict or break a parser.
+# shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 plan 6
 

@@ -2,6 +2,7 @@
 # Ctrl-C, SIGTERM (and even SIGKILL of the runner) at several moments:
 # the results so far stay readable, summary.json says the run was
 # interrupted, and no QEMU process survives.
+# shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 set -m # job control: the runner gets its own process group, like at a terminal
 

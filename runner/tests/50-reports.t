@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real kernel reports, provoked in real guests by the hpchaos_trigger
 # module, come back with the right class and canonical title.
+# shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 declare -A want=(
