@@ -558,7 +558,7 @@ static void rest_of_line(char *line, const char *word, char *dst, size_t cap)
 static void directive(struct parser *p, char *line)
 {
 	struct hpc_scenario *s = p->s;
-	char copy[MAX_LINE], *w[MAX_WORDS];
+	char copy[MAX_LINE + 1], *w[MAX_WORDS];
 	int nw;
 
 	{
@@ -584,8 +584,8 @@ static void directive(struct parser *p, char *line)
 	if (strcmp(w[0], "name") == 0) {
 		if (nw != 2)
 			perr(p, p->line, "expected 'name NAME'");
-		else
-			copy_name(p, s->name, w[1], "scenario name");
+		else if (copy_name(p, s->name, w[1], "scenario name") == 0)
+			s->name_line = p->line;
 	} else if (strcmp(w[0], "description") == 0) {
 		rest_of_line(line + strspn(line, " \t"), "description",
 			     s->description, sizeof(s->description));
@@ -640,8 +640,8 @@ static void validate(struct parser *p)
 		perr(p, 1, "missing 'name NAME'");
 	} else if (bl < 5 || strcmp(base + bl - 4, ".scn") ||
 		   strncmp(base, s->name, bl - 4) || strlen(s->name) != bl - 4) {
-		perr(p, 1, "name '%s' does not match the file name (expected %s.scn)",
-		     s->name, s->name);
+		perr(p, s->name_line, "name '%s' does not match the file name '%s' (expected 'name %.*s')",
+		     s->name, base, bl > 4 ? (int)(bl - 4) : (int)bl, base);
 	}
 	if (s->ngroups == 0)
 		perr(p, 1, "missing 'groups G...' (every scenario belongs to a group)");

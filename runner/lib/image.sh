@@ -14,7 +14,7 @@ IMG_META_PKG=${HPC_STOCK_META_PKG:-linux-image-amd64}
 
 # _deb_depends PKG PREFIX: the first dependency of PKG whose name starts with PREFIX.
 _deb_depends() {
-	apt-cache depends "$1" 2>/dev/null |
+	{ apt-cache depends "$1" 2>/dev/null || true; } |
 		awk -v p="$2" '$1 == "Depends:" && index($2, p) == 1 { print $2; exit }'
 }
 

@@ -27,8 +27,7 @@ done
 hpc run --results "$T_RESULTS" no-such-scenario
 is "$T_RC" 2 "unknown scenario: exit 2"
 like "$T_OUT" "*no scenario or group named 'no-such-scenario'*" "unknown scenario: says what is wrong"
-[[ ! -e $T_RESULTS ]]
-ok $? "unknown scenario: no run directory was made"
+t "unknown scenario: no run directory was made" test ! -e "$T_RESULTS"
 
 hpc run --results "$T_RESULTS" "$T_TOP/runner/tests/broken/bad-directive.scn"
 is "$T_RC" 2 "broken scenario file: exit 2 before booting"

@@ -17,13 +17,10 @@ for s in boot-idle dimm-hotplug; do
 done
 is "$(json "$run/summary.json" '.counts.PASS')" 2 "summary.json counts 2 PASS"
 is "$(json "$run/summary.json" '[.results[].verdict] | join(",")')" "PASS,PASS" "summary.json agrees with the verdicts"
-grep -q '<testsuite[^>]*tests="2"[^>]*failures="0"' "$run/junit.xml"
-ok $? "junit.xml: 2 tests, 0 failures"
+t "junit.xml: 2 tests, 0 failures" grep -q '<testsuite[^>]*tests="2"[^>]*failures="0"' "$run/junit.xml"
 is "$(grep -c '^ok ' "$run/ktap.txt")" 2 "ktap.txt: 2 ok lines"
 d=$(echo "$run"/*-dimm-hotplug)
-grep -q '"DEVICE_DELETED"' "$d/timeline.jsonl"
-ok $? "dimm-hotplug: DEVICE_DELETED is in the timeline"
-[[ $(stat -c %a "$run") == 700 ]]
-ok $? "run directory is private (0700)"
+t "dimm-hotplug: DEVICE_DELETED is in the timeline" grep -q '"DEVICE_DELETED"' "$d/timeline.jsonl"
+is "$(stat -c %a "$run")" 700 "run directory is private (0700)"
 is "$(qemu_count)" "$before" "no QEMU left running"
 done_testing

@@ -34,16 +34,15 @@ for sig in "${signals[@]}"; do
 			# The runner had no chance to write a summary; the scenario's own
 			# verdict says it was interrupted once the guest had started.
 			v=$(find "$res" -name verdict.json -print -quit 2>/dev/null)
-			[[ -z $v || $(json "$v" .interrupted) == true ]]
-			ok $? "SIGKILL at ${at}s: any verdict written says interrupted"
+			t "SIGKILL at ${at}s: any verdict written says interrupted" \
+				test -z "$v" -o "$(json "$v" .interrupted 2>/dev/null)" = true
 		else
 			s=$(readlink -f "$res/latest")/summary.json
 			if [[ -f $s ]]; then
 				is "$(json "$s" .interrupted)" true "SIG$sig at ${at}s: summary.json says interrupted"
 			else
 				# interrupted before the run directory existed (image step)
-				[[ ! -e $res/latest ]]
-				ok $? "SIG$sig at ${at}s: interrupted before any run directory existed"
+				t "SIG$sig at ${at}s: interrupted before any run directory existed" test ! -e "$res/latest"
 			fi
 		fi
 	done

@@ -41,6 +41,13 @@ is() {
 	fi
 }
 
+# t NAME CMD...: ok if CMD succeeds (safe under set -e).
+t() {
+	local name=$1
+	shift
+	if "$@"; then ok 0 "$name"; else ok 1 "$name"; fi
+}
+
 # like GOT GLOB NAME
 like() {
 	# shellcheck disable=SC2053

@@ -85,6 +85,7 @@ struct hpc_machine {
 struct hpc_scenario {
 	char file[4096];
 	char name[HPC_SCN_NAME];
+	int name_line;
 	char description[256];
 	char groups[HPC_SCN_MAX_GROUPS][HPC_SCN_NAME];
 	int ngroups;
