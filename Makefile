@@ -13,7 +13,7 @@ KERNEL  ?= stock
 HPCHAOS := runner/hpchaos
 SHELL   := /bin/bash
 
-.PHONY: all framework deps deps-check run check unit shellcheck install clean
+.PHONY: all framework deps deps-check run check unit shellcheck bench install clean
 
 all: framework
 
@@ -44,7 +44,11 @@ unit: deps-check
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' framework/build-san/tests/test_*
 
 shellcheck:
-	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t guest-images/init .ci/run
+	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/bench/*.sh guest-images/init .ci/run
+
+# Benchmarks: performance figures live here, not in timed tests.
+bench: deps framework
+	runner/bench/boot-overhead.sh
 
 install: framework
 	install -d $(DESTDIR)$(PREFIX)/lib/hpchaos $(DESTDIR)$(PREFIX)/bin

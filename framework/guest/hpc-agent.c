@@ -755,14 +755,19 @@ static void end_step(struct hpc_status st)
 		snprintf(sts, sizeof(sts), "error");
 		break;
 	}
-	if ((s->kind == HPC_STEP_RUN || s->kind == HPC_STEP_CHECK) &&
-	    !(st.kind == HPC_ST_EXIT && st.value == 0) &&
-	    A.bye_code < HPC_BYE_FAIL)
-		A.bye_code = HPC_BYE_FAIL;
 	kmsg_printf("hpchaos: run=%s step=%d %s end", A.run_id, A.cur, s->name);
 	sendf("STEP %d END %llu %s %llu", A.cur, (unsigned long long)now, sts,
 	      (unsigned long long)((now - A.cur_start_ns) / NS_PER_MS));
 	A.cur++;
+	/* The first step that fails ends the plan: what follows depended on it. */
+	if (!(st.kind == HPC_ST_EXIT && st.value == 0)) {
+		if (A.bye_code < HPC_BYE_FAIL)
+			A.bye_code = HPC_BYE_FAIL;
+		if (A.cur < A.plan_n)
+			kmsg_printf("hpchaos: run=%s plan stopped after step %d",
+				    A.run_id, A.cur - 1);
+		A.cur = A.plan_n;
+	}
 	A.cur_started = 0;
 	A.cur_target = NULL;
 }

@@ -366,43 +366,53 @@ static void test_hello_ping_empty_plan(void **state)
 	cleanup(&r);
 }
 
+static char *kmsg_of(struct run *r)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/kmsg", r->dir);
+	return read_all(path);
+}
+
+/* Every step succeeds: the whole plan runs and BYE is 0. */
 static void test_full_plan(void **state)
 {
+	static const char *const names[] = {
+		"hello", "env", "load", "ping-host", "host-reply",
+		"reap-load", "ktap", "passes", "done",
+	};
+	const int n_steps = (int)(sizeof(names) / sizeof(names[0]));
 	static struct run r;
 	const struct hpc_msg *m;
-	char line[256], path[128];
+	char line[256];
 	const char *kmsg;
-	size_t k0, k2, e7;
+	size_t k0, k6;
 
 	(void)state;
 	start(&r, "quiet hpc.run=r42 hpc.seed=7 hpc.extra=v1 hpc.run_id=no\n");
 	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
-	send_str(&r, "PLAN 12\n");
+	send_str(&r, "PLAN 9\n");
 	send_step(&r, 0, "run", 10, "hello",
 		  "echo hello; echo err >&2; printf 'no newline'");
 	send_step(&r, 1, "run", 10, "env",
 		  "echo \"$HPC_RUN_ID $HPC_STEP $HPC_STEP_NAME $HPC_SEED "
 		  "$HPC_EXTRA\"; pwd; echo \"$PATH\"");
-	send_step(&r, 2, "check", 10, "fails", "exit 3");
-	send_step(&r, 3, "bg", 10, "load",
-		  "sleep 0.3; echo bgout; echo 'ok 1 - bg' > \"$HPC_KTAP\"; "
-		  "exit 5");
-	send_step(&r, 4, "emit", 5, "ping-host", "hello host");
-	send_step(&r, 5, "wait", 10, "host-reply", NULL);
-	send_step(&r, 6, "reap", 10, "reap-load", "load");
-	send_step(&r, 7, "run", 10, "ktap",
+	send_step(&r, 2, "bg", 10, "load",
+		  "sleep 0.3; echo bgout; echo 'ok 1 - bg' > \"$HPC_KTAP\"");
+	send_step(&r, 3, "emit", 5, "ping-host", "hello host");
+	send_step(&r, 4, "wait", 10, "host-reply", NULL);
+	send_step(&r, 5, "reap", 10, "reap-load", "load");
+	send_step(&r, 6, "run", 10, "ktap",
 		  "printf 'KTAP version 1\\n1..1\\nok 1 - t\\n' > \"$HPC_KTAP\"");
-	send_step(&r, 8, "run", 1, "slow", "sleep 10");
-	send_step(&r, 9, "run", 10, "sig", "kill -9 $$");
-	send_step(&r, 10, "wait", 1, "never", NULL);
-	send_step(&r, 11, "reap", 5, "reap-none", "nosuch");
+	send_step(&r, 7, "check", 10, "passes", "test \"$HPC_STEP\" = 7");
+	send_step(&r, 8, "emit", 0, "done", NULL);
 	send_str(&r, "GO\n");
 
 	m = wait_msg(&r, HPC_MSG_EV, "ping-host", 10000);
 	assert_non_null(m);
 	assert_string_equal(m->text, "hello host");
 	send_str(&r, "EV host-reply\n");
-	assert_int_equal(finish(&r, 20000), HPC_BYE_FAIL);
+	assert_int_equal(finish(&r, 20000), HPC_BYE_OK);
 	assert_int_equal(r.invalid, 0);
 
 	assert_end(&r, 0, HPC_ST_EXIT, 0);
@@ -419,46 +429,43 @@ static void test_full_plan(void **state)
 	assert_true(has_text(&r, HPC_MSG_OUT, 1, r.dir));
 	assert_true(has_text(&r, HPC_MSG_OUT, 1, "/bin:/sbin:/usr/bin:/usr/sbin"));
 
-	assert_end(&r, 2, HPC_ST_EXIT, 3);
+	/* bg, emit, wait, reap of a bg step that exits 0 */
+	assert_end(&r, 2, HPC_ST_EXIT, 0);
 	assert_end(&r, 3, HPC_ST_EXIT, 0);
 	assert_end(&r, 4, HPC_ST_EXIT, 0);
 	assert_end(&r, 5, HPC_ST_EXIT, 0);
-	assert_end(&r, 6, HPC_ST_EXIT, 5);
-	assert_true(has_text(&r, HPC_MSG_OUT, 3, "bgout"));
+	assert_true(has_text(&r, HPC_MSG_OUT, 2, "bgout"));
 	assert_true(has_text(&r, HPC_MSG_KTAP, 0, "ok 1 - bg"));
 
-	assert_end(&r, 7, HPC_ST_EXIT, 0);
+	assert_end(&r, 6, HPC_ST_EXIT, 0);
 	/* KTAP lines of a step come before its END */
-	e7 = find_pos(&r, HPC_MSG_STEP_END, 7);
-	k2 = 0;
-	for (size_t i = find_pos(&r, HPC_MSG_STEP_START, 7); i < e7; i++)
+	k6 = 0;
+	for (size_t i = find_pos(&r, HPC_MSG_STEP_START, 6);
+	     i < find_pos(&r, HPC_MSG_STEP_END, 6); i++)
 		if (r.msgs[i].type == HPC_MSG_KTAP)
-			k2++;
-	assert_int_equal(k2, 3);
+			k6++;
+	assert_int_equal(k6, 3);
 	assert_true(has_text(&r, HPC_MSG_KTAP, 0, "KTAP version 1"));
 
-	assert_end(&r, 8, HPC_ST_TIMEOUT, 0);
-	m = find(&r, HPC_MSG_STEP_END, 8);
-	assert_true(m->duration_ms >= 900 && m->duration_ms < 3000);
-	assert_end(&r, 9, HPC_ST_SIGNAL, 9);
-	assert_end(&r, 10, HPC_ST_TIMEOUT, 0);
-	assert_end(&r, 11, HPC_ST_ERROR, 0);
-	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_ERROR), 1);
+	assert_end(&r, 7, HPC_ST_EXIT, 0);
+	assert_end(&r, 8, HPC_ST_EXIT, 0);
+	m = NULL;
+	for (size_t i = 0; i < r.n; i++)
+		if (r.msgs[i].type == HPC_MSG_EV && !strcmp(r.msgs[i].name, "done"))
+			m = &r.msgs[i];
+	assert_non_null(m);
+	assert_int_equal(m->text_len, 0);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_ERROR), 0);
+	assert_int_equal(count(&r, HPC_MSG_STEP_START, 0, NULL), n_steps);
+	assert_int_equal(count(&r, HPC_MSG_STEP_END, 0, NULL), n_steps);
 
 	/* step order: START i+1 after END i */
-	for (int i = 0; i < 11; i++)
+	for (int i = 0; i < n_steps - 1; i++)
 		assert_true(find_pos(&r, HPC_MSG_STEP_END, i) <
 			    find_pos(&r, HPC_MSG_STEP_START, i + 1));
 
-	snprintf(path, sizeof(path), "%s/kmsg", r.dir);
-	kmsg = read_all(path);
-	for (int i = 0; i < 12; i++) {
-		static const char *const names[] = {
-			"hello", "env", "fails", "load", "ping-host",
-			"host-reply", "reap-load", "ktap", "slow", "sig",
-			"never", "reap-none",
-		};
-
+	kmsg = kmsg_of(&r);
+	for (int i = 0; i < n_steps; i++) {
 		snprintf(line, sizeof(line), "hpchaos: run=r42 step=%d %s start\n",
 			 i, names[i]);
 		assert_non_null(strstr(kmsg, line));
@@ -466,12 +473,148 @@ static void test_full_plan(void **state)
 			 i, names[i]);
 		assert_non_null(strstr(kmsg, line));
 	}
+	assert_null(strstr(kmsg, "plan stopped"));
+	assert_non_null(strstr(kmsg, "hpchaos: run=r42 agent done, exit code 0\n"));
+	cleanup(&r);
+}
+
+/*
+ * A plan with one failing step in the middle: that step's END is sent,
+ * no later step starts, the kernel log says so and BYE is 1.
+ */
+struct step_def {
+	const char *kind;
+	unsigned int timeout;
+	const char *name;
+	const char *payload;
+};
+
+struct stop_case {
+	struct step_def steps[4];	/* the last one fails */
+	enum hpc_status_kind kind;	/* its END status */
+	int value;
+	uint64_t min_ms, max_ms;	/* its duration */
+	size_t errors;			/* agent.error events */
+	const char *bg_out;		/* an OUT line of step 0 */
+	const char *ktap;		/* a KTAP line */
+};
+
+#define NO_MS 0, 60000
+
+static const struct stop_case stop_cases[] = {
+	{	/* check exit 3; the drain kills the bg step at once */
+		{ { "bg", 0, "bgsleep", "echo sleeping; exec sleep 30" },
+		  { "check", 10, "fails", "exit 3" } },
+		HPC_ST_EXIT, 3, NO_MS, 0, "sleeping", NULL,
+	},
+	{	/* run that times out */
+		{ { "run", 10, "first", "true" },
+		  { "run", 1, "slow", "sleep 10" } },
+		HPC_ST_TIMEOUT, 0, 900, 3000, 0, NULL, NULL,
+	},
+	{	/* run killed by signal 9 */
+		{ { "run", 10, "first", "true" },
+		  { "run", 10, "sig", "kill -9 $$" } },
+		HPC_ST_SIGNAL, 9, NO_MS, 0, NULL, NULL,
+	},
+	{	/* wait that times out */
+		{ { "emit", 5, "hi", "there" },
+		  { "run", 10, "first", "true" },
+		  { "wait", 1, "never", NULL } },
+		HPC_ST_TIMEOUT, 0, 900, 3000, 0, NULL, NULL,
+	},
+	{	/* reap of an unknown bg name */
+		{ { "run", 10, "first", "true" },
+		  { "reap", 5, "reap-none", "nosuch" } },
+		HPC_ST_ERROR, 0, NO_MS, 1, NULL, NULL,
+	},
+	{	/* reap of a bg step that exits 5 */
+		{ { "bg", 10, "load",
+		    "sleep 0.3; echo bgout; echo 'ok 1 - bg' > \"$HPC_KTAP\"; "
+		    "exit 5" },
+		  { "run", 10, "first", "true" },
+		  { "reap", 10, "reap-load", "load" } },
+		HPC_ST_EXIT, 5, NO_MS, 0, "bgout", "ok 1 - bg",
+	},
+	{	/* reap whose own timeout expires: the bg step is killed */
+		{ { "bg", 0, "slowpoke", "sleep 30" },
+		  { "reap", 1, "reap-slowpoke", "slowpoke" } },
+		HPC_ST_TIMEOUT, 0, 900, 3000, 0, NULL, NULL,
+	},
+};
+
+static void test_plan_stops(void **state)
+{
+	const struct stop_case *c = *state;
+	static struct run r;
+	const struct hpc_msg *m;
+	char line[256];
+	const char *kmsg;
+	struct stat st;
+	int fail = 0, n;
+	uint64_t t0;
+
+	while (fail + 1 < 4 && c->steps[fail + 1].kind)
+		fail++;
+	n = fail + 3;
+	start(&r, "hpc.run=stop\n");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	snprintf(line, sizeof(line), "PLAN %d\n", n);
+	send_str(&r, line);
+	for (int i = 0; i <= fail; i++)
+		send_step(&r, i, c->steps[i].kind, c->steps[i].timeout,
+			  c->steps[i].name, c->steps[i].payload);
+	/* what must not run */
+	send_step(&r, fail + 1, "run", 10, "after", "touch after.ran");
+	send_step(&r, fail + 2, "emit", 5, "late", "too late");
+	t0 = now_ms();
+	send_str(&r, "GO\n");
+	assert_int_equal(finish(&r, 10000), HPC_BYE_FAIL);
+	/* bg processes are killed at the end of the plan, not waited for */
+	assert_true(now_ms() - t0 < 4500);
+	assert_int_equal(r.invalid, 0);
+
+	for (int i = 0; i < fail; i++)
+		assert_end(&r, i, HPC_ST_EXIT, 0);
+	assert_end(&r, fail, c->kind, c->value);
+	m = find(&r, HPC_MSG_STEP_END, fail);
+	if (m->duration_ms < c->min_ms || m->duration_ms >= c->max_ms)
+		fail_msg("step %d took %llu ms", fail,
+			 (unsigned long long)m->duration_ms);
+	/* nothing after the failing step */
+	for (int i = fail + 1; i < n; i++) {
+		assert_null(find(&r, HPC_MSG_STEP_START, i));
+		assert_null(find(&r, HPC_MSG_STEP_END, i));
+	}
+	assert_int_equal(count(&r, HPC_MSG_STEP_START, 0, NULL), fail + 1);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, "late"), 0);
+	snprintf(line, sizeof(line), "%s/after.ran", r.dir);
+	assert_int_equal(stat(line, &st), -1);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_ERROR), c->errors);
+	if (c->bg_out)
+		assert_true(has_text(&r, HPC_MSG_OUT, 0, c->bg_out));
+	if (c->ktap)
+		assert_true(has_text(&r, HPC_MSG_KTAP, 0, c->ktap));
+
+	kmsg = kmsg_of(&r);
+	snprintf(line, sizeof(line), "hpchaos: run=stop step=%d %s end\n",
+		 fail, c->steps[fail].name);
+	assert_non_null(strstr(kmsg, line));
+	snprintf(line, sizeof(line),
+		 "hpchaos: run=stop plan stopped after step %d\n", fail);
+	if (!strstr(kmsg, line))
+		fail_msg("kmsg lacks \"%.*s\":\n%s", (int)strlen(line) - 1,
+			 line, kmsg);
+	snprintf(line, sizeof(line), "hpchaos: run=stop step=%d ", fail + 1);
+	assert_null(strstr(kmsg, line));
+	assert_non_null(strstr(kmsg, "hpchaos: run=stop agent done, exit code 1\n"));
 	cleanup(&r);
 }
 
 static void test_events_remembered(void **state)
 {
 	static struct run r;
+	const char *kmsg;
 
 	(void)state;
 	start(&r, "hpc.run=ev\n");
@@ -481,18 +624,21 @@ static void test_events_remembered(void **state)
 	send_str(&r, "PLAN 4\n");
 	send_step(&r, 0, "wait", 5, "a", NULL);
 	send_step(&r, 1, "wait", 5, "a", NULL);
-	send_step(&r, 2, "wait", 1, "a", NULL);
-	send_step(&r, 3, "wait", 0, "b", NULL);
+	send_step(&r, 2, "wait", 0, "b", NULL);
+	/* the third "a" never came; the last step, so nothing is stopped */
+	send_step(&r, 3, "wait", 1, "a", NULL);
 	send_str(&r, "GO\n");
-	assert_int_equal(finish(&r, 10000), HPC_BYE_OK);
+	assert_int_equal(finish(&r, 10000), HPC_BYE_FAIL);
 	assert_end(&r, 0, HPC_ST_EXIT, 0);
 	assert_end(&r, 1, HPC_ST_EXIT, 0);
-	assert_end(&r, 2, HPC_ST_TIMEOUT, 0);
-	assert_end(&r, 3, HPC_ST_EXIT, 0);
+	assert_end(&r, 2, HPC_ST_EXIT, 0);
+	assert_end(&r, 3, HPC_ST_TIMEOUT, 0);
 	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_BAD_INPUT), 0);
+	kmsg = kmsg_of(&r);
+	assert_non_null(strstr(kmsg, "hpchaos: run=ev step=3 a end\n"));
+	assert_null(strstr(kmsg, "plan stopped"));
 	cleanup(&r);
 }
-
 static void test_bad_input(void **state)
 {
 	static char longline[6000];
@@ -593,30 +739,27 @@ static void test_bg_timeout_and_drain(void **state)
 	(void)state;
 	start(&r, "");
 	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
-	send_str(&r, "PLAN 6\n");
+	send_str(&r, "PLAN 4\n");
 	send_step(&r, 0, "bg", 1, "sleeper", "sleep 30");
 	send_step(&r, 1, "bg", 0, "forever", "echo started; exec sleep 30");
-	send_step(&r, 2, "bg", 0, "slowpoke", "sleep 30");
-	send_step(&r, 3, "run", 5, "pause", "sleep 1.5");
-	send_step(&r, 4, "reap", 5, "reap-sleeper", "sleeper");
-	/* reap's own timeout kills the bg step */
-	send_step(&r, 5, "reap", 1, "reap-slowpoke", "slowpoke");
+	send_step(&r, 2, "run", 5, "pause", "sleep 1.5");
+	/* the reap of a bg step that timed out ends the plan (and is last) */
+	send_step(&r, 3, "reap", 5, "reap-sleeper", "sleeper");
 	t0 = now_ms();
 	send_str(&r, "GO\n");
-	assert_int_equal(finish(&r, 15000), HPC_BYE_OK);
-	assert_true(now_ms() - t0 < 6000);
+	assert_int_equal(finish(&r, 15000), HPC_BYE_FAIL);
+	/* "forever" is killed at the end, not waited for */
+	assert_true(now_ms() - t0 < 4500);
 	assert_end(&r, 0, HPC_ST_EXIT, 0);
 	assert_end(&r, 1, HPC_ST_EXIT, 0);
-	assert_end(&r, 3, HPC_ST_EXIT, 0);
-	assert_end(&r, 4, HPC_ST_TIMEOUT, 0);
-	assert_end(&r, 5, HPC_ST_TIMEOUT, 0);
-	m = find(&r, HPC_MSG_STEP_END, 4);
+	assert_end(&r, 2, HPC_ST_EXIT, 0);
+	assert_end(&r, 3, HPC_ST_TIMEOUT, 0);
+	m = find(&r, HPC_MSG_STEP_END, 3);
 	/* the bg step had already timed out, so reap returned at once */
 	assert_true(m->duration_ms < 500);
 	assert_true(has_text(&r, HPC_MSG_OUT, 1, "started"));
 	cleanup(&r);
 }
-
 static void test_host_close(void **state)
 {
 	static struct run r;
@@ -692,11 +835,22 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* One test per stop_cases[] entry, with its own name. */
+#define STOP_CASE(i, desc) \
+	{ desc, test_plan_stops, NULL, teardown, (void *)&stop_cases[i] }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_hello_ping_empty_plan, teardown),
 		cmocka_unit_test_teardown(test_full_plan, teardown),
+		STOP_CASE(0, "stop: check exits 3"),
+		STOP_CASE(1, "stop: run times out"),
+		STOP_CASE(2, "stop: run killed by signal 9"),
+		STOP_CASE(3, "stop: wait times out"),
+		STOP_CASE(4, "stop: reap of an unknown name"),
+		STOP_CASE(5, "stop: reaped bg step exits 5"),
+		STOP_CASE(6, "stop: reap times out"),
 		cmocka_unit_test_teardown(test_events_remembered, teardown),
 		cmocka_unit_test_teardown(test_bad_input, teardown),
 		cmocka_unit_test_teardown(test_output_limits, teardown),

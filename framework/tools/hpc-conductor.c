@@ -720,6 +720,8 @@ static void qemu_stderr_tail(char *buf, size_t cap)
 			buf[i] = ' ';
 }
 
+static void handle_signals(void);
+
 /* Accept QEMU's three connections. Returns 0, or -1 (reason in why_stop). */
 static int accept_all(void)
 {
@@ -739,8 +741,11 @@ static int accept_all(void)
 		n = poll(pfd, SOCK__COUNT + 1, 200);
 		if (n < 0 && errno != EINTR)
 			fatal("poll: %s", strerror(errno));
-		if (pfd[SOCK__COUNT].revents & POLLIN)
-			return -1;	/* handled by the main loop's signal code */
+		if (pfd[SOCK__COUNT].revents & POLLIN) {
+			handle_signals();
+			if (C.interrupted)
+				return -1;
+		}
 		for (int i = 0; i < SOCK__COUNT; i++) {
 			if (!(pfd[i].revents & POLLIN))
 				continue;
@@ -908,7 +913,10 @@ static void write_ktap(void)
 		const struct step_result *r = &C.steps[i];
 		int ok = r->ended && r->st.kind == HPC_ST_EXIT && r->st.value == 0;
 
-		if (!r->ended)
+		if (!r->ended && C.bye)
+			fprintf(f, "ok %d %s # SKIP not run: an earlier step failed\n",
+				i + 1, C.s->steps[i].name);
+		else if (!r->ended)
 			fprintf(f, "not ok %d %s # not finished\n", i + 1, C.s->steps[i].name);
 		else
 			fprintf(f, "%s %d %s%s%s\n", ok ? "ok" : "not ok", i + 1,
@@ -1175,9 +1183,8 @@ int main(int argc, char **argv)
 	if (!C.stop) {
 		spawn_guest(guest_argv);
 		connected = accept_all() == 0;
-		if (!connected)
-			handle_signals();
 	}
+	free(guest_argv);
 	for (int i = 0; i < SOCK__COUNT; i++) {
 		char path[4200];
 

@@ -60,7 +60,7 @@ backend_qemu_prepare() {
 	extra=$("$HPC_BIN/hpc-scenario" field "$scn" cmdline)
 	# shellcheck disable=SC2054 # commas belong to QEMU option strings
 	argv=(
-		"$(command -v "$HPC_QEMU")"
+		"$HPC_QEMU"
 		-name "hpchaos-$name,debug-threads=on"
 		-accel "$accel"
 		-nodefaults -no-user-config -display none -no-reboot

@@ -55,6 +55,10 @@ run_one() {
 	track_child "$pid"
 	wait "$pid" || rc=$?
 	untrack_child "$pid"
+	case $rc in
+	0 | 1 | 3 | 130) ;;
+	*) msg "$name: the conductor exited abnormally (status $rc); see $dir/conductor.log" ;;
+	esac
 	line=$("$HPC_BIN/hpc-report" --verdict "$dir/verdict.json" 2>/dev/null || true)
 	progress_done
 	printf '[%d/%d] %-24s %s (%ds)\n' "$idx" "$total" "$name" "${line:-ERROR: no verdict (conductor exit $rc)}" \

@@ -59,18 +59,40 @@ like() {
 	fi
 }
 
+# sanitizer_check: a sanitizer report from any conductor is a failed test.
+sanitizer_check() {
+	local f
+	for f in $(grep -rl --include=conductor.log -e Sanitizer -e 'runtime error:' "$T_TMP" 2>/dev/null || true); do
+		grep -q "^$f\$" "$T_TMP/.sanitizer-seen" 2>/dev/null && continue
+		echo "$f" >>"$T_TMP/.sanitizer-seen"
+		T_N=$((T_N + 1))
+		T_FAILED=$((T_FAILED + 1))
+		printf 'not ok %d - sanitizer report in %s\n' "$T_N" "$f"
+		sed 's/^/# /' "$f" | head -n 30
+	done
+}
+
 # hpc ARGS...: run the runner; output in $T_OUT, status in $T_RC.
 hpc() {
 	T_RC=0
 	T_OUT=$("$T_TOP/runner/hpchaos" "$@" 2>&1) || T_RC=$?
+	sanitizer_check
 }
 
 # json FILE FILTER: a jq query on a results file.
 json() { jq -r "$2" "$1"; }
 
-qemu_count() { pgrep -c -x qemu-system-x86 2>/dev/null || pgrep -c qemu-system 2>/dev/null || true; }
+# qemu_count: QEMU processes started by this test (their cwd is under T_TMP).
+qemu_count() {
+	local pid n=0 cwd
+	for pid in $(pgrep qemu-system || true); do
+		cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
+		[[ $cwd == "$T_TMP"/* ]] && n=$((n + 1))
+	done
+	echo "$n"
+}
 
 # The runner's latest run directory under T_RESULTS.
-latest() { readlink -f "$T_RESULTS/latest"; }
+latest() { readlink -f "$T_RESULTS/latest" || true; }
 
 done_testing() { exit $((T_FAILED > 0)); }
