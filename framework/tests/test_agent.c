@@ -503,9 +503,9 @@ struct stop_case {
 
 static const struct stop_case stop_cases[] = {
 	{	/* check exit 3; the drain kills the bg step at once */
-		{ { "bg", 0, "bgsleep", "echo sleeping; exec sleep 30" },
+		{ { "bg", 0, "bgsleep", "sleep 30" },
 		  { "check", 10, "fails", "exit 3" } },
-		HPC_ST_EXIT, 3, NO_MS, 0, "sleeping", NULL,
+		HPC_ST_EXIT, 3, NO_MS, 0, NULL, NULL,
 	},
 	{	/* run that times out */
 		{ { "run", 10, "first", "true" },

@@ -18,6 +18,29 @@ _deb_depends() {
 		awk -v p="$2" '$1 == "Depends:" && index($2, p) == 1 { print $2; exit }'
 }
 
+# _apt_lists_key: changes whenever apt's package lists change.
+_apt_lists_key() {
+	stat -c '%n %Y %s' /var/lib/apt/lists/*Packages* 2>/dev/null | sha256sum | cut -c1-16
+}
+
+# _stock_resolve_cached: _stock_resolve, remembered while apt's lists stay
+# the same (apt-cache costs about 1.5 s a run).
+_stock_resolve_cached() {
+	local memo=$HPC_CACHE/stock-resolved key
+	key=$IMG_META_PKG-$(_apt_lists_key)
+	if [[ -f $memo && $(head -n 1 "$memo") == "$key" ]]; then
+		{
+			read -r _
+			read -r STOCK_IMAGE_PKG STOCK_HEADERS_PKG STOCK_COMMON_PKG STOCK_KBUILD_PKG STOCK_VERSION
+		} <"$memo"
+		[[ -n $STOCK_VERSION ]] && return 0
+	fi
+	_stock_resolve
+	mkdir -p "$HPC_CACHE"
+	printf '%s\n%s %s %s %s %s\n' "$key" \
+		"$STOCK_IMAGE_PKG" "$STOCK_HEADERS_PKG" "$STOCK_COMMON_PKG" "$STOCK_KBUILD_PKG" "$STOCK_VERSION" >"$memo"
+}
+
 # _stock_resolve: set STOCK_IMAGE_PKG, STOCK_HEADERS_PKG, STOCK_COMMON_PKG,
 # STOCK_KBUILD_PKG and STOCK_VERSION from apt's lists.
 _stock_resolve() {
@@ -68,7 +91,7 @@ _stock_unpack() {
 # image_stock_kernel: unpacked stock kernel dir on stdout (cached).
 image_stock_kernel() {
 	local dir tmp
-	_stock_resolve
+	_stock_resolve_cached
 	dir=$HPC_CACHE/kernels/stock-${STOCK_IMAGE_PKG#linux-image-}-${STOCK_VERSION//[:~]/_}
 	if [[ ! -f $dir/release ]]; then
 		mkdir -p "$HPC_CACHE/kernels"

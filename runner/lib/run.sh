@@ -67,7 +67,7 @@ run_one() {
 }
 
 cmd_run() {
-	local kernel=stock seed='' accel=auto results=$HPC_TOP/results heartbeat=60
+	local kernel=stock seed='' accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60
 	local -a args=() files
 	local run_id i rc=0
 	while [[ $# -gt 0 ]]; do

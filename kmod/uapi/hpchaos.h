@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hpchaos: user-space interface of the hpchaos test module (/dev/hpchaos).
+ *
+ * Each open file of /dev/hpchaos is one mirror of the opener's address
+ * space, as a device driver that mirrors process memory through HMM would
+ * keep one. The ioctls below drive that mirror and read its state.
+ *
+ * Rules common to every ioctl:
+ *  - The argument is a pointer to one of the structs below. Its first field
+ *    `size` must be set by the caller to sizeof() of that struct; any other
+ *    value gives -EINVAL (so a program built against another layout fails
+ *    cleanly instead of being misread).
+ *  - Fields named `reserved`/`pad` and flag bits not defined here must be
+ *    zero on input (-EINVAL otherwise); the module may use them later.
+ *  - An unknown ioctl number gives -ENOTTY; a bad argument pointer -EFAULT.
+ *  - "in" fields are read by the module, "out" fields are written by it
+ *    (the whole struct is copied back when the ioctl returns 0, and for
+ *    range operations also when it fails, so `done` shows progress).
+ *
+ * Range operations (READ, WRITE, SNAPSHOT, VALIDATE, MIGRATE) take a
+ * struct hpc_range_op. `addr` must be page aligned, `len` a non-zero
+ * multiple of the page size, at most hpc_version.max_op_len, and
+ * addr + len must neither overflow nor pass the end of the user address
+ * space (all -EINVAL). A range that is not mapped (or not readable, or not
+ * writable for WRITE) gives -EFAULT or -EPERM as hmm_range_fault() says.
+ *
+ * Errors of range operations, beyond the argument checks:
+ *   -EFAULT   part of the range is not mapped / not accessible, or `buf`
+ *             is not a valid user buffer
+ *   -EPERM    WRITE to a range the CPU may not write
+ *   -ENOENT   HPC_OP_NOFAULT and a page is not in the mirror
+ *   -EBUSY    the range kept being invalidated: the retry bound was hit
+ *   -ESTALE   the stale-use detector refused to use an entry
+ *             (debugfs stale_action = refuse)
+ *   -EIO      the mirror is in the reset state (see HPC_IOC_RESET)
+ *   -ESRCH    the mirrored process has exited
+ *   -ENOMEM   an allocation failed (or a fault point injected it)
+ *   -EINTR    a fatal signal is pending
+ *   -EOPNOTSUPP  the operation needs a provider the module does not have
+ *             on this kernel (see hpc_version.caps)
+ *
+ * Version history:
+ *   1  first version.
+ */
+#ifndef _UAPI_HPCHAOS_H
+#define _UAPI_HPCHAOS_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define HPC_UAPI_VERSION	1
+#define HPC_DEVICE_PATH		"/dev/hpchaos"
+#define HPC_DEBUGFS_DIR		"/sys/kernel/debug/hpchaos"
+
+/* ---- HPC_IOC_VERSION ---------------------------------------------------- */
+
+/* hpc_version.caps: what this module can do on the running kernel. */
+#define HPC_CAP_MIRROR		(1ULL << 0)  /* mirror of system memory */
+#define HPC_CAP_SNAPSHOT	(1ULL << 1)  /* HPC_IOC_SNAPSHOT */
+#define HPC_CAP_VALIDATE	(1ULL << 2)  /* HPC_IOC_VALIDATE */
+#define HPC_CAP_DEBUGFS		(1ULL << 3)  /* knobs under HPC_DEBUGFS_DIR */
+#define HPC_CAP_KPROBE_DELAY	(1ULL << 4)  /* debugfs kprobe_delay */
+#define HPC_CAP_FAULT_ATTR	(1ULL << 5)  /* debugfs fault_attr/<point>/ */
+#define HPC_CAP_ERROR_INJECTION	(1ULL << 6)  /* hpc_fail_<point> for fail_function */
+#define HPC_CAP_DEVICE_PRIVATE	(1ULL << 7)  /* device-private provider */
+#define HPC_CAP_MIGRATE		(1ULL << 8)  /* HPC_IOC_MIGRATE */
+
+/* hpc_version.kconfig: options the running kernel was built with. */
+#define HPC_KCONFIG_DEVICE_PRIVATE		(1ULL << 0)
+#define HPC_KCONFIG_FAULT_INJECTION		(1ULL << 1)
+#define HPC_KCONFIG_FUNCTION_ERROR_INJECTION	(1ULL << 2)
+#define HPC_KCONFIG_KPROBES			(1ULL << 3)
+#define HPC_KCONFIG_DEBUG_FS			(1ULL << 4)
+#define HPC_KCONFIG_KASAN			(1ULL << 5)
+#define HPC_KCONFIG_PROVE_LOCKING		(1ULL << 6)
+#define HPC_KCONFIG_DEBUG_VM			(1ULL << 7)
+#define HPC_KCONFIG_DEBUG_ATOMIC_SLEEP		(1ULL << 8)
+#define HPC_KCONFIG_ZONE_DEVICE			(1ULL << 9)
+#define HPC_KCONFIG_TRANSPARENT_HUGEPAGE	(1ULL << 10)
+
+/* hpc_version.planted: which planted bug the module was built with. */
+#define HPC_PLANTED_NONE			0
+#define HPC_PLANTED_ID_NO_READ_RETRY		1
+#define HPC_PLANTED_ID_RETRY_BEFORE_LOCK	2
+#define HPC_PLANTED_ID_NO_SET_SEQ		3
+#define HPC_PLANTED_ID_SLEEP_NONBLOCK		4
+#define HPC_PLANTED_ID_FALSE_WHEN_BLOCKABLE	5
+#define HPC_PLANTED_ID_BEGIN_UNDER_LOCK		6
+
+struct hpc_version {
+	__u32 size;		/* in: sizeof(struct hpc_version) */
+	__u32 version;		/* out: HPC_UAPI_VERSION of the module */
+	__u64 caps;		/* out: HPC_CAP_* */
+	__u64 kconfig;		/* out: HPC_KCONFIG_* */
+	__u32 planted;		/* out: HPC_PLANTED_* id, 0 = none */
+	__u32 page_size;	/* out: bytes per page */
+	__u64 region_size;	/* out: bytes covered by one interval notifier
+				 *      (regions are aligned to this size) */
+	__u64 max_op_len;	/* out: largest len a range operation takes */
+	char planted_name[32];	/* out: NUL-terminated, "none" by default */
+	__u64 reserved[4];	/* in: zero; out: zero */
+};
+
+/* ---- range operations ---------------------------------------------------- */
+
+/* hpc_range_op.flags */
+/* READ/WRITE: use only what the mirror holds; -ENOENT where it holds nothing */
+#define HPC_OP_NOFAULT		(1U << 0)
+/* MIGRATE: direction (reserved until a device-memory provider exists) */
+#define HPC_OP_TO_DEVICE	(1U << 1)
+#define HPC_OP_TO_SYSTEM	(1U << 2)
+#define HPC_OP_FLAGS_ALL	(HPC_OP_NOFAULT | HPC_OP_TO_DEVICE | \
+				 HPC_OP_TO_SYSTEM)
+
+/* hpc_range_op.provider: where the mirrored memory comes from */
+#define HPC_PROV_SYSTEM		0	/* system memory (anonymous, files) */
+
+struct hpc_range_op {
+	__u32 size;		/* in: sizeof(struct hpc_range_op) */
+	__u32 flags;		/* in: HPC_OP_* */
+	__u64 addr;		/* in: first byte, page aligned */
+	__u64 len;		/* in: bytes, multiple of the page size */
+	__u64 buf;		/* in: user pointer.
+				 *  READ:     len bytes receive the data
+				 *  WRITE:    len bytes hold the data
+				 *  SNAPSHOT: len / page_size bytes receive one
+				 *            HPC_SNAP_* byte per page
+				 *  VALIDATE, MIGRATE: unused, must be 0 */
+	__u64 done;		/* out: bytes of the range completed */
+	__u32 faults;		/* out: times the op faulted pages into the
+				 *      mirror (hmm_range_fault() rounds that
+				 *      succeeded) */
+	__u32 retries;		/* out: retries (hmm_range_fault() -EBUSY or
+				 *      mmu_interval_read_retry()) in this op */
+	__u32 stale;		/* out: stale-use violations seen in this op
+				 *      (VALIDATE: mirror entries that differ
+				 *      from the CPU page table) */
+	__u32 provider;		/* in: HPC_PROV_*; others -EOPNOTSUPP */
+	__u64 reserved[2];	/* in: zero */
+};
+
+/*
+ * One SNAPSHOT byte per page: the CPU page table as hmm_range_fault()
+ * reports it without faulting anything in, and the mirror's own entry.
+ */
+#define HPC_SNAP_TYPE_MASK	0x07
+#define HPC_SNAP_NONE		0x00	/* nothing mapped (not yet faulted) */
+#define HPC_SNAP_RAM		0x01	/* a system memory page */
+#define HPC_SNAP_ZERO		0x02	/* the shared zero page */
+#define HPC_SNAP_DEVICE		0x03	/* a ZONE_DEVICE page (dax, p2p, ...) */
+#define HPC_SNAP_DEV_PRIVATE	0x04	/* a device-private page */
+#define HPC_SNAP_ERROR		0x07	/* no vma, no read access, special */
+#define HPC_SNAP_READ		0x08	/* the CPU may read */
+#define HPC_SNAP_WRITE		0x10	/* the CPU may write */
+#define HPC_SNAP_MIRRORED	0x20	/* the mirror holds an entry */
+#define HPC_SNAP_MIRROR_WRITE	0x40	/* ... that allows writing */
+#define HPC_SNAP_MIRROR_DIFF	0x80	/* ... whose pfn differs from the CPU's */
+
+/* ---- HPC_IOC_COUNTERS ---------------------------------------------------- */
+
+/* hpc_counters.flags */
+#define HPC_CNT_GLOBAL		(1U << 0)	/* module-wide totals */
+
+/* Index of hpc_counters.inval_event[]: enum mmu_notifier_event */
+#define HPC_EV_UNMAP		0
+#define HPC_EV_CLEAR		1
+#define HPC_EV_PROTECTION_VMA	2
+#define HPC_EV_PROTECTION_PAGE	3
+#define HPC_EV_SOFT_DIRTY	4
+#define HPC_EV_RELEASE		5
+#define HPC_EV_MIGRATE		6
+#define HPC_EV_EXCLUSIVE	7
+#define HPC_EV_OTHER		15	/* an event this module does not know */
+#define HPC_NR_EVENTS		16
+
+/* hpc_counters.state */
+#define HPC_STATE_ACTIVE	0	/* operations work */
+#define HPC_STATE_RESET		1	/* every range operation fails -EIO */
+
+/*
+ * Counters of one mirror (or of the whole module with HPC_CNT_GLOBAL).
+ * All count since the mirror was opened (module load) or since the last
+ * HPC_RESET_COUNTERS, except the ones marked "now".
+ */
+struct hpc_counters {
+	__u32 size;		/* in: sizeof(struct hpc_counters) */
+	__u32 flags;		/* in: HPC_CNT_* */
+	__u64 faults;		/* hmm_range_fault() calls */
+	__u64 fault_pages;	/* pages asked of those calls */
+	__u64 retries_busy;	/* hmm_range_fault() said -EBUSY, retried */
+	__u64 retries_seq;	/* mmu_interval_read_retry() said retry */
+	__u64 retry_exhausted;	/* ops that gave up with -EBUSY */
+	__u64 invalidations;	/* invalidate callbacks */
+	__u64 inval_event[HPC_NR_EVENTS]; /* ... by event, HPC_EV_* */
+	__u64 inval_nonblock;	/* ... with a non-blockable range */
+	__u64 inval_busy;	/* ... that returned false (lock contended) */
+	__u64 inval_pages;	/* mirror entries cleared by invalidations */
+	__u64 stale;		/* stale-use violations */
+	__u64 stale_last_addr;	/* address of the last violation */
+	__u64 stale_last_seq;	/* notifier seq its entry was programmed at */
+	__u64 stale_last_seq_now; /* notifier seq when it was found */
+	__u64 validate_pages;	/* mirror entries re-validated */
+	__u64 validate_mismatch; /* ... that differed from the CPU's */
+	__u64 pages_mirrored;	/* now: entries in the mirror */
+	__u64 pages_programmed;	/* entries ever programmed */
+	__u64 regions;		/* now: interval notifiers registered */
+	__u64 reads;		/* READ operations */
+	__u64 writes;		/* WRITE operations */
+	__u64 bytes_read;	/* bytes copied out through the mirror */
+	__u64 bytes_written;	/* bytes copied in through the mirror */
+	__u64 resets;		/* HPC_IOC_RESET calls */
+	__u64 injected;		/* failures injected by fault points */
+	__u32 state;		/* now: HPC_STATE_* (0 with HPC_CNT_GLOBAL) */
+	__u32 pad;		/* zero */
+	__u64 reserved[8];	/* zero */
+};
+
+/* ---- HPC_IOC_RESET ------------------------------------------------------- */
+
+#define HPC_RESET_TABLE		(1U << 0)  /* drop every mirror entry */
+#define HPC_RESET_REGIONS	(1U << 1)  /* also remove the notifiers */
+#define HPC_RESET_COUNTERS	(1U << 2)  /* zero this mirror's counters */
+#define HPC_RESET_ENTER		(1U << 3)  /* enter HPC_STATE_RESET */
+#define HPC_RESET_LEAVE		(1U << 4)  /* back to HPC_STATE_ACTIVE */
+#define HPC_RESET_FLAGS_ALL	(HPC_RESET_TABLE | HPC_RESET_REGIONS | \
+				 HPC_RESET_COUNTERS | HPC_RESET_ENTER | \
+				 HPC_RESET_LEAVE)
+
+struct hpc_reset {
+	__u32 size;		/* in: sizeof(struct hpc_reset) */
+	__u32 flags;		/* in: HPC_RESET_*; ENTER with LEAVE: -EINVAL */
+	__u32 state;		/* out: HPC_STATE_* after the reset */
+	__u32 pad;		/* in: zero */
+	__u64 dropped;		/* out: mirror entries dropped */
+	__u64 reserved[2];	/* in: zero */
+};
+
+/* ---- ioctl numbers ------------------------------------------------------- */
+
+#define HPC_IOC_MAGIC		0xC7
+
+#define HPC_IOC_VERSION		_IOWR(HPC_IOC_MAGIC, 0x00, struct hpc_version)
+/* fault the range into the mirror, copy its bytes out through the mirror */
+#define HPC_IOC_READ		_IOWR(HPC_IOC_MAGIC, 0x01, struct hpc_range_op)
+/* fault the range in writable, copy buf into it through the mirror */
+#define HPC_IOC_WRITE		_IOWR(HPC_IOC_MAGIC, 0x02, struct hpc_range_op)
+/* per-page state of the CPU page table and of the mirror, no faulting */
+#define HPC_IOC_SNAPSHOT	_IOWR(HPC_IOC_MAGIC, 0x03, struct hpc_range_op)
+/* compare the mirror's entries with a fresh hmm_range_fault() */
+#define HPC_IOC_VALIDATE	_IOWR(HPC_IOC_MAGIC, 0x04, struct hpc_range_op)
+#define HPC_IOC_COUNTERS	_IOWR(HPC_IOC_MAGIC, 0x05, struct hpc_counters)
+#define HPC_IOC_RESET		_IOWR(HPC_IOC_MAGIC, 0x06, struct hpc_reset)
+/* migrate to device memory / back (needs HPC_CAP_MIGRATE) */
+#define HPC_IOC_MIGRATE		_IOWR(HPC_IOC_MAGIC, 0x07, struct hpc_range_op)
+
+#endif /* _UAPI_HPCHAOS_H */
