@@ -10,7 +10,7 @@
  *
  * Usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE
  *                      [--run-id ID] [--seed N] [--kconfig FILE]
- *                      [--heartbeat S] [--check-only]
+ *                      [--modules FILE] [--heartbeat S]
  * Exit: 0 PASS/RESET/XFAIL/SKIP, 1 FAIL, 3 ERROR, 2 usage, 130 interrupted.
  */
 #include <errno.h>
@@ -74,7 +74,7 @@ struct del_wait {			/* device_del waiting for DEVICE_DELETED */
 
 struct conductor {
 	struct hpc_scenario *s;
-	const char *dir, *run_id, *kconfig;
+	const char *dir, *run_id, *kconfig, *modules;
 	unsigned long long seed;
 	unsigned int heartbeat_s;
 	struct timespec t0;
@@ -1084,6 +1084,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE\n"
 	      "                     [--run-id ID] [--seed N] [--kconfig FILE]\n"
+	      "                     [--modules FILE]\n"
 	      "                     [--heartbeat SECONDS]\n", f);
 }
 
@@ -1096,6 +1097,7 @@ int main(int argc, char **argv)
 		{ "run-id", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "kconfig", required_argument, NULL, 'k' },
+		{ "modules", required_argument, NULL, 'm' },
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -1119,6 +1121,7 @@ int main(int argc, char **argv)
 		case 'r': C.run_id = optarg; break;
 		case 'S': C.seed = strtoull(optarg, NULL, 10); break;
 		case 'k': C.kconfig = optarg; break;
+		case 'm': C.modules = optarg; break;
 		case 'H': C.heartbeat_s = (unsigned int)atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1136,7 +1139,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < SOCK__COUNT; i++)
 		C.fd[i] = C.lfd[i] = -1;
 
-	if (hpc_scenario_check_reqs(&scn, C.kconfig, NULL, reason, sizeof(reason))) {
+	if (hpc_scenario_check_reqs(&scn, C.kconfig, C.modules, reason, sizeof(reason))) {
 		set_v(&vd, HPC_V_SKIP, HPC_C_NONE, NULL, "%s", reason);
 		write_verdict(&vd, now_s());
 		return 0;

@@ -13,6 +13,8 @@ N=${1:-5}
 HPC_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=runner/lib/common.sh
 . "$HPC_TOP/runner/lib/common.sh"
+# shellcheck source=runner/lib/kernel.sh
+. "$HPC_TOP/runner/lib/kernel.sh"
 # shellcheck source=runner/lib/image.sh
 . "$HPC_TOP/runner/lib/image.sh"
 # shellcheck source=runner/lib/backend-qemu.sh

@@ -112,6 +112,7 @@ _modules_closure() {
 	shift
 	awk -v names="$*" '
 		BEGIN { n = split(names, want, " "); for (i = 1; i <= n; i++) { w = want[i]; gsub("-", "_", w); need[w] = 1 } }
+		FILENAME ~ /modules.builtin$/ { b = $1; sub(".*/", "", b); sub("\\.ko$", "", b); gsub("-", "_", b); builtin[b] = 1; next }
 		{
 			file = $1; sub(":$", "", file)
 			base = file; sub(".*/", "", base); sub("\\.ko(\\.[a-z]+)?$", "", base); gsub("-", "_", base)
@@ -129,8 +130,8 @@ _modules_closure() {
 					out = deps[m]; sub(":.*", "", out); print out
 				}
 			}
-			for (m in need) if (!(m in deps)) print "MISSING " m > "/dev/stderr"
-		}' "$moddir/modules.dep"
+			for (m in need) if (!(m in deps) && !(m in builtin)) print m > "/dev/stderr"
+		}' "$moddir/modules.builtin" "$moddir/modules.dep"
 }
 
 # _copy_with_libs BIN DEST: copy a dynamic binary and its libraries (from ldd).
@@ -147,6 +148,8 @@ _copy_with_libs() {
 image_initramfs() {
 	local kdir=$1 rel=$2 kmods=$3 moddir hash out tmp root m f
 	local guest_bins=("$HPC_GUEST_BIN"/hpc-*)
+	local -a extra_bins=()
+	[[ -d $kdir/extra-bin ]] && mapfile -t extra_bins < <(find "$kdir/extra-bin" -type f | LC_ALL=C sort)
 	local tools=(/usr/bin/ndctl /usr/bin/daxctl /usr/bin/cxl)
 	moddir=$kdir/root/lib/modules/$rel
 	[[ -x ${guest_bins[0]} ]] || die 1 "guest programs not built ($HPC_GUEST_BIN); run make first"
@@ -154,10 +157,10 @@ image_initramfs() {
 		[[ -x $f ]] || die 1 "$f is missing (host package not installed; run make run as root)"
 	done
 	hash=$(hash_inputs "$rel" "$kdir/source" "$HPC_TOP/guest-images/init" \
-		"$HPC_TOP/guest-images/stock.modules" /bin/busybox "${tools[@]}" \
-		"${guest_bins[@]}" "$kmods"/*.ko)
+		"$HPC_TOP/guest-images/guest.modules" /bin/busybox "${tools[@]}" \
+		"${guest_bins[@]}" "${extra_bins[@]}" "$kmods"/*.ko)
 	out=$HPC_CACHE/initramfs/$rel-$hash.cpio.gz
-	if [[ -f $out ]]; then
+	if [[ -f $out && -f ${out%.cpio.gz}.modules ]]; then
 		printf '%s\n' "$out"
 		return 0
 	fi
@@ -171,7 +174,7 @@ image_initramfs() {
 		[[ $m == busybox ]] || ln -s busybox "$root/bin/$m"
 	done
 	install -m 0755 "$HPC_TOP/guest-images/init" "$root/init"
-	for f in "${guest_bins[@]}"; do
+	for f in "${guest_bins[@]}" "${extra_bins[@]}"; do
 		install -m 0755 "$f" "$root/bin/$(basename "$f")"
 	done
 	for f in "${tools[@]}"; do
@@ -179,7 +182,7 @@ image_initramfs() {
 	done
 	# Kernel modules: the listed ones and their dependencies.
 	local -a names
-	mapfile -t names < <(grep -v -e '^#' -e '^$' "$HPC_TOP/guest-images/stock.modules")
+	mapfile -t names < <(grep -v -e '^#' -e '^$' "$HPC_TOP/guest-images/guest.modules")
 	while read -r f; do
 		install -D -m 0644 "$moddir/$f" "$root/lib/modules/$rel/$f"
 	done < <(_modules_closure "$moddir" "${names[@]}" 2>"$tmp/missing")
@@ -193,18 +196,24 @@ image_initramfs() {
 	cp "$moddir"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$rel/" 2>/dev/null || true
 	depmod -b "$root" "$rel"
 	printf 'virtio_pci\nvirtio_console\n' >"$root/etc/hpchaos/modules.boot"
+	# The modules this image has, built in or loadable, for 'requires module'.
+	{
+		cut -d: -f1 "$root/lib/modules/$rel/modules.dep"
+		cat "$moddir/modules.builtin"
+	} | sed -e 's|.*/||' -e 's|\.ko.*||' | tr - _ | LC_ALL=C sort -u >"$tmp/modules"
 	(cd "$root" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc --quiet --reproducible) | gzip -1 >"$tmp/initramfs.cpio.gz"
+	mv "$tmp/modules" "${out%.cpio.gz}.modules"
 	mv "$tmp/initramfs.cpio.gz" "$out"
 	rm -rf "$tmp"
 	progress_done
 	printf '%s\n' "$out"
 }
 
-# image_kmod KDIR RELEASE: build kmod/ against the kernel; dir of .ko files on stdout.
+# image_kmod KDIR RELEASE KBUILD: build kmod/ against the kernel build dir
+# KBUILD; dir of .ko files on stdout.
 image_kmod() {
-	local kdir=$1 rel=$2 hash out tmp build
-	build=$kdir/root/usr/src/linux-headers-$rel
+	local kdir=$1 rel=$2 build=$3 hash out tmp
 	local -a srcs
 	mapfile -t srcs < <(find "$HPC_TOP/kmod" -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) | LC_ALL=C sort)
 	hash=$(hash_inputs "$rel" "$kdir/source" "${srcs[@]}")
@@ -232,17 +241,22 @@ image_ensure() {
 	case $spec in
 	stock)
 		kdir=$(with_lock "$HPC_CACHE/stock.lock" image_stock_kernel)
+		IMG_KBUILD=$kdir/root/usr/src/linux-headers-$(<"$kdir/release")
+		;;
+	chaos | tree:*)
+		kdir=$(with_lock "$HPC_CACHE/kernel.lock" kernel_built "$spec")
+		IMG_KBUILD=$kdir/build
 		;;
 	*)
-		die 2 "unknown kernel '$spec' (this version knows: stock)"
+		die 2 "unknown kernel '$spec' (expected stock, chaos or tree:PATH)"
 		;;
 	esac
 	IMG_RELEASE=$(<"$kdir/release")
 	IMG_SOURCE=$(<"$kdir/source")
 	IMG_KERNEL=$kdir/vmlinuz
 	IMG_CONFIG=$kdir/config
-	IMG_KBUILD=$kdir/root/usr/src/linux-headers-$IMG_RELEASE
-	kmods=$(with_lock "$HPC_CACHE/kmod.lock" image_kmod "$kdir" "$IMG_RELEASE")
+	kmods=$(with_lock "$HPC_CACHE/kmod.lock" image_kmod "$kdir" "$IMG_RELEASE" "$IMG_KBUILD")
 	IMG_INITRD=$(with_lock "$HPC_CACHE/initramfs.lock" image_initramfs "$kdir" "$IMG_RELEASE" "$kmods")
-	export IMG_KERNEL IMG_INITRD IMG_RELEASE IMG_SOURCE IMG_KBUILD IMG_CONFIG
+	IMG_MODULES=${IMG_INITRD%.cpio.gz}.modules
+	export IMG_KERNEL IMG_INITRD IMG_RELEASE IMG_SOURCE IMG_KBUILD IMG_CONFIG IMG_MODULES
 }

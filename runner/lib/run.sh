@@ -49,7 +49,7 @@ run_one() {
 	t0=$SECONDS
 	"$HPC_BIN/hpc-conductor" --scenario "$file" --dir "$dir" \
 		--guest-argv "$dir/guest.argv" --run-id "$run_id" --seed "$seed" \
-		--kconfig "$IMG_CONFIG" --heartbeat "$heartbeat" \
+		--kconfig "$IMG_CONFIG" --modules "$IMG_MODULES" --heartbeat "$heartbeat" \
 		2>>"$dir/conductor.log" &
 	pid=$!
 	track_child "$pid"

@@ -47,8 +47,8 @@
 #define HPC_EV_ERROR		"agent.error"		/* agent-internal failure */
 
 /* `BYE <code>` values. */
-#define HPC_BYE_OK	0	/* every run/check step ended with status 0 */
-#define HPC_BYE_FAIL	1	/* some run/check step did not */
+#define HPC_BYE_OK	0	/* every step ended with exit status 0 */
+#define HPC_BYE_FAIL	1	/* a step failed and stopped the plan */
 #define HPC_BYE_ERROR	2	/* bad plan or agent failure */
 
 /* Notices the agent puts in an `OUT <idx>` line of its own. */

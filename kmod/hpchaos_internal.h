@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hpchaos module internals, shared by its source files.
+ *
+ * Lock order (outer first); nothing below ever takes a lock above it:
+ *
+ *   hpc_mirror.regions_sem      (read: range operations; write: removal)
+ *   hpc_mirror.create_lock      (region creation)
+ *   mm->mmap_lock               (hmm_range_fault(), notifier registration)
+ *   [invalidate_range_start]    (the kernel's notifier lockdep map)
+ *   hpc_mirror.lock             (the mirror lock: the mirror's page table)
+ *
+ * The invalidate callback only ever takes hpc_mirror.lock.
+ */
+#ifndef HPC_INTERNAL_H
+#define HPC_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+#include "uapi/hpchaos.h"
+
+/* ---- planted bugs (make PLANTED=<name> -> -DHPC_PLANTED_<NAME>) ---- */
+
+#if defined(HPC_PLANTED_NO_READ_RETRY) + defined(HPC_PLANTED_RETRY_BEFORE_LOCK) + \
+	defined(HPC_PLANTED_NO_SET_SEQ) + defined(HPC_PLANTED_SLEEP_NONBLOCK) + \
+	defined(HPC_PLANTED_FALSE_WHEN_BLOCKABLE) + \
+	defined(HPC_PLANTED_BEGIN_UNDER_LOCK) > 1
+#error "hpchaos: at most one planted bug per build"
+#endif
+
+#if defined(HPC_PLANTED_NO_READ_RETRY)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_NO_READ_RETRY
+#define HPC_PLANTED_STR		"no-read-retry"
+#elif defined(HPC_PLANTED_RETRY_BEFORE_LOCK)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_RETRY_BEFORE_LOCK
+#define HPC_PLANTED_STR		"retry-before-lock"
+#elif defined(HPC_PLANTED_NO_SET_SEQ)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_NO_SET_SEQ
+#define HPC_PLANTED_STR		"no-set-seq"
+#elif defined(HPC_PLANTED_SLEEP_NONBLOCK)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_SLEEP_NONBLOCK
+#define HPC_PLANTED_STR		"sleep-nonblock"
+#elif defined(HPC_PLANTED_FALSE_WHEN_BLOCKABLE)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_FALSE_WHEN_BLOCKABLE
+#define HPC_PLANTED_STR		"false-when-blockable"
+#elif defined(HPC_PLANTED_BEGIN_UNDER_LOCK)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_BEGIN_UNDER_LOCK
+#define HPC_PLANTED_STR		"begin-under-lock"
+#else
+#define HPC_PLANTED_ID		HPC_PLANTED_NONE
+#define HPC_PLANTED_STR		"none"
+#endif
+
+/* True in the build that plants bug x (a compile-time constant). */
+#define PLANTED(x)		(HPC_PLANTED_ID == HPC_PLANTED_ID_##x)
+
+/* ---- limits ---- */
+
+#define HPC_CHUNK_PAGES		64		/* pages per hmm_range_fault() */
+#define HPC_MAX_OP_LEN		(1ULL << 30)	/* bytes per range operation */
+#define HPC_MAX_SLEEP_US	10000000U	/* sleeping delays: 10 s */
+#define HPC_MAX_UDELAY_US	1000U		/* busy-wait delays: 1 ms */
+
+/* ---- counters ---- */
+
+enum hpc_cnt {
+	HPC_C_FAULTS,
+	HPC_C_FAULT_PAGES,
+	HPC_C_RETRIES_BUSY,
+	HPC_C_RETRIES_SEQ,
+	HPC_C_RETRY_EXHAUSTED,
+	HPC_C_INVALIDATIONS,
+	HPC_C_INVAL_EV0,
+	HPC_C_INVAL_NONBLOCK = HPC_C_INVAL_EV0 + HPC_NR_EVENTS,
+	HPC_C_INVAL_BUSY,
+	HPC_C_INVAL_PAGES,
+	HPC_C_STALE,
+	HPC_C_VALIDATE_PAGES,
+	HPC_C_VALIDATE_MISMATCH,
+	HPC_C_PAGES_MIRRORED,		/* gauge */
+	HPC_C_PAGES_PROGRAMMED,
+	HPC_C_REGIONS,			/* gauge */
+	HPC_C_READS,
+	HPC_C_WRITES,
+	HPC_C_BYTES_READ,
+	HPC_C_BYTES_WRITTEN,
+	HPC_C_RESETS,
+	HPC_C_INJECTED,
+	HPC_C_NR
+};
+
+struct hpc_stats {
+	atomic64_t c[HPC_C_NR];
+	atomic64_t last_addr;		/* last stale-use violation */
+	atomic64_t last_seq;
+	atomic64_t last_seq_now;
+};
+
+extern struct hpc_stats hpc_gstats;
+
+struct hpc_mirror;
+struct seq_file;
+struct dentry;
+
+void hpc_stat_add(struct hpc_mirror *m, enum hpc_cnt c, s64 v);
+static inline void hpc_stat_inc(struct hpc_mirror *m, enum hpc_cnt c)
+{
+	hpc_stat_add(m, c, 1);
+}
+void hpc_stats_zero(struct hpc_stats *s);
+void hpc_stats_fill(const struct hpc_stats *s, struct hpc_counters *out);
+const char *hpc_cnt_name(unsigned int c);
+
+/* ---- the mirror ---- */
+
+/* hpc_pte.flags */
+#define HPC_PTE_VALID		(1U << 0)
+#define HPC_PTE_WRITE		(1U << 1)
+#define HPC_PTE_STALE		(1U << 2)  /* programmed from a stale fault */
+#define HPC_PTE_REPORTED	(1U << 3)  /* its violation was reported */
+
+/* One entry of the mirror's page table (protected by hpc_mirror.lock). */
+struct hpc_pte {
+	unsigned long pfn;
+	unsigned long seq;	/* notifier seq of the fault that set it */
+	u32 gen;		/* detector generation that fault sampled */
+	u32 flags;		/* HPC_PTE_* */
+};
+
+/*
+ * A region: an aligned, hpc_region_size() bytes long piece of the mirrored
+ * address space with its own interval notifier and its own page table.
+ * Created on first use, removed by HPC_RESET_REGIONS or close().
+ */
+struct hpc_region {
+	struct mmu_interval_notifier notifier;
+	struct hpc_mirror *mirror;
+	unsigned long start;
+	unsigned long end;
+	unsigned long nvalid;		/* valid entries, under mirror lock */
+	struct hpc_pte *pte;		/* one per page, under mirror lock */
+	atomic_t *gen;			/* detector truth, one per page */
+};
+
+struct hpc_mirror {
+	struct mm_struct *mm;		/* mmgrab()bed at open */
+	struct mutex lock;		/* the mirror lock */
+	struct rw_semaphore regions_sem;
+	struct mutex create_lock;
+	struct xarray regions;		/* index: addr >> hpc_region_shift */
+	int state;			/* HPC_STATE_* */
+	u32 id;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	atomic_t ops;			/* for auto_validate */
+	struct hpc_stats stats;
+	struct list_head node;		/* hpc_mirrors */
+};
+
+extern unsigned int hpc_region_shift;
+
+static inline unsigned long hpc_region_size(void)
+{
+	return 1UL << hpc_region_shift;
+}
+
+/* Per-operation results, copied to struct hpc_range_op. */
+struct hpc_op_stat {
+	u32 faults;
+	u32 retries;
+	u32 stale;
+};
+
+struct hpc_mirror *hpc_mirror_create(void);
+void hpc_mirror_destroy(struct hpc_mirror *m);
+int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write);
+int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op);
+int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op);
+int hpc_mirror_reset(struct hpc_mirror *m, struct hpc_reset *r);
+void hpc_mirror_list_show(struct seq_file *s);
+
+/* ---- stale-use detector (hpchaos_detect.c) ---- */
+
+void hpc_truth_sample(struct hpc_region *reg, unsigned long start,
+		      unsigned long end, u32 *gens);
+void hpc_truth_advance(struct hpc_region *reg, unsigned long start,
+		       unsigned long end);
+static inline u32 hpc_truth_now(struct hpc_region *reg, unsigned long idx)
+{
+	return (u32)atomic_read(&reg->gen[idx]);
+}
+void hpc_stale_report(struct hpc_mirror *m, const char *kind,
+		      unsigned long addr, unsigned long pfn,
+		      unsigned long seq, unsigned long seq_now,
+		      u32 gen, u32 gen_now);
+void hpc_detect_debugfs(struct dentry *root);
+
+/* ---- injection (hpchaos_inject.c) ---- */
+
+/* debugfs knobs; read with READ_ONCE() */
+struct hpc_knobs {
+	u32 delay_invalidate_us;	/* in the callback, lock held */
+	u32 delay_invalidate_unlocked_us; /* in the callback, after unlock */
+	u32 delay_invalidate_events;	/* mask of HPC_EV_* the above hit */
+	u32 delay_fault_lock_us;	/* hmm_range_fault() .. mirror lock */
+	u32 max_tries;			/* fault rounds per chunk */
+	u32 fault_timeout_ms;		/* time bound of the same */
+	u32 stale_action;		/* 0: refuse (-ESTALE), 1: use */
+	u32 auto_validate;		/* validate every Nth READ/WRITE */
+};
+
+extern struct hpc_knobs hpc_knobs;
+
+#define HPC_STALE_REFUSE	0
+#define HPC_STALE_USE		1
+
+enum hpc_fp {
+	HPC_FP_MIRROR_ALLOC,	/* open(): the mirror */
+	HPC_FP_REGION_ALLOC,	/* a region and its page table */
+	HPC_FP_NOTIFIER_INSERT,	/* mmu_interval_notifier_insert() */
+	HPC_FP_OP_ALLOC,	/* a range operation's buffers */
+	HPC_FP_RANGE_FAULT,	/* in place of hmm_range_fault() */
+	HPC_FP_PROGRAM,		/* programming the mirror's page table */
+	HPC_FP_NR
+};
+
+int hpc_fault_point(struct hpc_mirror *m, enum hpc_fp fp);
+void hpc_delay_invalidate(bool blockable, unsigned int ev, bool locked);
+void hpc_delay_fault_lock(void);
+int hpc_inject_init(struct dentry *root);
+void hpc_inject_exit(void);
+u64 hpc_inject_caps(void);
+
+/* error-injection targets (fail_function), one per fault point */
+int hpc_fail_mirror_alloc(void);
+int hpc_fail_region_alloc(void);
+int hpc_fail_notifier_insert(void);
+int hpc_fail_op_alloc(void);
+int hpc_fail_range_fault(void);
+int hpc_fail_program(void);
+
+#endif /* HPC_INTERNAL_H */
