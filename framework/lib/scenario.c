@@ -516,6 +516,35 @@ static int d_on(struct parser *p, char **w, int nw)
 	return 0;
 }
 
+/* known-fail PATTERN... : REASON */
+static int d_known_fail(struct parser *p, char *rest)
+{
+	struct hpc_scenario *s = p->s;
+	char *colon = strstr(rest, " : "), *w[MAX_WORDS];
+	int nw;
+
+	if (!colon || !colon[3]) {
+		perr(p, p->line, "expected 'known-fail TEST-PATTERN... : REASON'");
+		return -1;
+	}
+	*colon = '\0';
+	snprintf(s->known_reason, sizeof(s->known_reason), "%s", colon + 3);
+	nw = split_words(rest, w, MAX_WORDS);
+	if (nw < 1 || s->nknown + nw > HPC_SCN_MAX_KNOWN) {
+		perr(p, p->line, "expected 1 to %d test name patterns", HPC_SCN_MAX_KNOWN);
+		return -1;
+	}
+	for (int i = 0; i < nw; i++) {
+		if (strlen(w[i]) >= sizeof(s->known[0])) {
+			perr(p, p->line, "test name pattern too long");
+			return -1;
+		}
+		strcpy(s->known[s->nknown++], w[i]);
+	}
+	s->known_line = p->line;
+	return 0;
+}
+
 static int d_requires(struct parser *p, char **w, int nw)
 {
 	struct hpc_scenario *s = p->s;
@@ -620,9 +649,14 @@ static void directive(struct parser *p, char *line)
 		d_object_device(p, w[0][0] == 'o', w, nw);
 	} else if (strcmp(w[0], "on") == 0) {
 		d_on(p, w, nw);
+	} else if (strcmp(w[0], "known-fail") == 0) {
+		char rest[MAX_LINE + 1];
+
+		snprintf(rest, sizeof(rest), "%s", line + strspn(line, " \t") + 10);
+		d_known_fail(p, rest);
 	} else {
 		perr(p, p->line,
-		     "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, run, check, bg, reap, emit, wait or on",
+		     "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, known-fail, run, check, bg, reap, emit, wait or on",
 		     w[0]);
 	}
 }

@@ -34,7 +34,10 @@
 
 #include <json-c/json.h>
 
+#include <fnmatch.h>
+
 #include "hpc/linebuf.h"
+#include "hpc/ktap.h"
 #include "hpc/proto.h"
 #include "hpc/qmp.h"
 #include "hpc/scenario.h"
@@ -792,6 +795,57 @@ static void set_v(struct verdict *vd, enum hpc_verdict v, enum hpc_class c,
 	va_end(ap);
 }
 
+/*
+ * A failed check whose guest KTAP failures are all known-fail patterns is a
+ * baseline failure (XFAIL); returns 1 then. Otherwise names the first
+ * unexpected failure in title and returns 0.
+ */
+static int known_failures_only(struct verdict *vd, const struct hpc_step *st)
+{
+	struct hpc_ktap *k = hpc_ktap_new();
+	size_t nk = json_object_array_length(C.ktap_lines), nfail = 0;
+	const char *unexpected = NULL;
+	char list[512] = "";
+	int r = 0;
+
+	if (!k)
+		return 0;
+	for (size_t i = 0; i < nk; i++) {
+		const char *l = json_object_get_string(json_object_array_get_idx(C.ktap_lines, i));
+
+		hpc_ktap_line(k, l, strlen(l));
+	}
+	hpc_ktap_finish(k);
+	for (size_t i = 0; i < hpc_ktap_nresults(k); i++) {
+		const struct hpc_ktap_result *res = hpc_ktap_result(k, i);
+		int known = 0;
+
+		if (res->result != HPC_KTAP_FAIL)
+			continue;
+		for (int j = 0; j < C.s->nknown && !known; j++)
+			known = fnmatch(C.s->known[j], res->name, 0) == 0;
+		if (!known) {
+			unexpected = unexpected ? unexpected : res->name;
+			continue;
+		}
+		nfail++;
+		if (strlen(list) + strlen(res->name) + 3 < sizeof(list))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? ", " : "", res->name);
+	}
+	if (unexpected) {
+		snprintf(vd->title, sizeof(vd->title), "%s: %s: unexpected failure in %s",
+			 hpc_class_name(st->fail_class), st->name, unexpected);
+	} else if (nfail > 0) {
+		set_v(vd, HPC_V_XFAIL, HPC_C_NONE, NULL,
+		      "only the known failures (%s) of %s; known-fail at line %d: %s",
+		      list, st->name, C.s->known_line, C.s->known_reason);
+		r = 1;
+	}
+	hpc_ktap_free(k);
+	return r;
+}
+
 static void judge(struct verdict *vd, int connected)
 {
 	const struct hpc_report *rep = hpc_triage_primary(C.triage);
@@ -864,6 +918,8 @@ static void judge(struct verdict *vd, int connected)
 			snprintf(vd->title, sizeof(vd->title), "%s: %s %s failed",
 				 hpc_class_name(st->fail_class),
 				 hpc_step_kind_name(st->kind), st->name);
+			if (C.s->nknown && st->kind == HPC_STEP_CHECK)
+				known_failures_only(vd, st);
 			return;
 		}
 		if (st->kind != HPC_STEP_EMIT && st->kind != HPC_STEP_WAIT) {

@@ -20,6 +20,7 @@
 #define HPC_SCN_MAX_PROPS	16
 #define HPC_SCN_NAME		65	/* names: [A-Za-z0-9_.:+-]{1,64} */
 #define HPC_SCN_TEXT		1024
+#define HPC_SCN_MAX_KNOWN	32
 
 struct hpc_step {
 	enum hpc_step_kind kind;
@@ -100,6 +101,12 @@ struct hpc_scenario {
 	int nsteps;
 	struct hpc_action actions[HPC_SCN_MAX_ACTIONS];
 	int nactions;
+	/* known-fail: KTAP test names (fnmatch patterns) that fail without any
+	 * injection on this kernel; a check failing only with these is XFAIL */
+	char known[HPC_SCN_MAX_KNOWN][128];
+	int nknown;
+	char known_reason[256];
+	int known_line;
 };
 
 /*

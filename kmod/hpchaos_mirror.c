@@ -1,0 +1,938 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hpchaos mirror engine: one mirror of a process address space per open
+ * file, kept the way an HMM device driver keeps its device page table.
+ *
+ * The mirrored address space is cut into aligned regions of
+ * hpc_region_size() bytes, created on first use, each with its own
+ * mmu_interval_notifier and its own array of entries (the mirror's "page
+ * table"). A fault follows the kernel rule exactly:
+ *
+ *	seq = mmu_interval_read_begin(notifier)
+ *	mmap_read_lock; hmm_range_fault(); mmap_read_unlock  (-EBUSY: again)
+ *	mutex_lock(mirror lock)
+ *	if (mmu_interval_read_retry(notifier, seq)) unlock, again
+ *	program the entries, unlock
+ *
+ * and the invalidate callback takes the same lock (trylock when the range
+ * is not blockable), calls mmu_interval_set_seq() and clears the entries.
+ * Reads and writes "by the device" go through the entries the mirror holds
+ * (kmap_local_page() of their pfn) under the mirror lock, never through the
+ * CPU's page table. Planted bugs (PLANTED(x)) break exactly one step.
+ */
+#define pr_fmt(fmt) "hpchaos: " fmt
+
+#include <linux/err.h>
+#include <linux/highmem.h>
+#include <linux/hmm.h>
+#include <linux/jiffies.h>
+#include <linux/memremap.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/pgtable.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "hpchaos_internal.h"
+
+static LIST_HEAD(hpc_mirrors);
+static DEFINE_MUTEX(hpc_mirrors_lock);
+static atomic_t hpc_mirror_ids = ATOMIC_INIT(0);
+
+/* Owner token for device-private pages (no provider hands any out yet). */
+static int hpc_pgmap_owner;
+
+/* Scratch space of one range operation. */
+struct hpc_op_ctx {
+	unsigned long pfns[HPC_CHUNK_PAGES];
+	u32 gens[HPC_CHUNK_PAGES];
+	u8 snap[HPC_CHUNK_PAGES];
+	u8 *bounce;			/* HPC_CHUNK_PAGES pages or NULL */
+};
+
+static struct hpc_op_ctx *hpc_ctx_alloc(struct hpc_mirror *m, bool bounce)
+{
+	struct hpc_op_ctx *ctx;
+	int ret;
+
+	ret = hpc_fault_point(m, HPC_FP_OP_ALLOC);
+	if (ret)
+		return ERR_PTR(ret);
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+	if (bounce) {
+		ctx->bounce = kvmalloc(HPC_CHUNK_PAGES << PAGE_SHIFT,
+				       GFP_KERNEL);
+		if (!ctx->bounce) {
+			kfree(ctx);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
+	return ctx;
+}
+
+static void hpc_ctx_free(struct hpc_op_ctx *ctx)
+{
+	kvfree(ctx->bounce);
+	kfree(ctx);
+}
+
+static unsigned int hpc_event_index(enum mmu_notifier_event ev)
+{
+	switch (ev) {
+	case MMU_NOTIFY_UNMAP:
+		return HPC_EV_UNMAP;
+	case MMU_NOTIFY_CLEAR:
+		return HPC_EV_CLEAR;
+	case MMU_NOTIFY_PROTECTION_VMA:
+		return HPC_EV_PROTECTION_VMA;
+	case MMU_NOTIFY_PROTECTION_PAGE:
+		return HPC_EV_PROTECTION_PAGE;
+	case MMU_NOTIFY_SOFT_DIRTY:
+		return HPC_EV_SOFT_DIRTY;
+	case MMU_NOTIFY_RELEASE:
+		return HPC_EV_RELEASE;
+	case MMU_NOTIFY_MIGRATE:
+		return HPC_EV_MIGRATE;
+	case MMU_NOTIFY_EXCLUSIVE:
+		return HPC_EV_EXCLUSIVE;
+	default:
+		return HPC_EV_OTHER;
+	}
+}
+
+static inline unsigned long hpc_idx(const struct hpc_region *reg,
+				    unsigned long addr)
+{
+	return (addr - reg->start) >> PAGE_SHIFT;
+}
+
+/* End of the chunk that starts at addr: one region, HPC_CHUNK_PAGES. */
+static unsigned long hpc_chunk_end(unsigned long addr, unsigned long end)
+{
+	unsigned long rend = (addr | (hpc_region_size() - 1)) + 1;
+	unsigned long cend = addr + (HPC_CHUNK_PAGES << PAGE_SHIFT);
+
+	if (!rend)
+		rend = end;
+	return min3(end, rend, cend);
+}
+
+/* Clear the entries of reg in [start, end); returns how many were valid. */
+static unsigned long hpc_region_clear(struct hpc_mirror *m,
+				      struct hpc_region *reg,
+				      unsigned long start, unsigned long end)
+{
+	unsigned long i, last, cleared = 0;
+
+	lockdep_assert_held(&m->lock);
+	start = max(start, reg->start);
+	end = min(end, reg->end);
+	if (start >= end)
+		return 0;
+	last = hpc_idx(reg, end);
+	for (i = hpc_idx(reg, start); i < last; i++) {
+		if (reg->pte[i].flags & HPC_PTE_VALID)
+			cleared++;
+		reg->pte[i].flags = 0;
+		reg->pte[i].pfn = 0;
+	}
+	reg->nvalid -= cleared;
+	hpc_stat_add(m, HPC_C_PAGES_MIRRORED, -(s64)cleared);
+	return cleared;
+}
+
+/*
+ * The driver's part of an invalidation. *advanced tells whether the
+ * detector's truth was advanced here, under the mirror lock.
+ */
+static bool hpc_mirror_invalidate(struct hpc_region *reg,
+				  const struct mmu_notifier_range *range,
+				  unsigned long cur_seq, bool *advanced)
+{
+	struct hpc_mirror *m = reg->mirror;
+	bool blockable = mmu_notifier_range_blockable(range);
+	unsigned int ev = hpc_event_index(range->event);
+	unsigned long cleared;
+
+	if (PLANTED(FALSE_WHEN_BLOCKABLE) && blockable)
+		return false;
+
+	if (blockable || PLANTED(SLEEP_NONBLOCK))
+		mutex_lock(&m->lock);
+	else if (!mutex_trylock(&m->lock))
+		return false;
+
+	if (PLANTED(SLEEP_NONBLOCK) && !blockable)
+		usleep_range(100, 200);
+
+	if (!PLANTED(NO_SET_SEQ))
+		mmu_interval_set_seq(&reg->notifier, cur_seq);
+	cleared = hpc_region_clear(m, reg, range->start, range->end);
+	hpc_stat_add(m, HPC_C_INVAL_PAGES, cleared);
+	hpc_truth_advance(reg, range->start, range->end);
+	*advanced = true;
+	hpc_delay_invalidate(blockable, ev, true);
+	mutex_unlock(&m->lock);
+	hpc_delay_invalidate(blockable, ev, false);
+	return true;
+}
+
+static bool hpc_region_invalidate(struct mmu_interval_notifier *mni,
+				  const struct mmu_notifier_range *range,
+				  unsigned long cur_seq)
+{
+	struct hpc_region *reg = container_of(mni, struct hpc_region,
+					      notifier);
+	struct hpc_mirror *m = reg->mirror;
+	bool blockable = mmu_notifier_range_blockable(range);
+	bool advanced = false;
+	bool ret;
+
+	hpc_stat_inc(m, HPC_C_INVALIDATIONS);
+	hpc_stat_inc(m, HPC_C_INVAL_EV0 + hpc_event_index(range->event));
+	if (!blockable)
+		hpc_stat_inc(m, HPC_C_INVAL_NONBLOCK);
+
+	ret = hpc_mirror_invalidate(reg, range, cur_seq, &advanced);
+	if (!ret)
+		hpc_stat_inc(m, HPC_C_INVAL_BUSY);
+	/*
+	 * The detector's record that the range changed. The kernel goes
+	 * ahead when the callback says true, and also (with a WARN) when it
+	 * says false for a blockable range.
+	 */
+	if ((ret || blockable) && !advanced)
+		hpc_truth_advance(reg, range->start, range->end);
+	return ret;
+}
+
+static const struct mmu_interval_notifier_ops hpc_region_ops = {
+	.invalidate = hpc_region_invalidate,
+};
+
+static void hpc_region_free(struct hpc_region *reg)
+{
+	kvfree(reg->gen);
+	kvfree(reg->pte);
+	kfree(reg);
+}
+
+static struct hpc_region *hpc_region_create(struct hpc_mirror *m,
+					    unsigned long start)
+{
+	unsigned long npages = hpc_region_size() >> PAGE_SHIFT;
+	struct hpc_region *reg;
+	int ret;
+
+	ret = hpc_fault_point(m, HPC_FP_REGION_ALLOC);
+	if (ret)
+		return ERR_PTR(ret);
+	reg = kzalloc(sizeof(*reg), GFP_KERNEL);
+	if (!reg)
+		return ERR_PTR(-ENOMEM);
+	reg->pte = kvcalloc(npages, sizeof(*reg->pte), GFP_KERNEL);
+	reg->gen = kvcalloc(npages, sizeof(*reg->gen), GFP_KERNEL);
+	if (!reg->pte || !reg->gen) {
+		hpc_region_free(reg);
+		return ERR_PTR(-ENOMEM);
+	}
+	reg->mirror = m;
+	reg->start = start;
+	reg->end = start + hpc_region_size();
+
+	ret = hpc_fault_point(m, HPC_FP_NOTIFIER_INSERT);
+	if (!ret)
+		ret = mmu_interval_notifier_insert(&reg->notifier, m->mm,
+						   start, hpc_region_size(),
+						   &hpc_region_ops);
+	if (ret) {
+		hpc_region_free(reg);
+		return ERR_PTR(ret);
+	}
+	hpc_stat_inc(m, HPC_C_REGIONS);
+	return reg;
+}
+
+/* Remove the notifier first: afterwards no callback can touch reg. */
+static unsigned long hpc_region_destroy(struct hpc_mirror *m,
+					struct hpc_region *reg)
+{
+	unsigned long dropped;
+
+	mmu_interval_notifier_remove(&reg->notifier);
+	mutex_lock(&m->lock);
+	dropped = hpc_region_clear(m, reg, 0, ULONG_MAX);
+	mutex_unlock(&m->lock);
+	hpc_stat_add(m, HPC_C_REGIONS, -1);
+	hpc_region_free(reg);
+	return dropped;
+}
+
+static struct hpc_region *hpc_region_lookup(struct hpc_mirror *m,
+					    unsigned long addr)
+{
+	lockdep_assert_held(&m->regions_sem);
+	return xa_load(&m->regions, addr >> hpc_region_shift);
+}
+
+/* The region holding addr, created if needed. regions_sem held (read). */
+static struct hpc_region *hpc_region_get(struct hpc_mirror *m,
+					 unsigned long addr)
+{
+	unsigned long index = addr >> hpc_region_shift;
+	struct hpc_region *reg;
+	int ret;
+
+	reg = hpc_region_lookup(m, addr);
+	if (reg)
+		return reg;
+
+	mutex_lock(&m->create_lock);
+	reg = hpc_region_lookup(m, addr);
+	if (reg)
+		goto out;
+	reg = hpc_region_create(m, index << hpc_region_shift);
+	if (IS_ERR(reg))
+		goto out;
+	ret = xa_err(xa_store(&m->regions, index, reg, GFP_KERNEL));
+	if (ret) {
+		hpc_region_destroy(m, reg);
+		reg = ERR_PTR(ret);
+	}
+out:
+	mutex_unlock(&m->create_lock);
+	return reg;
+}
+
+/* regions_sem held for write */
+static unsigned long hpc_regions_remove_all(struct hpc_mirror *m)
+{
+	struct hpc_region *reg;
+	unsigned long index, dropped = 0;
+
+	xa_for_each(&m->regions, index, reg) {
+		xa_erase(&m->regions, index);
+		dropped += hpc_region_destroy(m, reg);
+	}
+	return dropped;
+}
+
+/*
+ * Program the entries of range (inside reg) under the mirror lock. The
+ * detector compares the truth sampled when the fault started with the
+ * truth now: if they differ, an invalidation of the page completed after
+ * the fault began, so what hmm_range_fault() returned may be gone.
+ */
+static int hpc_program(struct hpc_mirror *m, struct hpc_region *reg,
+		       const struct hmm_range *range, const u32 *gens,
+		       struct hpc_op_stat *os)
+{
+	unsigned long i, n = (range->end - range->start) >> PAGE_SHIFT;
+	unsigned long first = hpc_idx(reg, range->start);
+	int ret;
+
+	lockdep_assert_held(&m->lock);
+	ret = hpc_fault_point(m, HPC_FP_PROGRAM);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < n; i++) {
+		unsigned long hpfn = range->hmm_pfns[i];
+		struct hpc_pte *pte = &reg->pte[first + i];
+		unsigned long pfn = hpfn & ~HMM_PFN_FLAGS;
+		u32 flags = HPC_PTE_VALID;
+		u32 now;
+
+		/* hmm_range_fault() with REQ_FAULT gives valid pfns only */
+		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
+			return -EFAULT;
+		if (hpfn & HMM_PFN_WRITE)
+			flags |= HPC_PTE_WRITE;
+		now = hpc_truth_now(reg, first + i);
+		if (now != gens[i]) {
+			flags |= HPC_PTE_STALE | HPC_PTE_REPORTED;
+			os->stale++;
+			hpc_stale_report(m, "program",
+					 range->start + (i << PAGE_SHIFT), pfn,
+					 range->notifier_seq,
+					 READ_ONCE(reg->notifier.invalidate_seq),
+					 gens[i], now);
+		}
+		if (!(pte->flags & HPC_PTE_VALID)) {
+			reg->nvalid++;
+			hpc_stat_inc(m, HPC_C_PAGES_MIRRORED);
+		}
+		pte->pfn = pfn;
+		pte->seq = range->notifier_seq;
+		pte->gen = gens[i];
+		pte->flags = flags;
+	}
+	hpc_stat_add(m, HPC_C_PAGES_PROGRAMMED, n);
+	return 0;
+}
+
+/*
+ * Fault [start, end), one chunk inside reg, into the mirror.
+ */
+static int hpc_fault(struct hpc_mirror *m, struct hpc_region *reg,
+		     struct hpc_op_ctx *ctx, unsigned long start,
+		     unsigned long end, bool write, struct hpc_op_stat *os)
+{
+	struct mm_struct *mm = m->mm;
+	struct hmm_range range = {
+		.notifier = &reg->notifier,
+		.start = start,
+		.end = end,
+		.hmm_pfns = ctx->pfns,
+		.default_flags = HMM_PFN_REQ_FAULT |
+				 (write ? HMM_PFN_REQ_WRITE : 0),
+		.pfn_flags_mask = 0,
+		.dev_private_owner = &hpc_pgmap_owner,
+	};
+	unsigned int max_tries = max(READ_ONCE(hpc_knobs.max_tries), 1U);
+	unsigned long timeout = jiffies + msecs_to_jiffies(
+		max(READ_ONCE(hpc_knobs.fault_timeout_ms), 1U));
+	unsigned int tries = 0;
+	int ret;
+
+	for (;;) {
+		if (tries++ >= max_tries || time_after(jiffies, timeout)) {
+			hpc_stat_inc(m, HPC_C_RETRY_EXHAUSTED);
+			return -EBUSY;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+
+		if (PLANTED(BEGIN_UNDER_LOCK)) {
+			mutex_lock(&m->lock);
+			range.notifier_seq =
+				mmu_interval_read_begin(range.notifier);
+			mutex_unlock(&m->lock);
+		} else {
+			range.notifier_seq =
+				mmu_interval_read_begin(range.notifier);
+		}
+		hpc_truth_sample(reg, start, end, ctx->gens);
+
+		ret = hpc_fault_point(m, HPC_FP_RANGE_FAULT);
+		if (!ret) {
+			if (mmap_read_lock_killable(mm))
+				return -EINTR;
+			ret = hmm_range_fault(&range);
+			mmap_read_unlock(mm);
+			hpc_stat_inc(m, HPC_C_FAULTS);
+			hpc_stat_add(m, HPC_C_FAULT_PAGES,
+				     (end - start) >> PAGE_SHIFT);
+		}
+		if (ret == -EBUSY) {
+			hpc_stat_inc(m, HPC_C_RETRIES_BUSY);
+			os->retries++;
+			continue;
+		}
+		if (ret)
+			return ret;
+
+		if (PLANTED(RETRY_BEFORE_LOCK) &&
+		    mmu_interval_read_retry(range.notifier,
+					    range.notifier_seq)) {
+			hpc_stat_inc(m, HPC_C_RETRIES_SEQ);
+			os->retries++;
+			continue;
+		}
+		hpc_delay_fault_lock();
+		mutex_lock(&m->lock);
+		if (!PLANTED(NO_READ_RETRY) && !PLANTED(RETRY_BEFORE_LOCK) &&
+		    mmu_interval_read_retry(range.notifier,
+					    range.notifier_seq)) {
+			mutex_unlock(&m->lock);
+			hpc_stat_inc(m, HPC_C_RETRIES_SEQ);
+			os->retries++;
+			continue;
+		}
+		break;
+	}
+	ret = hpc_program(m, reg, &range, ctx->gens, os);
+	mutex_unlock(&m->lock);
+	return ret;
+}
+
+/*
+ * Copy pages [*done, npages) of the chunk at addr between buf and the
+ * pages the mirror's entries point to. Stops with -ENOENT at the first
+ * page the mirror cannot serve (no entry, or read-only for a write).
+ */
+static int hpc_access_locked(struct hpc_mirror *m, struct hpc_region *reg,
+			     unsigned long addr, unsigned long npages,
+			     u8 *buf, bool write, unsigned long *done,
+			     struct hpc_op_stat *os)
+{
+	unsigned long i;
+
+	lockdep_assert_held(&m->lock);
+	for (i = *done; i < npages; i++) {
+		unsigned long va = addr + (i << PAGE_SHIFT);
+		unsigned long idx = hpc_idx(reg, va);
+		struct hpc_pte *pte = &reg->pte[idx];
+		u32 now = hpc_truth_now(reg, idx);
+		u8 *kaddr;
+
+		if (!(pte->flags & HPC_PTE_VALID) ||
+		    (write && !(pte->flags & HPC_PTE_WRITE)))
+			return -ENOENT;
+		if ((pte->flags & HPC_PTE_STALE) || pte->gen != now) {
+			os->stale++;
+			if (!(pte->flags & HPC_PTE_REPORTED)) {
+				pte->flags |= HPC_PTE_REPORTED;
+				hpc_stale_report(m, write ? "write" : "read",
+					va, pte->pfn, pte->seq,
+					READ_ONCE(reg->notifier.invalidate_seq),
+					pte->gen, now);
+			}
+			if (READ_ONCE(hpc_knobs.stale_action) !=
+			    HPC_STALE_USE)
+				return -ESTALE;
+		}
+		if (!pfn_valid(pte->pfn)) {
+			os->stale++;
+			if (!(pte->flags & HPC_PTE_REPORTED)) {
+				pte->flags |= HPC_PTE_REPORTED;
+				hpc_stale_report(m, "pfn", va, pte->pfn,
+					pte->seq,
+					READ_ONCE(reg->notifier.invalidate_seq),
+					pte->gen, now);
+			}
+			return -ESTALE;
+		}
+		kaddr = kmap_local_page(pfn_to_page(pte->pfn));
+		if (write)
+			memcpy(kaddr, buf + (i << PAGE_SHIFT), PAGE_SIZE);
+		else
+			memcpy(buf + (i << PAGE_SHIFT), kaddr, PAGE_SIZE);
+		kunmap_local(kaddr);
+		*done = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Look at [start, end) (one chunk in reg) without faulting: on success
+ * ctx->pfns holds the CPU's view and the mirror lock is HELD, with no
+ * invalidation since the walk (read_retry checked under the lock).
+ */
+static int hpc_peek_lock(struct hpc_mirror *m, struct hpc_region *reg,
+			 struct hpc_op_ctx *ctx, unsigned long start,
+			 unsigned long end, struct hpc_op_stat *os)
+{
+	struct hmm_range range = {
+		.notifier = &reg->notifier,
+		.start = start,
+		.end = end,
+		.hmm_pfns = ctx->pfns,
+		.default_flags = 0,
+		.pfn_flags_mask = 0,
+		.dev_private_owner = &hpc_pgmap_owner,
+	};
+	unsigned int max_tries = max(READ_ONCE(hpc_knobs.max_tries), 1U);
+	unsigned long timeout = jiffies + msecs_to_jiffies(
+		max(READ_ONCE(hpc_knobs.fault_timeout_ms), 1U));
+	unsigned int tries = 0;
+	int ret;
+
+	for (;;) {
+		if (tries++ >= max_tries || time_after(jiffies, timeout)) {
+			hpc_stat_inc(m, HPC_C_RETRY_EXHAUSTED);
+			return -EBUSY;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		if (mmap_read_lock_killable(m->mm))
+			return -EINTR;
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(m->mm);
+		if (ret == -EBUSY) {
+			hpc_stat_inc(m, HPC_C_RETRIES_BUSY);
+			os->retries++;
+			continue;
+		}
+		if (ret)
+			return ret;
+		mutex_lock(&m->lock);
+		if (mmu_interval_read_retry(range.notifier,
+					    range.notifier_seq)) {
+			mutex_unlock(&m->lock);
+			hpc_stat_inc(m, HPC_C_RETRIES_SEQ);
+			os->retries++;
+			continue;
+		}
+		return 0;
+	}
+}
+
+static u8 hpc_snap_byte(unsigned long hpfn, const struct hpc_pte *pte)
+{
+	unsigned long pfn = hpfn & ~HMM_PFN_FLAGS;
+	u8 b;
+
+	if (hpfn & HMM_PFN_ERROR) {
+		b = HPC_SNAP_ERROR;
+	} else if (!(hpfn & HMM_PFN_VALID)) {
+		b = HPC_SNAP_NONE;
+	} else {
+		struct page *page = pfn_to_page(pfn);
+
+		if (is_zero_pfn(pfn))
+			b = HPC_SNAP_ZERO;
+		else if (is_device_private_page(page))
+			b = HPC_SNAP_DEV_PRIVATE;
+		else if (is_zone_device_page(page))
+			b = HPC_SNAP_DEVICE;
+		else
+			b = HPC_SNAP_RAM;
+		b |= HPC_SNAP_READ;
+		if (hpfn & HMM_PFN_WRITE)
+			b |= HPC_SNAP_WRITE;
+	}
+	if (pte->flags & HPC_PTE_VALID) {
+		b |= HPC_SNAP_MIRRORED;
+		if (pte->flags & HPC_PTE_WRITE)
+			b |= HPC_SNAP_MIRROR_WRITE;
+		if (!(hpfn & HMM_PFN_VALID) || pfn != pte->pfn)
+			b |= HPC_SNAP_MIRROR_DIFF;
+	}
+	return b;
+}
+
+/* Compare the mirror's entries with the CPU's view; mirror lock held. */
+static void hpc_validate_locked(struct hpc_mirror *m, struct hpc_region *reg,
+				const struct hpc_op_ctx *ctx,
+				unsigned long start, unsigned long end,
+				struct hpc_op_stat *os)
+{
+	unsigned long i, n = (end - start) >> PAGE_SHIFT;
+	unsigned long first = hpc_idx(reg, start);
+	unsigned long checked = 0, bad = 0;
+
+	lockdep_assert_held(&m->lock);
+	for (i = 0; i < n; i++) {
+		struct hpc_pte *pte = &reg->pte[first + i];
+		unsigned long hpfn = ctx->pfns[i];
+
+		if (!(pte->flags & HPC_PTE_VALID))
+			continue;
+		checked++;
+		if ((hpfn & HMM_PFN_VALID) && !(hpfn & HMM_PFN_ERROR) &&
+		    (hpfn & ~HMM_PFN_FLAGS) == pte->pfn &&
+		    (!(pte->flags & HPC_PTE_WRITE) || (hpfn & HMM_PFN_WRITE)))
+			continue;
+		bad++;
+		os->stale++;
+		if (!(pte->flags & HPC_PTE_REPORTED)) {
+			pte->flags |= HPC_PTE_REPORTED;
+			hpc_stale_report(m, "validate",
+					 start + (i << PAGE_SHIFT), pte->pfn,
+					 pte->seq,
+					 READ_ONCE(reg->notifier.invalidate_seq),
+					 pte->gen, hpc_truth_now(reg, first + i));
+		}
+	}
+	hpc_stat_add(m, HPC_C_VALIDATE_PAGES, checked);
+	hpc_stat_add(m, HPC_C_VALIDATE_MISMATCH, bad);
+}
+
+/* VALIDATE over [addr, end); mm reference held by the caller. */
+static int hpc_validate_range(struct hpc_mirror *m, struct hpc_op_ctx *ctx,
+			      unsigned long addr, unsigned long end,
+			      u64 *done, struct hpc_op_stat *os)
+{
+	unsigned long next;
+	int ret = 0;
+
+	down_read(&m->regions_sem);
+	for (; addr < end; addr = next) {
+		struct hpc_region *reg;
+
+		next = hpc_chunk_end(addr, end);
+		reg = hpc_region_lookup(m, addr);
+		if (reg && READ_ONCE(reg->nvalid)) {
+			ret = hpc_peek_lock(m, reg, ctx, addr, next, os);
+			if (ret)
+				break;
+			hpc_validate_locked(m, reg, ctx, addr, next, os);
+			mutex_unlock(&m->lock);
+		}
+		*done += next - addr;
+	}
+	up_read(&m->regions_sem);
+	return ret;
+}
+
+static void hpc_op_stat_out(struct hpc_range_op *op,
+			    const struct hpc_op_stat *os)
+{
+	op->faults = os->faults;
+	op->retries = os->retries;
+	op->stale = os->stale;
+}
+
+int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write)
+{
+	u8 __user *ubuf = u64_to_user_ptr(op->buf);
+	unsigned long start = op->addr, end = op->addr + op->len;
+	unsigned int max_tries = max(READ_ONCE(hpc_knobs.max_tries), 1U);
+	unsigned int every = READ_ONCE(hpc_knobs.auto_validate);
+	struct hpc_op_stat os = {};
+	struct hpc_op_ctx *ctx;
+	unsigned long addr, next;
+	int ret = 0;
+
+	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
+		return -EIO;
+	hpc_stat_inc(m, write ? HPC_C_WRITES : HPC_C_READS);
+	ctx = hpc_ctx_alloc(m, true);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	if (!mmget_not_zero(m->mm)) {
+		ret = -ESRCH;
+		goto out_free;
+	}
+
+	down_read(&m->regions_sem);
+	for (addr = start; addr < end; addr = next) {
+		unsigned long npages, done = 0;
+		struct hpc_region *reg;
+		unsigned int tries = 0;
+
+		next = hpc_chunk_end(addr, end);
+		npages = (next - addr) >> PAGE_SHIFT;
+		reg = hpc_region_get(m, addr);
+		if (IS_ERR(reg)) {
+			ret = PTR_ERR(reg);
+			break;
+		}
+		if (write && copy_from_user(ctx->bounce, ubuf + (addr - start),
+					    next - addr)) {
+			ret = -EFAULT;
+			break;
+		}
+		for (;;) {
+			mutex_lock(&m->lock);
+			ret = hpc_access_locked(m, reg, addr, npages,
+						ctx->bounce, write, &done, &os);
+			mutex_unlock(&m->lock);
+			if (ret != -ENOENT || (op->flags & HPC_OP_NOFAULT))
+				break;
+			if (tries++ >= max_tries) {
+				hpc_stat_inc(m, HPC_C_RETRY_EXHAUSTED);
+				ret = -EBUSY;
+				break;
+			}
+			ret = hpc_fault(m, reg, ctx,
+					addr + (done << PAGE_SHIFT), next,
+					write, &os);
+			if (ret)
+				break;
+			os.faults++;
+		}
+		if (ret) {
+			if (write)
+				op->done += done << PAGE_SHIFT;
+			break;
+		}
+		if (!write && copy_to_user(ubuf + (addr - start), ctx->bounce,
+					   next - addr)) {
+			ret = -EFAULT;
+			break;
+		}
+		op->done += next - addr;
+		hpc_stat_add(m, write ? HPC_C_BYTES_WRITTEN : HPC_C_BYTES_READ,
+			     next - addr);
+	}
+	up_read(&m->regions_sem);
+
+	if (!ret && every && atomic_inc_return(&m->ops) % every == 0) {
+		u64 checked = 0;
+
+		ret = hpc_validate_range(m, ctx, start, end, &checked, &os);
+	}
+	mmput(m->mm);
+out_free:
+	hpc_ctx_free(ctx);
+	hpc_op_stat_out(op, &os);
+	return ret;
+}
+
+int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op)
+{
+	u8 __user *ubuf = u64_to_user_ptr(op->buf);
+	unsigned long start = op->addr, end = op->addr + op->len;
+	struct hpc_op_stat os = {};
+	struct hpc_op_ctx *ctx;
+	unsigned long addr, next;
+	int ret = 0;
+
+	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
+		return -EIO;
+	ctx = hpc_ctx_alloc(m, false);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	if (!mmget_not_zero(m->mm)) {
+		ret = -ESRCH;
+		goto out_free;
+	}
+
+	down_read(&m->regions_sem);
+	for (addr = start; addr < end; addr = next) {
+		unsigned long i, n, first;
+		struct hpc_region *reg;
+
+		next = hpc_chunk_end(addr, end);
+		n = (next - addr) >> PAGE_SHIFT;
+		reg = hpc_region_get(m, addr);
+		if (IS_ERR(reg)) {
+			ret = PTR_ERR(reg);
+			break;
+		}
+		ret = hpc_peek_lock(m, reg, ctx, addr, next, &os);
+		if (ret)
+			break;
+		first = hpc_idx(reg, addr);
+		for (i = 0; i < n; i++)
+			ctx->snap[i] = hpc_snap_byte(ctx->pfns[i],
+						     &reg->pte[first + i]);
+		mutex_unlock(&m->lock);
+		if (copy_to_user(ubuf + ((addr - start) >> PAGE_SHIFT),
+				 ctx->snap, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		op->done += next - addr;
+	}
+	up_read(&m->regions_sem);
+	mmput(m->mm);
+out_free:
+	hpc_ctx_free(ctx);
+	hpc_op_stat_out(op, &os);
+	return ret;
+}
+
+int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op)
+{
+	struct hpc_op_stat os = {};
+	struct hpc_op_ctx *ctx;
+	int ret;
+
+	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
+		return -EIO;
+	ctx = hpc_ctx_alloc(m, false);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	if (!mmget_not_zero(m->mm)) {
+		ret = -ESRCH;
+		goto out_free;
+	}
+	ret = hpc_validate_range(m, ctx, op->addr, op->addr + op->len,
+				 &op->done, &os);
+	mmput(m->mm);
+out_free:
+	hpc_ctx_free(ctx);
+	hpc_op_stat_out(op, &os);
+	return ret;
+}
+
+int hpc_mirror_reset(struct hpc_mirror *m, struct hpc_reset *r)
+{
+	struct hpc_region *reg;
+	unsigned long index;
+
+	r->dropped = 0;
+	if (r->flags & HPC_RESET_REGIONS) {
+		down_write(&m->regions_sem);
+		r->dropped = hpc_regions_remove_all(m);
+		up_write(&m->regions_sem);
+	} else if (r->flags & HPC_RESET_TABLE) {
+		down_read(&m->regions_sem);
+		mutex_lock(&m->lock);
+		xa_for_each(&m->regions, index, reg)
+			r->dropped += hpc_region_clear(m, reg, 0, ULONG_MAX);
+		mutex_unlock(&m->lock);
+		up_read(&m->regions_sem);
+	}
+	if (r->flags & HPC_RESET_COUNTERS)
+		hpc_stats_zero(&m->stats);
+	if (r->flags & HPC_RESET_ENTER)
+		WRITE_ONCE(m->state, HPC_STATE_RESET);
+	if (r->flags & HPC_RESET_LEAVE)
+		WRITE_ONCE(m->state, HPC_STATE_ACTIVE);
+	hpc_stat_inc(m, HPC_C_RESETS);
+	r->state = READ_ONCE(m->state);
+	return 0;
+}
+
+struct hpc_mirror *hpc_mirror_create(void)
+{
+	struct hpc_mirror *m;
+	int ret;
+
+	if (!current->mm)
+		return ERR_PTR(-EINVAL);
+	ret = hpc_fault_point(NULL, HPC_FP_MIRROR_ALLOC);
+	if (ret)
+		return ERR_PTR(ret);
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&m->lock);
+	init_rwsem(&m->regions_sem);
+	mutex_init(&m->create_lock);
+	xa_init(&m->regions);
+	m->state = HPC_STATE_ACTIVE;
+	m->mm = current->mm;
+	mmgrab(m->mm);
+	m->id = atomic_inc_return(&hpc_mirror_ids);
+	m->pid = task_tgid_vnr(current);
+	get_task_comm(m->comm, current);
+
+	mutex_lock(&hpc_mirrors_lock);
+	list_add_tail(&m->node, &hpc_mirrors);
+	mutex_unlock(&hpc_mirrors_lock);
+	return m;
+}
+
+void hpc_mirror_destroy(struct hpc_mirror *m)
+{
+	mutex_lock(&hpc_mirrors_lock);
+	list_del(&m->node);
+	mutex_unlock(&hpc_mirrors_lock);
+
+	down_write(&m->regions_sem);
+	hpc_regions_remove_all(m);
+	up_write(&m->regions_sem);
+	xa_destroy(&m->regions);
+	mmdrop(m->mm);
+	mutex_destroy(&m->create_lock);
+	mutex_destroy(&m->lock);
+	kfree(m);
+}
+
+void hpc_mirror_list_show(struct seq_file *s)
+{
+	struct hpc_mirror *m;
+
+	mutex_lock(&hpc_mirrors_lock);
+	list_for_each_entry(m, &hpc_mirrors, node)
+		seq_printf(s, "id=%u pid=%d comm=%s state=%d regions=%lld entries=%lld stale=%lld\n",
+			   m->id, m->pid, m->comm, READ_ONCE(m->state),
+			   (long long)atomic64_read(&m->stats.c[HPC_C_REGIONS]),
+			   (long long)atomic64_read(
+				&m->stats.c[HPC_C_PAGES_MIRRORED]),
+			   (long long)atomic64_read(&m->stats.c[HPC_C_STALE]));
+	mutex_unlock(&hpc_mirrors_lock);
+}
