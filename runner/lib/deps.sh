@@ -10,6 +10,8 @@ HPC_DEPS_RUN=(
 	ndctl daxctl
 	gcc-12 libelf-dev
 )
+# Packages for building kernels from source (--kernel chaos|tree:PATH).
+HPC_DEPS_KERNEL=(flex bison bc libssl-dev libelf-dev ccache xz-utils)
 # Extra packages for the test suite (make check).
 HPC_DEPS_CHECK=(shellcheck perl jq)
 
@@ -23,11 +25,14 @@ deps_missing() {
 	done
 }
 
-# deps_ensure run|check: install what is missing, or say how.
+# deps_ensure run|check|kernel: install what is missing, or say how.
 deps_ensure() {
 	local what=$1 missing=()
 	local -a want=("${HPC_DEPS_RUN[@]}")
-	[[ $what == check ]] && want+=("${HPC_DEPS_CHECK[@]}")
+	case $what in
+	check) want+=("${HPC_DEPS_CHECK[@]}") ;;
+	kernel) want+=("${HPC_DEPS_KERNEL[@]}") ;;
+	esac
 	mapfile -t missing < <(deps_missing "${want[@]}")
 	if [[ ${#missing[@]} -eq 0 ]]; then
 		info "all ${#want[@]} host packages present"

@@ -72,7 +72,10 @@ kconfig_verify() {
 _kernel_build() {
 	local src=$1 out=$2 build=$2/build jobs rel cc=gcc log=$2/build.log
 	jobs=$(nproc)
-	command -v ccache >/dev/null && cc="ccache gcc"
+	if command -v ccache >/dev/null; then
+		cc="ccache gcc"
+		export CCACHE_DIR=${CCACHE_DIR:-$HPC_CACHE/ccache}
+	fi
 	mkdir -p "$build"
 	progress "configuring kernel from $src"
 	make -s -C "$src" O="$build" x86_64_defconfig >"$log" 2>&1 ||
@@ -106,6 +109,7 @@ _kernel_build() {
 # kernel_built chaos|tree:PATH: build (or find) the kernel; cache dir on stdout.
 kernel_built() {
 	local spec=$1 src id hash dir tmp
+	deps_ensure kernel || die 1 "cannot build kernels without those packages"
 	case $spec in
 	chaos)
 		src=$(_src_unpack)
