@@ -427,21 +427,26 @@ static void on_console_line(void *ctx, const char *line, size_t len,
 	tl_emit(o);
 }
 
-static int read_console(void)
+/*
+ * Read what fd has into its line splitter; with raw, also append the bytes
+ * to that file (up to CONSOLE_MAX_BYTES). Returns -1 on EOF or error.
+ */
+static int read_stream(int fd, struct hpc_linebuf *lb, hpc_line_fn fn,
+		       FILE *raw, long *raw_bytes)
 {
 	char buf[65536];
-	ssize_t n = read(C.fd[SOCK_CONSOLE], buf, sizeof(buf));
+	ssize_t n = read(fd, buf, sizeof(buf));
 
 	if (n < 0 && errno == EINTR)
 		return 0;
 	if (n <= 0)
 		return -1;
-	if (C.console_log && C.console_bytes < CONSOLE_MAX_BYTES) {
-		fwrite(buf, 1, (size_t)n, C.console_log);
-		fflush(C.console_log);
-		C.console_bytes += n;
+	if (raw && *raw_bytes < CONSOLE_MAX_BYTES) {
+		fwrite(buf, 1, (size_t)n, raw);
+		fflush(raw);
+		*raw_bytes += n;
 	}
-	hpc_linebuf_feed(&C.console_lb, buf, (size_t)n, on_console_line, NULL);
+	hpc_linebuf_feed(lb, buf, (size_t)n, fn, NULL);
 	return 0;
 }
 
@@ -569,19 +574,6 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 		json_object_put(o);
 		return;
 	}
-}
-
-static int read_agent(void)
-{
-	char buf[65536];
-	ssize_t n = read(C.fd[SOCK_AGENT], buf, sizeof(buf));
-
-	if (n < 0 && errno == EINTR)
-		return 0;
-	if (n <= 0)
-		return -1;
-	hpc_linebuf_feed(&C.agent_lb, buf, (size_t)n, on_agent_line, NULL);
-	return 0;
 }
 
 /* ---- the guest process ---- */
@@ -1090,11 +1082,15 @@ static void loop(void)
 			fatal("poll: %s", strerror(errno));
 		if (pfd[3].revents & POLLIN)
 			handle_signals();
-		if ((pfd[SOCK_CONSOLE].revents & (POLLIN | POLLHUP)) && read_console() < 0) {
+		if ((pfd[SOCK_CONSOLE].revents & (POLLIN | POLLHUP)) &&
+		    read_stream(C.fd[SOCK_CONSOLE], &C.console_lb, on_console_line,
+				C.console_log, &C.console_bytes) < 0) {
 			close(C.fd[SOCK_CONSOLE]);
 			C.fd[SOCK_CONSOLE] = -1;
 		}
-		if ((pfd[SOCK_AGENT].revents & (POLLIN | POLLHUP)) && read_agent() < 0) {
+		if ((pfd[SOCK_AGENT].revents & (POLLIN | POLLHUP)) &&
+		    read_stream(C.fd[SOCK_AGENT], &C.agent_lb, on_agent_line,
+				NULL, NULL) < 0) {
 			close(C.fd[SOCK_AGENT]);
 			C.fd[SOCK_AGENT] = -1;
 		}
