@@ -91,3 +91,25 @@ kill_children() {
 	done
 	HPC_CHILDREN=()
 }
+
+# cache_tmpdir PARENT: a new temporary directory in PARENT for building a
+# cache entry, named after this hpchaos process ($$, the same in every
+# subshell) so that cache_sweep can tell an
+# abandoned one (its builder was killed) from one still being built.
+cache_tmpdir() {
+	mkdir -p "$1"
+	cache_sweep "$1"
+	mktemp -d "$1/.tmp.$$.XXXXXX"
+}
+
+# cache_sweep PARENT: remove temporary directories whose builder is gone.
+cache_sweep() {
+	local d pid
+	for d in "$1"/.tmp.*; do
+		[[ -d $d ]] || continue
+		pid=${d##*/.tmp.}
+		pid=${pid%%.*}
+		[[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && continue
+		rm -rf "$d"
+	done
+}

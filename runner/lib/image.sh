@@ -95,7 +95,7 @@ image_stock_kernel() {
 	dir=$HPC_CACHE/kernels/stock-${STOCK_IMAGE_PKG#linux-image-}-${STOCK_VERSION//[:~]/_}
 	if [[ ! -f $dir/release ]]; then
 		mkdir -p "$HPC_CACHE/kernels"
-		tmp=$(mktemp -d "$HPC_CACHE/kernels/.tmp.XXXXXX")
+		tmp=$(cache_tmpdir "$HPC_CACHE/kernels")
 		_stock_unpack "$tmp"
 		# The headers' Makefile includes the common headers by absolute path.
 		sed -i "s|/usr/src/|$dir/root/usr/src/|" "$tmp/root/usr/src/linux-headers-$(<"$tmp/release")/Makefile"
@@ -165,7 +165,7 @@ image_initramfs() {
 		return 0
 	fi
 	mkdir -p "$HPC_CACHE/initramfs"
-	tmp=$(mktemp -d "$HPC_CACHE/initramfs/.tmp.XXXXXX")
+	tmp=$(cache_tmpdir "$HPC_CACHE/initramfs")
 	root=$tmp/root
 	progress "building initramfs for $rel"
 	mkdir -p "$root"/{bin,sbin,etc/hpchaos,proc,sys,dev,tmp,run,mnt,usr/bin,usr/sbin,lib/modules/"$rel"}
@@ -220,7 +220,7 @@ image_kmod() {
 	out=$HPC_CACHE/kmod/$rel-$hash
 	if [[ ! -d $out ]]; then
 		mkdir -p "$HPC_CACHE/kmod"
-		tmp=$(mktemp -d "$HPC_CACHE/kmod/.tmp.XXXXXX")
+		tmp=$(cache_tmpdir "$HPC_CACHE/kmod")
 		cp -r "$HPC_TOP/kmod/." "$tmp/src"
 		progress "building kmod/ for $rel"
 		make -s -C "$tmp/src" KDIR="$build" >"$tmp/build.log" 2>&1 ||

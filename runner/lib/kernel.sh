@@ -28,7 +28,7 @@ _src_unpack() {
 				die 1 "apt-get download $HPC_SRC_PKG=$version failed"
 			deb=$(find "$debs" -maxdepth 1 -name "${HPC_SRC_PKG}_*.deb" -print -quit)
 		fi
-		tmp=$(mktemp -d "$HPC_CACHE/src/.tmp.XXXXXX")
+		tmp=$(cache_tmpdir "$HPC_CACHE/src")
 		progress "unpacking $HPC_SRC_PKG $version"
 		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './usr/src/*.tar.xz'
 		tar -xf "$tmp"/usr/src/*.tar.xz -C "$tmp"
@@ -128,7 +128,7 @@ kernel_built() {
 	dir=$HPC_CACHE/kernels/${spec%%:*}-$hash
 	if [[ ! -f $dir/release ]]; then
 		mkdir -p "$HPC_CACHE/kernels"
-		tmp=$(mktemp -d "$HPC_CACHE/kernels/.tmp.XXXXXX")
+		tmp=$(cache_tmpdir "$HPC_CACHE/kernels")
 		_kernel_build "$src" "$tmp"
 		printf '%s\n' "$id" >"$tmp/source"
 		rm -rf "$dir"
