@@ -13,7 +13,7 @@ KERNEL  ?= stock
 HPCHAOS := runner/hpchaos
 SHELL   := /bin/bash
 
-.PHONY: all framework deps deps-check run check unit shellcheck bench install clean
+.PHONY: all framework deps deps-check run check check-chaos unit shellcheck bench install clean
 
 all: framework
 
@@ -39,12 +39,18 @@ check: deps-check
 	$(MAKE) -C framework SAN=1 tools
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' --timer framework/build-san/tests/test_* runner/tests/*.t
 
+# The chaos and tree kernels (builds kernels: long when cold).
+check-chaos: deps-check
+	$(MAKE) framework
+	$(MAKE) -C framework SAN=1 tools
+	prove --exec '' --timer runner/tests/chaos/*.t
+
 unit: deps-check
 	$(MAKE) -C framework tests
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' framework/build-san/tests/test_*
 
 shellcheck:
-	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/bench/*.sh guest-images/init .ci/run
+	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/chaos/*.t runner/bench/*.sh guest-images/init .ci/run
 
 # Benchmarks: performance figures live here, not in timed tests.
 bench: deps framework

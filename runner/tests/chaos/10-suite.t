@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The chaos kernel: built from linux-source-6.1, it boots the smoke suite,
+# and its detectors turn real bugs into KASAN and LOCKDEP verdicts; the
+# kernel's own hmm-tests run with test_hmm.ko.
+# shellcheck source=runner/tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+declare -A want=(
+	[boot-idle]="PASS"
+	[dimm-hotplug]="PASS"
+	[report-kasan]="FAIL KASAN KASAN: use-after-free in hpc_trigger_uaf"
+	[report-lockdep]="FAIL LOCKDEP *"
+	[hmm-selftest]="XFAIL *"
+)
+plan $((${#want[@]} + 1))
+
+hpc run --kernel chaos --results "$T_RESULTS" --heartbeat 120 "${!want[@]}"
+diag "$T_OUT"
+is "$T_RC" 1 "exit status 1 (there are FAILs)"
+for s in $(printf '%s\n' "${!want[@]}" | sort); do
+	v=$(echo "$(latest)"/*-"$s")/verdict.json
+	got=$(json "$v" '"\(.verdict) \(.class // "") \(.title // "")"' | sed 's/ *$//')
+	like "$got" "${want[$s]}" "$s on the chaos kernel: $got"
+done
+done_testing
