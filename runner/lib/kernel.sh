@@ -88,8 +88,18 @@ _kernel_build() {
 		die 1 "make olddefconfig failed: $(tail -n 3 "$log")"
 	kconfig_verify "$build/.config" "$src"
 	msg "building the kernel with $jobs jobs (a cold build takes a while; log: $log)"
-	make -C "$src" O="$build" CC="$cc" -j"$jobs" bzImage modules >>"$log" 2>&1 ||
+	local t0=$SECONDS mpid rc=0
+	make -C "$src" O="$build" CC="$cc" -j"$jobs" bzImage modules >>"$log" 2>&1 &
+	mpid=$!
+	while kill -0 "$mpid" 2>/dev/null; do
+		progress "building kernel: $(grep -c '^  CC' "$log" || true) files compiled, $((SECONDS - t0)) s"
+		sleep 5
+	done
+	wait "$mpid" || rc=$?
+	progress_done
+	[[ $rc == 0 ]] ||
 		die 1 "kernel build failed: $(grep -m 3 -E 'error|Error' "$log" || tail -n 3 "$log")"
+	msg "kernel built in $((SECONDS - t0)) s"
 	make -s -C "$src" O="$build" INSTALL_MOD_PATH="$out/root" modules_install >>"$log" 2>&1 ||
 		die 1 "modules_install failed: $(tail -n 3 "$log")"
 	rel=$(make -s -C "$src" O="$build" kernelrelease 2>/dev/null)
