@@ -22,9 +22,5 @@ plan $((${#want[@]} + 1))
 hpc run --results "$T_RESULTS" --heartbeat 20 reports
 diag "$T_OUT"
 is "$T_RC" 1 "exit status 1 (there are FAILs)"
-for s in $(printf '%s\n' "${!want[@]}" | sort); do
-	v=$(echo "$(latest)"/*-"$s")/verdict.json
-	got=$(json "$v" '"\(.verdict) \(.class // "") \(.title // .reason)"')
-	like "$got" "${want[$s]}" "$s"
-done
+check_verdicts want
 done_testing

@@ -95,4 +95,16 @@ qemu_count() {
 # The runner's latest run directory under T_RESULTS.
 latest() { readlink -f "$T_RESULTS/latest" || true; }
 
+# check_verdicts ARRAY: ARRAY (an associative array's name) maps scenario
+# names to a glob for "VERDICT CLASS TITLE-OR-REASON" in the latest run.
+check_verdicts() {
+	local -n _want=$1
+	local s v got
+	for s in $(printf '%s\n' "${!_want[@]}" | sort); do
+		v=$(echo "$(latest)"/*-"$s")/verdict.json
+		got=$(json "$v" '"\(.verdict) \(.class // "") \(.title // .reason // "")"')
+		like "$got" "${_want[$s]}" "$s: $got"
+	done
+}
+
 done_testing() { exit $((T_FAILED > 0)); }
