@@ -80,8 +80,10 @@ _kernel_build() {
 	progress "configuring kernel from $src"
 	make -s -C "$src" O="$build" x86_64_defconfig >"$log" 2>&1 ||
 		die 1 "make x86_64_defconfig failed in $src: $(tail -n 3 "$log")"
-	(cd "$src" && scripts/kconfig/merge_config.sh -m -O "$build" "$build/.config" \
-		kernel/configs/kvm_guest.config "$HPC_TOP/guest-images/chaos-trim.config" \
+	# merge_config.sh writes a temporary file in its working directory: run
+	# it in the build directory, never in the (user's) source tree.
+	(cd "$build" && "$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" \
+		"$src/kernel/configs/kvm_guest.config" "$HPC_TOP/guest-images/chaos-trim.config" \
 		"$HPC_TOP/guest-images/chaos.config") >>"$log" 2>&1 ||
 		die 1 "merging the config fragments failed: $(tail -n 3 "$log")"
 	make -s -C "$src" O="$build" olddefconfig >>"$log" 2>&1 ||
