@@ -26,6 +26,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
+#include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/prandom.h>
@@ -45,29 +46,49 @@ struct hpc_knobs hpc_knobs = {
 
 /* ---- delays ---- */
 
-static void hpc_delay(u32 us, bool may_sleep)
+/*
+ * Sleep for *knob microseconds. Long sleeps re-read the knob every 10 ms
+ * and end early when it is lowered (writing 0 ends them at once), so a
+ * test can hold a task in a delay and release it.
+ */
+static void hpc_sleep(const u32 *knob)
 {
+	u32 us = min(READ_ONCE(*knob), HPC_MAX_SLEEP_US);
+	u64 start;
+
+	if (us <= 20000) {
+		fsleep(us);
+		return;
+	}
+	start = ktime_get_ns();
+	while (ktime_get_ns() - start <
+	       (u64)min(READ_ONCE(*knob), HPC_MAX_SLEEP_US) * NSEC_PER_USEC)
+		usleep_range(10000, 11000);
+}
+
+static void hpc_delay(const u32 *knob, bool may_sleep)
+{
+	u32 us = READ_ONCE(*knob);
+
 	if (!us)
 		return;
 	if (may_sleep)
-		fsleep(min(us, HPC_MAX_SLEEP_US));
+		hpc_sleep(knob);
 	else
 		udelay(min(us, HPC_MAX_UDELAY_US));
 }
 
 void hpc_delay_invalidate(bool blockable, unsigned int ev, bool locked)
 {
-	u32 us = locked ? READ_ONCE(hpc_knobs.delay_invalidate_us) :
-			  READ_ONCE(hpc_knobs.delay_invalidate_unlocked_us);
-
 	if (!(READ_ONCE(hpc_knobs.delay_invalidate_events) & (1U << ev)))
 		return;
-	hpc_delay(us, blockable);
+	hpc_delay(locked ? &hpc_knobs.delay_invalidate_us :
+			   &hpc_knobs.delay_invalidate_unlocked_us, blockable);
 }
 
 void hpc_delay_fault_lock(void)
 {
-	hpc_delay(READ_ONCE(hpc_knobs.delay_fault_lock_us), true);
+	hpc_delay(&hpc_knobs.delay_fault_lock_us, true);
 }
 
 /* ---- fault points ---- */

@@ -65,7 +65,7 @@
 
 #define HPC_CHUNK_PAGES		64		/* pages per hmm_range_fault() */
 #define HPC_MAX_OP_LEN		(1ULL << 30)	/* bytes per range operation */
-#define HPC_MAX_SLEEP_US	10000000U	/* sleeping delays: 10 s */
+#define HPC_MAX_SLEEP_US	60000000U	/* sleeping delays: 60 s */
 #define HPC_MAX_UDELAY_US	1000U		/* busy-wait delays: 1 ms */
 
 /* ---- counters ---- */
@@ -116,7 +116,6 @@ static inline void hpc_stat_inc(struct hpc_mirror *m, enum hpc_cnt c)
 }
 void hpc_stats_zero(struct hpc_stats *s);
 void hpc_stats_fill(const struct hpc_stats *s, struct hpc_counters *out);
-const char *hpc_cnt_name(unsigned int c);
 
 /* ---- the mirror ---- */
 

@@ -22,6 +22,7 @@
  */
 #define pr_fmt(fmt) "hpchaos: " fmt
 
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>

@@ -14,6 +14,7 @@
 #define P_KASAN		60
 #define P_CRASH		50
 #define P_LOCKDEP	40
+#define P_STALE		35	/* the module's stale-use detector */
 #define P_HANG		30
 #define P_WARN		20
 #define P_LEAK		10
@@ -117,6 +118,14 @@ const struct hpc_tpat hpc_triage_table[] = {
 			 "\\[#[0-9]+\\]",
 		.title = "%2 in %f", .title_nofunc = "%2",
 		.src = HPC_TS_RIP, .window = 60, .flags = FOLLOWER,
+	},
+	{
+		/* kmod/hpchaos_detect.c: "hpchaos: STALE <kind> mirror=N addr=..." */
+		.name = "hpchaos-stale", .cls = HPC_C_STALE, .prio = P_STALE,
+		.prefix = "hpchaos: STALE ",
+		.regex = "^hpchaos: STALE ([a-z_-]+) ",
+		.title = "STALE: mirror %1 after invalidation",
+		.src = HPC_TS_NONE,
 	},
 	{
 		.name = "bad-page-state", .cls = HPC_C_CRASH, .prio = P_CRASH,

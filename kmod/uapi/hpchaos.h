@@ -95,8 +95,8 @@ struct hpc_version {
 	__u64 kconfig;		/* out: HPC_KCONFIG_* */
 	__u32 planted;		/* out: HPC_PLANTED_* id, 0 = none */
 	__u32 page_size;	/* out: bytes per page */
-	__u64 region_size;	/* out: bytes covered by one interval notifier
-				 *      (regions are aligned to this size) */
+	/* out: bytes covered by one interval notifier (regions are aligned) */
+	__u64 region_size;
 	__u64 max_op_len;	/* out: largest len a range operation takes */
 	char planted_name[32];	/* out: NUL-terminated, "none" by default */
 	__u64 reserved[4];	/* in: zero; out: zero */
@@ -121,21 +121,22 @@ struct hpc_range_op {
 	__u32 flags;		/* in: HPC_OP_* */
 	__u64 addr;		/* in: first byte, page aligned */
 	__u64 len;		/* in: bytes, multiple of the page size */
-	__u64 buf;		/* in: user pointer.
-				 *  READ:     len bytes receive the data
-				 *  WRITE:    len bytes hold the data
-				 *  SNAPSHOT: len / page_size bytes receive one
-				 *            HPC_SNAP_* byte per page
-				 *  VALIDATE, MIGRATE: unused, must be 0 */
+	/*
+	 * in: a user pointer. READ: len bytes receive the data; WRITE: len
+	 * bytes hold the data; SNAPSHOT: len / page_size bytes receive one
+	 * HPC_SNAP_* byte per page; VALIDATE, MIGRATE: unused, must be 0.
+	 */
+	__u64 buf;
 	__u64 done;		/* out: bytes of the range completed */
-	__u32 faults;		/* out: times the op faulted pages into the
-				 *      mirror (hmm_range_fault() rounds that
-				 *      succeeded) */
-	__u32 retries;		/* out: retries (hmm_range_fault() -EBUSY or
-				 *      mmu_interval_read_retry()) in this op */
-	__u32 stale;		/* out: stale-use violations seen in this op
-				 *      (VALIDATE: mirror entries that differ
-				 *      from the CPU page table) */
+	/* out: rounds of hmm_range_fault() that faulted pages into the mirror */
+	__u32 faults;
+	/* out: retries (hmm_range_fault() -EBUSY, mmu_interval_read_retry()) */
+	__u32 retries;
+	/*
+	 * out: stale-use violations seen in this op (VALIDATE: mirror entries
+	 * that differ from the CPU page table)
+	 */
+	__u32 stale;
 	__u32 provider;		/* in: HPC_PROV_*; others -EOPNOTSUPP */
 	__u64 reserved[2];	/* in: zero */
 };

@@ -3,24 +3,27 @@
 # reports that agree with the verdicts.
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 15
 
 before=$(qemu_count)
 hpc run --results "$T_RESULTS" --seed 42 quick
 diag "$T_OUT"
 is "$T_RC" 0 "hpchaos run quick exits 0"
 run=$(latest)
-for s in boot-idle dimm-hotplug; do
+for s in boot-idle dimm-hotplug mirror-selftest; do
 	d=$(echo "$run"/*-"$s")
 	is "$(json "$d/verdict.json" .verdict)" PASS "$s: PASS"
 	is "$(json "$d/verdict.json" .seed)" 42 "$s: seed recorded"
 done
-is "$(json "$run/summary.json" '.counts.PASS')" 2 "summary.json counts 2 PASS"
-is "$(json "$run/summary.json" '[.results[].verdict] | join(",")')" "PASS,PASS" "summary.json agrees with the verdicts"
-t "junit.xml: 2 tests, 0 failures" grep -q '<testsuite[^>]*tests="2"[^>]*failures="0"' "$run/junit.xml"
-is "$(grep -c '^ok ' "$run/ktap.txt")" 2 "ktap.txt: 2 ok lines"
+is "$(json "$run/summary.json" '.counts.PASS')" 3 "summary.json counts 3 PASS"
+is "$(json "$run/summary.json" '[.results[].verdict] | join(",")')" "PASS,PASS,PASS" "summary.json agrees with the verdicts"
+t "junit.xml: 3 tests, 0 failures" grep -q '<testsuite[^>]*tests="3"[^>]*failures="0"' "$run/junit.xml"
+is "$(grep -c '^ok ' "$run/ktap.txt")" 3 "ktap.txt: 3 ok lines"
 d=$(echo "$run"/*-dimm-hotplug)
 t "dimm-hotplug: DEVICE_DELETED is in the timeline" grep -q '"DEVICE_DELETED"' "$d/timeline.jsonl"
+d=$(echo "$run"/*-mirror-selftest)
+t "mirror-selftest: the module's own tests report no failure and some passes" \
+	test "$(json "$d/verdict.json" '"\(.guest_ktap.fail) \(.guest_ktap.pass > 20)"')" = "0 true"
 is "$(stat -c %a "$run")" 700 "run directory is private (0700)"
 is "$(qemu_count)" "$before" "no QEMU left running"
 done_testing

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hpchaos: a test module that mirrors process memory the way HMM device
+ * drivers do, so that the kernel's invalidation and revocation paths can be
+ * exercised, delayed, failed and checked. See docs/kmod.md.
+ *
+ * This file: the misc device /dev/hpchaos (one mirror per open file), the
+ * ioctl interface (uapi/hpchaos.h), counters and the debugfs root.
+ */
+#define pr_fmt(fmt) "hpchaos: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "hpchaos_internal.h"
+
+unsigned int hpc_region_shift = 21;
+module_param_named(region_shift, hpc_region_shift, uint, 0444);
+MODULE_PARM_DESC(region_shift,
+		 "log2 of the bytes one interval notifier covers (12..30, default 21)");
+
+struct hpc_stats hpc_gstats;
+static struct dentry *hpc_debugfs;
+
+/* ---- counters ---- */
+
+static const char * const hpc_cnt_names[HPC_C_NR] = {
+	[HPC_C_FAULTS] = "faults",
+	[HPC_C_FAULT_PAGES] = "fault_pages",
+	[HPC_C_RETRIES_BUSY] = "retries_busy",
+	[HPC_C_RETRIES_SEQ] = "retries_seq",
+	[HPC_C_RETRY_EXHAUSTED] = "retry_exhausted",
+	[HPC_C_INVALIDATIONS] = "invalidations",
+	[HPC_C_INVAL_EV0 + HPC_EV_UNMAP] = "inval_unmap",
+	[HPC_C_INVAL_EV0 + HPC_EV_CLEAR] = "inval_clear",
+	[HPC_C_INVAL_EV0 + HPC_EV_PROTECTION_VMA] = "inval_protection_vma",
+	[HPC_C_INVAL_EV0 + HPC_EV_PROTECTION_PAGE] = "inval_protection_page",
+	[HPC_C_INVAL_EV0 + HPC_EV_SOFT_DIRTY] = "inval_soft_dirty",
+	[HPC_C_INVAL_EV0 + HPC_EV_RELEASE] = "inval_release",
+	[HPC_C_INVAL_EV0 + HPC_EV_MIGRATE] = "inval_migrate",
+	[HPC_C_INVAL_EV0 + HPC_EV_EXCLUSIVE] = "inval_exclusive",
+	[HPC_C_INVAL_EV0 + HPC_EV_OTHER] = "inval_other",
+	[HPC_C_INVAL_NONBLOCK] = "inval_nonblock",
+	[HPC_C_INVAL_BUSY] = "inval_busy",
+	[HPC_C_INVAL_PAGES] = "inval_pages",
+	[HPC_C_STALE] = "stale",
+	[HPC_C_VALIDATE_PAGES] = "validate_pages",
+	[HPC_C_VALIDATE_MISMATCH] = "validate_mismatch",
+	[HPC_C_PAGES_MIRRORED] = "pages_mirrored",
+	[HPC_C_PAGES_PROGRAMMED] = "pages_programmed",
+	[HPC_C_REGIONS] = "regions",
+	[HPC_C_READS] = "reads",
+	[HPC_C_WRITES] = "writes",
+	[HPC_C_BYTES_READ] = "bytes_read",
+	[HPC_C_BYTES_WRITTEN] = "bytes_written",
+	[HPC_C_RESETS] = "resets",
+	[HPC_C_INJECTED] = "injected",
+};
+
+void hpc_stat_add(struct hpc_mirror *m, enum hpc_cnt c, s64 v)
+{
+	atomic64_add(v, &hpc_gstats.c[c]);
+	if (m)
+		atomic64_add(v, &m->stats.c[c]);
+}
+
+static bool hpc_cnt_is_gauge(unsigned int c)
+{
+	return c == HPC_C_PAGES_MIRRORED || c == HPC_C_REGIONS;
+}
+
+/* Zero the counters, keeping the gauges (they count what exists now). */
+void hpc_stats_zero(struct hpc_stats *s)
+{
+	unsigned int c;
+
+	for (c = 0; c < HPC_C_NR; c++)
+		if (!hpc_cnt_is_gauge(c))
+			atomic64_set(&s->c[c], 0);
+	atomic64_set(&s->last_addr, 0);
+	atomic64_set(&s->last_seq, 0);
+	atomic64_set(&s->last_seq_now, 0);
+}
+
+void hpc_stats_fill(const struct hpc_stats *s, struct hpc_counters *o)
+{
+	unsigned int e;
+
+#define G(idx) ((u64)atomic64_read(&s->c[idx]))
+	o->faults = G(HPC_C_FAULTS);
+	o->fault_pages = G(HPC_C_FAULT_PAGES);
+	o->retries_busy = G(HPC_C_RETRIES_BUSY);
+	o->retries_seq = G(HPC_C_RETRIES_SEQ);
+	o->retry_exhausted = G(HPC_C_RETRY_EXHAUSTED);
+	o->invalidations = G(HPC_C_INVALIDATIONS);
+	for (e = 0; e < HPC_NR_EVENTS; e++)
+		o->inval_event[e] = G(HPC_C_INVAL_EV0 + e);
+	o->inval_nonblock = G(HPC_C_INVAL_NONBLOCK);
+	o->inval_busy = G(HPC_C_INVAL_BUSY);
+	o->inval_pages = G(HPC_C_INVAL_PAGES);
+	o->stale = G(HPC_C_STALE);
+	o->validate_pages = G(HPC_C_VALIDATE_PAGES);
+	o->validate_mismatch = G(HPC_C_VALIDATE_MISMATCH);
+	o->pages_mirrored = G(HPC_C_PAGES_MIRRORED);
+	o->pages_programmed = G(HPC_C_PAGES_PROGRAMMED);
+	o->regions = G(HPC_C_REGIONS);
+	o->reads = G(HPC_C_READS);
+	o->writes = G(HPC_C_WRITES);
+	o->bytes_read = G(HPC_C_BYTES_READ);
+	o->bytes_written = G(HPC_C_BYTES_WRITTEN);
+	o->resets = G(HPC_C_RESETS);
+	o->injected = G(HPC_C_INJECTED);
+#undef G
+	o->stale_last_addr = atomic64_read(&s->last_addr);
+	o->stale_last_seq = atomic64_read(&s->last_seq);
+	o->stale_last_seq_now = atomic64_read(&s->last_seq_now);
+}
+
+/* ---- capabilities ---- */
+
+static u64 hpc_caps(void)
+{
+	u64 caps = HPC_CAP_MIRROR | HPC_CAP_SNAPSHOT | HPC_CAP_VALIDATE;
+
+	if (IS_ENABLED(CONFIG_DEBUG_FS))
+		caps |= HPC_CAP_DEBUGFS;
+	/*
+	 * HPC_CAP_DEVICE_PRIVATE and HPC_CAP_MIGRATE come with the
+	 * device-private provider (needs CONFIG_DEVICE_PRIVATE).
+	 */
+	return caps | hpc_inject_caps();
+}
+
+static u64 hpc_kconfig(void)
+{
+	u64 k = 0;
+
+	if (IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		k |= HPC_KCONFIG_DEVICE_PRIVATE;
+	if (IS_ENABLED(CONFIG_FAULT_INJECTION))
+		k |= HPC_KCONFIG_FAULT_INJECTION;
+	if (IS_ENABLED(CONFIG_FUNCTION_ERROR_INJECTION))
+		k |= HPC_KCONFIG_FUNCTION_ERROR_INJECTION;
+	if (IS_ENABLED(CONFIG_KPROBES))
+		k |= HPC_KCONFIG_KPROBES;
+	if (IS_ENABLED(CONFIG_DEBUG_FS))
+		k |= HPC_KCONFIG_DEBUG_FS;
+	if (IS_ENABLED(CONFIG_KASAN))
+		k |= HPC_KCONFIG_KASAN;
+	if (IS_ENABLED(CONFIG_PROVE_LOCKING))
+		k |= HPC_KCONFIG_PROVE_LOCKING;
+	if (IS_ENABLED(CONFIG_DEBUG_VM))
+		k |= HPC_KCONFIG_DEBUG_VM;
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
+		k |= HPC_KCONFIG_DEBUG_ATOMIC_SLEEP;
+	if (IS_ENABLED(CONFIG_ZONE_DEVICE))
+		k |= HPC_KCONFIG_ZONE_DEVICE;
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		k |= HPC_KCONFIG_TRANSPARENT_HUGEPAGE;
+	return k;
+}
+
+/* ---- ioctls ---- */
+
+/* Copy a struct in whose first field is its u32 size; check the size. */
+static int hpc_copy_in(void *dst, const void __user *src, u32 want)
+{
+	u32 size;
+
+	if (get_user(size, (const u32 __user *)src))
+		return -EFAULT;
+	if (size != want)
+		return -EINVAL;
+	if (copy_from_user(dst, src, want))
+		return -EFAULT;
+	return 0;
+}
+
+static bool hpc_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+static long hpc_ioc_version(void __user *uarg)
+{
+	struct hpc_version v;
+	int ret;
+
+	ret = hpc_copy_in(&v, uarg, sizeof(v));
+	if (ret)
+		return ret;
+	if (!hpc_zero(v.reserved, sizeof(v.reserved)))
+		return -EINVAL;
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.version = HPC_UAPI_VERSION;
+	v.caps = hpc_caps();
+	v.kconfig = hpc_kconfig();
+	v.planted = HPC_PLANTED_ID;
+	v.page_size = PAGE_SIZE;
+	v.region_size = hpc_region_size();
+	v.max_op_len = HPC_MAX_OP_LEN;
+	strscpy(v.planted_name, HPC_PLANTED_STR, sizeof(v.planted_name));
+	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static int hpc_check_range(struct hpc_mirror *m, unsigned int cmd,
+			   struct hpc_range_op *op)
+{
+	u32 allowed = 0;
+
+	switch (cmd) {
+	case HPC_IOC_READ:
+	case HPC_IOC_WRITE:
+		allowed = HPC_OP_NOFAULT;
+		break;
+	case HPC_IOC_MIGRATE:
+		allowed = HPC_OP_TO_DEVICE | HPC_OP_TO_SYSTEM;
+		break;
+	}
+	if (op->flags & ~allowed)
+		return -EINVAL;
+	if (!hpc_zero(op->reserved, sizeof(op->reserved)))
+		return -EINVAL;
+	if (op->provider != HPC_PROV_SYSTEM)
+		return -EOPNOTSUPP;
+	if (!op->len || op->len > HPC_MAX_OP_LEN ||
+	    !PAGE_ALIGNED(op->addr) || !PAGE_ALIGNED(op->len))
+		return -EINVAL;
+	if (op->addr + op->len < op->addr ||
+	    op->addr + op->len > m->mm->task_size)
+		return -EINVAL;
+	if ((cmd == HPC_IOC_VALIDATE || cmd == HPC_IOC_MIGRATE) && op->buf)
+		return -EINVAL;
+	op->done = 0;
+	op->faults = 0;
+	op->retries = 0;
+	op->stale = 0;
+	return 0;
+}
+
+static long hpc_ioc_range(struct hpc_mirror *m, unsigned int cmd,
+			  void __user *uarg)
+{
+	struct hpc_range_op op;
+	int ret;
+
+	ret = hpc_copy_in(&op, uarg, sizeof(op));
+	if (ret)
+		return ret;
+	ret = hpc_check_range(m, cmd, &op);
+	if (ret)
+		return ret;
+
+	switch (cmd) {
+	case HPC_IOC_READ:
+		ret = hpc_mirror_rw(m, &op, false);
+		break;
+	case HPC_IOC_WRITE:
+		ret = hpc_mirror_rw(m, &op, true);
+		break;
+	case HPC_IOC_SNAPSHOT:
+		ret = hpc_mirror_snapshot(m, &op);
+		break;
+	case HPC_IOC_VALIDATE:
+		ret = hpc_mirror_validate(m, &op);
+		break;
+	default:
+		/* HPC_IOC_MIGRATE: no device-memory provider yet */
+		ret = -EOPNOTSUPP;
+		break;
+	}
+	/* Results go back on failure too: done shows how far it got. */
+	if (copy_to_user(uarg, &op, sizeof(op)) && !ret)
+		ret = -EFAULT;
+	return ret;
+}
+
+static long hpc_ioc_counters(struct hpc_mirror *m, void __user *uarg)
+{
+	struct hpc_counters c;
+	u32 flags;
+	int ret;
+
+	ret = hpc_copy_in(&c, uarg, sizeof(c));
+	if (ret)
+		return ret;
+	if ((c.flags & ~HPC_CNT_GLOBAL) || c.pad ||
+	    !hpc_zero(c.reserved, sizeof(c.reserved)))
+		return -EINVAL;
+	flags = c.flags;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = flags;
+	if (flags & HPC_CNT_GLOBAL) {
+		hpc_stats_fill(&hpc_gstats, &c);
+	} else {
+		hpc_stats_fill(&m->stats, &c);
+		c.state = READ_ONCE(m->state);
+	}
+	return copy_to_user(uarg, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static long hpc_ioc_reset(struct hpc_mirror *m, void __user *uarg)
+{
+	struct hpc_reset r;
+	int ret;
+
+	ret = hpc_copy_in(&r, uarg, sizeof(r));
+	if (ret)
+		return ret;
+	if ((r.flags & ~HPC_RESET_FLAGS_ALL) || r.pad || r.state ||
+	    r.dropped || !hpc_zero(r.reserved, sizeof(r.reserved)))
+		return -EINVAL;
+	if ((r.flags & HPC_RESET_ENTER) && (r.flags & HPC_RESET_LEAVE))
+		return -EINVAL;
+	ret = hpc_mirror_reset(m, &r);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+static long hpc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct hpc_mirror *m = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case HPC_IOC_VERSION:
+		return hpc_ioc_version(uarg);
+	case HPC_IOC_READ:
+	case HPC_IOC_WRITE:
+	case HPC_IOC_SNAPSHOT:
+	case HPC_IOC_VALIDATE:
+	case HPC_IOC_MIGRATE:
+		return hpc_ioc_range(m, cmd, uarg);
+	case HPC_IOC_COUNTERS:
+		return hpc_ioc_counters(m, uarg);
+	case HPC_IOC_RESET:
+		return hpc_ioc_reset(m, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int hpc_open(struct inode *inode, struct file *file)
+{
+	struct hpc_mirror *m = hpc_mirror_create();
+
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	file->private_data = m;
+	return nonseekable_open(inode, file);
+}
+
+static int hpc_release(struct inode *inode, struct file *file)
+{
+	hpc_mirror_destroy(file->private_data);
+	return 0;
+}
+
+static const struct file_operations hpc_fops = {
+	.owner = THIS_MODULE,
+	.open = hpc_open,
+	.release = hpc_release,
+	.unlocked_ioctl = hpc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice hpc_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "hpchaos",
+	.fops = &hpc_fops,
+	.mode = 0600,
+};
+
+/* ---- debugfs ---- */
+
+static int hpc_counters_show(struct seq_file *s, void *unused)
+{
+	unsigned int c;
+
+	for (c = 0; c < HPC_C_NR; c++)
+		seq_printf(s, "%s %lld\n", hpc_cnt_names[c],
+			   (long long)atomic64_read(&hpc_gstats.c[c]));
+	seq_printf(s, "stale_last_addr 0x%llx\n",
+		   (unsigned long long)atomic64_read(&hpc_gstats.last_addr));
+	seq_printf(s, "stale_last_seq %llu\n",
+		   (unsigned long long)atomic64_read(&hpc_gstats.last_seq));
+	seq_printf(s, "stale_last_seq_now %llu\n",
+		   (unsigned long long)atomic64_read(&hpc_gstats.last_seq_now));
+	return 0;
+}
+
+static int hpc_counters_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, hpc_counters_show, NULL);
+}
+
+/* Any write zeroes the module-wide counters (not the gauges). */
+static ssize_t hpc_counters_write(struct file *file, const char __user *ubuf,
+				  size_t len, loff_t *ppos)
+{
+	hpc_stats_zero(&hpc_gstats);
+	return len;
+}
+
+static const struct file_operations hpc_counters_fops = {
+	.owner = THIS_MODULE,
+	.open = hpc_counters_open,
+	.read = seq_read,
+	.write = hpc_counters_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int hpc_mirrors_show(struct seq_file *s, void *unused)
+{
+	hpc_mirror_list_show(s);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hpc_mirrors);
+
+static int hpc_planted_show(struct seq_file *s, void *unused)
+{
+	seq_printf(s, "%s\n", HPC_PLANTED_STR);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hpc_planted);
+
+/* ---- module ---- */
+
+static int __init hpc_init(void)
+{
+	int ret;
+
+	if (hpc_region_shift < PAGE_SHIFT || hpc_region_shift > 30) {
+		pr_err("region_shift=%u is out of range %u..30\n",
+		       hpc_region_shift, PAGE_SHIFT);
+		return -EINVAL;
+	}
+	hpc_debugfs = debugfs_create_dir("hpchaos", NULL);
+	debugfs_create_file("counters", 0600, hpc_debugfs, NULL,
+			    &hpc_counters_fops);
+	debugfs_create_file("mirrors", 0400, hpc_debugfs, NULL,
+			    &hpc_mirrors_fops);
+	debugfs_create_file("planted", 0444, hpc_debugfs, NULL,
+			    &hpc_planted_fops);
+	hpc_detect_debugfs(hpc_debugfs);
+	ret = hpc_inject_init(hpc_debugfs);
+	if (ret)
+		goto err_debugfs;
+
+	ret = misc_register(&hpc_misc);
+	if (ret)
+		goto err_inject;
+	if (HPC_PLANTED_ID == HPC_PLANTED_NONE)
+		pr_info("loaded (uapi %d, region %lu KiB)\n", HPC_UAPI_VERSION,
+			hpc_region_size() >> 10);
+	else
+		pr_warn("loaded with PLANTED BUG %s (uapi %d, region %lu KiB)\n",
+			HPC_PLANTED_STR, HPC_UAPI_VERSION,
+			hpc_region_size() >> 10);
+	return 0;
+
+err_inject:
+	hpc_inject_exit();
+err_debugfs:
+	debugfs_remove_recursive(hpc_debugfs);
+	return ret;
+}
+
+static void __exit hpc_exit(void)
+{
+	misc_deregister(&hpc_misc);
+	hpc_inject_exit();
+	debugfs_remove_recursive(hpc_debugfs);
+}
+
+module_init(hpc_init);
+module_exit(hpc_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("hpchaos: HMM mirror test module with fault injection and planted bugs");
+MODULE_INFO(planted, HPC_PLANTED_STR);
