@@ -13,6 +13,7 @@
  *                      [--modules FILE] [--heartbeat S]
  * Exit: 0 PASS/RESET/XFAIL/SKIP, 1 FAIL, 3 ERROR, 2 usage, 130 interrupted.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -1031,9 +1032,16 @@ static int write_verdict(const struct verdict *vd, double duration)
 			HPC_KTAP_PASS, HPC_KTAP_FAIL, HPC_KTAP_SKIP, HPC_KTAP_XFAIL,
 		};
 
-		for (size_t i = 0; k && i < sizeof(res) / sizeof(res[0]); i++)
-			json_object_object_add(kt, hpc_ktap_res_name(res[i]),
+		for (size_t i = 0; k && i < sizeof(res) / sizeof(res[0]); i++) {
+			char key[16];
+			size_t j;
+
+			for (j = 0; j + 1 < sizeof(key) && hpc_ktap_res_name(res[i])[j]; j++)
+				key[j] = (char)tolower((unsigned char)hpc_ktap_res_name(res[i])[j]);
+			key[j] = '\0';
+			json_object_object_add(kt, key,
 					       json_object_new_int64((int64_t)hpc_ktap_count(k, 0, res[i])));
+		}
 		json_object_object_add(o, "guest_ktap", kt);
 		hpc_ktap_free(k);
 	}
