@@ -30,7 +30,7 @@ deps_ensure() {
 	local what=$1 missing=()
 	local -a want=("${HPC_DEPS_RUN[@]}")
 	case $what in
-	check) want+=("${HPC_DEPS_CHECK[@]}") ;;
+	check) want+=("${HPC_DEPS_CHECK[@]}" "${HPC_DEPS_KERNEL[@]}") ;;
 	kernel) want+=("${HPC_DEPS_KERNEL[@]}") ;;
 	esac
 	mapfile -t missing < <(deps_missing "${want[@]}")

@@ -2,7 +2,7 @@
 # Config verification: an option chaos.config asks for that is missing from
 # the final .config stops the build, named, with what it depends on.
 # shellcheck source=runner/tests/lib.sh
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.sh"
 # shellcheck source=runner/lib/common.sh
 . "$T_TOP/runner/lib/common.sh"
 # shellcheck source=runner/lib/deps.sh
