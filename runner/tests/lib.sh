@@ -73,6 +73,7 @@ sanitizer_check() {
 }
 
 # hpc ARGS...: run the runner; output in $T_OUT, status in $T_RC.
+# shellcheck disable=SC2034 # T_RC and T_OUT are read by the tests
 hpc() {
 	T_RC=0
 	T_OUT=$("$T_TOP/runner/hpchaos" "$@" 2>&1) || T_RC=$?
