@@ -43,17 +43,10 @@ static void perr(struct parser *p, int line, const char *fmt, ...)
 	fputc('\n', p->err);
 }
 
-int hpc_name_valid(const char *n);
-int hpc_name_valid(const char *n)
+/* Names are the agent protocol's: [A-Za-z0-9_.:+-]{1,64}. */
+static int hpc_name_valid(const char *n)
 {
-	size_t len = strlen(n);
-
-	if (len == 0 || len >= HPC_SCN_NAME)
-		return 0;
-	for (; *n; n++)
-		if (!isalnum((unsigned char)*n) && !strchr("_.:+-", *n))
-			return 0;
-	return 1;
+	return hpc_proto_name_ok(n, strlen(n));
 }
 
 static int copy_name(struct parser *p, char *dst, const char *src,
