@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 broken=("$T_TOP"/runner/tests/broken/*.scn)
-plan $((${#broken[@]} + 7))
+plan $((${#broken[@]} + 9))
 
 hpc lint "$T_TOP/scenarios"
 is "$T_RC" 0 "every shipped scenario lints"
@@ -37,4 +37,8 @@ is "$T_RC" 2 "unknown kernel: exit 2"
 
 HPC_STOCK_META_PKG=linux-image-does-not-exist hpc run --results "$T_RESULTS" boot-idle
 is "$T_RC" 2 "kernel package that does not exist: exit 2"
+
+(unset HPC_RESULTS; hpc help; echo "$T_RC" >"$T_TMP/help.rc"; printf "%s\n" "$T_OUT" >"$T_TMP/help.out")
+is "$(cat "$T_TMP/help.rc")" 0 "help with HPC_RESULTS unset: exit 0"
+t "help lists the commands" grep -q "^  run " "$T_TMP/help.out"
 done_testing
