@@ -42,6 +42,7 @@ struct hpc_knobs hpc_knobs = {
 	.max_tries = 100,
 	.fault_timeout_ms = 5000,
 	.stale_action = HPC_STALE_REFUSE,
+	.revoke_timeout_ms = 10000,
 };
 
 /* ---- delays ---- */
@@ -91,6 +92,16 @@ void hpc_delay_fault_lock(void)
 	hpc_delay(&hpc_knobs.delay_fault_lock_us, true);
 }
 
+void hpc_delay_evict(void)
+{
+	hpc_delay(&hpc_knobs.delay_evict_us, true);
+}
+
+void hpc_delay_migrate_to_ram(void)
+{
+	hpc_delay(&hpc_knobs.delay_migrate_to_ram_us, true);
+}
+
 /* ---- fault points ---- */
 
 /*
@@ -113,6 +124,12 @@ HPC_FAIL_FUNC(notifier_insert);
 HPC_FAIL_FUNC(op_alloc);
 HPC_FAIL_FUNC(range_fault);
 HPC_FAIL_FUNC(program);
+HPC_FAIL_FUNC(dev_alloc);
+HPC_FAIL_FUNC(backing_alloc);
+HPC_FAIL_FUNC(migrate_setup);
+HPC_FAIL_FUNC(ram_alloc);
+HPC_FAIL_FUNC(evict_alloc);
+HPC_FAIL_FUNC(bar_map);
 
 #define HPC_PPM		1000000U	/* probability unit: parts per million */
 
@@ -151,6 +168,12 @@ static struct hpc_fpoint hpc_fpoints[HPC_FP_NR] = {
 	HPC_FP(HPC_FP_OP_ALLOC, op_alloc, -ENOMEM),
 	HPC_FP(HPC_FP_RANGE_FAULT, range_fault, -EFAULT),
 	HPC_FP(HPC_FP_PROGRAM, program, -ENOMEM),
+	HPC_FP(HPC_FP_DEV_ALLOC, dev_alloc, -ENOMEM),
+	HPC_FP(HPC_FP_BACKING_ALLOC, backing_alloc, -ENOMEM),
+	HPC_FP(HPC_FP_MIGRATE_SETUP, migrate_setup, -EBUSY),
+	HPC_FP(HPC_FP_RAM_ALLOC, ram_alloc, -ENOMEM),
+	HPC_FP(HPC_FP_EVICT_ALLOC, evict_alloc, -ENOMEM),
+	HPC_FP(HPC_FP_BAR_MAP, bar_map, -ENOMEM),
 };
 
 int hpc_fault_point(struct hpc_mirror *m, enum hpc_fp id)
@@ -521,6 +544,12 @@ int hpc_inject_init(struct dentry *root)
 			   &hpc_knobs.stale_action);
 	debugfs_create_u32("auto_validate", 0600, root,
 			   &hpc_knobs.auto_validate);
+	debugfs_create_u32("delay_evict_us", 0600, root,
+			   &hpc_knobs.delay_evict_us);
+	debugfs_create_u32("delay_migrate_to_ram_us", 0600, root,
+			   &hpc_knobs.delay_migrate_to_ram_us);
+	debugfs_create_u32("revoke_timeout_ms", 0600, root,
+			   &hpc_knobs.revoke_timeout_ms);
 
 	faults = debugfs_create_dir("faults", root);
 	for (i = 0; i < HPC_FP_NR; i++) {

@@ -16,6 +16,10 @@
 #define HPC_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/ktime.h>
+#include <linux/workqueue.h>
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
@@ -31,7 +35,9 @@
 #if defined(HPC_PLANTED_NO_READ_RETRY) + defined(HPC_PLANTED_RETRY_BEFORE_LOCK) + \
 	defined(HPC_PLANTED_NO_SET_SEQ) + defined(HPC_PLANTED_SLEEP_NONBLOCK) + \
 	defined(HPC_PLANTED_FALSE_WHEN_BLOCKABLE) + \
-	defined(HPC_PLANTED_BEGIN_UNDER_LOCK) > 1
+	defined(HPC_PLANTED_BEGIN_UNDER_LOCK) + defined(HPC_PLANTED_NO_EVICT) + \
+	defined(HPC_PLANTED_EARLY_PGMAP_PUT) + defined(HPC_PLANTED_ALLOC_FAIL_UAF) + \
+	defined(HPC_PLANTED_EVICT_IGNORE_ALLOC) > 1
 #error "hpchaos: at most one planted bug per build"
 #endif
 
@@ -53,6 +59,18 @@
 #elif defined(HPC_PLANTED_BEGIN_UNDER_LOCK)
 #define HPC_PLANTED_ID		HPC_PLANTED_ID_BEGIN_UNDER_LOCK
 #define HPC_PLANTED_STR		"begin-under-lock"
+#elif defined(HPC_PLANTED_NO_EVICT)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_NO_EVICT
+#define HPC_PLANTED_STR		"no-evict"
+#elif defined(HPC_PLANTED_EARLY_PGMAP_PUT)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_EARLY_PGMAP_PUT
+#define HPC_PLANTED_STR		"early-pgmap-put"
+#elif defined(HPC_PLANTED_ALLOC_FAIL_UAF)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_ALLOC_FAIL_UAF
+#define HPC_PLANTED_STR		"alloc-fail-uaf"
+#elif defined(HPC_PLANTED_EVICT_IGNORE_ALLOC)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_EVICT_IGNORE_ALLOC
+#define HPC_PLANTED_STR		"evict-ignore-alloc"
 #else
 #define HPC_PLANTED_ID		HPC_PLANTED_NONE
 #define HPC_PLANTED_STR		"none"
@@ -93,6 +111,9 @@ enum hpc_cnt {
 	HPC_C_BYTES_WRITTEN,
 	HPC_C_RESETS,
 	HPC_C_INJECTED,
+	HPC_C_LOST,
+	HPC_C_MIGRATE_TO_DEVICE,
+	HPC_C_MIGRATE_TO_RAM,
 	HPC_C_NR
 };
 
@@ -155,6 +176,8 @@ struct hpc_mirror {
 	struct mutex create_lock;
 	struct xarray regions;		/* index: addr >> hpc_region_shift */
 	int state;			/* HPC_STATE_* */
+	u32 lost_kind;			/* HPC_PKIND_* that put it in LOST */
+	unsigned long prov_used;	/* bit per provider id it mirrored */
 	u32 id;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
@@ -213,6 +236,9 @@ struct hpc_knobs {
 	u32 fault_timeout_ms;		/* time bound of the same */
 	u32 stale_action;		/* 0: refuse (-ESTALE), 1: use */
 	u32 auto_validate;		/* validate every Nth READ/WRITE */
+	u32 delay_evict_us;		/* per page a revocation evicts */
+	u32 delay_migrate_to_ram_us;	/* in migrate_to_ram(), before copying */
+	u32 revoke_timeout_ms;		/* default revocation bound */
 };
 
 extern struct hpc_knobs hpc_knobs;
@@ -227,6 +253,12 @@ enum hpc_fp {
 	HPC_FP_OP_ALLOC,	/* a range operation's buffers */
 	HPC_FP_RANGE_FAULT,	/* in place of hmm_range_fault() */
 	HPC_FP_PROGRAM,		/* programming the mirror's page table */
+	HPC_FP_DEV_ALLOC,	/* a device-private page for MIGRATE */
+	HPC_FP_BACKING_ALLOC,	/* the system page backing a device page */
+	HPC_FP_MIGRATE_SETUP,	/* in place of migrate_vma_setup() */
+	HPC_FP_RAM_ALLOC,	/* migrate_to_ram(): the destination page */
+	HPC_FP_EVICT_ALLOC,	/* eviction: the destination page */
+	HPC_FP_BAR_MAP,		/* mapping a PCI BAR page into user space */
 	HPC_FP_NR
 };
 
@@ -244,5 +276,120 @@ int hpc_fail_notifier_insert(void);
 int hpc_fail_op_alloc(void);
 int hpc_fail_range_fault(void);
 int hpc_fail_program(void);
+int hpc_fail_dev_alloc(void);
+int hpc_fail_backing_alloc(void);
+int hpc_fail_migrate_setup(void);
+int hpc_fail_ram_alloc(void);
+int hpc_fail_evict_alloc(void);
+int hpc_fail_bar_map(void);
+void hpc_delay_evict(void);
+void hpc_delay_migrate_to_ram(void);
+
+/* ---- device-memory providers (hpchaos_provider.c) ---- */
+
+struct hpc_prov;
+struct dev_pagemap;
+
+/*
+ * What a kind of provider does for a revocation. The core
+ * (hpchaos_provider.c) runs them in a worker, in this order, and bounds
+ * the whole with a timeout:
+ *   unmap_user  (cooperative only) zap every user mapping of its memory
+ *   evict       (cooperative only) move data out of its pages
+ *   kill        memunmap_pages() and release what backs it; may block
+ *               until the last page reference is gone
+ * held() counts pages still referenced beyond their idle count (for the
+ * "stuck" report and the LEAK check); it must not sleep on the provider.
+ * rescue() (optional) is called once when a surprise revocation overran
+ * its bound: it may evict so that kill can finish.
+ * destroy() frees the provider's own memory once it is GONE and unused.
+ */
+struct hpc_prov_ops {
+	void (*unmap_user)(struct hpc_prov *p);
+	int (*evict)(struct hpc_prov *p);
+	void (*kill)(struct hpc_prov *p);
+	unsigned long (*held)(struct hpc_prov *p, unsigned long *first_pfn,
+			      int *first_ref);
+	void (*rescue)(struct hpc_prov *p);
+	void (*destroy)(struct hpc_prov *p);
+};
+
+struct hpc_prov {
+	u32 id;				/* slot in the provider table */
+	u32 kind;			/* HPC_PKIND_* */
+	u32 generation;
+	int state;			/* HPC_PSTATE_*, under hpc_provs_lock */
+	int result;			/* last revocation's result */
+	u32 flags;			/* HPC_PFLAG_* of the revocation */
+	char name[32];
+	const struct hpc_prov_ops *ops;
+	struct dev_pagemap *pgmap;	/* NULL until the kind set it up */
+	unsigned long npages;
+	atomic64_t pages_used;		/* gauge */
+	atomic64_t migrate_to_device;
+	atomic64_t migrate_to_ram;
+	atomic64_t evicted;
+	struct kref ref;
+	u64 revocations;
+	u64 revoke_stuck;
+	u64 elapsed_us;
+	ktime_t revoke_start;
+	struct work_struct revoke_work;
+	struct completion revoked;	/* done when state is GONE */
+	bool rescued;
+	void *priv;			/* the kind's own */
+};
+
+int hpc_prov_register(struct hpc_prov *p);
+int hpc_prov_revoke(struct hpc_prov *p, u32 flags, u32 timeout_ms);
+int hpc_prov_wait(struct hpc_prov *p, u32 timeout_ms);
+void hpc_prov_release(struct hpc_prov *p);
+struct hpc_prov *hpc_prov_get(u32 id);	/* takes hpc_prov_put() */
+void hpc_prov_put(struct hpc_prov *p);
+struct hpc_prov *hpc_prov_of_page(struct page *page);
+long hpc_ioc_provider(void __user *uarg);
+void hpc_prov_counters(struct hpc_counters *o);
+int hpc_prov_init(struct dentry *root);
+void hpc_prov_exit(void);
+
+/* Mirrors: provider p was lost; mirrors that used it enter LOST. */
+void hpc_mirrors_provider_lost(struct hpc_prov *p);
+/* A provider of this kind is back: LOST mirrors of that kind recover. */
+void hpc_mirrors_provider_back(struct hpc_prov *p);
+void hpc_mirror_used_provider(struct hpc_mirror *m, struct hpc_prov *p);
+
+/* ---- device-private provider (hpchaos_devpriv.c) ---- */
+
+/* owner of our device-private pages, for hmm_range_fault() and migration */
+extern int hpc_pgmap_owner;
+
+#if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
+int hpc_devpriv_add(unsigned long npages, u32 *id);
+int hpc_devpriv_migrate(struct hpc_mirror *m, struct hpc_range_op *op);
+struct page *hpc_devpriv_backing(struct page *page);
+#else
+static inline int hpc_devpriv_add(unsigned long npages, u32 *id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int hpc_devpriv_migrate(struct hpc_mirror *m,
+				      struct hpc_range_op *op)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline struct page *hpc_devpriv_backing(struct page *page)
+{
+	return NULL;
+}
+#endif
+
+/* ---- PCI BAR provider (hpchaos_bar.c) ---- */
+
+int hpc_bar_init(void);
+void hpc_bar_exit(void);
+/* mmap() of a /dev/hpchaos file at HPC_MMAP_OFFSET(id) */
+int hpc_bar_mmap(struct file *file, struct vm_area_struct *vma);
 
 #endif /* HPC_INTERNAL_H */

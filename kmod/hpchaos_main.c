@@ -62,6 +62,9 @@ static const char * const hpc_cnt_names[HPC_C_NR] = {
 	[HPC_C_BYTES_WRITTEN] = "bytes_written",
 	[HPC_C_RESETS] = "resets",
 	[HPC_C_INJECTED] = "injected",
+	[HPC_C_LOST] = "lost",
+	[HPC_C_MIGRATE_TO_DEVICE] = "migrate_to_device",
+	[HPC_C_MIGRATE_TO_RAM] = "migrate_to_ram",
 };
 
 void hpc_stat_add(struct hpc_mirror *m, enum hpc_cnt c, s64 v)
@@ -117,6 +120,9 @@ void hpc_stats_fill(const struct hpc_stats *s, struct hpc_counters *o)
 	o->bytes_written = G(HPC_C_BYTES_WRITTEN);
 	o->resets = G(HPC_C_RESETS);
 	o->injected = G(HPC_C_INJECTED);
+	o->lost = G(HPC_C_LOST);
+	o->migrate_to_device = G(HPC_C_MIGRATE_TO_DEVICE);
+	o->migrate_to_ram = G(HPC_C_MIGRATE_TO_RAM);
 #undef G
 	o->stale_last_addr = atomic64_read(&s->last_addr);
 	o->stale_last_seq = atomic64_read(&s->last_seq);
@@ -131,10 +137,10 @@ static u64 hpc_caps(void)
 
 	if (IS_ENABLED(CONFIG_DEBUG_FS))
 		caps |= HPC_CAP_DEBUGFS;
-	/*
-	 * HPC_CAP_DEVICE_PRIVATE and HPC_CAP_MIGRATE come with the
-	 * device-private provider (needs CONFIG_DEVICE_PRIVATE).
-	 */
+	caps |= HPC_CAP_PROVIDERS;
+	/* the device-private provider needs CONFIG_DEVICE_PRIVATE */
+	if (IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		caps |= HPC_CAP_DEVICE_PRIVATE | HPC_CAP_MIGRATE;
 	return caps | hpc_inject_caps();
 }
 
@@ -229,8 +235,12 @@ static int hpc_check_range(struct hpc_mirror *m, unsigned int cmd,
 		return -EINVAL;
 	if (!hpc_zero(op->reserved, sizeof(op->reserved)))
 		return -EINVAL;
-	if (op->provider != HPC_PROV_SYSTEM)
-		return -EOPNOTSUPP;
+	if (op->provider != HPC_PROV_SYSTEM &&
+	    !(cmd == HPC_IOC_MIGRATE && (op->flags & HPC_OP_TO_DEVICE)))
+		return -EINVAL;
+	if (cmd == HPC_IOC_MIGRATE &&
+	    hweight32(op->flags & (HPC_OP_TO_DEVICE | HPC_OP_TO_SYSTEM)) != 1)
+		return -EINVAL;
 	if (!op->len || op->len > HPC_MAX_OP_LEN ||
 	    !PAGE_ALIGNED(op->addr) || !PAGE_ALIGNED(op->len))
 		return -EINVAL;
@@ -243,6 +253,7 @@ static int hpc_check_range(struct hpc_mirror *m, unsigned int cmd,
 	op->faults = 0;
 	op->retries = 0;
 	op->stale = 0;
+	op->moved = 0;
 	return 0;
 }
 
@@ -273,8 +284,7 @@ static long hpc_ioc_range(struct hpc_mirror *m, unsigned int cmd,
 		ret = hpc_mirror_validate(m, &op);
 		break;
 	default:
-		/* HPC_IOC_MIGRATE: no device-memory provider yet */
-		ret = -EOPNOTSUPP;
+		ret = hpc_devpriv_migrate(m, &op);
 		break;
 	}
 	/* Results go back on failure too: done shows how far it got. */
@@ -293,7 +303,9 @@ static long hpc_ioc_counters(struct hpc_mirror *m, void __user *uarg)
 	if (ret)
 		return ret;
 	if ((c.flags & ~HPC_CNT_GLOBAL) || c.pad ||
-	    !hpc_zero(c.reserved, sizeof(c.reserved)))
+	    !hpc_zero(&c.migrate_to_device,
+		      sizeof(c) - offsetof(struct hpc_counters,
+					   migrate_to_device)))
 		return -EINVAL;
 	flags = c.flags;
 	memset(&c, 0, sizeof(c));
@@ -301,6 +313,7 @@ static long hpc_ioc_counters(struct hpc_mirror *m, void __user *uarg)
 	c.flags = flags;
 	if (flags & HPC_CNT_GLOBAL) {
 		hpc_stats_fill(&hpc_gstats, &c);
+		hpc_prov_counters(&c);
 	} else {
 		hpc_stats_fill(&m->stats, &c);
 		c.state = READ_ONCE(m->state);
@@ -345,6 +358,8 @@ static long hpc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hpc_ioc_counters(m, uarg);
 	case HPC_IOC_RESET:
 		return hpc_ioc_reset(m, uarg);
+	case HPC_IOC_PROVIDER:
+		return hpc_ioc_provider(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -371,6 +386,7 @@ static const struct file_operations hpc_fops = {
 	.open = hpc_open,
 	.release = hpc_release,
 	.unlocked_ioctl = hpc_ioctl,
+	.mmap = hpc_bar_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,
 };
@@ -458,10 +474,16 @@ static int __init hpc_init(void)
 	ret = hpc_inject_init(hpc_debugfs);
 	if (ret)
 		goto err_debugfs;
+	ret = hpc_prov_init(hpc_debugfs);
+	if (ret)
+		goto err_inject;
+	ret = hpc_bar_init();
+	if (ret)
+		goto err_prov;
 
 	ret = misc_register(&hpc_misc);
 	if (ret)
-		goto err_inject;
+		goto err_bar;
 	if (HPC_PLANTED_ID == HPC_PLANTED_NONE)
 		pr_info("loaded (uapi %d, region %lu KiB)\n", HPC_UAPI_VERSION,
 			hpc_region_size() >> 10);
@@ -471,6 +493,10 @@ static int __init hpc_init(void)
 			hpc_region_size() >> 10);
 	return 0;
 
+err_bar:
+	hpc_bar_exit();
+err_prov:
+	hpc_prov_exit();
 err_inject:
 	hpc_inject_exit();
 err_debugfs:
@@ -481,6 +507,8 @@ err_debugfs:
 static void __exit hpc_exit(void)
 {
 	misc_deregister(&hpc_misc);
+	hpc_bar_exit();
+	hpc_prov_exit();
 	hpc_inject_exit();
 	debugfs_remove_recursive(hpc_debugfs);
 }

@@ -45,8 +45,14 @@ static LIST_HEAD(hpc_mirrors);
 static DEFINE_MUTEX(hpc_mirrors_lock);
 static atomic_t hpc_mirror_ids = ATOMIC_INIT(0);
 
-/* Owner token for device-private pages (no provider hands any out yet). */
-static int hpc_pgmap_owner;
+/* Owner token of the device-private pages of our providers. */
+int hpc_pgmap_owner;
+
+/* The error a range operation gets in a state other than ACTIVE. */
+static int hpc_state_err(struct hpc_mirror *m)
+{
+	return READ_ONCE(m->state) == HPC_STATE_LOST ? -ENODEV : -EIO;
+}
 
 /* Scratch space of one range operation. */
 struct hpc_op_ctx {
@@ -356,6 +362,9 @@ static int hpc_program(struct hpc_mirror *m, struct hpc_region *reg,
 			return -EFAULT;
 		if (hpfn & HMM_PFN_WRITE)
 			flags |= HPC_PTE_WRITE;
+		if (pfn_valid(pfn))
+			hpc_mirror_used_provider(m,
+					hpc_prov_of_page(pfn_to_page(pfn)));
 		now = hpc_truth_now(reg, first + i);
 		if (now != gens[i]) {
 			flags |= HPC_PTE_STALE | HPC_PTE_REPORTED;
@@ -483,6 +492,7 @@ static int hpc_access_locked(struct hpc_mirror *m, struct hpc_region *reg,
 		struct hpc_pte *pte = &reg->pte[idx];
 		u32 now = hpc_truth_now(reg, idx);
 		u8 *kaddr;
+		struct page *page;
 
 		if (!(pte->flags & HPC_PTE_VALID) ||
 		    (write && !(pte->flags & HPC_PTE_WRITE)))
@@ -511,7 +521,14 @@ static int hpc_access_locked(struct hpc_mirror *m, struct hpc_region *reg,
 			}
 			return -ESTALE;
 		}
-		kaddr = kmap_local_page(pfn_to_page(pte->pfn));
+		page = pfn_to_page(pte->pfn);
+		if (is_device_private_page(page)) {
+			/* our device memory: its data is in the backing page */
+			page = hpc_devpriv_backing(page);
+			if (!page)
+				return -EFAULT;
+		}
+		kaddr = kmap_local_page(page);
 		if (write)
 			memcpy(kaddr, buf + (i << PAGE_SHIFT), PAGE_SIZE);
 		else
@@ -695,7 +712,7 @@ int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write)
 	int ret = 0;
 
 	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
-		return -EIO;
+		return hpc_state_err(m);
 	hpc_stat_inc(m, write ? HPC_C_WRITES : HPC_C_READS);
 	ctx = hpc_ctx_alloc(m, true);
 	if (IS_ERR(ctx))
@@ -780,7 +797,7 @@ int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op)
 	int ret = 0;
 
 	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
-		return -EIO;
+		return hpc_state_err(m);
 	ctx = hpc_ctx_alloc(m, false);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
@@ -831,7 +848,7 @@ int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op)
 	int ret;
 
 	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
-		return -EIO;
+		return hpc_state_err(m);
 	ctx = hpc_ctx_alloc(m, false);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
@@ -935,5 +952,68 @@ void hpc_mirror_list_show(struct seq_file *s)
 			   (long long)atomic64_read(
 				&m->stats.c[HPC_C_PAGES_MIRRORED]),
 			   (long long)atomic64_read(&m->stats.c[HPC_C_STALE]));
+	mutex_unlock(&hpc_mirrors_lock);
+}
+
+/* ---- device-memory providers ---- */
+
+/* m mirrored memory of provider p (NULL: not one of ours). */
+void hpc_mirror_used_provider(struct hpc_mirror *m, struct hpc_prov *p)
+{
+	if (p && !test_bit(p->id, &m->prov_used))
+		set_bit(p->id, &m->prov_used);
+}
+
+/*
+ * Provider p is being revoked (or is gone): every mirror that mirrored its
+ * memory drops all its entries and enters HPC_STATE_LOST, where range
+ * operations fail -ENODEV, as a device driver's context does after its
+ * device is lost.
+ */
+void hpc_mirrors_provider_lost(struct hpc_prov *p)
+{
+	struct hpc_region *reg;
+	struct hpc_mirror *m;
+	unsigned long index;
+
+	mutex_lock(&hpc_mirrors_lock);
+	list_for_each_entry(m, &hpc_mirrors, node) {
+		unsigned long dropped = 0;
+
+		if (!test_bit(p->id, &m->prov_used))
+			continue;
+		down_read(&m->regions_sem);
+		mutex_lock(&m->lock);
+		xa_for_each(&m->regions, index, reg)
+			dropped += hpc_region_clear(m, reg, 0, ULONG_MAX);
+		if (m->state == HPC_STATE_ACTIVE) {
+			WRITE_ONCE(m->state, HPC_STATE_LOST);
+			m->lost_kind = p->kind;
+			hpc_stat_inc(m, HPC_C_LOST);
+		}
+		clear_bit(p->id, &m->prov_used);
+		mutex_unlock(&m->lock);
+		up_read(&m->regions_sem);
+		pr_info("mirror %u (pid %d) lost provider %s: %lu entries dropped\n",
+			m->id, m->pid, p->name, dropped);
+	}
+	mutex_unlock(&hpc_mirrors_lock);
+}
+
+/* A provider of p's kind is live again: LOST mirrors of that kind recover. */
+void hpc_mirrors_provider_back(struct hpc_prov *p)
+{
+	struct hpc_mirror *m;
+
+	mutex_lock(&hpc_mirrors_lock);
+	list_for_each_entry(m, &hpc_mirrors, node) {
+		mutex_lock(&m->lock);
+		if (m->state == HPC_STATE_LOST && m->lost_kind == p->kind) {
+			WRITE_ONCE(m->state, HPC_STATE_ACTIVE);
+			pr_info("mirror %u (pid %d) recovered with provider %s\n",
+				m->id, m->pid, p->name);
+		}
+		mutex_unlock(&m->lock);
+	}
 	mutex_unlock(&hpc_mirrors_lock);
 }

@@ -1011,7 +1011,7 @@ static int t_bad_args(void)
 	op.addr = (uintptr_t)p;
 	op.len = g.page;
 	op.buf = (uintptr_t)buf;
-	op.reserved[1] = 1;
+	op.reserved[0] = 1;
 	CHECK_RET(xioctl(fd, HPC_IOC_READ, &op), EINVAL);
 	CHECK_RET(range_op(fd, HPC_IOC_READ, p, g.page, buf, 1U << 31, NULL),
 		  EINVAL);
@@ -1025,7 +1025,7 @@ static int t_bad_args(void)
 	op.len = g.page;
 	op.buf = (uintptr_t)buf;
 	op.provider = 7;
-	CHECK_RET(xioctl(fd, HPC_IOC_READ, &op), EOPNOTSUPP);
+	CHECK_RET(xioctl(fd, HPC_IOC_READ, &op), EINVAL);
 	CHECK_RET(range_op(fd, HPC_IOC_VALIDATE, p, g.page, buf, 0, NULL),
 		  EINVAL);
 	CHECK_RET(mreset(fd, HPC_RESET_ENTER | HPC_RESET_LEAVE, NULL), EINVAL);
@@ -1567,6 +1567,15 @@ static const struct {
 	{ "program", TRIG_REFAULT },
 };
 
+/* points the tests of their own paths exercise (devpriv_faults, bar_*) */
+static const char *const fpoints_elsewhere[] = {
+	"dev_alloc", "backing_alloc", "migrate_setup", "ram_alloc",
+	"evict_alloc", "bar_map",
+};
+
+#define N_FP (sizeof(fpoints) / sizeof(fpoints[0]))
+#define N_FP_ELSEWHERE (sizeof(fpoints_elsewhere) / sizeof(fpoints_elsewhere[0]))
+
 /* Run the operation that passes through a fault point; 0 or -errno. */
 static int fp_trigger(int fd, enum trig t, char *p, size_t len, char *buf)
 {
@@ -1635,14 +1644,16 @@ static int t_fault_points(void)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		for (i = 0; i < sizeof(fpoints) / sizeof(fpoints[0]); i++)
+		for (i = 0; i < N_FP; i++)
 			if (!strcmp(fpoints[i].name, de->d_name))
 				break;
-		CHECKF(i < sizeof(fpoints) / sizeof(fpoints[0]),
-		       "fault point %s has no test", de->d_name);
+		for (k = 0; i == N_FP && k < (int)N_FP_ELSEWHERE; k++)
+			if (!strcmp(fpoints_elsewhere[k], de->d_name))
+				i = N_FP + 1;
+		CHECKF(i != N_FP, "fault point %s has no test", de->d_name);
 		found++;
 	}
-	CHECK(found == sizeof(fpoints) / sizeof(fpoints[0]));
+	CHECK(found == N_FP + N_FP_ELSEWHERE);
 
 	for (i = 0; i < sizeof(fpoints) / sizeof(fpoints[0]); i++) {
 		const char *nm = fpoints[i].name;
@@ -2132,15 +2143,520 @@ fail:
 	return rc;
 }
 
-/* ---- providers ---- */
+/* ---- device-private provider ---- */
 
-static int t_device_private(void)
+static int prov_call(int fd, uint32_t op, uint32_t id, uint32_t flags,
+		     uint32_t timeout_ms, struct hpc_provider *out_p)
+{
+	struct hpc_provider p = {
+		.size = sizeof(p), .op = op, .id = id, .flags = flags,
+		.timeout_ms = timeout_ms,
+	};
+	int r = xioctl(fd, HPC_IOC_PROVIDER, &p);
+
+	if (out_p)
+		*out_p = p;
+	return r;
+}
+
+static int prov_info(int fd, uint32_t id, struct hpc_provider *p)
+{
+	return prov_call(fd, HPC_POP_INFO, id, 0, 0, p);
+}
+
+static int dp_skip(void)
 {
 	if (!(g.ver.kconfig & HPC_KCONFIG_DEVICE_PRIVATE))
-		return skip("kernel without CONFIG_DEVICE_PRIVATE (caps lack HPC_CAP_DEVICE_PRIVATE)");
+		return skip("kernel without CONFIG_DEVICE_PRIVATE: no device-private provider");
 	if (!(g.ver.caps & HPC_CAP_DEVICE_PRIVATE))
-		return skip("this hpchaos has no device-private provider yet");
-	return skip("device-private tests not written yet");
+		return skip("module without the device-private provider");
+	return 0;
+}
+
+/* The id of a live device-private provider: an existing one, or a new one. */
+static int dp_get(int fd, uint32_t *id)
+{
+	struct hpc_provider p = { .size = sizeof(p), .op = HPC_POP_ADD,
+				  .kind = HPC_PKIND_DEVICE_PRIVATE,
+				  .pages = 1 };
+	uint32_t i;
+	int r;
+
+	for (i = 1; i < HPC_MAX_PROVIDERS; i++)
+		if (!prov_info(fd, i, &p) && p.kind == HPC_PKIND_DEVICE_PRIVATE &&
+		    p.state == HPC_PSTATE_LIVE) {
+			*id = i;
+			return 0;
+		}
+	memset(&p, 0, sizeof(p));
+	p.size = sizeof(p);
+	p.op = HPC_POP_ADD;
+	p.kind = HPC_PKIND_DEVICE_PRIVATE;
+	p.pages = 1;
+	r = xioctl(fd, HPC_IOC_PROVIDER, &p);
+	if (r)
+		diag("HPC_POP_ADD: %s", strerror(-r));
+	*id = p.id;
+	return r;
+}
+
+static int migrate(int fd, void *addr, size_t len, uint32_t flags,
+		   uint32_t prov, uint64_t *moved)
+{
+	struct hpc_range_op op = {
+		.size = sizeof(op), .flags = flags, .addr = (uintptr_t)addr,
+		.len = len, .provider = prov,
+	};
+	int r = xioctl(fd, HPC_IOC_MIGRATE, &op);
+
+	if (moved)
+		*moved = op.moved;
+	return r;
+}
+
+/* Pages of [p, p + len) the snapshot reports as type `type`. */
+static long snap_count(int fd, void *p, size_t len, unsigned int type)
+{
+	size_t n = len / g.page, i;
+	unsigned char *s = malloc(n);
+	long cnt = 0;
+
+	if (!s)
+		return -1;
+	if (range_op(fd, HPC_IOC_SNAPSHOT, p, len, s, 0, NULL)) {
+		free(s);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((s[i] & HPC_SNAP_TYPE_MASK) == type)
+			cnt++;
+	free(s);
+	return cnt;
+}
+
+static void *anon(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Move to device, mirror read/write there, move back, CPU sees the write. */
+static int t_devpriv_migrate(void)
+{
+	size_t n = 16, len = n * g.page;
+	char *p = NULL, *buf = malloc(len);
+	int rc = dp_skip(), fd = -1;
+	uint64_t moved;
+	uint32_t id;
+
+	if (rc)
+		goto out;
+	rc = T_FAIL;
+	fd = mopen();
+	CHECK(fd >= 0 && buf);
+	CHECK(!dp_get(fd, &id));
+	CHECK((p = anon(len)) != NULL);
+	fill(p, len, 71);
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
+	CHECKF(moved == n, "moved %llu of %zu pages", (unsigned long long)moved, n);
+	CHECKF(snap_count(fd, p, len, HPC_SNAP_DEV_PRIVATE) == (long)n,
+	       "snapshot does not show %zu device-private pages", n);
+	CHECK_RET(mread(fd, p, len, buf), 0);
+	CHECKF(check_fill(buf, len, 71) < 0, "mirror read of device memory differs");
+	fill(buf, len, 72);
+	CHECK_RET(mwrite(fd, p, len, buf), 0);
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_SYSTEM, 0, &moved), 0);
+	CHECKF(moved == n, "moved back %llu of %zu", (unsigned long long)moved, n);
+	CHECK(snap_count(fd, p, len, HPC_SNAP_RAM) == (long)n);
+	CHECKF(check_fill(p, len, 72) < 0, "CPU does not see the mirror's write");
+	rc = T_PASS;
+fail:
+out:
+	if (p)
+		munmap(p, len);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* A CPU touch of a device page brings it back (migrate_to_ram). */
+static int t_devpriv_cpu_fault(void)
+{
+	size_t n = 8, len = n * g.page;
+	struct hpc_counters c0, c1;
+	struct hpc_provider pi;
+	char *p = NULL;
+	int rc = dp_skip(), fd = -1;
+	uint64_t moved;
+	uint32_t id;
+
+	if (rc)
+		return rc;
+	rc = T_FAIL;
+	fd = mopen();
+	CHECK(fd >= 0);
+	CHECK(!dp_get(fd, &id));
+	CHECK((p = anon(len)) != NULL);
+	fill(p, len, 73);
+	CHECK_RET(counters(fd, 1, &c0), 0);
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
+	CHECK(moved == n);
+	CHECKF(check_fill(p, len, 73) < 0, "CPU read after migrate_to_ram differs");
+	CHECK_RET(counters(fd, 1, &c1), 0);
+	CHECKF(c1.migrate_to_ram - c0.migrate_to_ram == n,
+	       "migrate_to_ram counted %llu, expected %zu",
+	       (unsigned long long)(c1.migrate_to_ram - c0.migrate_to_ram), n);
+	CHECK(snap_count(fd, p, len, HPC_SNAP_RAM) == (long)n);
+	CHECK_RET(prov_info(fd, id, &pi), 0);
+	CHECK(pi.migrate_to_ram >= n && pi.migrate_to_device >= n);
+	rc = T_PASS;
+fail:
+	if (p)
+		munmap(p, len);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* After a revocation nothing of the provider may stay referenced. */
+static int dp_no_leak(int fd, uint32_t id)
+{
+	struct hpc_counters c;
+	struct hpc_provider pi;
+	int rc = T_FAIL;
+
+	CHECK_RET(prov_info(fd, id, &pi), 0);
+	CHECKF(pi.state == HPC_PSTATE_GONE, "provider state %u, not GONE", pi.state);
+	CHECKF(pi.pages_used == 0 && pi.held == 0,
+	       "LEAK: %llu pages in use, %llu held after revocation",
+	       (unsigned long long)pi.pages_used, (unsigned long long)pi.held);
+	CHECK_RET(counters(fd, 1, &c), 0);
+	CHECKF(c.pgmap_refs == 0, "LEAK: %llu pagemap references after revocation",
+	       (unsigned long long)c.pgmap_refs);
+	rc = T_PASS;
+fail:
+	return rc;
+}
+
+/*
+ * Cooperative revocation with data on the device: every page comes back
+ * intact, the mirror that used it enters LOST (-ENODEV), nothing leaks,
+ * and a re-added provider (re-plug) brings the mirror back.
+ */
+static int t_devpriv_revoke(void)
+{
+	size_t n = 32, len = n * g.page;
+	struct hpc_counters c;
+	struct hpc_provider pi;
+	char *p = NULL, *buf = malloc(len);
+	int rc = dp_skip(), fd = -1;
+	uint64_t moved;
+	uint32_t id, id2;
+
+	if (rc)
+		goto out;
+	rc = T_FAIL;
+	fd = mopen();
+	CHECK(fd >= 0 && buf);
+	CHECK(!dp_get(fd, &id));
+	CHECK((p = anon(len)) != NULL);
+	fill(p, len, 74);
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
+	CHECK(moved == n);
+	CHECK_RET(prov_call(fd, HPC_POP_REVOKE, id, 0, 20000, &pi), 0);
+	CHECKF(pi.evicted >= n, "evicted %llu, expected >= %zu",
+	       (unsigned long long)pi.evicted, n);
+	diag("revoked in %llu us, %llu pages evicted",
+	     (unsigned long long)pi.elapsed_us, (unsigned long long)pi.evicted);
+	CHECK(dp_no_leak(fd, id) == T_PASS);
+	CHECK_RET(counters(fd, 0, &c), 0);
+	CHECKF(c.state == HPC_STATE_LOST, "mirror state %u, not LOST", c.state);
+	CHECK_RET(mread(fd, p, len, buf), ENODEV);
+	CHECK(snap_count(fd, p, len, HPC_SNAP_RAM) == -1);
+	CHECKF(check_fill(p, len, 74) < 0, "CORRUPT: data lost by eviction");
+	CHECK_RET(prov_call(fd, HPC_POP_REVOKE, id, 0, 0, NULL), ENODEV);
+	/* re-plug: the same slot, the next generation; the mirror recovers */
+	CHECK(!dp_get(fd, &id2));
+	CHECK(id2 == id);
+	CHECK_RET(prov_info(fd, id2, &pi), 0);
+	CHECK(pi.state == HPC_PSTATE_LIVE && pi.generation >= 2);
+	CHECK_RET(counters(fd, 0, &c), 0);
+	CHECKF(c.state == HPC_STATE_ACTIVE, "mirror state %u after re-plug", c.state);
+	CHECK_RET(mread(fd, p, len, buf), 0);
+	CHECK(check_fill(buf, len, 74) < 0);
+	rc = T_PASS;
+fail:
+out:
+	if (p)
+		munmap(p, len);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+struct dp_race {
+	int fd;
+	uint32_t id;
+	char *p;
+	size_t len;
+	atomic_int stop;
+	long rounds, enodev, other;
+	int other_err;
+};
+
+static void *dp_race_worker(void *arg)
+{
+	struct dp_race *r = arg;
+	char *buf = malloc(r->len);
+
+	while (buf && !atomic_load(&r->stop)) {
+		int e = migrate(r->fd, r->p, r->len, HPC_OP_TO_DEVICE, r->id, NULL);
+
+		if (!e)
+			e = mread(r->fd, r->p, r->len, buf);
+		if (!e)
+			e = migrate(r->fd, r->p, r->len, HPC_OP_TO_SYSTEM, 0, NULL);
+		if (e == -ENODEV) {
+			r->enodev++;
+			break;
+		}
+		if (e && e != -EBUSY && e != -ENOMEM) {
+			r->other++;
+			r->other_err = e;
+		}
+		r->rounds++;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* An asynchronous revocation raced against migration and mirror reads. */
+static int t_devpriv_revoke_race(void)
+{
+	size_t n = 64, len = n * g.page;
+	struct dp_race r = { .fd = -1, .len = len };
+	struct hpc_provider pi;
+	pthread_t tid;
+	int rc = dp_skip(), started = 0;
+
+	if (rc)
+		return rc;
+	rc = T_FAIL;
+	r.fd = mopen();
+	CHECK(r.fd >= 0);
+	CHECK(!dp_get(r.fd, &r.id));
+	CHECK((r.p = anon(len)) != NULL);
+	fill(r.p, len, 75);
+	CHECK(pthread_create(&tid, NULL, dp_race_worker, &r) == 0);
+	started = 1;
+	usleep(300000);
+	CHECK_RET(prov_call(r.fd, HPC_POP_REVOKE, r.id, HPC_PFLAG_ASYNC, 0, &pi), 0);
+	CHECK_RET(prov_call(r.fd, HPC_POP_WAIT, r.id, 0, 20000, &pi), 0);
+	atomic_store(&r.stop, 1);
+	pthread_join(tid, NULL);
+	started = 0;
+	diag("%ld rounds before the revocation, %llu pages evicted in %llu us",
+	     r.rounds, (unsigned long long)pi.evicted,
+	     (unsigned long long)pi.elapsed_us);
+	CHECKF(!r.other, "%ld unexpected errors, last %s", r.other,
+	       strerror(-r.other_err));
+	CHECK(dp_no_leak(r.fd, r.id) == T_PASS);
+	CHECKF(check_fill(r.p, len, 75) < 0, "CORRUPT: data lost in the race");
+	rc = T_PASS;
+fail:
+	if (started) {
+		atomic_store(&r.stop, 1);
+		pthread_join(tid, NULL);
+	}
+	if (r.p)
+		munmap(r.p, len);
+	if (r.fd >= 0)
+		close(r.fd);
+	return rc;
+}
+
+/*
+ * Surprise: memunmap_pages() with pages still in use blocks (each holds a
+ * pagemap reference). Over the bound the module reports it and rescues by
+ * evicting; the revocation then finishes and nothing is lost or leaked.
+ */
+static int t_devpriv_surprise(void)
+{
+	size_t n = 8, len = n * g.page;
+	struct hpc_provider pi;
+	char *p = NULL;
+	int rc = dp_skip(), fd = -1, r;
+	uint64_t moved;
+	uint32_t id;
+
+	if (rc)
+		return rc;
+	rc = T_FAIL;
+	fd = mopen();
+	CHECK(fd >= 0);
+	CHECK(!dp_get(fd, &id));
+	CHECK((p = anon(len)) != NULL);
+	fill(p, len, 76);
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
+	CHECK(moved == n);
+	r = prov_call(fd, HPC_POP_REVOKE, id, HPC_PFLAG_SURPRISE, 1000, &pi);
+	CHECKF(r == -ETIMEDOUT, "surprise revoke with pages in use: %s, expected it to block past its bound",
+	       r ? strerror(-r) : "done at once");
+	CHECK_RET(prov_call(fd, HPC_POP_WAIT, id, 0, 20000, &pi), 0);
+	CHECK(pi.state == HPC_PSTATE_GONE && pi.revoke_stuck == 0);
+	CHECK(dp_no_leak(fd, id) == T_PASS);
+	CHECKF(check_fill(p, len, 76) < 0, "CORRUPT after the rescue");
+	rc = T_PASS;
+fail:
+	if (p)
+		munmap(p, len);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* The fault points and delays of the device-memory paths. */
+static int t_devpriv_faults(void)
+{
+	size_t n = 8, len = n * g.page;
+	struct hpc_provider pi;
+	struct knob k = { 0 };
+	char *p = NULL;
+	int rc = dp_skip(), fd = -1, r;
+	uint64_t moved, t0, dt;
+	uint32_t id;
+
+	if (rc)
+		return rc;
+	if (!g.have_dbg)
+		return skip("no %s (debugfs)", HPC_DEBUGFS_DIR);
+	rc = T_FAIL;
+	fd = mopen();
+	CHECK(fd >= 0);
+	CHECK(!dp_get(fd, &id));
+	CHECK((p = anon(len)) != NULL);
+	fill(p, len, 77);
+
+	/* one device page cannot be had: one page stays in system memory */
+	CHECK(!fp_write("dev_alloc", "nth=1"));
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
+	CHECKF(moved == n - 1, "dev_alloc: moved %llu", (unsigned long long)moved);
+	/* its backing page cannot be had: the same, through the free path */
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_SYSTEM, 0, NULL), 0);
+	CHECK(!fp_write("backing_alloc", "nth=1"));
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
+	CHECKF(moved == n - 1, "backing_alloc: moved %llu", (unsigned long long)moved);
+	/* migrate_vma_setup() fails: the operation says so */
+	CHECK(!fp_write("migrate_setup", "nth=1"));
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_SYSTEM, 0, NULL), EBUSY);
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_SYSTEM, 0, NULL), 0);
+	/* migrate_to_ram() short of memory: the CPU fault is retried */
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
+	CHECK(!fp_write("ram_alloc", "nth=1"));
+	CHECK(knob_set(&k, "delay_migrate_to_ram_us", 100000) == 0);
+	t0 = now_ns();
+	CHECKF(check_fill(p, g.page, 77) < 0, "CORRUPT after a retried migrate_to_ram");
+	dt = now_ns() - t0;
+	knob_restore(&k);
+	CHECKF(dt >= 100000000ULL, "delay_migrate_to_ram_us: the fault took %llu us",
+	       (unsigned long long)(dt / 1000));
+	/* eviction short of memory: retried, then the revocation says so */
+	CHECK(!fp_write("evict_alloc", "probability=1 times=3"));
+	r = prov_call(fd, HPC_POP_REVOKE, id, 0, 20000, &pi);
+	fp_write("evict_alloc", "off");
+	CHECKF(r == -ENOMEM, "revoke with eviction failing: %d, expected -ENOMEM", r);
+	CHECK(pi.state == HPC_PSTATE_LIVE);
+	/* all on the device again, then a revocation with a per-page delay */
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
+	CHECK_RET(prov_info(fd, id, &pi), 0);
+	CHECKF(pi.pages_used >= n - 1, "%llu pages on the device", (unsigned long long)pi.pages_used);
+	CHECK(knob_set(&k, "delay_evict_us", 20000) == 0);
+	t0 = now_ns();
+	r = prov_call(fd, HPC_POP_REVOKE, id, 0, 20000, &pi);
+	dt = now_ns() - t0;
+	knob_restore(&k);
+	CHECK_RET(r, 0);
+	CHECKF(dt >= (n - 1) * 20000000ULL && pi.evicted >= n - 1, "delay_evict_us: revoke took %llu us",
+	       (unsigned long long)(dt / 1000));
+	CHECK(dp_no_leak(fd, id) == T_PASS);
+	CHECKF(check_fill(p, len, 77) < 0, "CORRUPT after eviction");
+	rc = T_PASS;
+fail:
+	knob_restore(&k);
+	fp_write("dev_alloc", "off");
+	fp_write("backing_alloc", "off");
+	fp_write("migrate_setup", "off");
+	fp_write("ram_alloc", "off");
+	fp_write("evict_alloc", "off");
+	if (p)
+		munmap(p, len);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Bad provider and migration arguments give errors, never an oops. */
+static int t_provider_bad_args(void)
+{
+	size_t len = 2 * g.page;
+	struct hpc_provider pv;
+	char *p = NULL;
+	int rc = T_FAIL, fd = mopen();
+	int dp = !(g.ver.caps & HPC_CAP_DEVICE_PRIVATE) ? 0 : 1;
+
+	CHECK(fd >= 0);
+	CHECK((p = anon(len)) != NULL);
+	memset(&pv, 0, sizeof(pv));
+	pv.size = sizeof(pv) - 8;
+	pv.op = HPC_POP_INFO;
+	CHECK_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EINVAL);
+	CHECK_RET(prov_call(fd, 99, 1, 0, 0, NULL), EINVAL);
+	CHECK_RET(prov_call(fd, HPC_POP_INFO, 1, HPC_PFLAG_ASYNC, 0, NULL), EINVAL);
+	CHECK_RET(prov_call(fd, HPC_POP_REVOKE, 1, 0x80, 0, NULL), EINVAL);
+	CHECK_RET(prov_call(fd, HPC_POP_INFO, 0, 0, 0, NULL), ENODEV);
+	CHECK_RET(prov_call(fd, HPC_POP_INFO, HPC_MAX_PROVIDERS, 0, 0, NULL), ENODEV);
+	CHECK_RET(prov_call(fd, HPC_POP_INFO, 0xffffffffu, 0, 0, NULL), ENODEV);
+	memset(&pv, 0, sizeof(pv));
+	pv.size = sizeof(pv);
+	pv.op = HPC_POP_ADD;
+	pv.kind = HPC_PKIND_DEVICE_PRIVATE;
+	CHECK_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EINVAL);	/* 0 pages */
+	pv.pages = 1ULL << 40;
+	CHECK_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EINVAL);	/* huge */
+	pv.pages = 1;
+	pv.kind = HPC_PKIND_PCI_BAR;
+	CHECK_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EINVAL);	/* not by ADD */
+	pv.kind = HPC_PKIND_DEVICE_PRIVATE;
+	pv.reserved[3] = 1;
+	CHECK_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EINVAL);
+	/* MIGRATE: exactly one direction; a provider only TO_DEVICE */
+	CHECK_RET(migrate(fd, p, len, 0, 0, NULL), EINVAL);
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE | HPC_OP_TO_SYSTEM, 1, NULL), EINVAL);
+	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_SYSTEM, 1, NULL), EINVAL);
+	CHECK_RET(migrate(fd, p + 1, len, HPC_OP_TO_SYSTEM, 0, NULL), EINVAL);
+	CHECK_RET(range_op(fd, HPC_IOC_READ, p, len, p, 0, NULL), 0);
+	if (dp) {
+		CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, 0, NULL), ENODEV);
+		CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, 15, NULL), ENODEV);
+		/* a range with a hole */
+		CHECK(munmap(p + g.page, g.page) == 0);
+		CHECK_RET(migrate(fd, p + g.page, g.page, HPC_OP_TO_SYSTEM, 0, NULL), EFAULT);
+	} else {
+		pv.reserved[3] = 0;
+		CHECK_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EOPNOTSUPP);
+		CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, 1, NULL), EOPNOTSUPP);
+	}
+	rc = T_PASS;
+fail:
+	if (p)
+		munmap(p, len);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int t_migrate_unsupported(void)
@@ -2245,7 +2761,13 @@ static const struct {
 	{ "error_injection", t_error_injection, 1 },
 	{ "kprobe_delay", t_kprobe_delay, 1 },
 	{ "oom_nonblock", t_oom_nonblock, 1 },
-	{ "device_private", t_device_private, 1 },
+	{ "provider_bad_args", t_provider_bad_args, 1 },
+	{ "devpriv_migrate", t_devpriv_migrate, 1 },
+	{ "devpriv_cpu_fault", t_devpriv_cpu_fault, 1 },
+	{ "devpriv_revoke", t_devpriv_revoke, 1 },
+	{ "devpriv_revoke_race", t_devpriv_revoke_race, 1 },
+	{ "devpriv_surprise", t_devpriv_surprise, 1 },
+	{ "devpriv_faults", t_devpriv_faults, 1 },
 	{ "migrate_unsupported", t_migrate_unsupported, 1 },
 	{ "planted", t_planted, 1 },
 	{ "no_stale", t_no_stale, 1 },

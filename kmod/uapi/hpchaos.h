@@ -42,6 +42,9 @@
  *
  * Version history:
  *   1  first version.
+ *   2  device-memory providers: HPC_IOC_PROVIDER, HPC_IOC_MIGRATE works
+ *      (hpc_range_op.moved), provider counters in hpc_counters (in place
+ *      of its reserved words), HPC_STATE_LOST, mmap of provider memory.
  */
 #ifndef _UAPI_HPCHAOS_H
 #define _UAPI_HPCHAOS_H
@@ -49,7 +52,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define HPC_UAPI_VERSION	1
+#define HPC_UAPI_VERSION	2
 #define HPC_DEVICE_PATH		"/dev/hpchaos"
 #define HPC_DEBUGFS_DIR		"/sys/kernel/debug/hpchaos"
 
@@ -65,6 +68,8 @@
 #define HPC_CAP_ERROR_INJECTION	(1ULL << 6)  /* hpc_fail_<point> for fail_function */
 #define HPC_CAP_DEVICE_PRIVATE	(1ULL << 7)  /* device-private provider */
 #define HPC_CAP_MIGRATE		(1ULL << 8)  /* HPC_IOC_MIGRATE */
+#define HPC_CAP_PROVIDERS	(1ULL << 9)  /* HPC_IOC_PROVIDER */
+#define HPC_CAP_PCI_BAR		(1ULL << 10) /* PCI BAR provider (ivshmem) */
 
 /* hpc_version.kconfig: options the running kernel was built with. */
 #define HPC_KCONFIG_DEVICE_PRIVATE		(1ULL << 0)
@@ -87,6 +92,10 @@
 #define HPC_PLANTED_ID_SLEEP_NONBLOCK		4
 #define HPC_PLANTED_ID_FALSE_WHEN_BLOCKABLE	5
 #define HPC_PLANTED_ID_BEGIN_UNDER_LOCK		6
+#define HPC_PLANTED_ID_NO_EVICT			7
+#define HPC_PLANTED_ID_EARLY_PGMAP_PUT		8
+#define HPC_PLANTED_ID_ALLOC_FAIL_UAF		9
+#define HPC_PLANTED_ID_EVICT_IGNORE_ALLOC	10
 
 struct hpc_version {
 	__u32 size;		/* in: sizeof(struct hpc_version) */
@@ -107,14 +116,18 @@ struct hpc_version {
 /* hpc_range_op.flags */
 /* READ/WRITE: use only what the mirror holds; -ENOENT where it holds nothing */
 #define HPC_OP_NOFAULT		(1U << 0)
-/* MIGRATE: direction (reserved until a device-memory provider exists) */
+/* MIGRATE: direction, exactly one of the two */
 #define HPC_OP_TO_DEVICE	(1U << 1)
 #define HPC_OP_TO_SYSTEM	(1U << 2)
 #define HPC_OP_FLAGS_ALL	(HPC_OP_NOFAULT | HPC_OP_TO_DEVICE | \
 				 HPC_OP_TO_SYSTEM)
 
-/* hpc_range_op.provider: where the mirrored memory comes from */
-#define HPC_PROV_SYSTEM		0	/* system memory (anonymous, files) */
+/*
+ * hpc_range_op.provider: MIGRATE TO_DEVICE: the id of the device-private
+ * provider whose memory receives the pages (see HPC_IOC_PROVIDER). Every
+ * other operation: HPC_PROV_SYSTEM (it mirrors whatever the CPU maps).
+ */
+#define HPC_PROV_SYSTEM		0
 
 struct hpc_range_op {
 	__u32 size;		/* in: sizeof(struct hpc_range_op) */
@@ -137,8 +150,9 @@ struct hpc_range_op {
 	 * that differ from the CPU page table)
 	 */
 	__u32 stale;
-	__u32 provider;		/* in: HPC_PROV_*; others -EOPNOTSUPP */
-	__u64 reserved[2];	/* in: zero */
+	__u32 provider;		/* in: see HPC_PROV_SYSTEM */
+	__u64 moved;		/* out: MIGRATE: pages that moved */
+	__u64 reserved[1];	/* in: zero */
 };
 
 /*
@@ -178,6 +192,12 @@ struct hpc_range_op {
 /* hpc_counters.state */
 #define HPC_STATE_ACTIVE	0	/* operations work */
 #define HPC_STATE_RESET		1	/* every range operation fails -EIO */
+/*
+ * A device-memory provider this mirror used was revoked or lost: range
+ * operations fail -ENODEV until a provider of the same kind is added again
+ * (re-plug) or HPC_RESET_LEAVE. The mirror holds no entries then.
+ */
+#define HPC_STATE_LOST		2
 
 /*
  * Counters of one mirror (or of the whole module with HPC_CNT_GLOBAL).
@@ -214,7 +234,15 @@ struct hpc_counters {
 	__u64 injected;		/* failures injected by fault points */
 	__u32 state;		/* now: HPC_STATE_* (0 with HPC_CNT_GLOBAL) */
 	__u32 pad;		/* zero */
-	__u64 reserved[8];	/* zero */
+	/* device memory (version 2) */
+	__u64 migrate_to_device; /* pages MIGRATE moved to device memory */
+	__u64 migrate_to_ram;	/* pages moved back: MIGRATE TO_SYSTEM and CPU faults */
+	__u64 evicted;		/* pages a revocation moved back to system memory */
+	__u64 revocations;	/* provider revocations finished */
+	__u64 revoke_stuck;	/* revocations that overran their bound */
+	__u64 lost;		/* times a mirror entered HPC_STATE_LOST */
+	__u64 dev_pages;	/* now: device pages holding data */
+	__u64 pgmap_refs;	/* now: pagemap references of those pages */
 };
 
 /* ---- HPC_IOC_RESET ------------------------------------------------------- */
@@ -237,6 +265,87 @@ struct hpc_reset {
 	__u64 reserved[2];	/* in: zero */
 };
 
+/* ---- HPC_IOC_PROVIDER (version 2) ---------------------------------------- */
+
+/*
+ * Device-memory providers: where device memory comes from. Each has an id
+ * (1 .. HPC_MAX_PROVIDERS - 1), a kind and a state. Providers are
+ * module-wide, not per mirror: any mirror may use any live provider.
+ *
+ *  - DEVICE_PRIVATE: MEMORY_DEVICE_PRIVATE pages (CONFIG_DEVICE_PRIVATE),
+ *    created with HPC_POP_ADD. MIGRATE TO_DEVICE moves anonymous pages
+ *    there; a CPU touch moves a page back (migrate_to_ram); revocation
+ *    evicts every page (migrate_device_range) before memunmap_pages().
+ *  - PCI_BAR: BAR2 of a QEMU ivshmem-plain device (1af4:1110) as
+ *    ZONE_DEVICE memory; created when the PCI device is probed, revoked
+ *    when it is removed. User space maps it with mmap() on a /dev/hpchaos
+ *    file at offset HPC_MMAP_OFFSET(id); revocation unmaps it everywhere.
+ */
+#define HPC_MAX_PROVIDERS	16
+#define HPC_MMAP_SHIFT		40
+#define HPC_MMAP_OFFSET(id)	((__u64)(id) << HPC_MMAP_SHIFT)
+
+/* hpc_provider.kind */
+#define HPC_PKIND_NONE		0
+#define HPC_PKIND_DEVICE_PRIVATE 1
+#define HPC_PKIND_PCI_BAR	2
+
+/* hpc_provider.op */
+#define HPC_POP_ADD		1  /* in: kind (DEVICE_PRIVATE), pages; out: id */
+#define HPC_POP_INFO		2  /* in: id; out: the rest */
+#define HPC_POP_REVOKE		3  /* in: id, flags, timeout_ms */
+#define HPC_POP_WAIT		4  /* in: id, timeout_ms: wait for a revoke */
+
+/* hpc_provider.flags (REVOKE) */
+/* return at once; HPC_POP_WAIT or INFO tell when it is done */
+#define HPC_PFLAG_ASYNC		(1U << 0)
+/*
+ * surprise: no cooperation first (no unmapping, no eviction), straight to
+ * memunmap_pages(), as when hardware vanishes. Shows what the kernel does
+ * then; the bound still applies.
+ */
+#define HPC_PFLAG_SURPRISE	(1U << 1)
+#define HPC_PFLAG_ALL		(HPC_PFLAG_ASYNC | HPC_PFLAG_SURPRISE)
+
+/* hpc_provider.state */
+#define HPC_PSTATE_NONE		0  /* no provider with this id */
+#define HPC_PSTATE_LIVE		1  /* its memory can be used */
+#define HPC_PSTATE_REVOKING	2  /* revocation under way */
+#define HPC_PSTATE_STUCK	3  /* revocation overran its bound (see held) */
+#define HPC_PSTATE_GONE		4  /* revoked: its memory is returned */
+
+struct hpc_provider {
+	__u32 size;		/* in: sizeof(struct hpc_provider) */
+	__u32 op;		/* in: HPC_POP_* */
+	__u32 id;		/* in (ADD: out): provider id */
+	__u32 kind;		/* in: ADD; out: HPC_PKIND_* */
+	__u32 flags;		/* in: REVOKE: HPC_PFLAG_* */
+	/*
+	 * in: REVOKE, WAIT: bound in milliseconds (0: debugfs
+	 * revoke_timeout_ms); a revocation still running after it is
+	 * reported stuck (state STUCK, dmesg names what holds it) and the
+	 * call returns -ETIMEDOUT.
+	 */
+	__u32 timeout_ms;
+	__u32 state;		/* out: HPC_PSTATE_* */
+	__s32 result;		/* out: last revocation: 0 or -errno */
+	__u64 pages;		/* in: ADD: device pages; out: pages it has */
+	__u64 pages_used;	/* out, now: pages holding data / mapped */
+	/* out, now: pages still referenced beyond their idle count */
+	__u64 held;
+	__u64 migrate_to_device; /* out: pages moved into this provider */
+	__u64 migrate_to_ram;	/* out: pages moved back by CPU faults/MIGRATE */
+	__u64 evicted;		/* out: pages moved back by revocations */
+	__u64 revocations;	/* out: revocations finished */
+	__u64 revoke_stuck;	/* out: revocations that overran the bound */
+	__u64 elapsed_us;	/* out: duration of the last revocation */
+	__u64 phys_start;	/* out: first byte of its physical range */
+	__u32 generation;	/* out: bumped by each (re-)add */
+	__u32 pad;		/* in: zero */
+	char name[32];		/* out: NUL-terminated, e.g. "devpriv1" */
+	__u64 reserved[4];	/* in: zero */
+};
+
 /* ---- ioctl numbers ------------------------------------------------------- */
 
 #define HPC_IOC_MAGIC		0xC7
@@ -254,5 +363,7 @@ struct hpc_reset {
 #define HPC_IOC_RESET		_IOWR(HPC_IOC_MAGIC, 0x06, struct hpc_reset)
 /* migrate to device memory / back (needs HPC_CAP_MIGRATE) */
 #define HPC_IOC_MIGRATE		_IOWR(HPC_IOC_MAGIC, 0x07, struct hpc_range_op)
+/* add, inspect, revoke device-memory providers (needs HPC_CAP_PROVIDERS) */
+#define HPC_IOC_PROVIDER	_IOWR(HPC_IOC_MAGIC, 0x08, struct hpc_provider)
 
 #endif /* _UAPI_HPCHAOS_H */
