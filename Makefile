@@ -13,7 +13,7 @@ KERNEL  ?= stock
 HPCHAOS := runner/hpchaos
 SHELL   := /bin/bash
 
-.PHONY: all framework deps deps-check run check check-tree unit shellcheck bench install clean
+.PHONY: all framework deps deps-check run check check-tree unit shellcheck bench bench-detect install clean
 
 all: framework
 
@@ -55,6 +55,12 @@ shellcheck:
 # Benchmarks: performance figures live here, not in timed tests.
 bench: deps framework
 	runner/bench/boot-overhead.sh
+
+# Planted bugs: each variant of the module against the scenario meant to
+# catch it (runner/bench/detect.table); matrix to bench/results/detect.json.
+# SEEDS=N runs each row with N seeds.
+bench-detect: deps framework
+	runner/bench/detect.sh --seeds $(or $(SEEDS),1)
 
 install: framework
 	install -d $(DESTDIR)$(PREFIX)/lib/hpchaos $(DESTDIR)$(PREFIX)/bin

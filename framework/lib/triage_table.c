@@ -15,6 +15,7 @@
 #define P_CRASH		50
 #define P_LOCKDEP	40
 #define P_STALE		35	/* the module's stale-use detector */
+#define P_TIMEOUT	32	/* a provider revocation overran its bound */
 #define P_HANG		30
 #define P_WARN		20
 #define P_LEAK		10
@@ -125,6 +126,14 @@ const struct hpc_tpat hpc_triage_table[] = {
 		.prefix = "hpchaos: STALE ",
 		.regex = "^hpchaos: STALE ([a-z_-]+) ",
 		.title = "STALE: mirror %1 after invalidation",
+		.src = HPC_TS_NONE,
+	},
+	{
+		/* kmod/hpchaos_provider.c: "hpchaos: STUCK revoke of NAME: ..." */
+		.name = "hpchaos-stuck", .cls = HPC_C_TIMEOUT, .prio = P_TIMEOUT,
+		.prefix = "hpchaos: STUCK revoke of ",
+		.regex = "^hpchaos: STUCK revoke of ([A-Za-z0-9:._-]+):",
+		.title = "TIMEOUT: revocation of %1 stuck",
 		.src = HPC_TS_NONE,
 	},
 	{

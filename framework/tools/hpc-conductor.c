@@ -10,7 +10,7 @@
  *
  * Usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE
  *                      [--run-id ID] [--seed N] [--kconfig FILE]
- *                      [--modules FILE] [--heartbeat S]
+ *                      [--modules FILE] [--heartbeat S] [--report-grace S]
  * Exit: 0 PASS/RESET/XFAIL/SKIP, 1 FAIL, 3 ERROR, 2 usage, 130 interrupted.
  */
 #include <ctype.h>
@@ -81,6 +81,8 @@ struct conductor {
 	const char *dir, *run_id, *kconfig, *modules;
 	unsigned long long seed;
 	unsigned int heartbeat_s;
+	unsigned int report_grace_s;	/* stop this long after a kernel report */
+	double report_at;		/* when triage first had a primary report */
 	struct timespec t0;
 
 	int lfd[SOCK__COUNT], fd[SOCK__COUNT];
@@ -1146,6 +1148,17 @@ static void loop(void)
 			stop("scenario did not finish within %u s", C.s->timeout_s);
 		} else if (C.bye && t - C.bye_at > POWEROFF_GRACE_S) {
 			stop("guest did not power off within %d s of BYE", POWEROFF_GRACE_S);
+		} else if (C.report_grace_s && !C.bye && hpc_triage_primary(C.triage)) {
+			/*
+			 * The verdict is FAIL now whatever follows: keep the
+			 * console a little longer for the rest of the report,
+			 * then stop instead of waiting out step timeouts.
+			 */
+			if (!C.report_at)
+				C.report_at = t;
+			else if (t - C.report_at > C.report_grace_s)
+				stop("stopped %u s after the first kernel report",
+				     C.report_grace_s);
 		}
 	}
 	/* drain what is already buffered */
@@ -1169,7 +1182,7 @@ static void usage(FILE *f)
 	fputs("usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE\n"
 	      "                     [--run-id ID] [--seed N] [--kconfig FILE]\n"
 	      "                     [--modules FILE]\n"
-	      "                     [--heartbeat SECONDS]\n", f);
+	      "                     [--heartbeat SECONDS] [--report-grace SECONDS]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -1183,6 +1196,7 @@ int main(int argc, char **argv)
 		{ "kconfig", required_argument, NULL, 'k' },
 		{ "modules", required_argument, NULL, 'm' },
 		{ "heartbeat", required_argument, NULL, 'H' },
+		{ "report-grace", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -1197,6 +1211,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &C.t0);
 	C.run_id = "";
 	C.heartbeat_s = 60;
+	C.report_grace_s = 15;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': scn_file = optarg; break;
@@ -1207,6 +1222,7 @@ int main(int argc, char **argv)
 		case 'k': C.kconfig = optarg; break;
 		case 'm': C.modules = optarg; break;
 		case 'H': C.heartbeat_s = (unsigned int)atoi(optarg); break;
+		case 'G': C.report_grace_s = (unsigned int)atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -215,15 +215,16 @@ image_initramfs() {
 image_kmod() {
 	local kdir=$1 rel=$2 build=$3 hash out tmp
 	local -a srcs
+	local planted=${HPC_PLANTED:-none}
 	mapfile -t srcs < <(find "$HPC_TOP/kmod" -type f \( -name '*.[ch]' -o -name Makefile -o -name Kbuild \) | LC_ALL=C sort)
-	hash=$(hash_inputs "$rel" "$kdir/source" "${srcs[@]}")
+	hash=$(hash_inputs "$rel" "$kdir/source" "planted=$planted" "${srcs[@]}")
 	out=$HPC_CACHE/kmod/$rel-$hash
 	if [[ ! -d $out ]]; then
 		mkdir -p "$HPC_CACHE/kmod"
 		tmp=$(cache_tmpdir "$HPC_CACHE/kmod")
 		cp -r "$HPC_TOP/kmod/." "$tmp/src"
-		progress "building kmod/ for $rel"
-		make -s -C "$tmp/src" KDIR="$build" >"$tmp/build.log" 2>&1 ||
+		progress "building kmod/ for $rel${HPC_PLANTED:+ with planted bug $HPC_PLANTED}"
+		make -s -C "$tmp/src" KDIR="$build" PLANTED="$planted" >"$tmp/build.log" 2>&1 ||
 			die 1 "kmod build failed against $rel: $(tail -n 5 "$tmp/build.log")"
 		mkdir -p "$tmp/out"
 		find "$tmp/src" -name '*.ko' -exec cp {} "$tmp/out/" \;
@@ -259,4 +260,16 @@ image_ensure() {
 	IMG_INITRD=$(with_lock "$HPC_CACHE/initramfs.lock" image_initramfs "$kdir" "$IMG_RELEASE" "$kmods")
 	IMG_MODULES=${IMG_INITRD%.cpio.gz}.modules
 	export IMG_KERNEL IMG_INITRD IMG_RELEASE IMG_SOURCE IMG_KBUILD IMG_CONFIG IMG_MODULES
+}
+
+# planted_names: the planted-bug variants kmod/Kbuild knows, one per line.
+planted_names() {
+	sed -n 's/^hpc_planted_macro_\([a-z-]*\) :=.*/\1/p' "$HPC_TOP/kmod/Kbuild"
+}
+
+# planted_check NAME: die 2 unless NAME is a planted bug (or none).
+planted_check() {
+	[[ $1 == none ]] && return 0
+	planted_names | grep -qx -- "$1" ||
+		die 2 "--planted: unknown planted bug '$1' (known: $(planted_names | paste -sd ' '))"
 }

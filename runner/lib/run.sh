@@ -21,6 +21,7 @@ write_run_json() {
 		printf '{"run_id": "%s", "started": "%s", "accel": "%s", "seed": %s,\n' \
 			"$id" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$accel" "$seed"
 		printf ' "kernel": {"release": "%s", "source": "%s"},\n' "$IMG_RELEASE" "$IMG_SOURCE"
+		printf ' "kmod_planted": "%s",\n' "${HPC_PLANTED:-none}"
 		printf ' "host": "%s"}\n' "$(uname -n)"
 	} >"$dir/run.json"
 }
@@ -77,6 +78,7 @@ cmd_run() {
 		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
+		--planted) planted_check "${2:?--planted needs a value}"; export HPC_PLANTED=$2; shift 2 ;;
 		-v | --verbose) export HPC_VERBOSE=1; shift ;;
 		-h | --help) usage; return 0 ;;
 		-*) die 2 "run: unknown option '$1' (see 'hpchaos help')" ;;
@@ -104,7 +106,7 @@ cmd_run() {
 		printf '%02d-%s\n' "$((i + 1))" "$("$HPC_BIN/hpc-scenario" field "${files[$i]}" name)"
 	done >"$RUN_DIR/plan"
 	write_run_json "$RUN_DIR" "$run_id" "$accel" "$seed"
-	msg "run $run_id: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed"
+	msg "run $run_id: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
 	for i in "${!files[@]}"; do
 		run_one "$((i + 1))" "${#files[@]}" "${files[$i]}" "$accel" "$run_id" "$seed" "$heartbeat"
 	done

@@ -14,10 +14,17 @@ declare -A want=(
 	[hmm-selftest]="PASS *"
 	[mirror-selftest]="PASS *"
 )
-plan $((${#want[@]} + 1))
+devpriv=(provider_bad_args devpriv_migrate devpriv_cpu_fault devpriv_revoke
+	devpriv_revoke_race devpriv_surprise devpriv_faults)
+plan $((${#want[@]} + ${#devpriv[@]} + 1))
 
 hpc run --kernel chaos --results "$T_RESULTS" --heartbeat 120 "${!want[@]}"
 diag "$T_OUT"
 is "$T_RC" 1 "exit status 1 (there are FAILs)"
 check_verdicts want
+# the device-private provider exists on this kernel: its tests ran, not skipped
+ktap=$(echo "$T_RESULTS"/latest/*-mirror-selftest/ktap.txt)
+for name in "${devpriv[@]}"; do
+	t "mirror-selftest: $name ran and passed (not skipped)" grep -Eq "^ *ok [0-9]+ $name\$" "$ktap"
+done
 done_testing
