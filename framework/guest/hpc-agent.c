@@ -9,7 +9,7 @@
  *
  * For local testing it also runs as an ordinary process:
  *   hpc-agent --port PATH|--port-fd N [--no-poweroff] [--kmsg PATH]
- *             [--cmdline PATH] [--workdir DIR]
+ *             [--cmdline PATH] [--workdir DIR] [--events PATH]
  */
 #include <dirent.h>
 #include <errno.h>
@@ -54,6 +54,14 @@
 #define OUT_TEXT_MAX	(HPC_PROTO_MAX_LINE - 16)
 #define KTAP_TEXT_MAX	(HPC_PROTO_MAX_LINE - 6)
 #define STEP_PATH	"PATH=/bin:/sbin:/usr/bin:/usr/sbin"
+/* The guest event FIFO: programs of steps write `NAME [TEXT]` lines to it. */
+#define EVENTS_DIR	"/run/hpc"
+#define EVENTS_PATH	EVENTS_DIR "/events"
+#define EVENTS_MODE	0622
+#define EVENTS_LINE_MAX	1024			/* longer lines are dropped */
+#define EVENTS_RATE	100			/* forwarded events per second */
+#define EVENTS_BURST	200
+#define EVENTS_NOTES	10			/* dropped lines reported one by one */
 
 enum plan_state {
 	PLAN_NONE,		/* waiting for PLAN */
@@ -102,6 +110,7 @@ static struct agent {
 	const char *kmsg_path;
 	const char *cmdline_path;
 	const char *workdir;
+	const char *events_opt;
 	int pid1;
 
 	/* host channel */
@@ -143,6 +152,17 @@ static struct agent {
 	uint64_t tokens;
 	uint64_t tokens_ns;
 
+	/* guest event FIFO ($HPC_EVENTS), open read-write; -1: none */
+	int ev_fd;
+	char ev_path[300];
+	struct hpcg_lines ev_in;
+	uint64_t ev_tokens;		/* thousandths of an event */
+	uint64_t ev_tokens_ns;
+	unsigned long ev_forwarded;
+	unsigned long ev_malformed;	/* dropped: too long, bad name, ... */
+	unsigned long ev_over_rate;	/* dropped: over EVENTS_RATE */
+	unsigned long ev_noted;		/* drops reported one by one */
+
 	uint64_t next_ping;
 } A;
 
@@ -154,6 +174,7 @@ static void report(const char *ev, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
+static void events_read(int rounds);
 
 /* ------------------------------------------------------------------ */
 /* output queue towards the host                                       */
@@ -503,6 +524,8 @@ static void proc_finish(int idx, struct proc *p)
 {
 	char note[96];
 
+	/* events the program wrote before it ended come before its END */
+	events_read(64);
 	proc_read(idx, p, 1);
 	if (p->pipe_fd >= 0) {
 		close(p->pipe_fd);
@@ -574,7 +597,7 @@ static void child_exec(int idx, int wfd) __attribute__((noreturn));
 static void child_exec(int idx, int wfd)
 {
 	static char e_run[128], e_step[32], e_name[128], e_seed[64], e_ktap[600],
-		e_home[600];
+		e_home[600], e_events[340];
 	char *envp[16 + MAX_CMDLINE_ENV];
 	char ktap[512], idxs[16];
 	const struct step *s = &A.steps[idx];
@@ -609,6 +632,9 @@ static void child_exec(int idx, int wfd)
 	add_env(envp, &n, e_name, sizeof(e_name), "HPC_STEP_NAME", s->name);
 	add_env(envp, &n, e_ktap, sizeof(e_ktap), "HPC_KTAP", ktap);
 	add_env(envp, &n, e_seed, sizeof(e_seed), "HPC_SEED", A.seed);
+	if (A.ev_fd >= 0)
+		add_env(envp, &n, e_events, sizeof(e_events), "HPC_EVENTS",
+			A.ev_path);
 	for (i = 0; i < A.n_cmd_env; i++)
 		envp[n++] = A.cmd_env[i];
 	envp[n] = NULL;
@@ -733,6 +759,180 @@ static int ev_take(const char *name)
 }
 
 /* ------------------------------------------------------------------ */
+/* events to the host: emit steps and the guest event FIFO             */
+
+/* `EV <ns> NAME [TEXT]`; name must be valid, text is sent as it is. */
+static void send_event(const char *name, size_t nlen, const char *text,
+		       size_t tlen)
+{
+	char head[40 + HPC_PROTO_MAX_NAME];
+	int h = snprintf(head, sizeof(head) - 1, "EV %llu %.*s",
+			 (unsigned long long)hpcg_mono_ns(), (int)nlen, name);
+
+	if (h < 0 || (size_t)h >= sizeof(head) - 1)
+		return;
+	if (tlen)
+		head[h++] = ' ';
+	send_text(1, head, (size_t)h, text, tlen);
+}
+
+/* Create the FIFO and keep it open read-write: writers never see ENXIO
+ * or block in open(), and the agent never sees end of file. */
+static void events_setup(void)
+{
+	struct stat st;
+	int fd, n;
+
+	if (A.events_opt)
+		n = snprintf(A.ev_path, sizeof(A.ev_path), "%s", A.events_opt);
+	else if (A.pid1)
+		n = snprintf(A.ev_path, sizeof(A.ev_path), "%s", EVENTS_PATH);
+	else
+		n = snprintf(A.ev_path, sizeof(A.ev_path), "%s/events",
+			     A.workdir);
+	if (n < 0 || (size_t)n >= sizeof(A.ev_path)) {
+		report(HPC_EV_ERROR, "event FIFO: path too long");
+		return;
+	}
+	if (!A.events_opt && A.pid1 && mkdir(EVENTS_DIR, 0755) < 0 &&
+	    errno != EEXIST) {
+		report(HPC_EV_ERROR, "event FIFO: mkdir %s: %s", EVENTS_DIR,
+		       strerror(errno));
+		return;
+	}
+	if (lstat(A.ev_path, &st) == 0) {
+		if (!S_ISFIFO(st.st_mode)) {
+			report(HPC_EV_ERROR, "event FIFO: %s exists and is not a FIFO",
+			       A.ev_path);
+			return;
+		}
+		unlink(A.ev_path);
+	}
+	if (mkfifo(A.ev_path, EVENTS_MODE) < 0 ||
+	    chmod(A.ev_path, EVENTS_MODE) < 0) {
+		report(HPC_EV_ERROR, "event FIFO: %s: %s", A.ev_path,
+		       strerror(errno));
+		return;
+	}
+	fd = open(A.ev_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		report(HPC_EV_ERROR, "event FIFO: open %s: %s", A.ev_path,
+		       strerror(errno));
+		unlink(A.ev_path);
+		return;
+	}
+	if (hpcg_lines_init(&A.ev_in, EVENTS_LINE_MAX) < 0)
+		fatal("out of memory");
+	A.ev_fd = fd;
+	A.ev_tokens = (uint64_t)EVENTS_BURST * 1000;
+	A.ev_tokens_ns = hpcg_mono_ns();
+}
+
+static int ev_take_token(void)
+{
+	uint64_t now = hpcg_mono_ns();
+	uint64_t dt = now - A.ev_tokens_ns;
+
+	if (dt > 10 * NS_PER_SEC)
+		dt = 10 * NS_PER_SEC;
+	A.ev_tokens += dt * EVENTS_RATE / NS_PER_MS;
+	A.ev_tokens_ns = now;
+	if (A.ev_tokens > (uint64_t)EVENTS_BURST * 1000)
+		A.ev_tokens = (uint64_t)EVENTS_BURST * 1000;
+	if (A.ev_tokens < 1000)
+		return 0;
+	A.ev_tokens -= 1000;
+	return 1;
+}
+
+/* A dropped line: counted, and the first few reported with their start. */
+static void ev_drop(unsigned long *counter, const char *why, const char *line,
+		    size_t len)
+{
+	char ex[81];
+
+	(*counter)++;
+	if (A.ev_noted >= EVENTS_NOTES)
+		return;
+	A.ev_noted++;
+	printable(ex, sizeof(ex), line, len);
+	report(HPC_EV_BAD_EVENT, "%s: %s", why, ex);
+}
+
+/* One line from the FIFO: `NAME [TEXT]`, untrusted. */
+static void ev_line(const char *line, size_t len, int cut)
+{
+	static const size_t plen = sizeof(HPC_EV_AGENT_PREFIX) - 1;
+	char text[EVENTS_LINE_MAX + 1];
+	const char *sp;
+	size_t nlen, tlen;
+
+	if (cut) {
+		ev_drop(&A.ev_malformed, "line too long", line, len);
+		return;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		ev_drop(&A.ev_malformed, "empty line", line, len);
+		return;
+	}
+	sp = memchr(line, ' ', len);
+	nlen = sp ? (size_t)(sp - line) : len;
+	if (!hpc_proto_name_ok(line, nlen)) {
+		ev_drop(&A.ev_malformed, "bad event name", line, len);
+		return;
+	}
+	if (nlen >= plen && memcmp(line, HPC_EV_AGENT_PREFIX, plen) == 0) {
+		ev_drop(&A.ev_malformed, "reserved event name", line, len);
+		return;
+	}
+	if (!ev_take_token()) {
+		ev_drop(&A.ev_over_rate, "over the rate limit", line, len);
+		return;
+	}
+	tlen = sp ? len - nlen - 1 : 0;
+	printable(text, sizeof(text), sp ? sp + 1 : "", tlen);
+	send_event(line, nlen, text, tlen);
+	A.ev_forwarded++;
+}
+
+/* Take what the FIFO holds, at most `rounds` reads. */
+static void events_read(int rounds)
+{
+	while (A.ev_fd >= 0 && rounds-- > 0) {
+		char *line;
+		size_t len;
+		int cut;
+		ssize_t r = hpcg_lines_fill(&A.ev_in, A.ev_fd);
+		int err = errno;
+
+		while (hpcg_lines_next(&A.ev_in, 0, &line, &len, &cut))
+			ev_line(line, len, cut);
+		if (r > 0)
+			continue;
+		if (r < 0 && err == EAGAIN)
+			break;
+		/* cannot happen while we hold a write end; stop using it */
+		report(HPC_EV_ERROR, "event FIFO: read: %s",
+		       r ? strerror(err) : "end of file");
+		close(A.ev_fd);
+		A.ev_fd = -1;
+	}
+}
+
+/* Before BYE: how many FIFO lines were dropped, if any. */
+static void events_summary(void)
+{
+	if (A.ev_malformed + A.ev_over_rate == 0)
+		return;
+	report(HPC_EV_BAD_EVENT,
+	       "%lu event lines dropped (%lu malformed, %lu over the rate limit), %lu forwarded",
+	       A.ev_malformed + A.ev_over_rate, A.ev_malformed,
+	       A.ev_over_rate, A.ev_forwarded);
+}
+
+/* ------------------------------------------------------------------ */
 /* steps                                                               */
 
 static void end_step(struct hpc_status st)
@@ -831,16 +1031,8 @@ static void start_step(void)
 		A.cur_target = t;
 		break;
 	case HPC_STEP_EMIT:
-		{
-			char head[128];
-			int h = snprintf(head, sizeof(head), "EV %llu %s",
-					 (unsigned long long)hpcg_mono_ns(),
-					 s->name);
-
-			if (s->payload_len)
-				head[h++] = ' ';
-			send_text(1, head, (size_t)h, s->payload, s->payload_len);
-		}
+		send_event(s->name, strlen(s->name), s->payload,
+			   s->payload_len);
 		end_step(status(HPC_ST_EXIT, 0));
 		break;
 	case HPC_STEP_WAIT:
@@ -922,6 +1114,8 @@ static void advance(uint64_t now)
 	}
 	if (A.state == PLAN_DRAINING &&
 	    (all_procs_done() || now >= A.drain_deadline)) {
+		events_read(64);
+		events_summary();
 		sendf("BYE %d", A.bye_code);
 		kmsg_printf("hpchaos: run=%s agent done, exit code %d", A.run_id,
 			    A.bye_code);
@@ -1219,7 +1413,7 @@ static void env_from_cmdline_key(const char *key, size_t klen, const char *val)
 {
 	static const char *const reserved[] = {
 		"HPC_RUN_ID", "HPC_STEP", "HPC_STEP_NAME", "HPC_SEED",
-		"HPC_KTAP",
+		"HPC_KTAP", "HPC_EVENTS",
 	};
 	char name[48];
 	size_t i, vlen = strlen(val);
@@ -1314,7 +1508,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hpc-agent [--port PATH | --port-fd N] [--no-poweroff]\n"
-		"                 [--kmsg PATH] [--cmdline PATH] [--workdir DIR]\n");
+		"                 [--kmsg PATH] [--cmdline PATH] [--workdir DIR]\n"
+		"                 [--events PATH]\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -1326,6 +1521,7 @@ static void parse_args(int argc, char **argv)
 		{ "kmsg", required_argument, NULL, 'k' },
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "events", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1356,6 +1552,9 @@ static void parse_args(int argc, char **argv)
 		case 'w':
 			A.workdir = optarg;
 			break;
+		case 'e':
+			A.events_opt = optarg;
+			break;
 		case 'h':
 			usage();
 			if (!A.pid1)
@@ -1382,6 +1581,7 @@ static void setup(int argc, char **argv)
 	A.kmsg = -1;
 	A.sigfd = -1;
 	A.poweroff = 1;
+	A.ev_fd = -1;
 	A.pid1 = getpid() == 1;
 	A.cmdline_path = "/proc/cmdline";
 	A.workdir = "/tmp";
@@ -1426,6 +1626,7 @@ static void setup(int argc, char **argv)
 	A.tokens = (uint64_t)OUT_BURST * 1000;
 	A.tokens_ns = hpcg_mono_ns();
 	send_hello();
+	events_setup();
 	A.next_ping = hpcg_mono_ns() + PING_NS;
 }
 
@@ -1454,8 +1655,8 @@ static void recheck_hup(uint64_t now)
 
 int main(int argc, char **argv)
 {
-	static struct pollfd pfd[2 + HPC_MAX_STEPS];
-	static int pfd_step[2 + HPC_MAX_STEPS];
+	static struct pollfd pfd[3 + HPC_MAX_STEPS];
+	static int pfd_step[3 + HPC_MAX_STEPS];
 
 	setup(argc, argv);
 
@@ -1497,6 +1698,11 @@ int main(int argc, char **argv)
 				pfd[n].events |= POLLOUT;
 			pfd_step[n++] = -2;
 		}
+		if (A.ev_fd >= 0) {
+			pfd[n].fd = A.ev_fd;
+			pfd[n].events = POLLIN;
+			pfd_step[n++] = -3;
+		}
 		for (i = 0; i < HPC_MAX_STEPS; i++) {
 			struct proc *p = &A.procs[i];
 
@@ -1536,6 +1742,8 @@ int main(int argc, char **argv)
 					A.hup_since = hpcg_mono_ns();
 				if (re & POLLOUT)
 					oq_flush(0);
+			} else if (pfd_step[i] == -3) {
+				events_read(16);
 			} else {
 				struct proc *p = &A.procs[pfd_step[i]];
 

@@ -564,6 +564,30 @@ static int d_requires(struct parser *p, char **w, int nw)
 	return 0;
 }
 
+/* guest-events NAME... : events programs send through $HPC_EVENTS */
+static void d_guest_events(struct parser *p, char **w, int nw)
+{
+	static const char agent[] = HPC_EV_AGENT_PREFIX;
+	struct hpc_scenario *s = p->s;
+
+	if (nw < 2 || s->nguest_events + nw - 1 > HPC_SCN_MAX_GUEST_EVENTS) {
+		perr(p, p->line, "expected 'guest-events NAME...' (at most %d names in all)",
+		     HPC_SCN_MAX_GUEST_EVENTS);
+		return;
+	}
+	for (int i = 1; i < nw; i++) {
+		if (strncmp(w[i], agent, sizeof(agent) - 1) == 0) {
+			perr(p, p->line,
+			     "guest-events %.64s: names starting with '%s' are the agent's own",
+			     w[i], agent);
+			continue;
+		}
+		if (copy_name(p, s->guest_events[s->nguest_events], w[i],
+			      "event name") == 0)
+			s->nguest_events++;
+	}
+}
+
 static void rest_of_line(char *line, const char *word, char *dst, size_t cap)
 {
 	const char *r = line + strlen(word);
@@ -642,6 +666,8 @@ static void directive(struct parser *p, char *line)
 		d_object_device(p, w[0][0] == 'o', w, nw);
 	} else if (strcmp(w[0], "on") == 0) {
 		d_on(p, w, nw);
+	} else if (strcmp(w[0], "guest-events") == 0) {
+		d_guest_events(p, w, nw);
 	} else if (strcmp(w[0], "known-fail") == 0) {
 		char rest[MAX_LINE + 1];
 
@@ -649,7 +675,7 @@ static void directive(struct parser *p, char *line)
 		d_known_fail(p, rest);
 	} else {
 		perr(p, p->line,
-		     "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, known-fail, run, check, bg, reap, emit, wait or on",
+		     "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, known-fail, guest-events, run, check, bg, reap, emit, wait or on",
 		     w[0]);
 	}
 }
@@ -687,9 +713,12 @@ static void validate(struct parser *p)
 		for (int j = 0; j < s->nactions && !found; j++)
 			if (j != i && strcmp(s->actions[j].emit, a->on) == 0)
 				found = 1;
+		for (int j = 0; j < s->nguest_events && !found; j++)
+			if (strcmp(s->guest_events[j], a->on) == 0)
+				found = 1;
 		if (!found)
 			perr(p, a->line,
-			     "on %s: no 'emit %s' step or host action emits that event",
+			     "on %s: no 'emit %s' step or host action emits that event, and no 'guest-events' line declares it",
 			     a->on, a->on);
 	}
 	for (int i = 0; i < s->nsteps; i++) {

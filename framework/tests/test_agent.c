@@ -639,6 +639,110 @@ static void test_events_remembered(void **state)
 	assert_null(strstr(kmsg, "plan stopped"));
 	cleanup(&r);
 }
+/*
+ * Programs send events through the FIFO named by $HPC_EVENTS: good lines
+ * become EV lines (before the END of the step that wrote them), bad ones
+ * are dropped and noted, a flood is cut by the rate limit.
+ */
+static void test_event_fifo(void **state)
+{
+	static struct run r;
+	const struct hpc_msg *m;
+	char path[128];
+	struct stat st;
+	size_t end0, n, i;
+
+	(void)state;
+	start(&r, "hpc.run=fifo\n");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	send_str(&r, "PLAN 3\n");
+	send_step(&r, 0, "run", 10, "writer",
+		  "test -p \"$HPC_EVENTS\" || exit 9; "
+		  "echo \"$HPC_EVENTS\"; "
+		  "printf 'fifo-a hello there\\n' >\"$HPC_EVENTS\"; "
+		  "printf 'bad/name x\\n' >\"$HPC_EVENTS\"; "
+		  "{ head -c 3000 /dev/zero | tr '\\0' a; echo; } >\"$HPC_EVENTS\"; "
+		  "echo >\"$HPC_EVENTS\"; "
+		  "printf 'agent.error forged\\n' >\"$HPC_EVENTS\"; "
+		  "printf 'fifo-c tab\\there\\r\\n' >\"$HPC_EVENTS\"; "
+		  "exec 3>\"$HPC_EVENTS\"; printf 'fifo-b\\n' >&3; exec 3>&-");
+	/* a burst far over the rate limit */
+	send_step(&r, 1, "run", 10, "flood",
+		  "i=0; while [ $i -lt 1000 ]; do echo \"flood $i\"; "
+		  "i=$((i+1)); done >\"$HPC_EVENTS\"");
+	/* the FIFO stays usable after all that, once the rate limit refilled */
+	send_step(&r, 2, "run", 10, "after",
+		  "sleep 1; printf 'fifo-last\\n' >\"$HPC_EVENTS\"");
+	send_str(&r, "GO\n");
+	assert_int_equal(finish(&r, 20000), HPC_BYE_OK);
+	assert_int_equal(r.invalid, 0);
+	assert_end(&r, 0, HPC_ST_EXIT, 0);
+	assert_end(&r, 1, HPC_ST_EXIT, 0);
+	assert_end(&r, 2, HPC_ST_EXIT, 0);
+
+	snprintf(path, sizeof(path), "%s/events", r.dir);
+	assert_true(has_text(&r, HPC_MSG_OUT, 0, path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0622);
+
+	end0 = find_pos(&r, HPC_MSG_STEP_END, 0);
+	r.cursor = 0;
+	m = wait_msg(&r, HPC_MSG_EV, "fifo-a", 0);
+	assert_non_null(m);
+	assert_string_equal(m->text, "hello there");
+	assert_true((size_t)(m - r.msgs) < end0);
+	m = wait_msg(&r, HPC_MSG_EV, "fifo-c", 0);
+	assert_non_null(m);
+	assert_string_equal(m->text, "tab?here");
+	m = wait_msg(&r, HPC_MSG_EV, "fifo-b", 0);
+	assert_non_null(m);
+	assert_int_equal(m->text_len, 0);
+	assert_true((size_t)(m - r.msgs) < end0);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, "fifo-last"), 1);
+	/* nothing forged, nothing of the bad lines forwarded */
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_ERROR), 0);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, "bad"), 0);
+	for (i = 0; i < r.n; i++)
+		if (r.msgs[i].type == HPC_MSG_EV)
+			assert_null(strstr(r.msgs[i].name, "aaaa"));
+
+	/* 4 bad lines noted one by one, then the rate limit note(s) */
+	r.cursor = 0;
+	m = wait_msg(&r, HPC_MSG_EV, HPC_EV_BAD_EVENT, 0);
+	assert_non_null(m);
+	assert_string_equal(m->text, "bad event name: bad/name x");
+	m = wait_msg(&r, HPC_MSG_EV, HPC_EV_BAD_EVENT, 0);
+	assert_non_null(m);
+	assert_non_null(strstr(m->text, "line too long: aaaa"));
+	m = wait_msg(&r, HPC_MSG_EV, HPC_EV_BAD_EVENT, 0);
+	assert_non_null(m);
+	assert_string_equal(m->text, "empty line: ");
+	m = wait_msg(&r, HPC_MSG_EV, HPC_EV_BAD_EVENT, 0);
+	assert_non_null(m);
+	assert_string_equal(m->text, "reserved event name: agent.error forged");
+
+	n = count(&r, HPC_MSG_EV, 0, "flood");
+	if (n < 150 || n > 600)
+		fail_msg("%zu flood events forwarded", n);
+	/* the summary before BYE counts everything */
+	m = NULL;
+	for (i = 0; i < r.n; i++)
+		if (r.msgs[i].type == HPC_MSG_EV &&
+		    !strcmp(r.msgs[i].name, HPC_EV_BAD_EVENT))
+			m = &r.msgs[i];
+	assert_non_null(m);
+	{
+		char want[160];
+
+		snprintf(want, sizeof(want),
+			 "%zu event lines dropped (4 malformed, %zu over the rate limit), %zu forwarded",
+			 4 + 1000 - n, 1000 - n, n + 4);
+		assert_string_equal(m->text, want);
+	}
+	cleanup(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	static char longline[6000];
@@ -852,6 +956,7 @@ int main(void)
 		STOP_CASE(5, "stop: reaped bg step exits 5"),
 		STOP_CASE(6, "stop: reap times out"),
 		cmocka_unit_test_teardown(test_events_remembered, teardown),
+		cmocka_unit_test_teardown(test_event_fifo, teardown),
 		cmocka_unit_test_teardown(test_bad_input, teardown),
 		cmocka_unit_test_teardown(test_output_limits, teardown),
 		cmocka_unit_test_teardown(test_bg_timeout_and_drain, teardown),

@@ -45,6 +45,10 @@
 #define HPC_EV_BAD_INPUT	"agent.bad-input"	/* host line rejected */
 #define HPC_EV_BAD_PLAN		"agent.bad-plan"	/* GO with an incomplete plan */
 #define HPC_EV_ERROR		"agent.error"		/* agent-internal failure */
+/* a line of the guest event FIFO ($HPC_EVENTS) was dropped */
+#define HPC_EV_BAD_EVENT	"agent.bad-event"
+/* Prefix of the agent's own event names: a program may not send these. */
+#define HPC_EV_AGENT_PREFIX	"agent."
 
 /* `BYE <code>` values. */
 #define HPC_BYE_OK	0	/* every step ended with exit status 0 */

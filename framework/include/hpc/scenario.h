@@ -21,6 +21,7 @@
 #define HPC_SCN_NAME		65	/* names: [A-Za-z0-9_.:+-]{1,64} */
 #define HPC_SCN_TEXT		1024
 #define HPC_SCN_MAX_KNOWN	32
+#define HPC_SCN_MAX_GUEST_EVENTS 32
 
 struct hpc_step {
 	enum hpc_step_kind kind;
@@ -107,6 +108,10 @@ struct hpc_scenario {
 	int nknown;
 	char known_reason[256];
 	int known_line;
+	/* guest-events: events programs in the guest send through the
+	 * agent's FIFO ($HPC_EVENTS), declared so that `on` may use them */
+	char guest_events[HPC_SCN_MAX_GUEST_EVENTS][HPC_SCN_NAME];
+	int nguest_events;
 };
 
 /*
