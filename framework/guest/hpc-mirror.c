@@ -645,6 +645,20 @@ static enum res classify(int r, const char *what, size_t first, size_t n)
 		     strerror(-r),
 		     get_counters(&c) == 0 ? state_name(c.state) : "unknown");
 		return RES_LOST;
+	case EFAULT:
+		/*
+		 * Device memory (devdax, provider) whose device went away:
+		 * the mapping is still there but faulting it fails, so
+		 * hmm_range_fault() says -EFAULT. On anonymous memory it
+		 * is a real error.
+		 */
+		if (cfg.expect_loss &&
+		    (cfg.mem == MEM_DEVDAX || cfg.mem == MEM_PROVIDER)) {
+			lose("%s 0x%" PRIxPTR ": %s (device memory gone)",
+			     what, addr, strerror(-r));
+			return RES_LOST;
+		}
+		/* fall through */
 	default:
 		runtime_error("%s 0x%" PRIxPTR " +%zu pages: %s", what, addr, n,
 			      strerror(-r));
@@ -1199,7 +1213,8 @@ static void usage(void)
 "                       but migrate, plus migrate with --migrate)\n"
 "  --verify             check every byte (else 3 words a page), and verify\n"
 "                       all memory at the end\n"
-"  --expect-loss        -ENODEV/-EIO from the mirror and SIGBUS on device\n"
+"  --expect-loss        -ENODEV/-EIO from the mirror (and -EFAULT on devdax or\n"
+"                       provider memory) and SIGBUS on device\n"
 "                       memory end the loop as outcome=reset, not an error\n"
 "  --event-prefix P     phase events P-started, P-loop, P-reset, P-done to\n"
 "                       $HPC_EVENTS (default prefix: mirror)\n"

@@ -264,9 +264,15 @@ static int d_machine(struct parser *p, char **w, int nw)
 		} else if (strcmp(k, "cpus") == 0) {
 			if (parse_uint(p, v, 1, 16, "cpus", &m->cpus) < 0)
 				return -1;
+		} else if (strcmp(k, "nvdimm") == 0) {
+			if (strcmp(v, "on") && strcmp(v, "off")) {
+				perr(p, p->line, "machine nvdimm must be on or off");
+				return -1;
+			}
+			m->nvdimm = strcmp(v, "on") == 0;
 		} else {
 			perr(p, p->line,
-			     "unknown machine key '%.32s': expected type, memory, maxmem, slots or cpus",
+			     "unknown machine key '%.32s': expected type, memory, maxmem, slots, cpus or nvdimm",
 			     k);
 			return -1;
 		}
@@ -943,7 +949,7 @@ int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
 	const struct hpc_machine *m = &s->machine;
 
 	n = push(argv, n, cap, "-M");
-	n = push(argv, n, cap, "%s", m->type);
+	n = push(argv, n, cap, "%s%s", m->type, m->nvdimm ? ",nvdimm=on" : "");
 	n = push(argv, n, cap, "-m");
 	if (m->maxmem[0])
 		n = push(argv, n, cap, "%s,slots=%u,maxmem=%s", m->memory,

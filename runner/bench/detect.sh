@@ -66,7 +66,8 @@ run_row() {
 		seen+=("$(jq -cn --arg v "$verdict" --arg c "$cls" --arg t "$title" \
 			--argjson d "$dur" --argjson s "$seed" \
 			'{seed: $s, verdict: $v, class: (if $c == "null" then null else $c end), title: $t, duration_s: $d}')")
-		msg "$bug/$kernel seed $seed: $verdict${cls/#null/} ${title:0:70} (${dur}s)"
+		[[ $cls == null ]] && cls=''
+		msg "$bug/$kernel seed $seed: $verdict${cls:+ $cls} ${title:0:70} (${dur}s)"
 	done
 	printf '%s\n' "${seen[@]}" | jq -sc --arg b "$bug" --arg k "$kernel" --arg s "$scn" \
 		--arg e "$expect" --argjson h "$hit" --argjson n "$seeds" \

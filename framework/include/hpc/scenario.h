@@ -81,6 +81,7 @@ struct hpc_machine {
 	char maxmem[16];		/* "" = no hotplug slots */
 	unsigned int slots;
 	unsigned int cpus;
+	int nvdimm;			/* -M ...,nvdimm=on */
 	char append[256];		/* extra kernel command line */
 };
 
