@@ -264,6 +264,9 @@ static int d_machine(struct parser *p, char **w, int nw)
 		} else if (strcmp(k, "cpus") == 0) {
 			if (parse_uint(p, v, 1, 16, "cpus", &m->cpus) < 0)
 				return -1;
+		} else if (strcmp(k, "nodes") == 0) {
+			if (parse_uint(p, v, 1, 4, "nodes", &m->nodes) < 0)
+				return -1;
 		} else if (strcmp(k, "nvdimm") == 0) {
 			if (strcmp(v, "on") && strcmp(v, "off")) {
 				perr(p, p->line, "machine nvdimm must be on or off");
@@ -272,7 +275,7 @@ static int d_machine(struct parser *p, char **w, int nw)
 			m->nvdimm = strcmp(v, "on") == 0;
 		} else {
 			perr(p, p->line,
-			     "unknown machine key '%.32s': expected type, memory, maxmem, slots, cpus or nvdimm",
+			     "unknown machine key '%.32s': expected type, memory, maxmem, slots, cpus, nodes or nvdimm",
 			     k);
 			return -1;
 		}
@@ -958,6 +961,21 @@ int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
 		n = push(argv, n, cap, "%s", m->memory);
 	n = push(argv, n, cap, "-smp");
 	n = push(argv, n, cap, "%u", m->cpus);
+	if (m->nodes > 1) {
+		/*
+		 * Boot memory on node 0, nodes 1.. empty: targets for
+		 * hot-plugged memory (pc-dimm node=1, nvdimm node=1).
+		 */
+		n = push(argv, n, cap, "-object");
+		n = push(argv, n, cap, "memory-backend-ram,id=hpc-node0,size=%s",
+			 m->memory);
+		n = push(argv, n, cap, "-numa");
+		n = push(argv, n, cap, "node,nodeid=0,memdev=hpc-node0");
+		for (unsigned int i = 1; i < m->nodes; i++) {
+			n = push(argv, n, cap, "-numa");
+			n = push(argv, n, cap, "node,nodeid=%u", i);
+		}
+	}
 	for (int i = 0; i < s->ndevices && n > 0; i++) {
 		const struct hpc_device *d = &s->devices[i];
 		char *o;

@@ -82,6 +82,7 @@ struct hpc_machine {
 	unsigned int slots;
 	unsigned int cpus;
 	int nvdimm;			/* -M ...,nvdimm=on */
+	unsigned int nodes;		/* NUMA nodes; all boot memory on node 0 */
 	char append[256];		/* extra kernel command line */
 };
 
