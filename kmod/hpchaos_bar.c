@@ -1,9 +1,561 @@
 // SPDX-License-Identifier: GPL-2.0
-/* hpchaos: PCI BAR provider (work in progress: not wired up yet). */
+/*
+ * hpchaos: the PCI BAR provider.
+ *
+ * A PCI driver for QEMU's ivshmem-plain device (1af4:1110). Its BAR2 (the
+ * shared memory: a RAM region on the host side) becomes ZONE_DEVICE memory
+ * of type MEMORY_DEVICE_GENERIC, the type device-dax uses: memremap_pages()
+ * gives the BAR a memmap and a kernel direct mapping, and user space maps
+ * it with mmap() of a /dev/hpchaos file at HPC_MMAP_OFFSET(id). The pages
+ * are inserted as devmap ptes (vmf_insert_mixed() of a PFN_DEV|PFN_MAP
+ * pfn), which hmm_range_fault() reports by pfn, so a mirror mirrors the
+ * BAR like any other memory. See docs/kmod.md for why GENERIC and not
+ * MEMORY_DEVICE_PCI_P2PDMA.
+ *
+ * The provider lives as long as the PCI device is bound. Removal of the
+ * device (sysfs remove, unbind, a graceful hot unplug, rmmod) revokes it
+ * cooperatively through the provider core: the mirrors that used it enter
+ * LOST, every user mapping is zapped, and kill() waits for the page
+ * references others took (get_user_pages()) before memunmap_pages().
+ * A revoked provider stays in the table as GONE, so a re-plugged device
+ * (same PCI name) takes the same id and LOST mirrors recover.
+ *
+ * A surprise removal on the host (QEMU qom-set realized false) tells the
+ * guest nothing: the mappings stay, and read zeros; only the later removal
+ * of the PCI device in the guest revokes the provider.
+ *
+ * Locking, outer first:
+ *   mm->mmap_lock (mmap(), the fault handler, vm_ops open/close)
+ *     hpc_bar.sem (read: fault and mmap; write: setting dead)
+ *     hpc_bar.maps_lock (the list of address spaces, VMA counts)
+ *       i_mmap_rwsem, the mirrors' locks (unmap_mapping_pages())
+ *   hpc_bar.lock (mapped: the memmap exists; held() reads refcounts)
+ */
+#define pr_fmt(fmt) "hpchaos: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/pfn_t.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/version.h>
 
 #include "hpchaos_internal.h"
+
+#if HPC_HAVE_BAR
+
+#define HPC_BAR_VENDOR		0x1af4	/* Red Hat, Inc. */
+#define HPC_BAR_DEVICE		0x1110	/* Inter-VM shared memory */
+#define HPC_BAR_INDEX		2	/* ivshmem: BAR2 is the shared memory */
+
+/* mmap offsets: the provider id above HPC_MMAP_SHIFT, the page below */
+#define HPC_BAR_PGOFF_SHIFT	(HPC_MMAP_SHIFT - PAGE_SHIFT)
+#define HPC_BAR_PGOFF_MASK	((1UL << HPC_BAR_PGOFF_SHIFT) - 1)
+
+/* An address space (a device node's inode) that maps the BAR. */
+struct hpc_bar_map {
+	struct list_head node;
+	struct address_space *mapping;
+	unsigned long vmas;		/* VMAs of it that map the BAR now */
+};
+
+struct hpc_bar {
+	struct hpc_prov prov;
+	struct dev_pagemap pgmap;
+	struct pci_dev *pdev;		/* NULL once the device is removed */
+	unsigned long base_pfn;
+	unsigned long *used;		/* pages faulted into a user mapping */
+
+	struct rw_semaphore sem;
+	bool dead;			/* under sem: no new user mappings */
+
+	struct mutex maps_lock;
+	struct list_head maps;		/* struct hpc_bar_map */
+	unsigned long vmas;		/* all VMAs that map the BAR */
+
+	struct mutex lock;
+	bool mapped;			/* under lock: the memmap exists */
+	bool region;			/* under lock: BAR2 is requested */
+};
+
+static struct hpc_bar *hpc_bar(struct hpc_prov *p)
+{
+	return container_of(p, struct hpc_bar, prov);
+}
+
+/* first page offset (in the /dev/hpchaos file) of provider p's memory */
+static pgoff_t hpc_bar_pgoff(struct hpc_bar *bp)
+{
+	return (pgoff_t)bp->prov.id << HPC_BAR_PGOFF_SHIFT;
+}
+
+/* ---- user mappings ---- */
+
+/* Forget the pages faulted in: nothing maps the BAR any more. */
+static void hpc_bar_used_clear(struct hpc_bar *bp)
+{
+	unsigned long i;
+
+	for_each_set_bit(i, bp->used, bp->prov.npages)
+		if (test_and_clear_bit(i, bp->used))
+			atomic64_dec(&bp->prov.pages_used);
+}
+
+/* Count a VMA of mapping; a new mapping gets an entry. */
+static int hpc_bar_map_add(struct hpc_bar *bp, struct address_space *mapping)
+{
+	struct hpc_bar_map *m;
+
+	lockdep_assert_held(&bp->maps_lock);
+	list_for_each_entry(m, &bp->maps, node) {
+		if (m->mapping == mapping) {
+			m->vmas++;
+			bp->vmas++;
+			return 0;
+		}
+	}
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->mapping = mapping;
+	m->vmas = 1;
+	list_add_tail(&m->node, &bp->maps);
+	bp->vmas++;
+	return 0;
+}
+
+static void hpc_bar_map_del(struct hpc_bar *bp, struct address_space *mapping)
+{
+	struct hpc_bar_map *m;
+
+	lockdep_assert_held(&bp->maps_lock);
+	list_for_each_entry(m, &bp->maps, node) {
+		if (m->mapping != mapping)
+			continue;
+		bp->vmas--;
+		if (!--m->vmas) {
+			list_del(&m->node);
+			kfree(m);
+		}
+		break;
+	}
+	if (!bp->vmas)
+		hpc_bar_used_clear(bp);
+}
+
+/*
+ * Zap every user mapping of the BAR, in every address space that maps it
+ * (a device node other than /dev/hpchaos has an inode, and so a mapping,
+ * of its own). Its mmu notifiers tell the mirrors.
+ */
+static void hpc_bar_zap(struct hpc_bar *bp)
+{
+	struct hpc_bar_map *m;
+
+	mutex_lock(&bp->maps_lock);
+	list_for_each_entry(m, &bp->maps, node)
+		unmap_mapping_pages(m->mapping, hpc_bar_pgoff(bp),
+				    bp->prov.npages, true);
+	mutex_unlock(&bp->maps_lock);
+}
+
+static void hpc_bar_vm_open(struct vm_area_struct *vma)
+{
+	struct hpc_bar *bp = vma->vm_private_data;
+
+	kref_get(&bp->prov.ref);
+	mutex_lock(&bp->maps_lock);
+	/* the mapping has an entry already: this only counts, no allocation */
+	WARN_ON_ONCE(hpc_bar_map_add(bp, vma->vm_file->f_mapping));
+	mutex_unlock(&bp->maps_lock);
+}
+
+static void hpc_bar_vm_close(struct vm_area_struct *vma)
+{
+	struct hpc_bar *bp = vma->vm_private_data;
+
+	mutex_lock(&bp->maps_lock);
+	hpc_bar_map_del(bp, vma->vm_file->f_mapping);
+	mutex_unlock(&bp->maps_lock);
+	hpc_prov_put(&bp->prov);
+}
+
+/*
+ * A CPU (or hmm_range_fault()) touched a page of the BAR mapping: map it
+ * as a devmap pte. SIGBUS once the provider is not live.
+ */
+static vm_fault_t hpc_bar_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct hpc_bar *bp = vma->vm_private_data;
+	unsigned long idx = vmf->pgoff & HPC_BAR_PGOFF_MASK;
+	vm_fault_t ret;
+	pfn_t pfn;
+	int err;
+
+	down_read(&bp->sem);
+	if (bp->dead || READ_ONCE(bp->prov.state) != HPC_PSTATE_LIVE ||
+	    idx >= bp->prov.npages) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	/*
+	 * Injected failure: -ENOMEM is what inserting a pte says when a page
+	 * table cannot be allocated (VM_FAULT_OOM: the CPU fault is retried,
+	 * hmm_range_fault() fails -EFAULT); any other error is a SIGBUS.
+	 */
+	err = hpc_fault_point(NULL, HPC_FP_BAR_MAP);
+	if (err) {
+		ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		goto out;
+	}
+	pfn = __pfn_to_pfn_t(bp->base_pfn + idx, PFN_DEV | PFN_MAP);
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		ret = vmf_insert_mixed_mkwrite(vma, vmf->address, pfn);
+	else
+		ret = vmf_insert_mixed(vma, vmf->address, pfn);
+	if (ret == VM_FAULT_NOPAGE && !test_and_set_bit(idx, bp->used))
+		atomic64_inc(&bp->prov.pages_used);
+out:
+	up_read(&bp->sem);
+	return ret;
+}
+
+static const struct vm_operations_struct hpc_bar_vm_ops = {
+	.open = hpc_bar_vm_open,
+	.close = hpc_bar_vm_close,
+	.fault = hpc_bar_fault,
+};
+
+/*
+ * mmap() of a /dev/hpchaos file: offset HPC_MMAP_OFFSET(id) + n maps the
+ * BAR of provider id from byte n. MAP_SHARED only; the whole range must
+ * lie inside the BAR.
+ */
+int hpc_bar_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long id = vma->vm_pgoff >> HPC_BAR_PGOFF_SHIFT;
+	unsigned long idx = vma->vm_pgoff & HPC_BAR_PGOFF_MASK;
+	unsigned long n = vma_pages(vma);
+	struct hpc_prov *p;
+	struct hpc_bar *bp;
+	int ret;
+
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (!id || id >= HPC_MAX_PROVIDERS)
+		return -ENODEV;
+	p = hpc_prov_get(id);
+	if (!p)
+		return -ENODEV;
+	if (p->kind != HPC_PKIND_PCI_BAR) {
+		ret = -EINVAL;
+		goto err_put;
+	}
+	bp = hpc_bar(p);
+	if (idx >= p->npages || n > p->npages - idx) {
+		ret = -EINVAL;
+		goto err_put;
+	}
+
+	down_read(&bp->sem);
+	if (bp->dead || READ_ONCE(p->state) != HPC_PSTATE_LIVE) {
+		up_read(&bp->sem);
+		ret = -ENODEV;
+		goto err_put;
+	}
+	mutex_lock(&bp->maps_lock);
+	ret = hpc_bar_map_add(bp, file->f_mapping);
+	mutex_unlock(&bp->maps_lock);
+	up_read(&bp->sem);
+	if (ret)
+		goto err_put;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+	vma->vm_ops = &hpc_bar_vm_ops;
+	vma->vm_private_data = bp;	/* holds the reference of hpc_prov_get() */
+	return 0;
+
+err_put:
+	hpc_prov_put(p);
+	return ret;
+}
+
+/* ---- provider ops ---- */
+
+/*
+ * Pages whose refcount is above the idle count of a MEMORY_DEVICE_GENERIC
+ * page in 6.1 (1: the memmap starts every page at 1, and user mappings
+ * are devmap ptes that hold no reference): someone took a reference with
+ * get_user_pages() and has not put it yet.
+ */
+static unsigned long hpc_bar_held(struct hpc_prov *p, unsigned long *first_pfn,
+				  int *first_ref)
+{
+	struct hpc_bar *bp = hpc_bar(p);
+	unsigned long i, held = 0;
+
+	*first_pfn = 0;
+	*first_ref = 0;
+	mutex_lock(&bp->lock);
+	for (i = 0; bp->mapped && i < p->npages; i++) {
+		int ref = page_ref_count(pfn_to_page(bp->base_pfn + i));
+
+		if (!(i % 4096))
+			cond_resched();
+		if (ref <= 1)
+			continue;
+		if (!held++) {
+			*first_pfn = bp->base_pfn + i;
+			*first_ref = ref;
+		}
+	}
+	mutex_unlock(&bp->lock);
+	return held;
+}
+
+/* No new user mappings from now on; faults get SIGBUS. */
+static void hpc_bar_stop(struct hpc_bar *bp)
+{
+	down_write(&bp->sem);
+	bp->dead = true;
+	up_write(&bp->sem);
+}
+
+static void hpc_bar_unmap_user(struct hpc_prov *p)
+{
+	struct hpc_bar *bp = hpc_bar(p);
+
+	hpc_bar_stop(bp);
+	hpc_bar_zap(bp);
+}
+
+/* BAR memory is the device's own: there is nothing to move out. */
+static int hpc_bar_evict(struct hpc_prov *p)
+{
+	return 0;
+}
+
+/*
+ * memunmap_pages() and give BAR2 back. In 6.1 memunmap_pages() of a
+ * GENERIC pagemap waits for pagemap references only (get_user_pages()
+ * holds one just while it walks), not for page references, so pages
+ * still referenced would outlive their memmap: a cooperative revocation
+ * waits for them first (the core reports it STUCK past its bound). A
+ * surprise one does not wait, as when the hardware is gone, and says so.
+ */
+static void hpc_bar_kill(struct hpc_prov *p)
+{
+	struct hpc_bar *bp = hpc_bar(p);
+	unsigned long held, first_pfn;
+	int first_ref;
+
+	hpc_bar_stop(bp);
+	if (!(p->flags & HPC_PFLAG_SURPRISE)) {
+		/* the mappings are gone: references can only drop now */
+		while (hpc_bar_held(p, &first_pfn, &first_ref))
+			msleep(20);
+	} else {
+		held = hpc_bar_held(p, &first_pfn, &first_ref);
+		if (held)
+			pr_warn("surprise revoke of %s: memunmap_pages() with %lu pages still referenced (first pfn %#lx refcount %d); 6.1 does not wait for them\n",
+				p->name, held, first_pfn, first_ref);
+	}
+
+	mutex_lock(&bp->lock);
+	bp->mapped = false;
+	mutex_unlock(&bp->lock);
+	memunmap_pages(&bp->pgmap);
+
+	mutex_lock(&bp->lock);
+	if (bp->region && bp->pdev)
+		pci_release_region(bp->pdev, HPC_BAR_INDEX);
+	bp->region = false;
+	mutex_unlock(&bp->lock);
+	hpc_bar_used_clear(bp);
+}
+
+/* Once GONE and unused: no VMA maps it (each holds a reference). */
+static void hpc_bar_destroy(struct hpc_prov *p)
+{
+	struct hpc_bar *bp = hpc_bar(p);
+
+	WARN_ON_ONCE(!list_empty(&bp->maps));
+	bitmap_free(bp->used);
+	kfree(bp);
+}
+
+static const struct hpc_prov_ops hpc_bar_prov_ops = {
+	.unmap_user = hpc_bar_unmap_user,
+	.evict = hpc_bar_evict,
+	.kill = hpc_bar_kill,
+	.held = hpc_bar_held,
+	.destroy = hpc_bar_destroy,
+};
+
+/* ---- the PCI driver ---- */
+
+static int hpc_bar_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+{
+	resource_size_t start = pci_resource_start(pdev, HPC_BAR_INDEX);
+	resource_size_t len = pci_resource_len(pdev, HPC_BAR_INDEX);
+	unsigned long align = memremap_compat_align();
+	struct hpc_bar *bp;
+	void *addr;
+	int ret;
+
+	if (!(pci_resource_flags(pdev, HPC_BAR_INDEX) & IORESOURCE_MEM) ||
+	    !len) {
+		dev_err(&pdev->dev, "hpchaos: BAR%d is not a memory BAR\n",
+			HPC_BAR_INDEX);
+		return -ENODEV;
+	}
+	/* memremap_pages() adds whole subsections; refuse what it would WARN on */
+	if (!IS_ALIGNED(start, align) || !IS_ALIGNED(len, align)) {
+		dev_err(&pdev->dev, "hpchaos: BAR%d %pR is not %lu KiB aligned\n",
+			HPC_BAR_INDEX, &pdev->resource[HPC_BAR_INDEX],
+			align >> 10);
+		return -EINVAL;
+	}
+
+	ret = pci_enable_device_mem(pdev);
+	if (ret)
+		return ret;
+	ret = pci_request_region(pdev, HPC_BAR_INDEX, "hpchaos");
+	if (ret)
+		goto err_disable;
+
+	bp = kzalloc(sizeof(*bp), GFP_KERNEL);
+	if (!bp) {
+		ret = -ENOMEM;
+		goto err_region;
+	}
+	bp->prov.npages = len >> PAGE_SHIFT;
+	bp->used = bitmap_zalloc(bp->prov.npages, GFP_KERNEL);
+	if (!bp->used) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	init_rwsem(&bp->sem);
+	mutex_init(&bp->maps_lock);
+	INIT_LIST_HEAD(&bp->maps);
+	mutex_init(&bp->lock);
+	bp->pdev = pdev;
+	bp->base_pfn = PHYS_PFN(start);
+	bp->region = true;
+
+	bp->pgmap.type = MEMORY_DEVICE_GENERIC;
+	bp->pgmap.range.start = start;
+	bp->pgmap.range.end = start + len - 1;
+	bp->pgmap.nr_range = 1;
+	addr = memremap_pages(&bp->pgmap, dev_to_node(&pdev->dev));
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		dev_err(&pdev->dev, "hpchaos: memremap_pages(%pR): %d\n",
+			&pdev->resource[HPC_BAR_INDEX], ret);
+		goto err_free;
+	}
+	bp->mapped = true;
+
+	bp->prov.kind = HPC_PKIND_PCI_BAR;
+	bp->prov.ops = &hpc_bar_prov_ops;
+	bp->prov.pgmap = &bp->pgmap;
+	snprintf(bp->prov.name, sizeof(bp->prov.name), "bar:%s",
+		 pci_name(pdev));
+	pci_set_drvdata(pdev, bp);
+	ret = hpc_prov_register(&bp->prov);
+	if (ret) {
+		pci_set_drvdata(pdev, NULL);
+		memunmap_pages(&bp->pgmap);
+		goto err_free;
+	}
+	dev_info(&pdev->dev, "hpchaos: BAR%d %pR is provider %u (%s), %lu pages\n",
+		 HPC_BAR_INDEX, &pdev->resource[HPC_BAR_INDEX], bp->prov.id,
+		 bp->prov.name, bp->prov.npages);
+	return 0;
+
+err_free:
+	bitmap_free(bp->used);
+	kfree(bp);
+err_region:
+	pci_release_region(pdev, HPC_BAR_INDEX);
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+/*
+ * The device goes (sysfs remove or unbind, hot unplug, rmmod): revoke
+ * cooperatively with the default bound and wait for the end, however
+ * long, since BAR2 must be unused once this returns. The GONE provider
+ * stays in the table (re-plug takes its id; rmmod releases it).
+ */
+static void hpc_bar_remove(struct pci_dev *pdev)
+{
+	struct hpc_bar *bp = pci_get_drvdata(pdev);
+	struct hpc_prov *p = &bp->prov;
+	int ret;
+
+	ret = hpc_prov_revoke(p, 0, 0);
+	if (ret && ret != -ENODEV)
+		dev_warn(&pdev->dev, "hpchaos: revoke of %s: %d; waiting for it to finish\n",
+			 p->name, ret);
+	wait_for_completion(&p->revoked);
+	/* after a surprise revocation the user mappings are still there */
+	hpc_bar_zap(bp);
+
+	mutex_lock(&bp->lock);
+	if (bp->region)
+		pci_release_region(pdev, HPC_BAR_INDEX);
+	bp->region = false;
+	bp->pdev = NULL;
+	mutex_unlock(&bp->lock);
+	pci_set_drvdata(pdev, NULL);
+	pci_disable_device(pdev);
+	dev_info(&pdev->dev, "hpchaos: removed, provider %u (%s) is %s\n",
+		 p->id, p->name,
+		 READ_ONCE(p->state) == HPC_PSTATE_GONE ? "gone" : "NOT GONE");
+}
+
+static const struct pci_device_id hpc_bar_ids[] = {
+	{ PCI_DEVICE(HPC_BAR_VENDOR, HPC_BAR_DEVICE) },
+	{ }
+};
+
+/*
+ * No MODULE_DEVICE_TABLE: a test module must not be loaded just because
+ * an ivshmem device exists; `modprobe hpchaos` binds the devices there are.
+ */
+static struct pci_driver hpc_bar_driver = {
+	.name = "hpchaos_bar",
+	.id_table = hpc_bar_ids,
+	.probe = hpc_bar_probe,
+	.remove = hpc_bar_remove,
+};
+
+/* No device is fine: pci_register_driver() does not fail for that. */
+int hpc_bar_init(void)
+{
+	return pci_register_driver(&hpc_bar_driver);
+}
+
+void hpc_bar_exit(void)
+{
+	pci_unregister_driver(&hpc_bar_driver);
+}
+
+#else /* no PCI, ZONE_DEVICE or devmap ptes */
 
 int hpc_bar_init(void)
 {
@@ -18,3 +570,5 @@ int hpc_bar_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	return -ENODEV;
 }
+
+#endif

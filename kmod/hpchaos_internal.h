@@ -387,6 +387,11 @@ static inline struct page *hpc_devpriv_backing(struct page *page)
 
 /* ---- PCI BAR provider (hpchaos_bar.c) ---- */
 
+/* what it needs of the kernel; without it hpc_bar_* are stubs */
+#define HPC_HAVE_BAR	(IS_ENABLED(CONFIG_PCI) && \
+			 IS_ENABLED(CONFIG_ZONE_DEVICE) && \
+			 IS_ENABLED(CONFIG_ARCH_HAS_PTE_DEVMAP))
+
 int hpc_bar_init(void);
 void hpc_bar_exit(void);
 /* mmap() of a /dev/hpchaos file at HPC_MMAP_OFFSET(id) */

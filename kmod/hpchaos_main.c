@@ -141,6 +141,9 @@ static u64 hpc_caps(void)
 	/* the device-private provider needs CONFIG_DEVICE_PRIVATE */
 	if (IS_ENABLED(CONFIG_DEVICE_PRIVATE))
 		caps |= HPC_CAP_DEVICE_PRIVATE | HPC_CAP_MIGRATE;
+	/* the PCI BAR provider: PCI, ZONE_DEVICE, devmap ptes */
+	if (HPC_HAVE_BAR)
+		caps |= HPC_CAP_PCI_BAR;
 	return caps | hpc_inject_caps();
 }
 

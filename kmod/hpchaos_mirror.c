@@ -603,6 +603,9 @@ static u8 hpc_snap_byte(unsigned long hpfn, const struct hpc_pte *pte)
 		b = HPC_SNAP_ERROR;
 	} else if (!(hpfn & HMM_PFN_VALID)) {
 		b = HPC_SNAP_NONE;
+	} else if (!pfn_valid(pfn)) {
+		/* mapped, but its memmap is gone (a surprise-revoked BAR) */
+		b = HPC_SNAP_ERROR;
 	} else {
 		struct page *page = pfn_to_page(pfn);
 

@@ -32,6 +32,11 @@ static DEFINE_MUTEX(hpc_provs_lock);
 static struct hpc_prov *hpc_provs[HPC_MAX_PROVIDERS];	/* [0] unused */
 static struct workqueue_struct *hpc_revoke_wq;
 
+/* what providers replaced by a re-plug had counted (under hpc_provs_lock) */
+static struct {
+	u64 revocations, revoke_stuck, evicted;
+} hpc_retired;
+
 static const char * const hpc_pstate_names[] = {
 	[HPC_PSTATE_NONE] = "none",
 	[HPC_PSTATE_LIVE] = "live",
@@ -135,6 +140,11 @@ int hpc_prov_register(struct hpc_prov *p)
 		return -ENOSPC;
 	}
 	old = hpc_provs[slot];
+	if (old) {
+		hpc_retired.revocations += old->revocations;
+		hpc_retired.revoke_stuck += old->revoke_stuck;
+		hpc_retired.evicted += atomic64_read(&old->evicted);
+	}
 	p->id = slot;
 	p->generation = old ? old->generation + 1 : 1;
 	if (!p->name[0])
@@ -256,6 +266,15 @@ int hpc_prov_wait(struct hpc_prov *p, u32 timeout_ms)
 	bool surprise, rescue = false;
 	int first_ref = 0;
 
+	mutex_lock(&hpc_provs_lock);
+	if (p->state == HPC_PSTATE_LIVE) {
+		/* nothing under way: the last revocation failed, or none ran */
+		int ret = p->result;
+
+		mutex_unlock(&hpc_provs_lock);
+		return ret;
+	}
+	mutex_unlock(&hpc_provs_lock);
 	if (wait_for_completion_interruptible_timeout(&p->revoked,
 			msecs_to_jiffies(ms)) > 0) {
 		int ret;
@@ -420,6 +439,9 @@ void hpc_prov_counters(struct hpc_counters *o)
 	unsigned int i;
 
 	mutex_lock(&hpc_provs_lock);
+	o->revocations += hpc_retired.revocations;
+	o->revoke_stuck += hpc_retired.revoke_stuck;
+	o->evicted += hpc_retired.evicted;
 	for (i = 1; i < HPC_MAX_PROVIDERS; i++) {
 		struct hpc_prov *p = hpc_provs[i];
 		u64 used;

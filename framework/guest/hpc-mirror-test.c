@@ -2286,6 +2286,7 @@ out:
 static int t_devpriv_cpu_fault(void)
 {
 	size_t n = 8, len = n * g.page;
+	uint64_t t0;
 	struct hpc_counters c0, c1;
 	struct hpc_provider pi;
 	char *p = NULL;
@@ -2302,6 +2303,10 @@ static int t_devpriv_cpu_fault(void)
 	CHECK((p = anon(len)) != NULL);
 	fill(p, len, 73);
 	CHECK_RET(counters(fd, 1, &c0), 0);
+	/* WAIT with no revocation under way returns at once */
+	t0 = now_ns();
+	CHECK_RET(prov_call(fd, HPC_POP_WAIT, id, 0, 5000, NULL), 0);
+	CHECKF(now_ns() - t0 < 1000000000ULL, "WAIT on a live provider blocked");
 	CHECK_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
 	CHECK(moved == n);
 	CHECKF(check_fill(p, len, 73) < 0, "CPU read after migrate_to_ram differs");
@@ -2729,6 +2734,712 @@ fail:
 	return rc;
 }
 
+/* ---- PCI BAR provider ---- */
+
+/*
+ * BAR2 of a QEMU ivshmem-plain device (1af4:1110) as ZONE_DEVICE memory,
+ * mapped through /dev/hpchaos at HPC_MMAP_OFFSET(id). Without such a
+ * device the tests skip; with one but no live provider they fail.
+ */
+
+#define BAR_DRIVER	"/sys/bus/pci/drivers/hpchaos_bar"
+
+/* PCI name (0000:01:00.0) of the first ivshmem-plain device, or "". */
+static void bar_pci_dev(char *bdf, size_t cap)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	char path[320], ven[32], dev[32];
+	struct dirent *de;
+
+	bdf[0] = '\0';
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
+			 de->d_name);
+		if (file_read(path, ven, sizeof(ven)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 de->d_name);
+		if (file_read(path, dev, sizeof(dev)))
+			continue;
+		if (strtoul(ven, NULL, 16) == 0x1af4 &&
+		    strtoul(dev, NULL, 16) == 0x1110) {
+			snprintf(bdf, cap, "%s", de->d_name);
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * The live PCI BAR provider: 0 with its id and INFO; T_SKIP without an
+ * ivshmem-plain device; T_FAIL with one but no live provider.
+ */
+static int bar_get(int fd, uint32_t *id, struct hpc_provider *pi)
+{
+	char bdf[256];
+	uint32_t i;
+
+	if (!(g.ver.caps & HPC_CAP_PCI_BAR))
+		return skip("module without the PCI BAR provider");
+	for (i = 1; i < HPC_MAX_PROVIDERS; i++)
+		if (!prov_info(fd, i, pi) && pi->kind == HPC_PKIND_PCI_BAR &&
+		    pi->state == HPC_PSTATE_LIVE) {
+			*id = i;
+			return 0;
+		}
+	bar_pci_dev(bdf, sizeof(bdf));
+	if (!bdf[0])
+		return skip("no ivshmem-plain device (1af4:1110): no PCI BAR provider");
+	diag("ivshmem-plain device %s is there but no PCI BAR provider is live (see dmesg)",
+	     bdf);
+	return T_FAIL;
+}
+
+/* mmap() of npages of provider id from page first; MAP_FAILED on error */
+static char *bar_mmap(int fd, uint32_t id, uint64_t first, size_t npages,
+		      int flags)
+{
+	return mmap(NULL, npages * g.page, PROT_READ | PROT_WRITE, flags, fd,
+		    (off_t)(HPC_MMAP_OFFSET(id) + first * g.page));
+}
+
+/* errno of an mmap() that should fail, 0 if it worked (and is undone) */
+static int bar_mmap_err(int fd, uint64_t off, size_t len, int flags)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, (off_t)off);
+
+	if (p != MAP_FAILED) {
+		munmap(p, len);
+		return 0;
+	}
+	return errno;
+}
+
+/*
+ * Touch one byte of p in a child process (it shares the mapping): 1 when
+ * the child died of SIGBUS, 0 when the access worked, -1 otherwise.
+ */
+static int bar_sigbus(void *p, int write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		volatile unsigned char *c = p;
+
+		if (write)
+			*c = 0x5a;
+		else
+			(void)*c;
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		return 1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* CPU writes, the mirror reads; the mirror writes, the CPU reads. */
+static int t_bar_map(void)
+{
+	size_t n = 64, len = n * g.page, barlen = 0, i;
+	char *p = MAP_FAILED, *last, *buf = malloc(len);
+	unsigned char *snap = malloc(n);
+	unsigned char want = HPC_SNAP_READ | HPC_SNAP_WRITE | HPC_SNAP_MIRRORED;
+	struct hpc_provider pi;
+	struct hpc_range_op op;
+	int rc = T_FAIL, fd = mopen();
+	uint32_t id;
+	long bad;
+
+	CHECK(fd >= 0 && buf && snap);
+	rc = bar_get(fd, &id, &pi);
+	if (rc)
+		goto out;
+	rc = T_FAIL;
+	diag("provider %u %s: %llu pages at %#llx, generation %u", id, pi.name,
+	     (unsigned long long)pi.pages, (unsigned long long)pi.phys_start,
+	     pi.generation);
+	CHECKF(!strncmp(pi.name, "bar:", 4), "provider name %s", pi.name);
+	CHECK(pi.pages > n && pi.phys_start && pi.held == 0);
+	barlen = pi.pages * g.page;
+	p = bar_mmap(fd, id, 0, pi.pages, MAP_SHARED);
+	CHECKF(p != MAP_FAILED, "mmap of the whole BAR: %s", strerror(errno));
+	last = p + barlen - g.page;
+
+	fill(p, len, 81);
+	fill(last, g.page, 82);
+	CHECK_RET(range_op(fd, HPC_IOC_READ, p, len, buf, 0, &op), 0);
+	bad = check_fill(buf, len, 81);
+	CHECKF(bad < 0, "CORRUPT: mirror read of the BAR differs at word %ld", bad);
+	CHECK(op.faults >= 1);
+	CHECK_RET(mread(fd, last, g.page, buf), 0);
+	CHECK(check_fill(buf, g.page, 82) < 0);
+
+	CHECK_RET(range_op(fd, HPC_IOC_SNAPSHOT, p, len, snap, 0, NULL), 0);
+	for (i = 0; i < n; i++)
+		CHECKF((snap[i] & HPC_SNAP_TYPE_MASK) == HPC_SNAP_DEVICE &&
+		       (snap[i] & want) == want &&
+		       !(snap[i] & HPC_SNAP_MIRROR_DIFF),
+		       "page %zu: snapshot %#x, expected DEVICE, CPU rw, mirrored",
+		       i, snap[i]);
+
+	fill(buf, len, 83);
+	CHECK_RET(mwrite(fd, p, len, buf), 0);
+	bad = check_fill(p, len, 83);
+	CHECKF(bad < 0, "CORRUPT: the CPU does not see the mirror's write (word %ld)", bad);
+	memset(buf, 0, len);
+	CHECK_RET(range_op(fd, HPC_IOC_READ, p, len, buf, HPC_OP_NOFAULT, NULL), 0);
+	CHECK(check_fill(buf, len, 83) < 0);
+	CHECK_RET(range_op(fd, HPC_IOC_VALIDATE, p, len, NULL, 0, &op), 0);
+	CHECK(op.stale == 0);
+
+	CHECK_RET(prov_info(fd, id, &pi), 0);
+	CHECKF(pi.pages_used >= n + 1 && pi.held == 0,
+	       "pages_used %llu (expected >= %zu), held %llu",
+	       (unsigned long long)pi.pages_used, n + 1,
+	       (unsigned long long)pi.held);
+	/* munmap: the mirror is invalidated, the provider maps nothing */
+	CHECK(munmap(p, barlen) == 0);
+	CHECK_RET(range_op(fd, HPC_IOC_READ, p, len, buf, HPC_OP_NOFAULT, NULL),
+		  ENOENT);
+	p = MAP_FAILED;
+	CHECK_RET(prov_info(fd, id, &pi), 0);
+	CHECKF(pi.pages_used == 0, "pages_used %llu with nothing mapped",
+	       (unsigned long long)pi.pages_used);
+	rc = T_PASS;
+fail:
+out:
+	if (p != MAP_FAILED)
+		munmap(p, barlen);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(snap);
+	return rc;
+}
+
+/* Bad mmap() arguments give errors, never an oops. */
+static int t_bar_mmap_args(void)
+{
+	struct hpc_provider pi, q;
+	uint64_t base, size;
+	uint32_t id, i, none = 0, dp = 0;
+	char *p = MAP_FAILED;
+	int rc = T_FAIL, fd = mopen(), e;
+
+	CHECK(fd >= 0);
+	rc = bar_get(fd, &id, &pi);
+	if (rc)
+		goto out;
+	rc = T_FAIL;
+	base = HPC_MMAP_OFFSET(id);
+	size = pi.pages * g.page;
+	for (i = 1; i < HPC_MAX_PROVIDERS; i++) {
+		e = prov_info(fd, i, &q);
+		if (e == -ENODEV && !none)
+			none = i;
+		else if (!e && !dp && q.kind == HPC_PKIND_DEVICE_PRIVATE &&
+			 q.state == HPC_PSTATE_LIVE)
+			dp = i;
+	}
+
+#define MAP_ERR(off, len, flags, want) do {				\
+	e = bar_mmap_err(fd, (off), (len), (flags));			\
+	CHECKF(e == (want), "mmap(off=%#llx len=%#llx %s): %s, expected %s", \
+	       (unsigned long long)(off), (unsigned long long)(len),	\
+	       #flags, e ? strerror(e) : "mapped",			\
+	       (want) ? strerror(want) : "mapped");			\
+} while (0)
+
+	MAP_ERR(base, g.page, MAP_PRIVATE, EINVAL);
+	MAP_ERR(0, g.page, MAP_SHARED, ENODEV);
+	MAP_ERR(base + size, g.page, MAP_SHARED, EINVAL);
+	MAP_ERR(base, size + g.page, MAP_SHARED, EINVAL);
+	MAP_ERR(base + size - g.page, 2 * g.page, MAP_SHARED, EINVAL);
+	MAP_ERR(base + (HPC_MMAP_OFFSET(1) - g.page), g.page, MAP_SHARED,
+		EINVAL);
+	MAP_ERR(HPC_MMAP_OFFSET(HPC_MAX_PROVIDERS), g.page, MAP_SHARED, ENODEV);
+	MAP_ERR(HPC_MMAP_OFFSET(1000), g.page, MAP_SHARED, ENODEV);
+	if (none)
+		MAP_ERR(HPC_MMAP_OFFSET(none), g.page, MAP_SHARED, ENODEV);
+	if (dp)
+		MAP_ERR(HPC_MMAP_OFFSET(dp), g.page, MAP_SHARED, EINVAL);
+	/* the last page is fine, and cannot grow */
+	MAP_ERR(base + size - g.page, g.page, MAP_SHARED, 0);
+	p = bar_mmap(fd, id, pi.pages - 1, 1, MAP_SHARED);
+	CHECK(p != MAP_FAILED);
+	fill(p, g.page, 84);
+	CHECK(check_fill(p, g.page, 84) < 0);
+	CHECKF(mremap(p, g.page, 2 * g.page, MREMAP_MAYMOVE) == MAP_FAILED,
+	       "mremap grew the mapping past the BAR");
+	/* a read-only shared mapping works */
+	CHECK(munmap(p, g.page) == 0);
+	p = mmap(NULL, g.page, PROT_READ, MAP_SHARED, fd,
+		 (off_t)(base + size - g.page));
+	CHECK(p != MAP_FAILED);
+	CHECK(check_fill(p, g.page, 84) < 0);
+#undef MAP_ERR
+	rc = T_PASS;
+fail:
+out:
+	if (p != MAP_FAILED)
+		munmap(p, g.page);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* The bar_map fault point: SIGBUS for the CPU, -EFAULT for the mirror. */
+static int t_bar_fault_point(void)
+{
+	struct hpc_provider pi;
+	char *p = MAP_FAILED, *buf = malloc(g.page), text[256];
+	int rc = T_FAIL, fd = mopen();
+	uint32_t id;
+
+	CHECK(fd >= 0 && buf);
+	rc = bar_get(fd, &id, &pi);
+	if (rc)
+		goto out;
+	if (!g.have_dbg) {
+		rc = skip("no %s (debugfs)", HPC_DEBUGFS_DIR);
+		goto out;
+	}
+	rc = T_FAIL;
+	p = bar_mmap(fd, id, 0, 4, MAP_SHARED);
+	CHECK(p != MAP_FAILED);
+	/* a fresh mapping: every touch faults (a child's too) */
+	CHECK_RET(fp_write("bar_map", "off"), 0);
+	CHECK_RET(fp_write("bar_map", "nth=1 error=-5"), 0);
+	CHECKF(bar_sigbus(p, 0) == 1, "an injected -EIO did not give SIGBUS");
+	CHECKF(bar_sigbus(p, 0) == 0, "the fault after the injected one failed too");
+	CHECK_RET(fp_read("bar_map", text, sizeof(text)), 0);
+	CHECKF(kv(text, "injected") == 1 && kv(text, "calls") >= 2, "bar_map: %s",
+	       text);
+	/* -ENOMEM (the default): VM_FAULT_OOM, hmm_range_fault() -EFAULT */
+	CHECK_RET(fp_write("bar_map", "off"), 0);
+	CHECK_RET(fp_write("bar_map", "nth=1"), 0);
+	CHECK_RET(mread(fd, p + g.page, g.page, buf), EFAULT);
+	CHECK_RET(mread(fd, p + g.page, g.page, buf), 0);
+	CHECK_RET(fp_write("bar_map", "off"), 0);
+	fill(p + 2 * g.page, g.page, 85);
+	CHECK_RET(mread(fd, p + 2 * g.page, g.page, buf), 0);
+	CHECK(check_fill(buf, g.page, 85) < 0);
+	rc = T_PASS;
+fail:
+out:
+	fp_write("bar_map", "off");
+	if (p != MAP_FAILED)
+		munmap(p, 4 * g.page);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/*
+ * fork() shares the mapping (the child's write shows in the parent's
+ * mirror without an invalidation); a get_user_pages() reference
+ * (vmsplice) shows as held until it is put.
+ */
+static int t_bar_held_fork(void)
+{
+	struct hpc_provider pi;
+	struct iovec iov;
+	char *p = MAP_FAILED, *buf = malloc(g.page);
+	int rc = T_FAIL, fd = mopen(), pfd[2] = { -1, -1 }, status;
+	uint32_t id;
+	pid_t pid;
+
+	CHECK(fd >= 0 && buf);
+	rc = bar_get(fd, &id, &pi);
+	if (rc)
+		goto out;
+	rc = T_FAIL;
+	p = bar_mmap(fd, id, 8, 2, MAP_SHARED);
+	CHECK(p != MAP_FAILED);
+	fill(p, g.page, 86);
+	CHECK_RET(mread(fd, p, g.page, buf), 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		fill(p, g.page, 87);
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	CHECK_RET(range_op(fd, HPC_IOC_READ, p, g.page, buf, HPC_OP_NOFAULT, NULL), 0);
+	CHECKF(check_fill(buf, g.page, 87) < 0,
+	       "the mirror does not see the child's write to the shared BAR page");
+
+	CHECK(pipe2(pfd, O_CLOEXEC) == 0);
+	iov.iov_base = p + g.page;
+	iov.iov_len = g.page;
+	CHECKF(vmsplice(pfd[1], &iov, 1, 0) == (ssize_t)g.page, "vmsplice: %s",
+	       strerror(errno));
+	CHECK_RET(prov_info(fd, id, &pi), 0);
+	CHECKF(pi.held == 1, "held %llu with one page in a pipe, expected 1",
+	       (unsigned long long)pi.held);
+	close(pfd[0]);
+	close(pfd[1]);
+	pfd[0] = pfd[1] = -1;
+	CHECK_RET(prov_info(fd, id, &pi), 0);
+	CHECKF(pi.held == 0, "held %llu after the pipe is closed",
+	       (unsigned long long)pi.held);
+	rc = T_PASS;
+fail:
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (p != MAP_FAILED)
+		munmap(p, 2 * g.page);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* a second device node of /dev/hpchaos: another inode, another mapping */
+#define BAR_NODE	"/tmp/hpc-bar-node"
+
+/*
+ * HPC_POP_REVOKE on a BAR provider: the driver gives the BAR up while the
+ * device stays bound. It waits for a page held by a pipe; afterwards the
+ * mirror is LOST, both device nodes' mappings SIGBUS, and an unbind + bind
+ * of the PCI device brings the provider back under the same id with the
+ * data the device kept, and the mirror recovers.
+ */
+static int t_bar_revoke(void)
+{
+	size_t n = 16, len = n * g.page;
+	struct hpc_provider pi, pj;
+	struct hpc_counters c0, c;
+	struct iovec iov;
+	struct stat st;
+	char *p = MAP_FAILED, *p2 = MAP_FAILED, *p3 = MAP_FAILED;
+	char *buf = malloc(len);
+	const char *bdf;
+	int rc = T_FAIL, fd = mopen(), fd2 = -1, pfd[2] = { -1, -1 };
+	uint32_t id;
+	long bad;
+
+	CHECK(fd >= 0 && buf);
+	rc = bar_get(fd, &id, &pi);
+	if (rc)
+		goto out;
+	rc = T_FAIL;
+	bdf = pi.name + 4;
+	unlink(BAR_NODE);
+	CHECK(stat(HPC_DEVICE_PATH, &st) == 0);
+	CHECK(mknod(BAR_NODE, S_IFCHR | 0600, st.st_rdev) == 0);
+	fd2 = open(BAR_NODE, O_RDWR | O_CLOEXEC);
+	CHECK(fd2 >= 0);
+	p = bar_mmap(fd, id, 0, n, MAP_SHARED);
+	p2 = bar_mmap(fd2, id, 0, n, MAP_SHARED);
+	CHECK(p != MAP_FAILED && p2 != MAP_FAILED);
+	fill(p, len, 88);
+	CHECK(check_fill(p2, len, 88) < 0);
+	CHECK_RET(mread(fd, p, len, buf), 0);
+	CHECK(check_fill(buf, len, 88) < 0);
+	CHECK(pipe2(pfd, O_CLOEXEC) == 0);
+	iov.iov_base = p + g.page;
+	iov.iov_len = g.page;
+	CHECK(vmsplice(pfd[1], &iov, 1, 0) == (ssize_t)g.page);
+	CHECK_RET(counters(fd, 1, &c0), 0);
+
+	/* the revocation waits for the page in the pipe */
+	CHECK_RET(prov_call(fd, HPC_POP_REVOKE, id, HPC_PFLAG_ASYNC, 0, &pj), 0);
+	usleep(300000);
+	CHECK_RET(prov_info(fd, id, &pj), 0);
+	CHECKF(pj.state == HPC_PSTATE_REVOKING && pj.held == 1,
+	       "with a page held: state %u held %llu, expected REVOKING and 1",
+	       pj.state, (unsigned long long)pj.held);
+	CHECK_RET(counters(fd, 0, &c), 0);
+	CHECKF(c.state == HPC_STATE_LOST, "mirror state %u, not LOST", c.state);
+	CHECK_RET(mread(fd, p, len, buf), ENODEV);
+	close(pfd[0]);
+	close(pfd[1]);
+	pfd[0] = pfd[1] = -1;
+	CHECK_RET(prov_call(fd, HPC_POP_WAIT, id, 0, 10000, &pj), 0);
+	diag("revoked in %llu us", (unsigned long long)pj.elapsed_us);
+	CHECKF(pj.state == HPC_PSTATE_GONE && pj.revocations == 1 &&
+	       pj.pages_used == 0 && pj.held == 0,
+	       "LEAK: after revocation state %u revocations %llu used %llu held %llu",
+	       pj.state, (unsigned long long)pj.revocations,
+	       (unsigned long long)pj.pages_used, (unsigned long long)pj.held);
+	CHECK_RET(counters(fd, 1, &c), 0);
+	CHECKF(c.revocations == c0.revocations + 1 && c.lost >= c0.lost + 1,
+	       "global revocations %llu -> %llu, lost %llu -> %llu",
+	       (unsigned long long)c0.revocations,
+	       (unsigned long long)c.revocations,
+	       (unsigned long long)c0.lost, (unsigned long long)c.lost);
+	CHECKF(bar_sigbus(p, 0) == 1, "CPU read of a revoked BAR did not SIGBUS");
+	CHECKF(bar_sigbus(p2, 1) == 1,
+	       "the mapping through a second device node survived the revocation");
+	CHECK(bar_mmap_err(fd, HPC_MMAP_OFFSET(id), g.page, MAP_SHARED) == ENODEV);
+	CHECK_RET(prov_call(fd, HPC_POP_REVOKE, id, 0, 0, NULL), ENODEV);
+
+	/* re-plug: unbind and bind the PCI device */
+	CHECK_RET(file_write(BAR_DRIVER "/unbind", bdf), 0);
+	CHECK_RET(file_write(BAR_DRIVER "/bind", bdf), 0);
+	CHECK_RET(prov_info(fd, id, &pj), 0);
+	CHECKF(pj.state == HPC_PSTATE_LIVE && pj.generation == pi.generation + 1 &&
+	       !strcmp(pj.name, pi.name),
+	       "after rebind: id %u state %u generation %u name %s", id, pj.state,
+	       pj.generation, pj.name);
+	CHECK_RET(counters(fd, 0, &c), 0);
+	CHECKF(c.state == HPC_STATE_ACTIVE, "mirror state %u after re-plug", c.state);
+	CHECKF(bar_sigbus(p, 0) == 1, "a mapping of the old provider works again");
+	p3 = bar_mmap(fd, id, 0, n, MAP_SHARED);
+	CHECK(p3 != MAP_FAILED);
+	bad = check_fill(p3, len, 88);
+	CHECKF(bad < 0, "CORRUPT: the BAR lost its data over revoke and rebind (word %ld)",
+	       bad);
+	CHECK_RET(mread(fd, p3, len, buf), 0);
+	CHECK(check_fill(buf, len, 88) < 0);
+	rc = T_PASS;
+fail:
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	if (p2 != MAP_FAILED)
+		munmap(p2, len);
+	if (p3 != MAP_FAILED)
+		munmap(p3, len);
+	if (fd2 >= 0)
+		close(fd2);
+	unlink(BAR_NODE);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/*
+ * HPC_PFLAG_SURPRISE on a BAR provider: no unmapping, straight to
+ * memunmap_pages(), as if the hardware had vanished. The kernel lets the
+ * process's mapping of the BAR outlive the memmap (devmap ptes are special:
+ * nothing in them refers to a struct page), and it still reaches the
+ * device; only the driver's remove() zaps it. The mirror learns afterwards
+ * (LOST). Nothing here may touch the stale mapping through the kernel
+ * (mirror, get_user_pages()): its pfns have no memmap any more.
+ */
+static int t_bar_surprise_revoke(void)
+{
+	size_t n = 4, len = n * g.page;
+	struct hpc_provider pi, pj;
+	struct hpc_counters c;
+	char *p = MAP_FAILED, *p2 = MAP_FAILED, *buf = malloc(len);
+	int rc = T_FAIL, fd = mopen();
+	uint32_t id;
+
+	CHECK(fd >= 0 && buf);
+	rc = bar_get(fd, &id, &pi);
+	if (rc)
+		goto out;
+	rc = T_FAIL;
+	p = bar_mmap(fd, id, 32, n, MAP_SHARED);
+	CHECK(p != MAP_FAILED);
+	fill(p, len, 92);
+	CHECK_RET(mread(fd, p, len, buf), 0);
+	CHECK_RET(prov_call(fd, HPC_POP_REVOKE, id, HPC_PFLAG_SURPRISE, 5000, &pj), 0);
+	CHECKF(pj.state == HPC_PSTATE_GONE && pj.held == 0 && pj.revocations == 1,
+	       "after a surprise revocation: state %u held %llu revocations %llu",
+	       pj.state, (unsigned long long)pj.held,
+	       (unsigned long long)pj.revocations);
+	CHECK_RET(counters(fd, 0, &c), 0);
+	CHECKF(c.state == HPC_STATE_LOST, "mirror state %u, not LOST", c.state);
+	CHECK_RET(mread(fd, p, len, buf), ENODEV);
+	CHECKF(check_fill(p, len, 92) < 0,
+	       "expected the process to still reach the BAR through its old ptes");
+	diag("after memunmap_pages() the process still maps the BAR (%zu pages)", n);
+	/* remove() zaps what the surprise left */
+	CHECK_RET(file_write(BAR_DRIVER "/unbind", pi.name + 4), 0);
+	CHECKF(bar_sigbus(p, 0) == 1, "the mapping survived remove()");
+	CHECK_RET(file_write(BAR_DRIVER "/bind", pi.name + 4), 0);
+	CHECK_RET(prov_info(fd, id, &pj), 0);
+	CHECK(pj.state == HPC_PSTATE_LIVE && pj.generation == pi.generation + 1);
+	CHECK_RET(counters(fd, 0, &c), 0);
+	CHECK(c.state == HPC_STATE_ACTIVE);
+	p2 = bar_mmap(fd, id, 32, n, MAP_SHARED);
+	CHECK(p2 != MAP_FAILED);
+	CHECK_RET(mread(fd, p2, len, buf), 0);
+	CHECK(check_fill(buf, len, 92) < 0);
+	rc = T_PASS;
+fail:
+out:
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	if (p2 != MAP_FAILED)
+		munmap(p2, len);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* bar_replug's marker files for the scenario's shell steps */
+#define BAR_READY	"/tmp/hpc-bar.ready"	/* holds the PCI name */
+#define BAR_ZEROS	"/tmp/hpc-bar.zeros"
+#define BAR_GONE	"/tmp/hpc-bar.gone"
+
+static int bar_mark(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t w;
+
+	if (fd < 0)
+		return -errno;
+	w = write(fd, text, strlen(text));
+	close(fd);
+	return w == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+/*
+ * Holds a live mirror of the BAR while the device is removed and plugged
+ * back from outside (scenarios/provider/bar-remove.scn, bar-surprise.scn).
+ * Runs only with HPC_BAR_REPLUG=remove|surprise (else it skips), for at
+ * most HPC_BAR_TIMEOUT seconds (60). It writes BAR_READY once the mirror
+ * holds the BAR, then expects, in this order:
+ *   surprise only: the device vanishes under the live mirror: mirror and
+ *     CPU read zeros, while VALIDATE and the stale detector see nothing
+ *     (BAR_ZEROS); a CPU write then is lost;
+ *   the provider is revoked (the guest removed the PCI device): the mirror
+ *     is LOST (-ENODEV), the mapping SIGBUS (BAR_GONE);
+ *   the provider is back (same id, next generation): the mirror is ACTIVE,
+ *     a new mapping has the data the device kept.
+ */
+static int t_bar_replug(void)
+{
+	const char *mode = getenv("HPC_BAR_REPLUG"), *env;
+	size_t n = 16, len = n * g.page;
+	int surprise, zeros = 0, gone = 0, rc = T_FAIL, fd = -1, r;
+	char *p = MAP_FAILED, *p2 = MAP_FAILED, *buf = malloc(len);
+	uint64_t t0, bound = 60, v;
+	struct hpc_provider pi, pj;
+	struct hpc_range_op op;
+	struct hpc_counters c;
+	uint32_t id;
+	long bad;
+
+	if (!mode || (strcmp(mode, "remove") && strcmp(mode, "surprise"))) {
+		free(buf);
+		return skip("needs HPC_BAR_REPLUG=remove|surprise and a scenario that removes the device");
+	}
+	surprise = !strcmp(mode, "surprise");
+	env = getenv("HPC_BAR_TIMEOUT");
+	if (env && !hpcg_parse_u64(env, strlen(env), 3600, &v) && v)
+		bound = v;
+	unlink(BAR_READY);
+	unlink(BAR_ZEROS);
+	unlink(BAR_GONE);
+	fd = mopen();
+	CHECK(fd >= 0 && buf);
+	rc = bar_get(fd, &id, &pi);
+	if (rc)
+		goto out;
+	rc = T_FAIL;
+	p = bar_mmap(fd, id, 0, n, MAP_SHARED);
+	CHECK(p != MAP_FAILED);
+	fill(p, len, 90);
+	CHECK_RET(mread(fd, p, len, buf), 0);
+	CHECK(check_fill(buf, len, 90) < 0);
+	CHECK(snap_count(fd, p, len, HPC_SNAP_DEVICE) == (long)n);
+	CHECK_RET(bar_mark(BAR_READY, pi.name + 4), 0);
+	diag("mirror of %s (provider %u, generation %u) live; waiting %llu s",
+	     pi.name, id, pi.generation, (unsigned long long)bound);
+
+	t0 = now_ns();
+	for (;;) {
+		CHECKF(now_ns() - t0 < bound * 1000000000ULL,
+		       "timed out: zeros=%d gone=%d", zeros, gone);
+		usleep(20000);
+		CHECK_RET(prov_info(fd, id, &pj), 0);
+		if (!gone && pj.state == HPC_PSTATE_LIVE) {
+			if (!surprise || zeros)
+				continue;
+			r = mread(fd, p, len, buf);
+			CHECKF(r == 0, "mirror read of the live BAR: %s", strerror(-r));
+			if (!all_zero(buf, len))
+				continue;
+			/* the device is gone and nobody told the kernel */
+			CHECKF(all_zero(p, len), "the mirror reads zeros, the CPU does not");
+			CHECK_RET(range_op(fd, HPC_IOC_VALIDATE, p, len, NULL, 0, &op), 0);
+			CHECK_RET(counters(fd, 0, &c), 0);
+			diag("surprise: mirror and CPU read zeros; VALIDATE stale=%u, mirror stale=%llu, state %u, provider still %u",
+			     op.stale, (unsigned long long)c.stale, c.state, pj.state);
+			CHECKF(op.stale == 0 && c.stale == 0 && c.state == HPC_STATE_ACTIVE,
+			       "expected the detector to be blind to a surprise removal");
+			fill(p, g.page, 91);
+			CHECKF(all_zero(p, g.page), "a CPU write to the vanished BAR was kept");
+			zeros = 1;
+			CHECK_RET(bar_mark(BAR_ZEROS, "zeros\n"), 0);
+			continue;
+		}
+		if (!gone) {
+			if (pj.state != HPC_PSTATE_GONE)
+				continue;
+			CHECKF(!surprise || zeros,
+			       "the provider went away before the surprise removal was seen");
+			CHECK_RET(counters(fd, 0, &c), 0);
+			CHECKF(c.state == HPC_STATE_LOST && c.lost >= 1,
+			       "mirror state %u lost %llu after revocation", c.state,
+			       (unsigned long long)c.lost);
+			CHECK_RET(mread(fd, p, len, buf), ENODEV);
+			CHECKF(bar_sigbus(p, 0) == 1, "the revoked mapping did not SIGBUS");
+			CHECKF(pj.pages_used == 0 && pj.held == 0 && pj.revocations >= 1,
+			       "LEAK: used %llu held %llu revocations %llu",
+			       (unsigned long long)pj.pages_used,
+			       (unsigned long long)pj.held,
+			       (unsigned long long)pj.revocations);
+			diag("revoked in %llu us; mirror LOST", (unsigned long long)pj.elapsed_us);
+			gone = 1;
+			CHECK_RET(bar_mark(BAR_GONE, "gone\n"), 0);
+			continue;
+		}
+		if (pj.state != HPC_PSTATE_LIVE)
+			continue;
+		CHECKF(pj.generation > pi.generation && !strcmp(pj.name, pi.name),
+		       "back as generation %u name %s", pj.generation, pj.name);
+		break;
+	}
+	diag("provider %u back as generation %u", id, pj.generation);
+	CHECK_RET(counters(fd, 0, &c), 0);
+	CHECKF(c.state == HPC_STATE_ACTIVE, "mirror state %u after re-plug", c.state);
+	CHECKF(bar_sigbus(p, 0) == 1, "the old provider's mapping works again");
+	p2 = bar_mmap(fd, id, 0, n, MAP_SHARED);
+	CHECK(p2 != MAP_FAILED);
+	CHECK_RET(mread(fd, p2, len, buf), 0);
+	bad = check_fill(buf, len, 90);
+	CHECKF(bad < 0, "CORRUPT: after re-plug the BAR differs from what was written at word %ld",
+	       bad);
+	CHECK(check_fill(p2, len, 90) < 0);
+	rc = T_PASS;
+fail:
+out:
+	if (p != MAP_FAILED)
+		munmap(p, len);
+	if (p2 != MAP_FAILED)
+		munmap(p2, len);
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
 /* ---- main ---- */
 
 static const struct {
@@ -2769,6 +3480,13 @@ static const struct {
 	{ "devpriv_surprise", t_devpriv_surprise, 1 },
 	{ "devpriv_faults", t_devpriv_faults, 1 },
 	{ "migrate_unsupported", t_migrate_unsupported, 1 },
+	{ "bar_map", t_bar_map, 1 },
+	{ "bar_mmap_args", t_bar_mmap_args, 1 },
+	{ "bar_fault_point", t_bar_fault_point, 1 },
+	{ "bar_held_fork", t_bar_held_fork, 1 },
+	{ "bar_revoke", t_bar_revoke, 1 },
+	{ "bar_surprise_revoke", t_bar_surprise_revoke, 1 },
+	{ "bar_replug", t_bar_replug, 1 },
 	{ "planted", t_planted, 1 },
 	{ "no_stale", t_no_stale, 1 },
 };

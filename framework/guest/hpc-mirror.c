@@ -305,6 +305,22 @@ static void event(const char *what, const char *fmt, ...)
 		atomic_fetch_add(&n_events_dropped, 1);
 }
 
+/*
+ * "outcome reset" to the FIFO: how the device loss ended, for the host's
+ * verdict (a scenario that does not 'expect reset' fails on it).
+ */
+static void outcome_event(const char *what)
+{
+	char line[64];
+	int n;
+
+	if (g.ev_fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "outcome %s\n", what);
+	if (n < 0 || (size_t)n >= sizeof(line) || write(g.ev_fd, line, (size_t)n) != n)
+		atomic_fetch_add(&n_events_dropped, 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* the pattern                                                         */
 
@@ -526,6 +542,23 @@ static int injected(const char *point)
 	if (fail)
 		atomic_fetch_add(&n_injected, 1);
 	return fail;
+}
+
+/*
+ * mmap() in setup: a transient ENOMEM/EAGAIN (the kernel's own fault
+ * injection, hpc-fail, aimed at this process) is retried a little.
+ */
+static void *setup_mmap(size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *m = MAP_FAILED;
+
+	for (int t = 0; t <= SETUP_TRIES; t++) {
+		m = mmap(NULL, len, prot, flags, fd, off);
+		if (m != MAP_FAILED || (errno != ENOMEM && errno != EAGAIN))
+			break;
+		usleep(1000);
+	}
+	return m;
 }
 
 /* In setup an injected failure is retried; -1 when it kept failing. */
@@ -1147,6 +1180,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	uint64_t it;
+	int armed;
 
 	for (size_t p = w->first; p < w->first + w->npages; p++)
 		g.gen[p] = 1;
@@ -1155,6 +1189,11 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	atomic_fetch_add(&filled, 1);
+	/* hpc-fail's kernel fault injection, from here on, this thread only */
+	armed = hpcg_fault_inject_arm();
+	if (armed < 0)
+		note("HPC_MAKE_IT_FAIL: cannot arm this thread: %s",
+		     strerror(-armed));
 	for (it = 0; !atomic_load(&stop); it++) {
 		enum op op;
 
@@ -1725,8 +1764,8 @@ static int map_memory(void)
 		len = (size_t)((cfg.size + g.page - 1) / g.page * g.page);
 		if (setup_injected(FIU_MMAP) < 0)
 			return injected_too_often("mmap");
-		m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		m = setup_mmap(len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		break;
 	case MEM_DEVDAX:
 		r = map_devdax(&len, &m);
@@ -1748,8 +1787,8 @@ static int map_memory(void)
 		len = (size_t)((cfg.size + g.page - 1) / g.page * g.page);
 		if (setup_injected(FIU_MMAP) < 0)
 			return injected_too_often("mmap");
-		m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, g.fd,
-			 (off_t)HPC_MMAP_OFFSET(cfg.provider));
+		m = setup_mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, g.fd,
+			       (off_t)HPC_MMAP_OFFSET(cfg.provider));
 		break;
 	}
 	if (m == MAP_FAILED)
@@ -1848,8 +1887,8 @@ static int setup(void)
 			w->pass1[k - 1] = w->pass1[j];
 			w->pass1[j] = t;
 		}
-		w->child = mmap(NULL, sizeof(*w->child), PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		w->child = setup_mmap(sizeof(*w->child), PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		if (w->child == MAP_FAILED)
 			return setup_error("mmap: %s", strerror(errno));
 	}
@@ -2081,6 +2120,7 @@ int main(int argc, char **argv)
 			pthread_mutex_lock(&g.lock);
 			event("reset", "%s", g.lost_why);
 			pthread_mutex_unlock(&g.lock);
+			outcome_event("reset");
 			sent_reset = 1;
 		}
 		if (now >= next_progress) {
@@ -2096,8 +2136,10 @@ int main(int argc, char **argv)
 		pthread_join(g.w[i].tid, NULL);
 	if (!sent_loop && atomic_load(&passed) == g.nthreads)
 		event("loop", "ops=%llu", (unsigned long long)atomic_load(&n_ops));
-	if (!sent_reset && atomic_load(&lost))
+	if (!sent_reset && atomic_load(&lost)) {
 		event("reset", "%s", g.lost_why);
+		outcome_event("reset");
+	}
 
 	if (atomic_load(&lost))
 		printf("hpc-mirror: device lost: %s\n", g.lost_why);

@@ -280,6 +280,11 @@ struct hpc_reset {
  *    ZONE_DEVICE memory; created when the PCI device is probed, revoked
  *    when it is removed. User space maps it with mmap() on a /dev/hpchaos
  *    file at offset HPC_MMAP_OFFSET(id); revocation unmaps it everywhere.
+ *    mmap(): MAP_SHARED only (else -EINVAL); offset HPC_MMAP_OFFSET(id) + n
+ *    maps from byte n of the BAR; -ENODEV when id has no live provider,
+ *    -EINVAL for another kind or a range that does not fit in the BAR.
+ *    A touch after the revocation is SIGBUS. Named "bar:<PCI name>"; a
+ *    re-plugged device of the same name gets the same id.
  */
 #define HPC_MAX_PROVIDERS	16
 #define HPC_MMAP_SHIFT		40

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -154,4 +155,39 @@ int hpcg_lines_next(struct hpcg_lines *l, int final, char **line,
 		}
 		return 0;
 	}
+}
+
+static int hpcg_put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (hpcg_write_all(fd, val, strlen(val)))
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+int hpcg_fault_inject_arm(void)
+{
+	const char *on = getenv("HPC_MAKE_IT_FAIL");
+	const char *nth = getenv("HPC_FAIL_NTH");
+	uint64_t n;
+	int r;
+
+	if (!on || strcmp(on, "1"))
+		return 0;
+	r = hpcg_put("/proc/thread-self/make-it-fail", "1");
+	if (r)
+		return r;
+	if (nth && *nth) {
+		if (hpcg_parse_u64(nth, strlen(nth), 1000000000, &n))
+			return -EINVAL;
+		r = hpcg_put("/proc/thread-self/fail-nth", nth);
+		if (r)
+			return r;
+	}
+	return 1;
 }

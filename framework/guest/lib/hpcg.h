@@ -19,6 +19,16 @@ uint64_t hpcg_mono_ns(void);
  */
 int hpcg_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
 
+/*
+ * Fault injection handed over by hpc-fail: when the environment has
+ * HPC_MAKE_IT_FAIL=1 (and maybe HPC_FAIL_NTH=N), turn on
+ * /proc/thread-self/make-it-fail (and fail-nth) for the calling thread;
+ * threads it creates afterwards inherit it. Call it when setup is done,
+ * before starting the workload's threads. 1 when armed, 0 when not asked,
+ * -errno on failure.
+ */
+int hpcg_fault_inject_arm(void);
+
 /* write() all of buf, retrying on EINTR/short writes. 0 or -1. */
 int hpcg_write_all(int fd, const void *buf, size_t n);
 

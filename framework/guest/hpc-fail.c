@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hpc-fail: the kernel's fault injection (failslab, fail_page_alloc,
+ * fail_function, fail-nth) aimed at one workload.
+ *
+ *   hpc-fail [OPTIONS] -- CMD [ARGS...]   arm, run CMD with make-it-fail, disarm
+ *   hpc-fail [OPTIONS] --all-tasks         arm for every task and return
+ *   hpc-fail off                          disarm everything
+ *
+ * With a command, the chosen facilities get task-filter=Y and CMD gets
+ * HPC_MAKE_IT_FAIL=1 (and HPC_FAIL_NTH=N) in its environment: hpchaos
+ * workloads (hpc-mirror) turn /proc/thread-self/make-it-fail on in their
+ * worker threads once setup is done (hpcg_fault_inject_arm()). For any
+ * other program --at-exec sets /proc/PID/make-it-fail right after its
+ * exec (its later threads and children inherit it; its own start-up may
+ * then meet failures too). Either way only the
+ * workload and what the kernel does on its behalf (its page faults, its
+ * ioctls, migrate_to_ram() of its touches) see failures: the rest of the
+ * guest keeps working. Exit: CMD's status; 2 bad usage; 4 skip (the kernel
+ * lacks the facility: CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC,
+ * CONFIG_FAIL_FUNCTION, CONFIG_FAULT_INJECTION_DEBUG_FS); 1 other errors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DBG		"/sys/kernel/debug"
+#define EXIT_USAGE	2
+#define EXIT_SKIP	4
+#define MAX_FUNCS	8
+
+static struct {
+	int failslab, page_alloc;	/* probability in %, -1: not used */
+	const char *funcs[MAX_FUNCS];
+	long retvals[MAX_FUNCS];
+	int nfuncs;
+	long times, interval, nth, verbose;
+	int all_tasks;
+	int at_exec;
+} o = { .failslab = -1, .page_alloc = -1, .times = 100, .interval = 1,
+	.nth = 0, .verbose = 1 };
+
+static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hpc-fail: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+	size_t len = strlen(val);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static void putf(const char *dir, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void putf(const char *dir, const char *file, const char *fmt, ...)
+{
+	char path[256], val[64];
+	va_list ap;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	r = put(path, val);
+	if (r)
+		die(1, "%s: writing '%s': %s", path, val, strerror(-r));
+}
+
+static void need(const char *dir, const char *what)
+{
+	struct stat st;
+
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		printf("SKIP: no %s: this kernel lacks %s\n", dir, what);
+		exit(EXIT_SKIP);
+	}
+}
+
+/* The common fault_attr files of one facility. */
+static void arm_attr(const char *dir, int prob, int task_filter)
+{
+	putf(dir, "probability", "%d", prob);
+	putf(dir, "interval", "%ld", o.interval);
+	putf(dir, "times", "%ld", o.times);
+	putf(dir, "space", "0");
+	putf(dir, "verbose", "%ld", o.verbose);
+	putf(dir, "task-filter", "%c", task_filter ? 'Y' : 'N');
+}
+
+static void disarm_attr(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st))
+		return;
+	putf(dir, "probability", "0");
+	putf(dir, "times", "1");
+	putf(dir, "task-filter", "N");
+}
+
+/* Failures a facility injected: what its "times" budget lost. */
+static void report(const char *dir, const char *what)
+{
+	char path[256], buf[32] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/times", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0 && o.times >= 0)
+		printf("hpc-fail: %s: %ld failures injected\n", what,
+		       o.times - strtol(buf, NULL, 10));
+}
+
+static void disarm(void)
+{
+	disarm_attr(DBG "/failslab");
+	disarm_attr(DBG "/fail_page_alloc");
+	disarm_attr(DBG "/fail_function");
+	put(DBG "/fail_function/inject", "\n");	/* clears every function */
+}
+
+static void arm(int task_filter)
+{
+	int i;
+
+	if (o.failslab >= 0) {
+		need(DBG "/failslab", "CONFIG_FAILSLAB");
+		arm_attr(DBG "/failslab", o.failslab, task_filter);
+		putf(DBG "/failslab", "ignore-gfp-wait", "N");
+	}
+	if (o.page_alloc >= 0) {
+		need(DBG "/fail_page_alloc", "CONFIG_FAIL_PAGE_ALLOC");
+		arm_attr(DBG "/fail_page_alloc", o.page_alloc, task_filter);
+		putf(DBG "/fail_page_alloc", "ignore-gfp-wait", "N");
+		putf(DBG "/fail_page_alloc", "ignore-gfp-highmem", "N");
+		putf(DBG "/fail_page_alloc", "min-order", "0");
+	}
+	if (o.nfuncs) {
+		need(DBG "/fail_function", "CONFIG_FAIL_FUNCTION");
+		for (i = 0; i < o.nfuncs; i++) {
+			char dir[256];
+			int r = put(DBG "/fail_function/inject", o.funcs[i]);
+
+			if (r)
+				die(r == -EINVAL || r == -ENOENT ? EXIT_USAGE : 1,
+				    "fail_function: %s cannot be injected (%s): it must be marked ALLOW_ERROR_INJECTION",
+				    o.funcs[i], strerror(-r));
+			snprintf(dir, sizeof(dir), DBG "/fail_function/%s", o.funcs[i]);
+			putf(dir, "retval", "%#lx", (unsigned long)o.retvals[i]);
+		}
+		arm_attr(DBG "/fail_function", 100, task_filter);
+	}
+}
+
+static long num(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || *end || end == s || v < lo || v > hi)
+		die(EXIT_USAGE, "%s: expected %ld..%ld, got '%.32s'", opt, lo, hi, s);
+	return v;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: hpc-fail [OPTIONS] -- CMD [ARGS...]\n"
+	      "       hpc-fail [OPTIONS] --all-tasks\n"
+	      "       hpc-fail off\n"
+	      "  --failslab P          fail slab allocations with probability P %\n"
+	      "  --fail-page-alloc P   fail page allocations with probability P %\n"
+	      "  --fail-function F[=E] make function F return E (default -12, ENOMEM);\n"
+	      "                        F must be ALLOW_ERROR_INJECTION (e.g. hpc_fail_evict_alloc)\n"
+	      "  --times N             at most N failures per facility (default 100; -1 no limit)\n"
+	      "  --interval N          only every Nth eligible call may fail (default 1)\n"
+	      "  --nth N               fail the Nth fault-injection site CMD reaches (fail-nth)\n"
+	      "  --verbose N           0 quiet, 1 one line, 2 with a stack (default 1)\n"
+	      "  --at-exec             set /proc/PID/make-it-fail right after CMD's exec (for\n"
+	      "                        programs that do not read HPC_MAKE_IT_FAIL)\n"
+	      "  --all-tasks           no task filter: every task can fail (arm and return)\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "failslab", required_argument, NULL, 's' },
+		{ "fail-page-alloc", required_argument, NULL, 'p' },
+		{ "fail-function", required_argument, NULL, 'f' },
+		{ "times", required_argument, NULL, 't' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "nth", required_argument, NULL, 'n' },
+		{ "verbose", required_argument, NULL, 'v' },
+		{ "all-tasks", no_argument, NULL, 'a' },
+		{ "at-exec", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char *eq, path[64];
+	int sync[2], c, status;
+	pid_t pid;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': o.failslab = (int)num("--failslab", optarg, 0, 100); break;
+		case 'p': o.page_alloc = (int)num("--fail-page-alloc", optarg, 0, 100); break;
+		case 'f':
+			if (o.nfuncs == MAX_FUNCS)
+				die(EXIT_USAGE, "--fail-function: at most %d", MAX_FUNCS);
+			eq = strchr(optarg, '=');
+			o.retvals[o.nfuncs] = eq ? num("--fail-function", eq + 1, -4095, -1) : -12;
+			if (eq)
+				*eq = '\0';
+			if (!*optarg || strlen(optarg) > 120 || strchr(optarg, '/'))
+				die(EXIT_USAGE, "--fail-function: expected a function name");
+			o.funcs[o.nfuncs++] = optarg;
+			break;
+		case 't': o.times = num("--times", optarg, -1, 1000000000); break;
+		case 'i': o.interval = num("--interval", optarg, 1, 1000000000); break;
+		case 'n': o.nth = num("--nth", optarg, 1, 1000000000); break;
+		case 'v': o.verbose = num("--verbose", optarg, 0, 2); break;
+		case 'a': o.all_tasks = 1; break;
+		case 'e': o.at_exec = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc && !strcmp(argv[optind], "off") && optind + 1 == argc) {
+		need(DBG, "debugfs");
+		disarm();
+		return 0;
+	}
+	if (o.failslab < 0 && o.page_alloc < 0 && !o.nfuncs && !o.nth)
+		die(EXIT_USAGE, "nothing to inject: give --failslab, --fail-page-alloc, --fail-function or --nth");
+	if (o.all_tasks) {
+		if (optind != argc)
+			die(EXIT_USAGE, "--all-tasks arms and returns: no command");
+		if (o.nth)
+			die(EXIT_USAGE, "--nth is per task: it needs a command");
+		arm(0);
+		printf("armed for every task; 'hpc-fail off' disarms\n");
+		return 0;
+	}
+	if (optind == argc)
+		die(EXIT_USAGE, "no command (hpc-fail [OPTIONS] -- CMD ...), or --all-tasks");
+
+	if (access("/proc/self/make-it-fail", F_OK) ||
+	    (o.nth && access("/proc/self/fail-nth", F_OK))) {
+		printf("SKIP: no /proc/self/make-it-fail or fail-nth: this kernel lacks CONFIG_FAULT_INJECTION\n");
+		return EXIT_SKIP;
+	}
+	arm(1);
+	fflush(stdout);
+	if (pipe2(sync, O_CLOEXEC))
+		die(1, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die(1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sync[0]);
+		if (!o.at_exec) {
+			char v[32];
+
+			snprintf(v, sizeof(v), "%ld", o.nth);
+			if (setenv("HPC_MAKE_IT_FAIL", "1", 1) ||
+			    (o.nth && setenv("HPC_FAIL_NTH", v, 1)))
+				_exit(127);
+		}
+		execvp(argv[optind], argv + optind);
+		c = errno;
+		if (write(sync[1], &c, sizeof(c)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	/*
+	 * The flags go on after a successful exec (the pipe closes on it):
+	 * set before, the exec itself would meet the failures, and an exec
+	 * that fails past its point of no return is a SIGSEGV.
+	 */
+	close(sync[1]);
+	if (read(sync[0], &c, sizeof(c)) == (ssize_t)sizeof(c)) {
+		waitpid(pid, &status, 0);
+		disarm();
+		die(127, "%s: %s", argv[optind], strerror(c));
+	}
+	close(sync[0]);
+	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", (int)pid);
+	if (o.at_exec && (c = put(path, "1")))
+		fprintf(stderr, "hpc-fail: %s: %s\n", path, strerror(-c));
+	if (o.at_exec && o.nth) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "%ld", o.nth);
+		snprintf(path, sizeof(path), "/proc/%d/fail-nth", (int)pid);
+		if ((c = put(path, v)))
+			fprintf(stderr, "hpc-fail: %s: %s\n", path, strerror(-c));
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die(1, "waitpid: %s", strerror(errno));
+	if (o.failslab >= 0)
+		report(DBG "/failslab", "failslab");
+	if (o.page_alloc >= 0)
+		report(DBG "/fail_page_alloc", "fail_page_alloc");
+	if (o.nfuncs)
+		report(DBG "/fail_function", "fail_function");
+	disarm();
+	if (WIFSIGNALED(status)) {
+		fprintf(stderr, "hpc-fail: %s killed by signal %d\n", argv[optind],
+			WTERMSIG(status));
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
