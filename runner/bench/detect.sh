@@ -71,7 +71,7 @@ run_row() {
 	done
 	printf '%s\n' "${seen[@]}" | jq -sc --arg b "$bug" --arg k "$kernel" --arg s "$scn" \
 		--arg e "$expect" --argjson h "$hit" --argjson n "$seeds" \
-		--arg m "$(printf '%s\n' "${times[@]}" | median)" \
+		--arg m "$( ((${#times[@]})) && printf '%s\n' "${times[@]}" | median || echo -)" \
 		'{bug: $b, kernel: $k, scenario: $s, expect: ($e | split(",")), runs: $n,
 		  detected: $h, median_s: (if $m == "-" then null else ($m | tonumber) end), seen: .}' >>"$rows"
 }
@@ -86,12 +86,12 @@ mkdir -p "$(dirname "$out")"
 jq -s --arg when "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson seeds "$seeds" \
 	'{schema: 1, finished: $when, seeds: $seeds, rows: .}' "$rows" >"$out"
 
-printf '\n%-22s %-6s %-16s %-9s %-9s %-9s %s\n' bug kernel scenario expect detected median_s 'verdict (first run)'
+printf '\n%-22s %-6s %-20s %-12s %-9s %-9s %s\n' bug kernel scenario expect detected median_s 'verdict (first run)'
 jq -r '.rows[] | [.bug, .kernel, .scenario, (.expect | join(",")),
 	"\(.detected)/\(.runs)", (.median_s // "-" | tostring),
 	((.seen[0].verdict) + (if .seen[0].class then " " + .seen[0].class else "" end) + ": " + (.seen[0].title // ""))[0:70]] | @tsv' "$out" |
 	while IFS=$'\t' read -r b k s e d m v; do
-		printf '%-22s %-6s %-16s %-9s %-9s %-9s %s\n' "$b" "$k" "$s" "$e" "$d" "$m" "$v"
+		printf '%-22s %-6s %-20s %-12s %-9s %-9s %s\n' "$b" "$k" "$s" "$e" "$d" "$m" "$v"
 	done
 missed=$(jq '[.rows[] | select(.detected < .runs)] | length' "$out")
 msg "matrix: $out"
