@@ -15,6 +15,7 @@
 
 #define KTAP_TEXT_MAX	512	/* longest title/reason in ktap.txt */
 #define SCEN_COL_MAX	40	/* widest scenario column in the table */
+#define TABLE_MAX_ROWS	40	/* a soak run with more lists only failures */
 
 /* ---- small helpers ---- */
 
@@ -833,6 +834,7 @@ out:
 
 static const char *const reserved_keys[] = {
 	"schema", "finished", "interrupted", "counts", "results", "not_run",
+	"by_scenario",
 };
 
 static bool reserved(const char *key)
@@ -899,6 +901,93 @@ static struct json_object *jdur(const struct hpc_vrec *v)
 	return json_object_new_double_s(v->duration_s, buf);
 }
 
+/* ---- per scenario (soak runs: one scenario run many times) ---- */
+
+/* Do two records have the same verdict, class and title? */
+static bool same_outcome(const struct hpc_vrec *a, const struct hpc_vrec *b)
+{
+	return a->verdict == b->verdict && a->cls == b->cls &&
+	       !!a->title == !!b->title && (!a->title || !strcmp(a->title, b->title));
+}
+
+/* Index of the first record of v's scenario (plan order). */
+static size_t first_of(const struct run *r, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(r->v[j].scenario, r->v[i].scenario))
+			return j;
+	return i;
+}
+
+static bool any_repeated(const struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (first_of(r, i) != i)
+			return true;
+	return false;
+}
+
+/*
+ * "by_scenario": per scenario, in the order of first appearance: how many
+ * results, the count of each verdict, and every distinct failure (FAIL or
+ * ERROR: verdict, class, title) with how often it came.
+ */
+static struct json_object *by_scenario_json(const struct run *r)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct json_object *e, *c, *fl;
+		unsigned int counts[HPC_REP_NVERDICTS] = { 0 }, runs = 0;
+
+		if (first_of(r, i) != i)
+			continue;
+		e = json_object_new_object();
+		fl = json_object_new_array();
+		for (size_t j = i; j < r->n; j++) {
+			const struct hpc_vrec *v = &r->v[j];
+			struct json_object *f;
+			unsigned int n = 0;
+			bool seen = false;
+
+			if (strcmp(v->scenario, r->v[i].scenario))
+				continue;
+			runs++;
+			counts[v->verdict]++;
+			if (v->verdict != HPC_V_FAIL && v->verdict != HPC_V_ERROR)
+				continue;
+			for (size_t k = i; k < j && !seen; k++)
+				seen = !strcmp(r->v[k].scenario, v->scenario) &&
+				       same_outcome(&r->v[k], v);
+			if (seen)
+				continue;
+			for (size_t k = j; k < r->n; k++)
+				n += !strcmp(r->v[k].scenario, v->scenario) &&
+				     same_outcome(&r->v[k], v);
+			f = json_object_new_object();
+			json_object_object_add(f, "verdict",
+					       jstr(hpc_rep_verdict_name(v->verdict)));
+			json_object_object_add(f, "class", v->cls == HPC_C_NONE ? NULL :
+					       jstr(hpc_class_name(v->cls)));
+			json_object_object_add(f, "title", jstr(v->title));
+			json_object_object_add(f, "runs", json_object_new_int((int)n));
+			json_object_object_add(f, "first", jstr(v->dir));
+			json_object_array_add(fl, f);
+		}
+		json_object_object_add(e, "scenario", jstr(r->v[i].scenario));
+		json_object_object_add(e, "runs", json_object_new_int((int)runs));
+		c = json_object_new_object();
+		for (int k = 0; k < HPC_REP_NVERDICTS; k++)
+			if (counts[k])
+				json_object_object_add(c, hpc_rep_verdict_name(k),
+						       json_object_new_int((int)counts[k]));
+		json_object_object_add(e, "counts", c);
+		json_object_object_add(e, "failures", fl);
+		json_object_array_add(arr, e);
+	}
+	return arr;
+}
+
 static char *build_summary(const struct run *r, size_t *len)
 {
 	struct json_object *o = json_object_new_object(), *c, *res, *nr;
@@ -948,6 +1037,7 @@ static char *build_summary(const struct run *r, size_t *len)
 	}
 	json_object_object_add(o, "results", res);
 	json_object_object_add(o, "not_run", nr);
+	json_object_object_add(o, "by_scenario", by_scenario_json(r));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 					   JSON_C_TO_STRING_SPACED |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -1265,15 +1355,70 @@ static char *cell(const char *s, size_t width)
 	return d;
 }
 
+/* The per-scenario lines of the table, when a scenario ran more than once. */
+static void print_by_scenario(const struct run *r, FILE *out)
+{
+	size_t sw = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		size_t l = strlen(r->v[i].scenario);
+
+		if (l > sw)
+			sw = l < SCEN_COL_MAX ? l : SCEN_COL_MAX;
+	}
+	fprintf(out, "per scenario:\n");
+	for (size_t i = 0; i < r->n; i++) {
+		unsigned int counts[HPC_REP_NVERDICTS] = { 0 }, runs = 0;
+		char *name;
+		bool first = true;
+
+		if (first_of(r, i) != i)
+			continue;
+		for (size_t j = i; j < r->n; j++)
+			if (!strcmp(r->v[j].scenario, r->v[i].scenario)) {
+				counts[r->v[j].verdict]++;
+				runs++;
+			}
+		name = cell(r->v[i].scenario, sw);
+		if (!name)
+			continue;
+		fprintf(out, "  %-*s  %u run%s:", (int)sw, name, runs, runs == 1 ? "" : "s");
+		for (int k = 0; k < HPC_REP_NVERDICTS; k++) {
+			if (!counts[k])
+				continue;
+			fprintf(out, "%s %u %s", first ? "" : ",", counts[k],
+				hpc_rep_verdict_name(k));
+			first = false;
+		}
+		fputc('\n', out);
+		free(name);
+	}
+}
+
+/* The first column: the scenario, or its result directory in a soak run. */
+static const char *row_name(const struct hpc_vrec *v, bool repeated)
+{
+	return repeated && v->dir ? v->dir : v->scenario;
+}
+
+static bool row_passed(const struct hpc_vrec *v)
+{
+	return v->verdict == HPC_V_PASS || v->verdict == HPC_V_RESET ||
+	       v->verdict == HPC_V_XFAIL || v->verdict == HPC_V_SKIP;
+}
+
 static void print_table(const struct run *r, FILE *out, bool color)
 {
 	const int fixed = 2 + 7 + 2 + 7 + 2 + 7 + 2;
-	unsigned int passed, failed, skipped;
+	const bool repeated = any_repeated(r);
+	/* a long soak run lists only what did not pass */
+	const bool short_list = repeated && r->n > TABLE_MAX_ROWS;
+	unsigned int passed, failed, skipped, hidden = 0;
 	size_t sw = strlen("scenario");
 	int tw;
 
 	for (size_t i = 0; i < r->n; i++) {
-		char *n = cell(r->v[i].scenario, SCEN_COL_MAX);
+		char *n = cell(row_name(&r->v[i], repeated), SCEN_COL_MAX);
 
 		if (n && strlen(n) > sw)
 			sw = strlen(n);
@@ -1282,14 +1427,20 @@ static void print_table(const struct run *r, FILE *out, bool color)
 	tw = term_cols() - (int)sw - fixed;
 	if (tw < 20)
 		tw = 20;
-	fprintf(out, "%-*s  %-7s  %-7s  %7s  %s\n", (int)sw, "scenario",
-		"verdict", "class", "time", "title/reason");
+	fprintf(out, "%-*s  %-7s  %-7s  %7s  %s\n", (int)sw,
+		repeated ? "result" : "scenario", "verdict", "class", "time",
+		"title/reason");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct hpc_vrec *v = &r->v[i];
-		char *name = cell(v->scenario, sw);
-		char *text = cell(vrec_text(v), (size_t)tw);
+		char *name, *text;
 		char tbuf[32];
 
+		if (short_list && row_passed(v)) {
+			hidden++;
+			continue;
+		}
+		name = cell(row_name(v, repeated), sw);
+		text = cell(vrec_text(v), (size_t)tw);
 		if (!name || !text) {
 			free(name);
 			free(text);
@@ -1310,6 +1461,11 @@ static void print_table(const struct run *r, FILE *out, bool color)
 		free(name);
 		free(text);
 	}
+	if (hidden)
+		fprintf(out, "(%u results that passed or skipped are not listed: see summary.json)\n",
+			hidden);
+	if (repeated)
+		print_by_scenario(r, out);
 	passed = r->counts[HPC_V_PASS] + r->counts[HPC_V_RESET] +
 		 r->counts[HPC_V_XFAIL];
 	failed = r->counts[HPC_V_FAIL] + r->counts[HPC_V_ERROR];
@@ -1333,7 +1489,9 @@ static int exit_status(const unsigned int *counts, bool interrupted)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: hpc-report RUN_DIR [--interrupted] [--quiet] [--no-color]\n"
-		   "       hpc-report --verdict FILE\n");
+		   "       hpc-report --verdict FILE\n"
+		   "       hpc-report --field FILE KEY[.KEY...]\n"
+		   "       hpc-report --repro ORIG_VERDICT TRY_VERDICT...\n");
 }
 
 static int verdict_mode(const char *path, bool quiet, FILE *out, FILE *err)
@@ -1360,6 +1518,132 @@ static int verdict_mode(const char *path, bool quiet, FILE *out, FILE *err)
 	r = v.verdict == HPC_V_FAIL || v.verdict == HPC_V_ERROR;
 	hpc_vrec_free(&v);
 	return r;
+}
+
+/*
+ * --field FILE KEY[.KEY...]: one scalar of a JSON file (run.json,
+ * verdict.json) for the runner: a string on one line as it is, a number, or
+ * true/false. 0 printed; 1 absent, null, not a scalar or not one printable
+ * line; 2 unreadable file or not JSON.
+ */
+static int field_mode(const char *path, const char *key, FILE *out, FILE *err)
+{
+	struct json_object *root, *o;
+	char *buf, *keys, *save = NULL, why[200];
+	size_t len;
+	int e, ret = 1;
+
+	e = read_file(path, HPC_REP_FILE_MAX, &buf, &len);
+	if (e < 0) {
+		fprintf(err, "hpc-report: %s: %s\n", path, file_err(e));
+		return 2;
+	}
+	root = parse_json(buf, len, why, sizeof(why));
+	free(buf);
+	if (!root) {
+		fprintf(err, "hpc-report: %s: %s\n", path, why);
+		return 2;
+	}
+	keys = strdup(key);
+	o = keys ? root : NULL;
+	for (char *k = keys ? strtok_r(keys, ".", &save) : NULL; k && o;
+	     k = strtok_r(NULL, ".", &save))
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, k, &o))
+			o = NULL;
+	if (o && json_object_is_type(o, json_type_string)) {
+		const char *v = json_object_get_string(o);
+		size_t n = (size_t)json_object_get_string_len(o);
+		bool line = n > 0 && strlen(v) == n;
+
+		for (size_t i = 0; line && i < n; i++)
+			line = (unsigned char)v[i] >= 0x20 && v[i] != 0x7f;
+		if (line) {
+			fprintf(out, "%s\n", v);
+			ret = 0;
+		}
+	} else if (o && json_object_is_type(o, json_type_int)) {
+		fprintf(out, "%lld\n", (long long)json_object_get_int64(o));
+		ret = 0;
+	} else if (o && json_object_is_type(o, json_type_boolean)) {
+		fprintf(out, "%s\n", json_object_get_boolean(o) ? "true" : "false");
+		ret = 0;
+	} else if (o && json_object_is_type(o, json_type_double)) {
+		fprintf(out, "%g\n", json_object_get_double(o));
+		ret = 0;
+	}
+	free(keys);
+	json_object_put(root);
+	return ret;
+}
+
+/* The name of the directory holding a verdict.json path. */
+static char *parent_name(const char *path)
+{
+	char *d = strdup(path), *slash, *name;
+
+	if (!d)
+		return NULL;
+	slash = strrchr(d, '/');
+	if (!slash) {
+		free(d);
+		return strdup(".");
+	}
+	*slash = '\0';
+	slash = strrchr(d, '/');
+	name = strdup(slash ? slash + 1 : d);
+	free(d);
+	return name;
+}
+
+/*
+ * --repro ORIG TRY...: how many of the tries' verdict.json files give the
+ * same verdict, class and title as ORIG; the others are listed. 0 all
+ * reproduced; 1 not all; 2 ORIG unreadable.
+ */
+static int repro_mode(const char *orig, int n, char **tries, FILE *out, FILE *err)
+{
+	struct hpc_vrec o, *v;
+	char line[1024];
+	int same = 0, r;
+
+	r = hpc_vrec_load(&o, orig, NULL);
+	if (r != HPC_VREC_OK) {
+		fprintf(err, "hpc-report: %s: %s\n", orig,
+			r == HPC_VREC_MISSING ? "no such file" :
+			o.reason ? o.reason : "out of memory");
+		hpc_vrec_free(&o);
+		return 2;
+	}
+	v = calloc((size_t)(n > 0 ? n : 1), sizeof(*v));
+	if (!v) {
+		hpc_vrec_free(&o);
+		fprintf(err, "hpc-report: out of memory\n");
+		return 2;
+	}
+	for (int i = 0; i < n; i++) {
+		char *dir = parent_name(tries[i]);
+
+		if (hpc_vrec_load(&v[i], tries[i], dir) < 0)
+			v[i].verdict = HPC_V_ERROR;
+		free(dir);
+		same += same_outcome(&o, &v[i]);
+	}
+	hpc_vrec_line(&o, line, sizeof(line));
+	fprintf(out, "repro: %d/%d tries gave %s (same verdict and title)\n",
+		same, n, line);
+	for (int i = 0; i < n; i++) {
+		if (same_outcome(&o, &v[i]))
+			continue;
+		hpc_vrec_line(&v[i], line, sizeof(line));
+		fprintf(out, "repro:   try %d (%s): %s\n", i + 1,
+			v[i].dir ? v[i].dir : "?", line);
+	}
+	for (int i = 0; i < n; i++)
+		hpc_vrec_free(&v[i]);
+	free(v);
+	hpc_vrec_free(&o);
+	return same == n ? 0 : 1;
 }
 
 static int load_all(struct run *r, FILE *err)
@@ -1439,6 +1723,10 @@ int hpc_report_main(int argc, char **argv, FILE *out, FILE *err)
 	struct tm tm;
 	int ret;
 
+	if (argc == 4 && !strcmp(argv[1], "--field"))
+		return field_mode(argv[2], argv[3], out, err);
+	if (argc >= 3 && !strcmp(argv[1], "--repro"))
+		return repro_mode(argv[2], argc - 3, argv + 3, out, err);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -43,6 +43,9 @@ static void perr(struct parser *p, int line, const char *fmt, ...)
 	fputc('\n', p->err);
 }
 
+static const char outcome_reserved[] =
+	"the event name '" HPC_EV_OUTCOME "' is reserved: programs in the guest report how a device loss ended by writing 'outcome reset' or 'outcome revoke' to $HPC_EVENTS";
+
 /* Names are the agent protocol's: [A-Za-z0-9_.:+-]{1,64}. */
 static int hpc_name_valid(const char *n)
 {
@@ -283,11 +286,10 @@ static int d_machine(struct parser *p, char **w, int nw)
 	return 0;
 }
 
-/* Options after a step or action name: timeout=N, class=C, after=MS, emit=E. */
+/* Options after a step or action name: timeout=N, class=C, emit=E. */
 struct opts {
 	unsigned int timeout;
 	int has_timeout;
-	unsigned int after;
 	int cls;
 	char emit[HPC_SCN_NAME];
 };
@@ -310,9 +312,6 @@ static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 			if (parse_uint(p, eq + 1, 1, 86400, "timeout", &o->timeout) < 0)
 				return -1;
 			o->has_timeout = 1;
-		} else if (strcmp(key, "after") == 0) {
-			if (parse_uint(p, eq + 1, 0, 3600000, "after (ms)", &o->after) < 0)
-				return -1;
 		} else if (strcmp(key, "class") == 0) {
 			o->cls = hpc_class_parse(eq + 1);
 			if (o->cls <= HPC_C_NONE) {
@@ -388,6 +387,11 @@ static int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 	st->timeout_s = o.has_timeout ? o.timeout : 60;
 	st->fail_class = o.cls ? (enum hpc_class)o.cls : HPC_C_CHECK;
 	st->judged = kind == HPC_STEP_CHECK || (kind == HPC_STEP_REAP && o.cls);
+	if ((kind == HPC_STEP_EMIT || kind == HPC_STEP_WAIT) &&
+	    strcmp(st->name, HPC_EV_OUTCOME) == 0) {
+		perr(p, p->line, "%s", outcome_reserved);
+		return -1;
+	}
 	if (payload) {
 		if (strlen(payload) >= sizeof(st->payload)) {
 			perr(p, p->line, "command too long (at most %zu bytes)",
@@ -413,7 +417,99 @@ static int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 	return 0;
 }
 
-/* on EVENT [after=MS] ACTION ARGS... [emit=E] [timeout=S] */
+/* MS or MIN-MAX (MIN <= MAX), each lo..hi; the message names what. */
+static int parse_range(struct parser *p, const char *v, unsigned int lo,
+		       unsigned int hi, const char *what, const char *shown,
+		       const char *pre, unsigned int *min, unsigned int *max)
+{
+	const char *dash = strchr(v, '-');
+	char a[16], b[16];
+	size_t al = dash ? (size_t)(dash - v) : strlen(v);
+	unsigned long x, y;
+
+	if (al == 0 || al >= sizeof(a) || (dash && (!dash[1] || strlen(dash + 1) >= sizeof(b))))
+		goto bad;
+	memcpy(a, v, al);
+	a[al] = '\0';
+	snprintf(b, sizeof(b), "%s", dash ? dash + 1 : a);
+	if (strspn(a, "0123456789") != strlen(a) || strspn(b, "0123456789") != strlen(b) ||
+	    strlen(a) > 8 || strlen(b) > 8)
+		goto bad;
+	x = strtoul(a, NULL, 10);
+	y = strtoul(b, NULL, 10);
+	if (x < lo || y > hi || x > y)
+		goto bad;
+	*min = (unsigned int)x;
+	*max = (unsigned int)y;
+	return 0;
+bad:
+	perr(p, p->line,
+	     "invalid %s '%.32s': expected %sMS or %sMIN-MAX (MIN <= MAX), milliseconds from %u to %u",
+	     what, shown, pre, pre, lo, hi);
+	return -1;
+}
+
+static int timing_key(const char *w)
+{
+	return strncmp(w, "after=", 6) == 0 || strncmp(w, "every=", 6) == 0 ||
+	       strncmp(w, "count=", 6) == 0;
+}
+
+#define ON_USAGE "on EVENT|@MS [after=MS] [every=MS [count=N]] ACTION ARGS..."
+
+/* Timing options between the trigger and the action: after= every= count=. */
+static int parse_timing(struct parser *p, struct hpc_action *a, char **w,
+			int nw, int *i)
+{
+	int seen_after = 0, seen_every = 0;
+
+	for (; *i < nw && timing_key(w[*i]); (*i)++) {
+		const char *v = w[*i] + 6;
+
+		if (strncmp(w[*i], "after=", 6) == 0) {
+			if (seen_after++) {
+				perr(p, p->line, "after= given twice");
+				return -1;
+			}
+			if (a->at) {
+				perr(p, p->line,
+				     "on @MS takes no after=: give the time as @MS or @MIN-MAX");
+				return -1;
+			}
+			if (parse_range(p, v, 0, HPC_SCN_MAX_MS, "after", w[*i] + 6, "",
+					&a->after_min_ms, &a->after_max_ms) < 0)
+				return -1;
+		} else if (strncmp(w[*i], "every=", 6) == 0) {
+			if (seen_every++) {
+				perr(p, p->line, "every= given twice");
+				return -1;
+			}
+			if (parse_range(p, v, HPC_SCN_MIN_EVERY_MS, HPC_SCN_MAX_MS,
+					"every", w[*i] + 6, "", &a->every_min_ms,
+					&a->every_max_ms) < 0)
+				return -1;
+		} else {
+			if (a->count_given++) {
+				perr(p, p->line, "count= given twice");
+				return -1;
+			}
+			if (parse_uint(p, v, 1, HPC_SCN_MAX_FIRINGS, "count", &a->count) < 0)
+				return -1;
+		}
+	}
+	if (a->count_given && !a->every_min_ms) {
+		perr(p, p->line,
+		     "count= needs every=MS (count is how often a repeated action fires)");
+		return -1;
+	}
+	if (!a->every_min_ms)
+		a->count = 1;
+	else if (!a->count_given)
+		a->count = HPC_SCN_MAX_FIRINGS;
+	return 0;
+}
+
+/* on EVENT|@MS [after=MS] [every=MS [count=N]] ACTION ARGS... [emit=E] [timeout=S] */
 static int d_on(struct parser *p, char **w, int nw)
 {
 	struct hpc_scenario *s = p->s;
@@ -422,7 +518,7 @@ static int d_on(struct parser *p, char **w, int nw)
 	int i = 2, nargs, first_opt;
 
 	if (nw < 3) {
-		perr(p, p->line, "expected 'on EVENT [after=MS] ACTION ARGS...'");
+		perr(p, p->line, "expected '" ON_USAGE "'");
 		return -1;
 	}
 	if (s->nactions == HPC_SCN_MAX_ACTIONS) {
@@ -433,24 +529,32 @@ static int d_on(struct parser *p, char **w, int nw)
 	a = &s->actions[s->nactions];
 	memset(a, 0, sizeof(*a));
 	a->line = p->line;
-	if (copy_name(p, a->on, w[1], "event name") < 0)
-		return -1;
-	if (strncmp(w[i], "after=", 6) == 0) {
-		if (parse_opts(p, &w[i], 1, &o, "after") < 0)
+	if (w[1][0] == '@') {
+		if (parse_range(p, w[1] + 1, 0, HPC_SCN_MAX_MS, "time", w[1], "@",
+				&a->after_min_ms, &a->after_max_ms) < 0)
 			return -1;
-		a->after_ms = o.after;
-		i++;
+		a->at = 1;
+		strcpy(a->on, "boot");
+	} else if (copy_name(p, a->on, w[1], "event name") < 0) {
+		return -1;
 	}
+	if (parse_timing(p, a, w, nw, &i) < 0)
+		return -1;
 	if (i >= nw) {
-		perr(p, p->line, "expected an action after '%s'", w[i - 1]);
+		perr(p, p->line, "expected an action after '%.64s'", w[i - 1]);
 		return -1;
 	}
 	first_opt = nw;
-	for (int j = i + 1; j < nw; j++)
-		if (strncmp(w[j], "emit=", 5) == 0 || strncmp(w[j], "timeout=", 8) == 0) {
-			first_opt = j;
-			break;
+	for (int j = i + 1; j < nw; j++) {
+		if (timing_key(w[j])) {
+			perr(p, p->line, "'%.64s' goes before the action: '" ON_USAGE "'",
+			     w[j]);
+			return -1;
 		}
+		if (first_opt == nw &&
+		    (strncmp(w[j], "emit=", 5) == 0 || strncmp(w[j], "timeout=", 8) == 0))
+			first_opt = j;
+	}
 	nargs = first_opt - i - 1;
 	if (parse_opts(p, w + first_opt, nw - first_opt, &o, "emit timeout") < 0)
 		return -1;
@@ -462,6 +566,12 @@ static int d_on(struct parser *p, char **w, int nw)
 		a->kind = add ? HPC_ACT_DEVICE_ADD : HPC_ACT_DEVICE_DEL;
 		if (nargs != 1) {
 			perr(p, p->line, "expected '%s ID'", w[i]);
+			return -1;
+		}
+		if (a->every_min_ms) {
+			perr(p, p->line,
+			     "%s cannot repeat (every=): a device is added or deleted once; repeat signal or qom-set",
+			     w[i]);
 			return -1;
 		}
 		if (copy_name(p, a->target, w[i + 1], "device id") < 0)
@@ -514,6 +624,10 @@ static int d_on(struct parser *p, char **w, int nw)
 	}
 	if (o.emit[0])
 		strcpy(a->emit, o.emit);
+	if (strcmp(a->emit, HPC_EV_OUTCOME) == 0) {
+		perr(p, p->line, "%s", outcome_reserved);
+		return -1;
+	}
 	s->nactions++;
 	return 0;
 }
@@ -591,10 +705,42 @@ static void d_guest_events(struct parser *p, char **w, int nw)
 			     w[i], agent);
 			continue;
 		}
+		if (strcmp(w[i], HPC_EV_OUTCOME) == 0) {
+			perr(p, p->line,
+			     "guest-events " HPC_EV_OUTCOME ": declared implicitly, and reserved for 'outcome reset' and 'outcome revoke' (see 'expect')");
+			continue;
+		}
 		if (copy_name(p, s->guest_events[s->nguest_events], w[i],
 			      "event name") == 0)
 			s->nguest_events++;
 	}
+}
+
+/* expect revoke|reset... : how a device loss may end */
+static void d_expect(struct parser *p, char **w, int nw)
+{
+	struct hpc_scenario *s = p->s;
+
+	if (nw < 2) {
+		perr(p, p->line, "expected 'expect revoke', 'expect reset' or 'expect revoke reset'");
+		return;
+	}
+	if (s->expect_line) {
+		perr(p, p->line, "expect given twice (first at line %d): list every outcome on one line",
+		     s->expect_line);
+		return;
+	}
+	for (int i = 1; i < nw; i++) {
+		unsigned int o = hpc_outcome_parse(w[i]);
+
+		if (!o) {
+			perr(p, p->line, "unknown outcome '%.32s': expected revoke or reset",
+			     w[i]);
+			return;
+		}
+		s->expect |= o;
+	}
+	s->expect_line = p->line;
 }
 
 static void rest_of_line(char *line, const char *word, char *dst, size_t cap)
@@ -677,6 +823,8 @@ static void directive(struct parser *p, char *line)
 		d_on(p, w, nw);
 	} else if (strcmp(w[0], "guest-events") == 0) {
 		d_guest_events(p, w, nw);
+	} else if (strcmp(w[0], "expect") == 0) {
+		d_expect(p, w, nw);
 	} else if (strcmp(w[0], "known-fail") == 0) {
 		char rest[MAX_LINE + 1];
 
@@ -684,7 +832,7 @@ static void directive(struct parser *p, char *line)
 		d_known_fail(p, rest);
 	} else {
 		perr(p, p->line,
-		     "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, known-fail, guest-events, run, check, bg, reap, emit, wait or on",
+		     "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, known-fail, guest-events, expect, run, check, bg, reap, emit, wait or on",
 		     w[0]);
 	}
 }
@@ -713,7 +861,8 @@ static void validate(struct parser *p)
 		perr(p, 1, "machine: give both maxmem= and slots= (memory hotplug) or neither");
 	for (int i = 0; i < s->nactions; i++) {
 		const struct hpc_action *a = &s->actions[i];
-		int found = strcmp(a->on, "boot") == 0;
+		int found = strcmp(a->on, "boot") == 0 ||
+			    strcmp(a->on, HPC_EV_OUTCOME) == 0;
 
 		for (int j = 0; j < s->nsteps && !found; j++)
 			if (s->steps[j].kind == HPC_STEP_EMIT &&
@@ -1021,4 +1170,99 @@ int hpc_device_qmp_json(const struct hpc_device *d, char *buf, size_t cap)
 	r = snprintf(buf, cap, "%s", txt);
 	json_object_put(args);
 	return r >= 0 && (size_t)r < cap ? 0 : -1;
+}
+
+/* ---- outcomes ---- */
+
+unsigned int hpc_outcome_parse(const char *word)
+{
+	if (strcmp(word, "revoke") == 0)
+		return HPC_OUTCOME_REVOKE;
+	if (strcmp(word, "reset") == 0)
+		return HPC_OUTCOME_RESET;
+	return 0;
+}
+
+const char *hpc_outcome_name(unsigned int outcome)
+{
+	return outcome == HPC_OUTCOME_REVOKE ? "revoke" :
+	       outcome == HPC_OUTCOME_RESET ? "reset" : "?";
+}
+
+const char *hpc_outcome_list(unsigned int mask)
+{
+	switch (mask & (HPC_OUTCOME_REVOKE | HPC_OUTCOME_RESET)) {
+	case HPC_OUTCOME_REVOKE:
+		return "revoke";
+	case HPC_OUTCOME_RESET:
+		return "reset";
+	case HPC_OUTCOME_REVOKE | HPC_OUTCOME_RESET:
+		return "revoke or reset";
+	default:
+		return "";
+	}
+}
+
+/* ---- the schedule's random numbers ---- */
+
+#define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ULL
+
+static uint64_t splitmix_out(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t hpc_sched_rand(uint64_t seed, unsigned int action, unsigned int k)
+{
+	/* the stream's start: seed and action index, hashed */
+	uint64_t state = splitmix_out(splitmix_out(seed + SPLITMIX_GAMMA) ^
+				      ((uint64_t)action + 1) * SPLITMIX_GAMMA);
+
+	/* splitmix64: output k is mix(state + (k + 1) * gamma) */
+	return splitmix_out(state + ((uint64_t)k + 1) * SPLITMIX_GAMMA);
+}
+
+unsigned int hpc_action_delay_ms(const struct hpc_action *a, uint64_t seed,
+				 unsigned int idx, unsigned int k)
+{
+	unsigned int lo = k ? a->every_min_ms : a->after_min_ms;
+	unsigned int hi = k ? a->every_max_ms : a->after_max_ms;
+
+	if (hi <= lo)
+		return lo;
+	/* uniform on [lo, hi]: the modulo bias of a span < 2^22 is < 2^-42 */
+	return lo + (unsigned int)(hpc_sched_rand(seed, idx, k) %
+				   ((uint64_t)hi - lo + 1));
+}
+
+static void range_text(char *buf, size_t cap, unsigned int lo, unsigned int hi)
+{
+	if (lo == hi)
+		snprintf(buf, cap, "%u", lo);
+	else
+		snprintf(buf, cap, "%u-%u", lo, hi);
+}
+
+void hpc_action_timing(const struct hpc_action *a, char *buf, size_t cap)
+{
+	char r[32];
+	size_t off = 0;
+
+	if (!cap)
+		return;
+	buf[0] = '\0';
+	range_text(r, sizeof(r), a->after_min_ms, a->after_max_ms);
+	if (a->at)
+		off += (size_t)snprintf(buf, cap, "@%s", r);
+	else if (a->after_max_ms)
+		off += (size_t)snprintf(buf, cap, "after=%s", r);
+	if (a->every_min_ms && off < cap) {
+		range_text(r, sizeof(r), a->every_min_ms, a->every_max_ms);
+		off += (size_t)snprintf(buf + off, cap - off, "%severy=%s",
+					off ? " " : "", r);
+		if (a->count_given && off < cap)
+			snprintf(buf + off, cap - off, " count=%u", a->count);
+	}
 }

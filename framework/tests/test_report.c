@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -529,6 +530,34 @@ static void test_table(void **state)
 	rm_run_dir(d);
 }
 
+/*
+ * Read one report from the pty master: up to the newline after "summary:"
+ * (a pty may hand the output over in pieces), at most 5 s.
+ */
+static ssize_t read_report(int mfd, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n + 1 < cap) {
+		struct pollfd p = { .fd = mfd, .events = POLLIN };
+		const char *s;
+		ssize_t r;
+
+		buf[n] = '\0';
+		s = strstr(buf, "summary:");
+		if (s && strchr(s, '\n'))
+			break;
+		if (poll(&p, 1, 5000) <= 0)
+			break;
+		r = read(mfd, buf + n, cap - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
 /* colour only on a terminal: use a pseudo-terminal when there is one */
 static void test_color(void **state)
 {
@@ -560,7 +589,7 @@ static void test_color(void **state)
 	status = hpc_report_main(2, argv, out, err);
 	fflush(out);
 	assert_int_equal(status, 0);
-	n = read(mfd, buf, sizeof(buf) - 1);
+	n = read_report(mfd, buf, sizeof(buf));
 	assert_true(n > 0);
 	buf[n] = '\0';
 	assert_non_null(strstr(buf, "\033[32mPASS"));
@@ -570,7 +599,7 @@ static void test_color(void **state)
 	status = hpc_report_main(3, argv, out, err);
 	fflush(out);
 	assert_int_equal(status, 0);
-	n = read(mfd, buf, sizeof(buf) - 1);
+	n = read_report(mfd, buf, sizeof(buf));
 	assert_true(n > 0);
 	buf[n] = '\0';
 	assert_null(strchr(buf, '\033'));
@@ -580,7 +609,7 @@ static void test_color(void **state)
 	status = hpc_report_main(2, argv, out, err);
 	unsetenv("NO_COLOR");
 	fflush(out);
-	n = read(mfd, buf, sizeof(buf) - 1);
+	n = read_report(mfd, buf, sizeof(buf));
 	assert_true(n > 0);
 	buf[n] = '\0';
 	assert_null(strchr(buf, '\033'));
@@ -967,6 +996,194 @@ static void test_rerun(void **state)
 	rm_run_dir(d);
 }
 
+
+#define V_CRASH(title)							\
+	"{\"schema\":1,\"scenario\":\"crash\",\"verdict\":\"FAIL\","	\
+	"\"class\":\"CRASH\",\"title\":\"" title "\",\"seed\":7,"	\
+	"\"duration_s\":2}"
+
+/* A soak run: one scenario many times; per-scenario counts. */
+static void test_by_scenario(void **state)
+{
+	char *d = make_run_dir(), *lines[16];
+	struct json_object *s, *bs, *e, *f;
+	struct outcome o;
+	size_t n;
+
+	(void)state;
+	put_file(d, "plan", "01-crash-r1\n02-boot-idle-r1\n01-crash-r2\n02-boot-idle-r2\n01-crash-r3\n", -1);
+	put_file(d, "01-crash-r1/verdict.json", V_CRASH("Kernel panic: a"), -1);
+	put_file(d, "01-crash-r2/verdict.json", V_CRASH("Kernel panic: b"), -1);
+	put_file(d, "01-crash-r3/verdict.json", V_CRASH("Kernel panic: a"), -1);
+	put_file(d, "02-boot-idle-r1/verdict.json", V_PASS, -1);
+	put_file(d, "02-boot-idle-r2/verdict.json", V_PASS, -1);
+	put_file(d, "run.json", "{\"by_scenario\": \"must not win\", \"repeat\": 3}", -1);
+	setenv("COLUMNS", "80", 1);
+	o = run_report(d, "--no-color", NULL, NULL);
+	unsetenv("COLUMNS");
+	assert_int_equal(o.status, 1);
+	n = split_lines(o.out, lines, 16);
+	assert_int_equal(n, 10);
+	/* the first column names the result directory */
+	assert_string_equal(lines[0],
+			    "result           verdict  class       time  title/reason");
+	assert_string_equal(lines[1],
+			    "01-crash-r1      FAIL     CRASH       2.0s  Kernel panic: a");
+	assert_string_equal(lines[2], "02-boot-idle-r1  PASS     -           5.5s");
+	assert_string_equal(lines[6], "per scenario:");
+	assert_string_equal(lines[7], "  crash      3 runs: 3 FAIL");
+	assert_string_equal(lines[8], "  boot-idle  2 runs: 2 PASS");
+	assert_string_equal(lines[9], "summary: 2 passed, 3 failed, 0 skipped");
+	outcome_free(&o);
+
+	s = load_json(d, "summary.json");
+	assert_int_equal(json_object_get_int(jget(s, "repeat")), 3);
+	bs = jget(s, "by_scenario");
+	assert_true(json_object_is_type(bs, json_type_array));
+	assert_int_equal(json_object_array_length(bs), 2);
+	e = json_object_array_get_idx(bs, 0);
+	assert_string_equal(jstr(e, "scenario"), "crash");
+	assert_int_equal(json_object_get_int(jget(e, "runs")), 3);
+	assert_int_equal(json_object_get_int(jget(jget(e, "counts"), "FAIL")), 3);
+	assert_int_equal(json_object_array_length(jget(e, "failures")), 2);
+	f = json_object_array_get_idx(jget(e, "failures"), 0);
+	assert_string_equal(jstr(f, "title"), "Kernel panic: a");
+	assert_string_equal(jstr(f, "class"), "CRASH");
+	assert_int_equal(json_object_get_int(jget(f, "runs")), 2);
+	assert_string_equal(jstr(f, "first"), "01-crash-r1");
+	f = json_object_array_get_idx(jget(e, "failures"), 1);
+	assert_string_equal(jstr(f, "title"), "Kernel panic: b");
+	assert_int_equal(json_object_get_int(jget(f, "runs")), 1);
+	e = json_object_array_get_idx(bs, 1);
+	assert_string_equal(jstr(e, "scenario"), "boot-idle");
+	assert_int_equal(json_object_get_int(jget(jget(e, "counts"), "PASS")), 2);
+	assert_int_equal(json_object_array_length(jget(e, "failures")), 0);
+	json_object_put(s);
+	rm_run_dir(d);
+}
+
+/* A long soak run lists only what did not pass. */
+static void test_long_soak_table(void **state)
+{
+	char *d = make_run_dir(), plan[4096] = "", name[64], *lines[64];
+	struct outcome o;
+	size_t n;
+
+	(void)state;
+	for (int i = 1; i <= 45; i++) {
+		snprintf(name, sizeof(name), "01-boot-idle-r%d", i);
+		snprintf(plan + strlen(plan), sizeof(plan) - strlen(plan), "%s\n", name);
+		strcat(name, "/verdict.json");
+		put_file(d, name, i == 30 ? V_CRASH("Kernel panic: a") : V_PASS, -1);
+	}
+	put_file(d, "plan", plan, -1);
+	o = run_report(d, "--no-color", NULL, NULL);
+	assert_int_equal(o.status, 1);
+	n = split_lines(o.out, lines, 64);
+	assert_int_equal(n, 7);
+	assert_non_null(strstr(lines[1], "01-boot-idle-r30  FAIL     CRASH"));
+	assert_string_equal(lines[2],
+			    "(44 results that passed or skipped are not listed: see summary.json)");
+	assert_string_equal(lines[3], "per scenario:");
+	assert_string_equal(lines[4], "  boot-idle  44 runs: 44 PASS");
+	assert_string_equal(lines[5], "  crash      1 run: 1 FAIL");
+	assert_string_equal(lines[6], "summary: 44 passed, 1 failed, 0 skipped");
+	outcome_free(&o);
+	rm_run_dir(d);
+}
+
+static void test_field_mode(void **state)
+{
+	char *d = make_run_dir(), path[512];
+	struct outcome o;
+
+	(void)state;
+	put_file(d, "run.json",
+		 "{\"kernel\": {\"spec\": \"tree:/src/l\u00e9nux \\\"x\\\"\", \"n\": 3},"
+		 " \"kmod_planted\": \"none\", \"ok\": true, \"nl\": \"a\\nb\","
+		 " \"nul\": \"a\\u0000b\", \"empty\": \"\", \"x\": null, \"o\": {}, \"d\": 1.5}", -1);
+	snprintf(path, sizeof(path), "%s/run.json", d);
+	o = run_report("--field", path, "kernel.spec", NULL);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out, "tree:/src/l\xc3\xa9nux \"x\"\n");
+	outcome_free(&o);
+	o = run_report("--field", path, "kernel.n", NULL);
+	assert_string_equal(o.out, "3\n");
+	outcome_free(&o);
+	o = run_report("--field", path, "ok", NULL);
+	assert_string_equal(o.out, "true\n");
+	outcome_free(&o);
+	o = run_report("--field", path, "d", NULL);
+	assert_string_equal(o.out, "1.5\n");
+	outcome_free(&o);
+	/* absent, null, not a scalar, not one printable line: 1, nothing printed */
+	static const char *const bad[] = {
+		"nope", "x", "o", "nl", "nul", "empty", "kernel.spec.deeper",
+		"kernel", "ok.x",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o = run_report("--field", path, bad[i], NULL);
+		assert_int_equal(o.status, 1);
+		assert_string_equal(o.out, "");
+		outcome_free(&o);
+	}
+	put_file(d, "bad.json", "{\"a\": ", -1);
+	snprintf(path, sizeof(path), "%s/bad.json", d);
+	o = run_report("--field", path, "a", NULL);
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "not JSON"));
+	outcome_free(&o);
+	snprintf(path, sizeof(path), "%s/missing.json", d);
+	o = run_report("--field", path, "a", NULL);
+	assert_int_equal(o.status, 2);
+	outcome_free(&o);
+	rm_run_dir(d);
+}
+
+static void test_repro_mode(void **state)
+{
+	char *d = make_run_dir(), orig[512], t1[512], t2[512], t3[512];
+	struct outcome o;
+
+	(void)state;
+	put_file(d, "orig/verdict.json", V_CRASH("Kernel panic: a"), -1);
+	put_file(d, "01-crash-t1/verdict.json", V_CRASH("Kernel panic: a"), -1);
+	put_file(d, "01-crash-t2/verdict.json", V_CRASH("Kernel panic: b"), -1);
+	snprintf(orig, sizeof(orig), "%s/orig/verdict.json", d);
+	snprintf(t1, sizeof(t1), "%s/01-crash-t1/verdict.json", d);
+	snprintf(t2, sizeof(t2), "%s/01-crash-t2/verdict.json", d);
+	snprintf(t3, sizeof(t3), "%s/01-crash-t3/verdict.json", d);
+	o = run_report("--repro", orig, t1, NULL);
+	assert_int_equal(o.status, 0);
+	assert_string_equal(o.out,
+			    "repro: 1/1 tries gave FAIL CRASH: Kernel panic: a (same verdict and title)\n");
+	outcome_free(&o);
+	/* another title, and a try without a verdict (interrupted) */
+	o = run_report("--repro", orig, t1, t2);
+	assert_int_equal(o.status, 1);
+	assert_string_equal(o.out,
+			    "repro: 1/2 tries gave FAIL CRASH: Kernel panic: a (same verdict and title)\n"
+			    "repro:   try 2 (01-crash-t2): FAIL CRASH: Kernel panic: b\n");
+	outcome_free(&o);
+	o = run_report("--repro", orig, t3, NULL);
+	assert_int_equal(o.status, 1);
+	assert_non_null(strstr(o.out, "repro: 0/1 tries"));
+	assert_non_null(strstr(o.out, "repro:   try 1 (01-crash-t3): NOTRUN"));
+	outcome_free(&o);
+	/* same title, another class: not the same */
+	put_file(d, "01-crash-t1/verdict.json",
+		 "{\"schema\":1,\"scenario\":\"crash\",\"verdict\":\"FAIL\",\"class\":\"HANG\","
+		 "\"title\":\"Kernel panic: a\"}", -1);
+	o = run_report("--repro", orig, t1, NULL);
+	assert_int_equal(o.status, 1);
+	outcome_free(&o);
+	/* the original unreadable: 2 */
+	o = run_report("--repro", t3, t1, NULL);
+	assert_int_equal(o.status, 2);
+	outcome_free(&o);
+	rm_run_dir(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -982,6 +1199,10 @@ int main(void)
 		cmocka_unit_test(test_ktap_text_clean),
 		cmocka_unit_test(test_write_failure),
 		cmocka_unit_test(test_rerun),
+		cmocka_unit_test(test_by_scenario),
+		cmocka_unit_test(test_long_soak_table),
+		cmocka_unit_test(test_field_mode),
+		cmocka_unit_test(test_repro_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,10 +8,20 @@
  * host actions when their trigger events arrive, records one timeline and
  * writes verdict.json. The guest is always killed and reaped before exit.
  *
+ * Host actions fire at their planned times (the poll timeout is the time to
+ * the next one); their drawn delays come from the seed (lib/scenario.c), and
+ * verdict.json records the schedule that ran. Outcome events ("outcome
+ * reset|revoke") decide PASS, RESET or FAIL of an otherwise fine run, by
+ * the scenario's expect line.
+ *
  * Usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE
  *                      [--run-id ID] [--seed N] [--kconfig FILE]
  *                      [--modules FILE] [--heartbeat S] [--report-grace S]
+ *        hpc-conductor --scenario FILE --seed N --print-schedule
+ *        hpc-conductor --scenario FILE --seed N --check-schedule VERDICT
  * Exit: 0 PASS/RESET/XFAIL/SKIP, 1 FAIL, 3 ERROR, 2 usage, 130 interrupted.
+ * --check-schedule: 0 the recorded delays are those the seed gives, 1 not
+ * (or none recorded), 2 unreadable.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -50,7 +60,8 @@
 #define OUT_MAX_BYTES		(16L << 20)	/* steps.log cap */
 #define CONNECT_TIMEOUT_S	30
 #define POWEROFF_GRACE_S	30
-#define MAX_PENDING		64
+#define SCHED_RECORD		100	/* firings per action kept for verdict.json */
+#define MAX_OUTCOMES		16	/* outcome events kept */
 
 enum sock_id { SOCK_CONSOLE, SOCK_AGENT, SOCK_QMP, SOCK__COUNT };
 static const char *const sock_names[SOCK__COUNT] = {
@@ -64,10 +75,30 @@ struct step_result {
 	struct hpc_status st;
 };
 
-struct pending {			/* an action waiting for its time */
-	int action;
-	double due;
+struct firing {				/* one firing of a host action */
+	unsigned int delay_ms;		/* drawn delay before it */
+	double planned, real;		/* host clock, s since the start */
+};
+
+/*
+ * A host action's schedule: armed by its trigger, then pending until its
+ * next firing is due; a repeating action stays armed until its count.
+ */
+struct act_state {
+	int armed, pending;
 	char trigger[HPC_SCN_NAME];
+	double trigger_t;		/* when the trigger happened */
+	unsigned int k;			/* the next firing's number */
+	unsigned int delay_ms;		/* its drawn delay */
+	double due;			/* its planned time */
+	unsigned int fired;		/* firings done */
+	struct firing rec[SCHED_RECORD];
+};
+
+struct outcome {			/* an "outcome WORD" event from the guest */
+	unsigned int what;		/* HPC_OUTCOME_*, 0 = not a known word */
+	char word[33];
+	double t;
 };
 
 struct del_wait {			/* device_del waiting for DEVICE_DELETED */
@@ -104,11 +135,13 @@ struct conductor {
 	struct step_result steps[HPC_SCN_MAX_STEPS];
 	struct json_object *ktap_lines;	/* per step: array of guest KTAP lines */
 	char shutdown_reason[64];
+	struct outcome outcomes[MAX_OUTCOMES];
+	int noutcomes;			/* kept */
+	unsigned int outcomes_total;	/* received */
 
 	/* host actions */
-	int fired[HPC_SCN_MAX_ACTIONS];
-	struct pending pend[MAX_PENDING];
-	int npend;
+	struct act_state act[HPC_SCN_MAX_ACTIONS];
+	double hello_t;			/* when the agent said HELLO */
 	struct del_wait dels[HPC_SCN_MAX_ACTIONS];
 	int qmp_ids[HPC_SCN_MAX_ACTIONS];	/* QMP id awaiting a reply */
 	char action_error[512];
@@ -242,16 +275,87 @@ static const char *action_name(const struct hpc_action *a)
 	return names[a->kind];
 }
 
-static void fire(int ai, const char *trigger)
+/* Milliseconds, rounded to microseconds, as a JSON number. */
+static struct json_object *j_ms(double seconds)
+{
+	char buf[48];
+	double ms = (double)(int64_t)(seconds * 1e6 + (seconds < 0 ? -0.5 : 0.5)) / 1e3;
+
+	snprintf(buf, sizeof(buf), "%.3f", ms);
+	return json_object_new_double_s(ms, buf);
+}
+
+/* Seconds, rounded to microseconds, as a JSON number. */
+static struct json_object *j_s(double seconds)
+{
+	char buf[48];
+	double s = (double)(int64_t)(seconds * 1e6 + (seconds < 0 ? -0.5 : 0.5)) / 1e6;
+
+	snprintf(buf, sizeof(buf), "%.6f", s);
+	return json_object_new_double_s(s, buf);
+}
+
+/*
+ * A qom-set value that is a number: digits with an optional K, M or G
+ * (binary) suffix, sent as a JSON integer (QOM uint64 and int properties
+ * such as virtio-mem's requested-size refuse strings).
+ */
+static int qom_number(const char *v, int64_t *out)
+{
+	uint64_t n = 0, mul = 1;
+	size_t i, len = strlen(v);
+
+	if (!len || len > 19)
+		return 0;
+	switch (v[len - 1]) {
+	case 'K': mul = 1ULL << 10; len--; break;
+	case 'M': mul = 1ULL << 20; len--; break;
+	case 'G': mul = 1ULL << 30; len--; break;
+	}
+	if (!len)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (n > (uint64_t)INT64_MAX / mul)
+		return 0;
+	*out = (int64_t)(n * mul);
+	return 1;
+}
+
+/* What an action acts on: the device, the QOM path, the signalled event. */
+static const char *action_target(const struct hpc_action *a)
+{
+	return a->kind == HPC_ACT_SIGNAL ? a->emit :
+	       a->kind == HPC_ACT_QOM_SET ? a->path : a->target;
+}
+
+static void fire(int ai)
 {
 	const struct hpc_action *a = &C.s->actions[ai];
+	struct act_state *as = &C.act[ai];
 	struct json_object *o = tl_new("host"), *args = NULL;
 	const char *cmd = NULL;
+	double real = now_s();
 
+	if (as->fired < SCHED_RECORD) {
+		as->rec[as->fired].delay_ms = as->delay_ms;
+		as->rec[as->fired].planned = as->due;
+		as->rec[as->fired].real = real;
+	}
+	as->fired++;
 	json_object_object_add(o, "type", json_object_new_string("action"));
 	json_object_object_add(o, "action", json_object_new_string(action_name(a)));
-	json_object_object_add(o, "trigger", json_object_new_string(trigger));
+	json_object_object_add(o, "trigger", json_object_new_string(as->trigger));
 	json_object_object_add(o, "line", json_object_new_int(a->line));
+	json_object_object_add(o, "idx", json_object_new_int(ai));
+	json_object_object_add(o, "firing", json_object_new_int((int)as->k));
+	json_object_object_add(o, "delay_ms", json_object_new_int64(as->delay_ms));
+	json_object_object_add(o, "trigger_t", j_s(as->trigger_t));
+	json_object_object_add(o, "planned_t", j_s(as->due));
+	json_object_object_add(o, "late_ms", j_ms(real - as->due));
 
 	switch (a->kind) {
 	case HPC_ACT_DEVICE_ADD: {
@@ -273,12 +377,16 @@ static void fire(int ai, const char *trigger)
 		C.dels[ai].deadline = now_s() + a->timeout_s;
 		break;
 	case HPC_ACT_QOM_SET: {
+		int64_t num;
+
 		args = json_object_new_object();
 		json_object_object_add(args, "path", json_object_new_string(a->path));
 		json_object_object_add(args, "property", json_object_new_string(a->prop));
 		if (strcmp(a->value, "true") == 0 || strcmp(a->value, "false") == 0)
 			json_object_object_add(args, "value",
 					       json_object_new_boolean(a->value[0] == 't'));
+		else if (qom_number(a->value, &num))
+			json_object_object_add(args, "value", json_object_new_int64(num));
 		else
 			json_object_object_add(args, "value", json_object_new_string(a->value));
 		json_object_object_add(o, "target", json_object_new_string(a->path));
@@ -304,35 +412,58 @@ static void fire(int ai, const char *trigger)
 /* An event happened (guest emit, host action done): arm matching actions. */
 static void event(const char *name, const char *from)
 {
+	double t = now_s();
+
 	for (int i = 0; i < C.s->nactions; i++) {
 		const struct hpc_action *a = &C.s->actions[i];
+		struct act_state *as = &C.act[i];
 
-		if (C.fired[i] || strcmp(a->on, name))
+		if (as->armed || strcmp(a->on, name))
 			continue;
-		C.fired[i] = 1;
-		if (C.npend == MAX_PENDING)
-			continue;
-		C.pend[C.npend].action = i;
-		C.pend[C.npend].due = now_s() + a->after_ms / 1000.0;
-		snprintf(C.pend[C.npend].trigger, sizeof(C.pend[0].trigger),
-			 "%s", name);
-		C.npend++;
+		as->armed = 1;
+		as->pending = 1;
+		snprintf(as->trigger, sizeof(as->trigger), "%s", name);
+		as->trigger_t = t;
+		as->k = 0;
+		as->delay_ms = hpc_action_delay_ms(a, C.seed, (unsigned int)i, 0);
+		as->due = t + as->delay_ms / 1000.0;
 	}
 	(void)from;
+}
+
+/* The pending action due first (-1 if none); ties go to the lower index. */
+static int next_due(void)
+{
+	int best = -1;
+
+	for (int i = 0; i < C.s->nactions; i++)
+		if (C.act[i].pending && (best < 0 || C.act[i].due < C.act[best].due))
+			best = i;
+	return best;
 }
 
 static void run_due_actions(void)
 {
 	double t = now_s();
+	int ai;
 
-	for (int i = 0; i < C.npend;) {
-		if (C.pend[i].due <= t && C.qmp.ready) {
-			struct pending p = C.pend[i];
+	/*
+	 * The scenario ends with BYE: nothing fires after it. Firings are
+	 * planned from the previous planned time, so a late one does not
+	 * shift the rest; one that is already due fires at once.
+	 */
+	while (!C.bye && !C.stop && C.qmp.ready && (ai = next_due()) >= 0 &&
+	       C.act[ai].due <= now_s()) {
+		const struct hpc_action *a = &C.s->actions[ai];
+		struct act_state *as = &C.act[ai];
 
-			C.pend[i] = C.pend[--C.npend];
-			fire(p.action, p.trigger);
+		fire(ai);
+		if (as->k + 1 < a->count) {
+			as->k++;
+			as->delay_ms = hpc_action_delay_ms(a, C.seed, (unsigned int)ai, as->k);
+			as->due += as->delay_ms / 1000.0;
 		} else {
-			i++;
+			as->pending = 0;
 		}
 	}
 	for (int i = 0; i < C.s->nactions; i++) {
@@ -455,6 +586,28 @@ static int read_stream(int fd, struct hpc_linebuf *lb, hpc_line_fn fn,
 
 /* ---- agent ---- */
 
+/*
+ * "outcome WORD [text]" from a program in the guest: how a device loss
+ * ended. Untrusted: the word is kept (printable, cut) and judged later.
+ */
+static void outcome_event(const char *text)
+{
+	size_t n = strcspn(text, " \t");
+	struct outcome *oc;
+
+	C.outcomes_total++;
+	if (C.noutcomes == MAX_OUTCOMES)
+		return;
+	oc = &C.outcomes[C.noutcomes++];
+	if (n >= sizeof(oc->word))
+		n = sizeof(oc->word) - 1;
+	memcpy(oc->word, text, n);
+	oc->word[n] = '\0';
+	oc->word[hpc_sanitize(oc->word, n)] = '\0';
+	oc->what = hpc_outcome_parse(oc->word);
+	oc->t = now_s();
+}
+
 static void send_plan(void)
 {
 	char line[HPC_PROTO_MAX_LINE + 1];
@@ -511,6 +664,7 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 		tl_emit(o);
 		if (!C.hello) {
 			C.hello = 1;
+			C.hello_t = now_s();
 			snprintf(C.release, sizeof(C.release), "%s", m.release);
 			send_plan();
 			event("boot", "guest");
@@ -523,6 +677,8 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 		json_object_object_add(o, "name", json_object_new_string(m.name));
 		json_object_object_add(o, "text", json_object_new_string(m.text));
 		tl_emit(o);
+		if (strcmp(m.name, HPC_EV_OUTCOME) == 0)
+			outcome_event(m.text);
 		event(m.name, "guest");
 		return;
 	case HPC_MSG_STEP_START:
@@ -852,6 +1008,68 @@ static int known_failures_only(struct verdict *vd, const struct hpc_step *st)
 	return r;
 }
 
+/*
+ * Everything went fine: the outcome events decide between PASS, RESET and
+ * FAIL. The first outcome the scenario does not expect decides; a reset
+ * that it expects is RESET; a scenario that expects an outcome and got
+ * none fails.
+ */
+static void judge_outcome(struct verdict *vd)
+{
+	const unsigned int want = C.s->expect;
+	const char *list = hpc_outcome_list(want);
+	int reset = -1;
+
+	for (int i = 0; i < C.noutcomes; i++) {
+		const struct outcome *oc = &C.outcomes[i];
+
+		if (!oc->what) {
+			set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL,
+			      "the guest reported outcome '%s' at %.3f s: expected 'outcome reset' or 'outcome revoke'",
+			      oc->word, oc->t);
+			return;
+		}
+		if (!(oc->what & want)) {
+			if (want)
+				set_v(vd, HPC_V_FAIL, HPC_C_CHECK, NULL,
+				      "the guest reported outcome %s at %.3f s; the scenario expects %s (line %d)",
+				      hpc_outcome_name(oc->what), oc->t, list,
+				      C.s->expect_line);
+			else
+				set_v(vd, HPC_V_FAIL, HPC_C_CHECK, NULL,
+				      "the guest reported outcome %s at %.3f s; the scenario expects no device loss (it has no 'expect' line)",
+				      hpc_outcome_name(oc->what), oc->t);
+			snprintf(vd->title, sizeof(vd->title), "CHECK: unexpected outcome: %s",
+				 hpc_outcome_name(oc->what));
+			return;
+		}
+		if (oc->what == HPC_OUTCOME_RESET && reset < 0)
+			reset = i;
+	}
+	if (want && C.noutcomes == 0) {
+		set_v(vd, HPC_V_FAIL, HPC_C_CHECK, NULL,
+		      "expect %s (line %d), but no program in the guest wrote 'outcome %s' to $HPC_EVENTS",
+		      list, C.s->expect_line, want == HPC_OUTCOME_RESET ? "reset" :
+		      want == HPC_OUTCOME_REVOKE ? "revoke" : "reset|revoke");
+		snprintf(vd->title, sizeof(vd->title), "CHECK: expected outcome %s, none reported",
+			 list);
+		return;
+	}
+	if (reset >= 0) {
+		set_v(vd, HPC_V_RESET, HPC_C_NONE, NULL,
+		      "all %d steps done; the device was lost (outcome reset at %.3f s), as expect at line %d allows",
+		      C.s->nsteps, C.outcomes[reset].t, C.s->expect_line);
+		return;
+	}
+	if (C.noutcomes > 0) {
+		set_v(vd, HPC_V_PASS, HPC_C_NONE, NULL,
+		      "all %d steps done; outcome revoke (at %.3f s), as expect at line %d allows",
+		      C.s->nsteps, C.outcomes[0].t, C.s->expect_line);
+		return;
+	}
+	set_v(vd, HPC_V_PASS, HPC_C_NONE, NULL, "all %d steps done", C.s->nsteps);
+}
+
 static void judge(struct verdict *vd, int connected)
 {
 	const struct hpc_report *rep = hpc_triage_primary(C.triage);
@@ -951,7 +1169,7 @@ static void judge(struct verdict *vd, int connected)
 		      "the agent reported an error (BYE %d); see timeline.jsonl", C.bye_code);
 		return;
 	}
-	set_v(vd, HPC_V_PASS, HPC_C_NONE, NULL, "all %d steps done", C.s->nsteps);
+	judge_outcome(vd);
 }
 
 static void write_ktap(void)
@@ -988,6 +1206,73 @@ static void write_ktap(void)
 	fclose(f);
 }
 
+/* One firing of the schedule, for verdict.json. */
+static struct json_object *firing_json(unsigned int k, unsigned int delay_ms,
+				       double trigger_t, double planned,
+				       const double *real)
+{
+	struct json_object *f = json_object_new_object();
+
+	json_object_object_add(f, "firing", json_object_new_int((int)k));
+	json_object_object_add(f, "delay_ms", json_object_new_int64(delay_ms));
+	json_object_object_add(f, "planned_s", j_s(planned));
+	json_object_object_add(f, "planned_since_trigger_ms", j_ms(planned - trigger_t));
+	if (real) {
+		json_object_object_add(f, "real_s", j_s(*real));
+		json_object_object_add(f, "since_trigger_ms", j_ms(*real - trigger_t));
+		json_object_object_add(f, "late_ms", j_ms(*real - planned));
+	}
+	return f;
+}
+
+/*
+ * The concrete schedule that ran: per action its timing as written, its
+ * trigger, and every firing with the drawn delay and the planned and the
+ * real time (s since the conductor started, and ms since the trigger). A
+ * firing that was due but never came (the scenario ended) is "unfired".
+ */
+static struct json_object *schedule_json(void)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < C.s->nactions; i++) {
+		const struct hpc_action *a = &C.s->actions[i];
+		const struct act_state *as = &C.act[i];
+		struct json_object *o = json_object_new_object(), *fs;
+		char timing[96];
+
+		hpc_action_timing(a, timing, sizeof(timing));
+		json_object_object_add(o, "idx", json_object_new_int(i));
+		json_object_object_add(o, "line", json_object_new_int(a->line));
+		json_object_object_add(o, "on", json_object_new_string(a->on));
+		json_object_object_add(o, "at", json_object_new_boolean(a->at));
+		json_object_object_add(o, "timing", json_object_new_string(timing));
+		json_object_object_add(o, "action", json_object_new_string(action_name(a)));
+		json_object_object_add(o, "target", json_object_new_string(action_target(a)));
+		json_object_object_add(o, "count", json_object_new_int((int)a->count));
+		json_object_object_add(o, "trigger", as->armed ?
+				       json_object_new_string(as->trigger) : NULL);
+		json_object_object_add(o, "trigger_s", as->armed ? j_s(as->trigger_t) : NULL);
+		json_object_object_add(o, "fired", json_object_new_int((int)as->fired));
+		fs = json_object_new_array();
+		for (unsigned int k = 0; k < as->fired && k < SCHED_RECORD; k++)
+			json_object_array_add(fs, firing_json(k, as->rec[k].delay_ms,
+							      as->trigger_t,
+							      as->rec[k].planned,
+							      &as->rec[k].real));
+		json_object_object_add(o, "firings", fs);
+		if (as->fired > SCHED_RECORD)
+			json_object_object_add(o, "firings_not_listed",
+					       json_object_new_int((int)(as->fired - SCHED_RECORD)));
+		if (as->pending)
+			json_object_object_add(o, "unfired",
+					       firing_json(as->k, as->delay_ms, as->trigger_t,
+							   as->due, NULL));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 static int write_verdict(const struct verdict *vd, double duration)
 {
 	struct json_object *o = json_object_new_object(), *g, *steps;
@@ -1012,6 +1297,31 @@ static int write_verdict(const struct verdict *vd, double duration)
 	json_object_object_add(o, "interrupted", json_object_new_boolean(C.interrupted));
 	json_object_object_add(o, "guest_release", C.release[0] ?
 			       json_object_new_string(C.release) : NULL);
+	json_object_object_add(o, "hello_s", C.hello ? j_s(C.hello_t) : NULL);
+	json_object_object_add(o, "schedule", schedule_json());
+	{
+		struct json_object *ex = json_object_new_array(), *oc;
+
+		if (C.s->expect & HPC_OUTCOME_REVOKE)
+			json_object_array_add(ex, json_object_new_string("revoke"));
+		if (C.s->expect & HPC_OUTCOME_RESET)
+			json_object_array_add(ex, json_object_new_string("reset"));
+		json_object_object_add(o, "expect", ex);
+		oc = json_object_new_array();
+		for (int i = 0; i < C.noutcomes; i++) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "outcome",
+					       json_object_new_string(C.outcomes[i].word));
+			json_object_object_add(e, "t", j_s(C.outcomes[i].t));
+			json_object_array_add(oc, e);
+		}
+		json_object_object_add(o, "outcomes", oc);
+		if (C.outcomes_total > (unsigned int)C.noutcomes)
+			json_object_object_add(o, "outcomes_not_listed",
+					       json_object_new_int64(C.outcomes_total -
+								    (unsigned int)C.noutcomes));
+	}
 	steps = json_object_new_array();
 	for (int i = 0; i < C.s->nsteps; i++) {
 		struct json_object *st = json_object_new_object();
@@ -1092,6 +1402,25 @@ static void handle_signals(void)
 	}
 }
 
+/*
+ * How long poll may sleep: until the next host action is due (so that it
+ * fires within a millisecond of its planned time), at most 50 ms (the
+ * deadlines below are checked that often).
+ */
+static struct timespec *poll_timeout(struct timespec *ts)
+{
+	double wait = 0.05;
+	int i = C.qmp.ready && !C.bye ? next_due() : -1;
+
+	if (i >= 0 && C.act[i].due - now_s() < wait)
+		wait = C.act[i].due - now_s();
+	if (wait < 0)
+		wait = 0;
+	ts->tv_sec = 0;
+	ts->tv_nsec = (long)(wait * 1e9);
+	return ts;
+}
+
 static void loop(void)
 {
 	double boot_deadline = now_s() + C.s->boot_timeout_s;
@@ -1100,6 +1429,7 @@ static void loop(void)
 	C.last_heard = now_s();
 	while (!C.stop) {
 		struct pollfd pfd[4];
+		struct timespec ts;
 		double t;
 		int n;
 
@@ -1111,7 +1441,7 @@ static void loop(void)
 		pfd[3].fd = C.sigfd;
 		pfd[3].events = POLLIN;
 		pfd[3].revents = 0;
-		n = poll(pfd, 4, 50);
+		n = ppoll(pfd, 4, poll_timeout(&ts), NULL);
 		if (n < 0 && errno != EINTR)
 			fatal("poll: %s", strerror(errno));
 		if (pfd[3].revents & POLLIN)
@@ -1182,7 +1512,157 @@ static void usage(FILE *f)
 	fputs("usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE\n"
 	      "                     [--run-id ID] [--seed N] [--kconfig FILE]\n"
 	      "                     [--modules FILE]\n"
-	      "                     [--heartbeat SECONDS] [--report-grace SECONDS]\n", f);
+	      "                     [--heartbeat SECONDS] [--report-grace SECONDS]\n"
+	      "       hpc-conductor --scenario FILE --seed N --print-schedule\n"
+	      "       hpc-conductor --scenario FILE --seed N --check-schedule VERDICT_JSON\n", f);
+}
+
+/* ---- the schedule without a guest ---- */
+
+#define PRINT_FIRINGS	10
+
+/* The drawn delays of every action for this seed, for people. */
+static int print_schedule(const struct hpc_scenario *s)
+{
+	printf("seed %llu: %d host actions\n", C.seed, s->nactions);
+	for (int i = 0; i < s->nactions; i++) {
+		const struct hpc_action *a = &s->actions[i];
+		char timing[96];
+
+		hpc_action_timing(a, timing, sizeof(timing));
+		printf("action %d (line %d): on %s%s%s %s %s: delay", i, a->line,
+		       a->at ? "" : a->on, a->at || !timing[0] ? "" : " ", timing,
+		       action_name(a), action_target(a));
+		for (unsigned int k = 0; k < a->count && k < PRINT_FIRINGS; k++)
+			printf("%s %u", k == 1 ? ", then every" : "",
+			       hpc_action_delay_ms(a, C.seed, (unsigned int)i, k));
+		printf(" ms%s\n", a->count > PRINT_FIRINGS ? " ..." : "");
+	}
+	return 0;
+}
+
+/* An int member in 0..max, or -1. */
+static long long json_uint(struct json_object *o, const char *key, long long max)
+{
+	struct json_object *v;
+	long long x;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	x = json_object_get_int64(v);
+	return x < 0 || x > max ? -1 : x;
+}
+
+struct sched_check {
+	int compared, bad;
+};
+
+static void check_firing(struct sched_check *sc, const struct hpc_scenario *s,
+			 int idx, struct json_object *f)
+{
+	const struct hpc_action *a = &s->actions[idx];
+	long long k = json_uint(f, "firing", HPC_SCN_MAX_FIRINGS);
+	long long d = json_uint(f, "delay_ms", HPC_SCN_MAX_MS);
+	unsigned int want;
+
+	if (k < 0 || d < 0 || k >= a->count) {
+		if (sc->bad++ < 10)
+			printf("schedule: action %d (line %d): a recorded firing without a valid firing number or delay\n",
+			       idx, a->line);
+		return;
+	}
+	want = hpc_action_delay_ms(a, C.seed, (unsigned int)idx, (unsigned int)k);
+	sc->compared++;
+	if ((unsigned int)d != want && sc->bad++ < 10)
+		printf("schedule: action %d (line %d) firing %lld: recorded delay %lld ms, seed %llu gives %u ms\n",
+		       idx, a->line, k, d, C.seed, want);
+}
+
+/*
+ * Re-derive the drawn delays from the seed and compare them with those a
+ * verdict.json recorded. 0: the same; 1: they differ (each difference on
+ * stdout) or none were recorded; 2: the file is unreadable.
+ */
+static int check_schedule(const struct hpc_scenario *s, const char *file)
+{
+	struct sched_check sc = { 0 };
+	struct json_object *root, *sched, *seed;
+	struct stat st;
+	size_t n;
+
+	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (16 << 20)) {
+		fprintf(stderr, "hpc-conductor: %s: not a readable verdict file\n", file);
+		return 2;
+	}
+	root = json_object_from_file(file);
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		fprintf(stderr, "hpc-conductor: %s: not a JSON object\n", file);
+		json_object_put(root);
+		return 2;
+	}
+	if (json_object_object_get_ex(root, "seed", &seed) &&
+	    json_object_is_type(seed, json_type_int) &&
+	    (unsigned long long)json_object_get_int64(seed) != C.seed)
+		printf("schedule: note: %s was run with seed %lld, checking seed %llu\n",
+		       file, (long long)json_object_get_int64(seed), C.seed);
+	if (!json_object_object_get_ex(root, "schedule", &sched) ||
+	    !json_object_is_type(sched, json_type_array)) {
+		printf("schedule: %s recorded no schedule (an older result): cannot compare\n", file);
+		json_object_put(root);
+		return 1;
+	}
+	n = json_object_array_length(sched);
+	if (n != (size_t)s->nactions && sc.bad++ < 10)
+		printf("schedule: %zu actions recorded, the scenario has %d\n", n, s->nactions);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(sched, i), *fs, *u;
+		long long idx = json_uint(e, "idx", HPC_SCN_MAX_ACTIONS - 1);
+		long long line = json_uint(e, "line", INT32_MAX);
+
+		if (idx < 0 || idx >= s->nactions) {
+			if (sc.bad++ < 10)
+				printf("schedule: recorded action %zu is not in the scenario\n", i);
+			continue;
+		}
+		if (line != s->actions[idx].line && sc.bad++ < 10)
+			printf("schedule: action %lld: recorded at line %lld, the scenario has it at line %d\n",
+			       idx, line, s->actions[idx].line);
+		if (json_object_object_get_ex(e, "firings", &fs) &&
+		    json_object_is_type(fs, json_type_array))
+			for (size_t k = 0; k < json_object_array_length(fs); k++)
+				check_firing(&sc, s, (int)idx, json_object_array_get_idx(fs, k));
+		if (json_object_object_get_ex(e, "unfired", &u) && u)
+			check_firing(&sc, s, (int)idx, u);
+	}
+	json_object_put(root);
+	if (sc.bad > 10)
+		printf("schedule: ... %d differences in all\n", sc.bad);
+	if (sc.bad)
+		return 1;
+	if (!s->nactions)
+		printf("schedule: the scenario has no host actions: nothing to compare\n");
+	else
+		printf("schedule: %d delay%s of %d action%s re-derived from seed %llu: the same as recorded\n",
+		       sc.compared, sc.compared == 1 ? "" : "s", s->nactions,
+		       s->nactions == 1 ? "" : "s", C.seed);
+	return 0;
+}
+
+/* Seeds are 0..INT64_MAX: verdict.json keeps them as JSON integers. */
+static int parse_seed(const char *v, unsigned long long *out)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || x > (unsigned long long)INT64_MAX)
+		return -1;
+	*out = x;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -1197,11 +1677,14 @@ int main(int argc, char **argv)
 		{ "modules", required_argument, NULL, 'm' },
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "report-grace", required_argument, NULL, 'G' },
+		{ "print-schedule", no_argument, NULL, 'P' },
+		{ "check-schedule", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static struct hpc_scenario scn;
-	const char *scn_file = NULL, *argv_file = NULL;
+	const char *scn_file = NULL, *argv_file = NULL, *check_file = NULL;
+	int print_sched = 0, seed_given = 0;
 	char **guest_argv;
 	struct verdict vd = { 0 };
 	char reason[512];
@@ -1218,7 +1701,16 @@ int main(int argc, char **argv)
 		case 'd': C.dir = optarg; break;
 		case 'g': argv_file = optarg; break;
 		case 'r': C.run_id = optarg; break;
-		case 'S': C.seed = strtoull(optarg, NULL, 10); break;
+		case 'S':
+			if (parse_seed(optarg, &C.seed) < 0) {
+				fprintf(stderr, "hpc-conductor: --seed: expected a number from 0 to %lld, got '%.40s'\n",
+					(long long)INT64_MAX, optarg);
+				return 2;
+			}
+			seed_given = 1;
+			break;
+		case 'P': print_sched = 1; break;
+		case 'C': check_file = optarg; break;
 		case 'k': C.kconfig = optarg; break;
 		case 'm': C.modules = optarg; break;
 		case 'H': C.heartbeat_s = (unsigned int)atoi(optarg); break;
@@ -1226,6 +1718,17 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (print_sched || check_file) {
+		if (!scn_file || !seed_given || optind != argc || C.dir) {
+			usage(stderr);
+			return 2;
+		}
+		if (hpc_scenario_load(scn_file, &scn, stderr, 20) < 0)
+			return 2;
+		if (print_sched)
+			print_schedule(&scn);
+		return check_file ? check_schedule(&scn, check_file) : 0;
 	}
 	if (!scn_file || !C.dir || !argv_file || optind != argc || C.heartbeat_s < 5) {
 		usage(stderr);

@@ -4,6 +4,8 @@
  *
  *   hpc-report RUN_DIR [--interrupted] [--quiet] [--no-color]
  *   hpc-report --verdict FILE
+ *   hpc-report --field FILE KEY[.KEY...]
+ *   hpc-report --repro ORIG_VERDICT TRY_VERDICT...
  *
  * Reads RUN_DIR/plan, RUN_DIR/run.json and RUN_DIR/<name>/verdict.json,
  * writes RUN_DIR/summary.json, junit.xml and ktap.txt and prints a table.

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# 'hpchaos run': one run directory, one conductor per scenario, one report.
+# 'hpchaos run' and 'hpchaos repro': one run directory, one conductor per
+# scenario run, one report.
 
 RUN_DIR=
+HPC_SEED_MAX=9223372036854775807 # seeds are 0..2^63-1 (JSON integers)
 
 # new_run_dir RESULTS: a fresh, private run directory; its id is unique even
 # for two runs started in the same second.
@@ -13,16 +15,36 @@ new_run_dir() {
 	printf '%s\n' "$dir"
 }
 
-# write_run_json DIR RUN_ID ACCEL SEED ARGS...: run.json, read by hpc-report.
+# json_str TEXT: TEXT as a JSON string (quotes, backslashes and control
+# characters escaped; a path may hold any of them).
+json_str() {
+	local s=$1 out='' c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		case $c in
+		'"') out+='\"' ;;
+		\\) out+="\\\\" ;;
+		[[:cntrl:]]) out+=$(printf '\\u%04x' "'$c") ;;
+		*) out+=$c ;;
+		esac
+	done
+	printf '"%s"' "$out"
+}
+
+# write_run_json DIR RUN_ID ACCEL SEED KERNEL_SPEC [EXTRA]: run.json, read by
+# hpc-report (which copies it into summary.json) and by 'hpchaos repro'
+# (kernel.spec and kmod_planted say which image to boot again). EXTRA is
+# more members, JSON text ending in a comma.
 write_run_json() {
-	local dir=$1 id=$2 accel=$3 seed=$4
-	shift 4
+	local dir=$1 id=$2 accel=$3 seed=$4 spec=$5 extra=${6:-}
 	{
-		printf '{"run_id": "%s", "started": "%s", "accel": "%s", "seed": %s,\n' \
-			"$id" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$accel" "$seed"
-		printf ' "kernel": {"release": "%s", "source": "%s"},\n' "$IMG_RELEASE" "$IMG_SOURCE"
-		printf ' "kmod_planted": "%s",\n' "${HPC_PLANTED:-none}"
-		printf ' "host": "%s"}\n' "$(uname -n)"
+		printf '{"run_id": %s, "started": "%s", "accel": %s, "seed": %s,\n' \
+			"$(json_str "$id")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(json_str "$accel")" "$seed"
+		printf ' "kernel": {"spec": %s, "release": %s, "source": %s},\n' \
+			"$(json_str "$spec")" "$(json_str "$IMG_RELEASE")" "$(json_str "$IMG_SOURCE")"
+		printf ' "kmod_planted": %s,\n' "$(json_str "${HPC_PLANTED:-none}")"
+		[[ -z $extra ]] || printf ' %s\n' "$extra"
+		printf ' "host": %s}\n' "$(json_str "$(uname -n)")"
 	} >"$dir/run.json"
 }
 
@@ -38,17 +60,20 @@ on_signal() {
 	exit 3
 }
 
-# run_one IDX TOTAL FILE ACCEL RUN_ID SEED HEARTBEAT: run one scenario.
+# run_one LABEL ENTRY FILE NAME ACCEL RUN_ID SEED HEARTBEAT [NOTE]: run one
+# scenario in RUN_DIR/ENTRY. The directory keeps a copy of the scenario file
+# as it ran (NAME.scn, for 'hpchaos repro'); the conductor runs that copy.
 run_one() {
-	local idx=$1 total=$2 file=$3 accel=$4 run_id=$5 seed=$6 heartbeat=$7
-	local name dir pid rc=0 t0 line
-	dir=$RUN_DIR/$(sed -n "${idx}p" "$RUN_DIR/plan")
-	name=${dir##*/[0-9][0-9]-}
+	local label=$1 entry=$2 file=$3 name=$4 accel=$5 run_id=$6 seed=$7 heartbeat=$8 note=${9:-}
+	local dir=$RUN_DIR/$entry pid rc=0 t0 line copy
 	mkdir -m 0700 "$dir"
-	backend_qemu_prepare "$dir" "$file" "$accel" "$run_id" "$seed" "$name"
-	progress "[$idx/$total] $name: running"
+	copy=$dir/$name.scn
+	cp "$file" "$copy"
+	chmod 0600 "$copy"
+	backend_qemu_prepare "$dir" "$copy" "$accel" "$run_id" "$seed" "$name"
+	progress "$label $name${note:+ $note}: running"
 	t0=$SECONDS
-	"$HPC_BIN/hpc-conductor" --scenario "$file" --dir "$dir" \
+	"$HPC_BIN/hpc-conductor" --scenario "$copy" --dir "$dir" \
 		--guest-argv "$dir/guest.argv" --run-id "$run_id" --seed "$seed" \
 		--kconfig "$IMG_CONFIG" --modules "$IMG_MODULES" --heartbeat "$heartbeat" \
 		2>>"$dir/conductor.log" &
@@ -62,15 +87,64 @@ run_one() {
 	esac
 	line=$("$HPC_BIN/hpc-report" --verdict "$dir/verdict.json" 2>/dev/null || true)
 	progress_done
-	printf '[%d/%d] %-24s %s (%ds)\n' "$idx" "$total" "$name" "${line:-ERROR: no verdict (conductor exit $rc)}" \
+	printf '%s %-24s %s (%ds)\n' "$label" "$name${note:+ $note}" "${line:-ERROR: no verdict (conductor exit $rc)}" \
 		"$((SECONDS - t0))" >&2
 	return 0
 }
 
+# seed_plus SEED K: SEED + K, wrapping within 0..HPC_SEED_MAX.
+seed_plus() {
+	local seed=$1 k=$2
+	if ((seed > HPC_SEED_MAX - k)); then
+		echo $((k - (HPC_SEED_MAX - seed) - 1))
+	else
+		echo $((seed + k))
+	fi
+}
+
+# parse_duration T: seconds of 90, 90s, 10m, 2h or 1d (no more than 30 days).
+parse_duration() {
+	local t=$1 n unit
+	[[ $t =~ ^([0-9]{1,7})([smhd]?)$ ]] || die 2 "--duration: expected a time like 90s, 10m, 2h or 1d, got '$t'"
+	n=$((10#${BASH_REMATCH[1]}))
+	unit=${BASH_REMATCH[2]}
+	case $unit in
+	m) n=$((n * 60)) ;;
+	h) n=$((n * 3600)) ;;
+	d) n=$((n * 86400)) ;;
+	esac
+	((n >= 1 && n <= 30 * 86400)) || die 2 "--duration: expected 1 s to 30 days, got '$t'"
+	echo "$n"
+}
+
+# fmt_secs S: 75 -> 1m15s
+fmt_secs() {
+	local s=$1
+	if ((s >= 3600)); then
+		printf '%dh%02dm' $((s / 3600)) $((s % 3600 / 60))
+	elif ((s >= 60)); then
+		printf '%dm%02ds' $((s / 60)) $((s % 60))
+	else
+		printf '%ds' "$s"
+	fi
+}
+
+# check_seed SEED: die 2 unless a decimal seed in 0..HPC_SEED_MAX.
+check_seed() {
+	local s
+	[[ $1 =~ ^0*([0-9]{0,19})$ ]] || die 2 "--seed: expected a decimal number from 0 to $HPC_SEED_MAX, got '$1'"
+	s=${BASH_REMATCH[1]}
+	[[ ${#s} -lt 19 ]] && return 0
+	if ((10#${s:0:18} > 922337203685477580 || (10#${s:0:18} == 922337203685477580 && ${s:18:1} > 7))); then
+		die 2 "--seed: expected a decimal number from 0 to $HPC_SEED_MAX, got '$1'"
+	fi
+}
+
 cmd_run() {
 	local kernel=stock seed='' accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60
-	local -a args=() files
-	local run_id i rc=0
+	local repeat='' repeat_given duration='' soak=0 end=0
+	local -a args=() files names
+	local run_id i rc=0 rep n total entry label note s extra=''
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
@@ -79,20 +153,40 @@ cmd_run() {
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
 		--planted) planted_check "${2:?--planted needs a value}"; export HPC_PLANTED=$2; shift 2 ;;
+		--repeat) repeat=${2:?--repeat needs a value}; shift 2 ;;
+		--duration) duration=$(parse_duration "${2:?--duration needs a value}"); shift 2 ;;
 		-v | --verbose) export HPC_VERBOSE=1; shift ;;
 		-h | --help) usage; return 0 ;;
 		-*) die 2 "run: unknown option '$1' (see 'hpchaos help')" ;;
 		*) args+=("$1"); shift ;;
 		esac
 	done
-	[[ -z $seed || $seed =~ ^[0-9]{1,19}$ ]] || die 2 "--seed: expected a decimal number, got '$seed'"
+	if [[ -n $seed ]]; then
+		check_seed "$seed"
+		seed=$((10#$seed))
+	fi
 	[[ $heartbeat =~ ^[0-9]{1,5}$ && $heartbeat -ge 5 ]] || die 2 "--heartbeat: expected seconds >= 5"
+	if [[ -n $repeat ]]; then
+		if [[ ! $repeat =~ ^[0-9]{1,6}$ ]] || ((10#$repeat < 1 || 10#$repeat > 100000)); then
+			die 2 "--repeat: expected a number from 1 to 100000, got '$repeat'"
+		fi
+		repeat=$((10#$repeat))
+	fi
+	[[ -z $repeat && -z $duration ]] || soak=1
+	repeat_given=$repeat
+	[[ -n $repeat ]] || repeat=1
 	[[ ${#args[@]} -gt 0 ]] || args=(quick)
 	mapfile -t files < <(scenarios_resolve "${args[@]}")
 	[[ ${#files[@]} -gt 0 ]] || die 2 "nothing to run"
 	"$HPC_BIN/hpc-scenario" lint "${files[@]}" || die 2 "scenario files have errors; nothing was booted"
+	names=()
+	for i in "${!files[@]}"; do
+		names+=("$("$HPC_BIN/hpc-scenario" field "${files[$i]}" name)")
+	done
 	[[ -n $seed ]] || seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 	accel=$(accel_pick "$accel")
+	# a tree is recorded by its absolute path, for 'hpchaos repro'
+	[[ $kernel != tree:* ]] || kernel=tree:$(readlink -f "${kernel#tree:}" || echo "${kernel#tree:}")
 
 	trap 'on_signal INT' INT
 	trap 'on_signal TERM' TERM
@@ -102,16 +196,187 @@ cmd_run() {
 	RUN_DIR=$(new_run_dir "$results")
 	run_id=$(basename "$RUN_DIR")
 	ln -sfn "$run_id" "$results/latest"
-	for i in "${!files[@]}"; do
-		printf '%02d-%s\n' "$((i + 1))" "$("$HPC_BIN/hpc-scenario" field "${files[$i]}" name)"
-	done >"$RUN_DIR/plan"
-	write_run_json "$RUN_DIR" "$run_id" "$accel" "$seed"
+	# repetition r (1-based) of every scenario runs with seed + r - 1
+	entry_name() { # IDX REP
+		if [[ $soak == 1 ]]; then
+			printf '%02d-%s-r%d' "$(($1 + 1))" "${names[$1]}" "$2"
+		else
+			printf '%02d-%s' "$(($1 + 1))" "${names[$1]}"
+		fi
+	}
+	: >"$RUN_DIR/plan"
+	if [[ -z $duration ]]; then
+		# the whole plan up front: what an interruption leaves out is NOTRUN
+		for ((rep = 1; rep <= repeat; rep++)); do
+			for i in "${!files[@]}"; do
+				entry_name "$i" "$rep"
+				echo
+			done
+		done >"$RUN_DIR/plan"
+		total=$((${#files[@]} * repeat))
+	fi
+	[[ $soak == 0 ]] || extra="\"repeat\": ${repeat}, \"duration_s\": ${duration:-null},"
+	write_run_json "$RUN_DIR" "$run_id" "$accel" "$seed" "$kernel" "$extra"
 	msg "run $run_id: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
-	for i in "${!files[@]}"; do
-		run_one "$((i + 1))" "${#files[@]}" "${files[$i]}" "$accel" "$run_id" "$seed" "$heartbeat"
+	if [[ $soak == 1 ]]; then
+		if [[ -z $duration ]]; then
+			msg "soak: $repeat repetitions; repetition r runs with seed $seed + r - 1"
+		else
+			msg "soak: for $(fmt_secs "$duration")${repeat_given:+ (at most $repeat repetitions)}; repetition r runs with seed $seed + r - 1"
+			end=$((SECONDS + duration))
+			[[ -n $repeat_given ]] || repeat=1000000
+		fi
+	fi
+	n=0
+	for ((rep = 1; rep <= repeat; rep++)); do
+		s=$(seed_plus "$seed" $((rep - 1)))
+		for i in "${!files[@]}"; do
+			if [[ -n $duration ]] && ((n > 0 && SECONDS >= end)); then
+				break 2
+			fi
+			n=$((n + 1))
+			entry=$(entry_name "$i" "$rep")
+			if [[ -n $duration ]]; then
+				printf '%s\n' "$entry" >>"$RUN_DIR/plan"
+				label="[$n, $(fmt_secs "$((end - SECONDS > 0 ? end - SECONDS : 0))") left]"
+			else
+				label="[$n/$total]"
+			fi
+			note=
+			[[ $soak == 0 ]] || note="r$rep (seed $s)"
+			run_one "$label" "$entry" "${files[$i]}" "${names[$i]}" "$accel" "$run_id" "$s" "$heartbeat" "$note"
+		done
 	done
 	trap - INT TERM HUP
 	"$HPC_BIN/hpc-report" "$RUN_DIR" || rc=$?
+	msg "results: $RUN_DIR"
+	return "$rc"
+}
+
+# field FILE KEY: one value of a JSON file (hpc-report --field); fails when absent.
+field() { "$HPC_BIN/hpc-report" --field "$1" "$2" 2>/dev/null; }
+
+# repro_target DIR: set REPRO_SRC (the run directory) and REPRO_DIRS (the
+# scenario results to replay) from a run or scenario result directory.
+repro_target() {
+	local target=$1 all=$2 e v
+	REPRO_DIRS=()
+	if [[ -f $target/verdict.json ]]; then
+		REPRO_SRC=$(dirname "$target")
+		REPRO_DIRS=("$target")
+	elif [[ -f $target/plan ]]; then
+		REPRO_SRC=$target
+		while IFS= read -r e; do
+			[[ $e =~ ^[A-Za-z0-9_.+-]{1,128}$ && $e != . && $e != .. ]] || continue
+			[[ -f $target/$e/verdict.json ]] || continue
+			v=$(field "$target/$e/verdict.json" verdict || true)
+			[[ $all == 1 || $v == FAIL ]] && REPRO_DIRS+=("$target/$e")
+		done <"$target/plan"
+		[[ ${#REPRO_DIRS[@]} -gt 0 ]] ||
+			die 2 "repro: $target has no FAIL result to replay (--all replays every scenario)"
+	else
+		die 2 "repro: $target is not a hpchaos result: it has no verdict.json (a scenario's result, results/<id>/NN-name) and no plan (a run's result, results/<id>)"
+	fi
+	[[ -f $REPRO_SRC/run.json ]] ||
+		die 2 "repro: $REPRO_SRC is not a hpchaos run: run.json is missing (it says which kernel and module ran)"
+}
+
+cmd_repro() {
+	local tries=10 all=0 accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60 target=''
+	local spec planted d name seed scn i t run_id entry rc=0 total n check
+	local -a names=() seeds=() scns=() origs=() verdicts
+	while [[ $# -gt 0 ]]; do
+		case $1 in
+		--tries) tries=${2:?--tries needs a value}; shift 2 ;;
+		--all) all=1; shift ;;
+		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
+		--results) results=${2:?--results needs a value}; shift 2 ;;
+		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
+		-v | --verbose) export HPC_VERBOSE=1; shift ;;
+		-h | --help) usage; return 0 ;;
+		-*) die 2 "repro: unknown option '$1' (see 'hpchaos help')" ;;
+		*)
+			[[ -z $target ]] || die 2 "repro: one result directory, please (got '$target' and '$1')"
+			target=$1
+			shift
+			;;
+		esac
+	done
+	[[ -n $target ]] || die 2 "repro: expected a result directory: results/<id> or results/<id>/NN-name"
+	if [[ ! $tries =~ ^[0-9]{1,4}$ ]] || ((10#$tries < 1 || 10#$tries > 1000)); then
+		die 2 "--tries: expected a number from 1 to 1000, got '$tries'"
+	fi
+	tries=$((10#$tries))
+	[[ $heartbeat =~ ^[0-9]{1,5}$ && $heartbeat -ge 5 ]] || die 2 "--heartbeat: expected seconds >= 5"
+	[[ -d $target ]] || die 2 "repro: $target: no such directory"
+	target=$(readlink -f "$target")
+	repro_target "$target" "$all"
+
+	# the same kernel and module variant
+	spec=$(field "$REPRO_SRC/run.json" kernel.spec) ||
+		die 2 "repro: $REPRO_SRC/run.json records no kernel spec (kernel.spec): a result from an older hpchaos"
+	[[ $spec == stock || $spec == chaos || $spec == tree:?* ]] ||
+		die 2 "repro: $REPRO_SRC/run.json: unknown kernel spec '$spec'"
+	planted=$(field "$REPRO_SRC/run.json" kmod_planted || echo none)
+	planted_check "$planted"
+	# the same scenario (the copy that ran) and seed
+	for d in "${REPRO_DIRS[@]}"; do
+		name=$(field "$d/verdict.json" scenario) ||
+			die 2 "repro: $d/verdict.json is unreadable or names no scenario"
+		[[ $name =~ ^[A-Za-z0-9_.:+-]{1,64}$ ]] || die 2 "repro: $d/verdict.json: bad scenario name"
+		seed=$(field "$d/verdict.json" seed) || die 2 "repro: $d/verdict.json records no seed"
+		[[ $seed =~ ^[0-9]{1,19}$ ]] || die 2 "repro: $d/verdict.json: bad seed '$seed'"
+		scn=$d/$name.scn
+		[[ -f $scn ]] ||
+			die 2 "repro: $d has no copy of the scenario ($name.scn): a result from an older hpchaos"
+		names+=("$name")
+		seeds+=("$seed")
+		scns+=("$scn")
+		origs+=("$d/verdict.json")
+	done
+	"$HPC_BIN/hpc-scenario" lint "${scns[@]}" || die 2 "the recorded scenario files have errors; nothing was booted"
+	accel=$(accel_pick "$accel")
+	[[ $planted == none ]] || export HPC_PLANTED=$planted
+
+	trap 'on_signal INT' INT
+	trap 'on_signal TERM' TERM
+	trap 'on_signal HUP' HUP
+	image_ensure "$spec"
+	RUN_DIR=$(new_run_dir "$results")
+	run_id=$(basename "$RUN_DIR")
+	ln -sfn "$run_id" "$results/latest"
+	for i in "${!names[@]}"; do
+		for ((t = 1; t <= tries; t++)); do
+			printf '%02d-%s-t%d\n' "$((i + 1))" "${names[$i]}" "$t"
+		done
+	done >"$RUN_DIR/plan"
+	write_run_json "$RUN_DIR" "$run_id" "$accel" "${seeds[0]}" "$spec" \
+		"\"repro_of\": $(json_str "$target"), \"tries\": $tries,"
+	msg "repro $run_id: ${#names[@]} result(s) of $REPRO_SRC, $tries tries each, kernel $spec ($IMG_RELEASE), accel $accel${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
+	total=$((${#names[@]} * tries))
+	n=0
+	for i in "${!names[@]}"; do
+		msg "replaying ${REPRO_DIRS[$i]#"$REPRO_SRC"/} ($("$HPC_BIN/hpc-report" --verdict "${origs[$i]}" || true)), seed ${seeds[$i]}"
+		# the drawn delays, re-derived from the seed, must be those recorded
+		check=$RUN_DIR/schedule-check.$((i + 1))
+		if "$HPC_BIN/hpc-conductor" --scenario "${scns[$i]}" --seed "${seeds[$i]}" \
+			--check-schedule "${origs[$i]}" >"$check" 2>&1; then
+			msg "$(cat "$check")"
+		else
+			sed 's/^/hpchaos: warning: /' "$check" >&2
+		fi
+		verdicts=()
+		for ((t = 1; t <= tries; t++)); do
+			n=$((n + 1))
+			entry=$(printf '%02d-%s-t%d' "$((i + 1))" "${names[$i]}" "$t")
+			run_one "[$n/$total]" "$entry" "${scns[$i]}" "${names[$i]}" "$accel" "$run_id" \
+				"${seeds[$i]}" "$heartbeat" "try $t"
+			verdicts+=("$RUN_DIR/$entry/verdict.json")
+		done
+		"$HPC_BIN/hpc-report" --repro "${origs[$i]}" "${verdicts[@]}" | tee -a "$RUN_DIR/repro.txt" || rc=1
+	done
+	trap - INT TERM HUP
+	"$HPC_BIN/hpc-report" "$RUN_DIR" --quiet || true
 	msg "results: $RUN_DIR"
 	return "$rc"
 }

@@ -17,7 +17,7 @@ T_FAILED=0
 trap 'rm -rf "$T_TMP"' EXIT
 
 plan() { printf '1..%d\n' "$1"; }
-diag() { printf '# %s\n' "$@"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
 # ok COND_STATUS NAME: report a result from the status of the last command.
 ok() {

@@ -13,10 +13,15 @@
  *
  * Output, each written atomically (temp file in RUN_DIR, then rename):
  *   summary.json  {"schema":1, <run.json keys>, "finished", "interrupted",
- *                  "counts", "results", "not_run"}; "results" holds every
+ *                  "counts", "results", "not_run", "by_scenario"};
+ *                 "results" holds every
  *                 planned scenario that has a verdict.json (a malformed one
  *                 is an ERROR result), in plan order; "not_run" holds the
- *                 directory names of the others
+ *                 directory names of the others; "by_scenario" has one
+ *                 entry per scenario name (soak runs repeat one), in order
+ *                 of first appearance: "scenario", "runs", "counts" (the
+ *                 verdicts that occurred), "failures" (each distinct
+ *                 FAIL/ERROR verdict+class+title: "runs", "first" dir)
  *   junit.xml     one <testsuite name="hpchaos"> as the root element
  *   ktap.txt      KTAP version 1, one result line per planned scenario
  *
@@ -43,6 +48,18 @@
  * - --verdict FILE prints "VERDICT[ CLASS][: text]" where text is the title,
  *   or the reason when there is no title; exit 1 for FAIL/ERROR (a missing
  *   or malformed file is ERROR), else 0.
+ * - The table's first column is the scenario; when a scenario appears more
+ *   than once (soak runs) it is the result directory, more than 40 rows list
+ *   only results that did not pass or skip, and "per scenario:" lines with
+ *   the verdict counts follow.
+ * - --field FILE KEY[.KEY...] prints one scalar of a JSON file (a string as
+ *   it is when it is one line of no control characters, an integer, a
+ *   double, true/false); exit 1 when absent/null/not printable, 2 when the
+ *   file is unreadable or not JSON. For the runner (run.json, verdict.json).
+ * - --repro ORIG TRY... prints "repro: S/N tries gave LINE (same verdict and
+ *   title)" (LINE as --verdict prints ORIG) and one "repro:   try K (DIR):
+ *   LINE" per try whose verdict, class or title differ (a missing file is
+ *   NOTRUN); exit 0 when all agree, 1 when not, 2 when ORIG is unreadable.
  */
 #ifndef HPC_REPORT_H
 #define HPC_REPORT_H

@@ -7,6 +7,7 @@
 #define HPC_SCENARIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "hpc/proto.h"
@@ -22,6 +23,15 @@
 #define HPC_SCN_TEXT		1024
 #define HPC_SCN_MAX_KNOWN	32
 #define HPC_SCN_MAX_GUEST_EVENTS 32
+
+/*
+ * Outcomes of a device loss. Programs in the guest report one by writing
+ * "outcome reset" or "outcome revoke" to $HPC_EVENTS; the event name is
+ * reserved for this and declared implicitly.
+ */
+#define HPC_EV_OUTCOME		"outcome"
+#define HPC_OUTCOME_REVOKE	1u	/* access revoked cleanly */
+#define HPC_OUTCOME_RESET	2u	/* device lost, user space saw it fail */
 
 struct hpc_step {
 	enum hpc_step_kind kind;
@@ -54,9 +64,23 @@ enum hpc_action_kind {
 	HPC_ACT_SIGNAL,
 };
 
+#define HPC_SCN_MAX_MS		3600000	/* after=, every=, @MS: at most an hour */
+#define HPC_SCN_MIN_EVERY_MS	10
+#define HPC_SCN_MAX_FIRINGS	1000	/* count= bound, and the default of every= */
+
+/*
+ * A host action. Timing: the first firing is after_min..after_max ms after
+ * the trigger (drawn uniformly from the run's seed when min < max); with
+ * every_min > 0 it fires again every every_min..every_max ms (each interval
+ * drawn), count firings in all, until the scenario ends.
+ */
 struct hpc_action {
-	char on[HPC_SCN_NAME];		/* trigger event */
-	unsigned int after_ms;		/* delay after the trigger */
+	char on[HPC_SCN_NAME];		/* trigger event ("boot" for on @MS) */
+	int at;				/* "on @MS": ms after the agent's HELLO */
+	unsigned int after_min_ms, after_max_ms;	/* delay after the trigger */
+	unsigned int every_min_ms, every_max_ms;	/* 0: fires once */
+	unsigned int count;		/* firings in all (1 without every=) */
+	int count_given;		/* count= was written */
 	enum hpc_action_kind kind;
 	char target[HPC_SCN_NAME];	/* device id (add/del) */
 	char path[256];			/* qom-set */
@@ -114,6 +138,10 @@ struct hpc_scenario {
 	 * agent's FIFO ($HPC_EVENTS), declared so that `on` may use them */
 	char guest_events[HPC_SCN_MAX_GUEST_EVENTS][HPC_SCN_NAME];
 	int nguest_events;
+	/* expect: outcomes the device loss may end in (HPC_OUTCOME_* bits);
+	 * 0: nothing may be lost, an outcome event is a FAIL */
+	unsigned int expect;
+	int expect_line;
 };
 
 /*
@@ -143,5 +171,32 @@ int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
 			   int cap);
 /* The QMP device_add arguments for a hotplug device, as JSON text. */
 int hpc_device_qmp_json(const struct hpc_device *d, char *buf, size_t cap);
+
+/* "revoke" -> HPC_OUTCOME_REVOKE, "reset" -> HPC_OUTCOME_RESET, else 0. */
+unsigned int hpc_outcome_parse(const char *word);
+const char *hpc_outcome_name(unsigned int outcome);
+/* "revoke", "reset", "revoke or reset" for a mask of outcomes ("" for 0). */
+const char *hpc_outcome_list(unsigned int mask);
+
+/*
+ * The schedule's random numbers. Every random choice of the conductor is
+ * drawn from a splitmix64 stream of its own per action: its state starts at
+ * a hash of the run's seed and the action's index, and draw k is the k-th
+ * output. Adding an action at the end changes no other action's draws, and
+ * draw k of an action is the same whatever happened before it.
+ */
+uint64_t hpc_sched_rand(uint64_t seed, unsigned int action, unsigned int k);
+
+/*
+ * The delay before firing k of action idx, in ms: k = 0 is the delay after
+ * the trigger (after=, or @MS), k >= 1 the interval after the planned time
+ * of firing k-1 (every=). A fixed value is returned as is; a range MIN-MAX
+ * is drawn uniformly from hpc_sched_rand(seed, idx, k).
+ */
+unsigned int hpc_action_delay_ms(const struct hpc_action *a, uint64_t seed,
+				 unsigned int idx, unsigned int k);
+
+/* The timing as written: "@500", "after=100-200 every=1000 count=3", "". */
+void hpc_action_timing(const struct hpc_action *a, char *buf, size_t cap);
 
 #endif
