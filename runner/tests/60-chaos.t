@@ -2,7 +2,10 @@
 # The chaos kernel: built from linux-source-6.1 (cold: about 8 min on 2
 # cores, then cached), it boots the smoke suite, its detectors turn real bugs
 # into KASAN and LOCKDEP verdicts, the kernel's own hmm-tests run with
-# test_hmm.ko, and the hpchaos module's own tests pass on it.
+# test_hmm.ko, the hpchaos module's own tests pass on it (the device-private
+# ones run, not skip), and the chaos group's provider scenarios: a revocation
+# racing migration (RESET), allocation failures aimed at the workload, kprobe
+# delays in the migration path.
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -13,6 +16,9 @@ declare -A want=(
 	[report-lockdep]="FAIL LOCKDEP *"
 	[hmm-selftest]="PASS *"
 	[mirror-selftest]="PASS *"
+	[devpriv-revoke-race]="RESET *"
+	[alloc-fail-migrate]="PASS *"
+	[kprobe-delay-migrate]="PASS *"
 )
 devpriv=(provider_bad_args devpriv_migrate devpriv_cpu_fault devpriv_revoke
 	devpriv_revoke_race devpriv_surprise devpriv_faults)
