@@ -1267,61 +1267,22 @@ static void usage(void)
 	       MAX_THREADS, DEFAULT_ITERS);
 }
 
-/* Number with an optional binary K/M/G/T suffix. */
 static uint64_t parse_size(const char *s)
 {
-	size_t n = strnlen(s, 32);
-	unsigned int shift = 0;
 	uint64_t v;
 
-	if (n > 1) {
-		switch (s[n - 1]) {
-		case 'k':
-		case 'K':
-			shift = 10;
-			break;
-		case 'm':
-		case 'M':
-			shift = 20;
-			break;
-		case 'g':
-		case 'G':
-			shift = 30;
-			break;
-		case 't':
-		case 'T':
-			shift = 40;
-			break;
-		default:
-			break;
-		}
-	}
-	if (shift)
-		n--;
-	if (hpcg_parse_u64(s, n, UINT64_MAX >> shift, &v) < 0 || v == 0)
+	if (hpcg_parse_size(s, &v))
 		usage_error("--size: bad size '%.32s' (e.g. 64M)", s);
-	return v << shift;
+	return v;
 }
 
 static uint64_t parse_duration(const char *s)
 {
-	size_t n = strnlen(s, 32);
-	uint64_t mult = 1000000000ULL, v;
+	uint64_t v;
 
-	if (n > 2 && strcmp(s + n - 2, "ms") == 0) {
-		mult = 1000000ULL;
-		n -= 2;
-	} else if (n > 1 && s[n - 1] == 's') {
-		n--;
-	} else if (n > 1 && s[n - 1] == 'm') {
-		mult = 60ULL * 1000000000ULL;
-		n--;
-	}
-	if (hpcg_parse_u64(s, n, 7ULL * 24 * 3600 * 1000, &v) < 0 || v == 0 ||
-	    v > UINT64_MAX / mult)
-		usage_error("--duration: bad time '%.32s' (e.g. 10s, 500ms, 2m)",
-			    s);
-	return v * mult;
+	if (hpcg_parse_duration(s, &v))
+		usage_error("--duration: bad time '%.32s' (e.g. 10s, 500ms, 2m, 1h)", s);
+	return v;
 }
 
 static uint64_t parse_num(const char *opt, const char *s, uint64_t min,

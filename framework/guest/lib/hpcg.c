@@ -191,3 +191,50 @@ int hpcg_fault_inject_arm(void)
 	}
 	return 1;
 }
+
+int hpcg_parse_size(const char *s, uint64_t *out)
+{
+	size_t n = strnlen(s, 32);
+	unsigned int shift = 0;
+	uint64_t v;
+
+	if (n > 1) {
+		switch (s[n - 1]) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		case 't': case 'T': shift = 40; break;
+		default: break;
+		}
+	}
+	if (shift)
+		n--;
+	if (hpcg_parse_u64(s, n, UINT64_MAX >> shift, &v) < 0 || v == 0)
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+int hpcg_parse_duration(const char *s, uint64_t *ns)
+{
+	size_t n = strnlen(s, 32);
+	uint64_t mult = 1000000000ULL, v;
+
+	if (n > 2 && strcmp(s + n - 2, "ms") == 0) {
+		mult = 1000000ULL;
+		n -= 2;
+	} else if (n > 1 && s[n - 1] == 's') {
+		n--;
+	} else if (n > 1 && s[n - 1] == 'm') {
+		mult = 60ULL * 1000000000ULL;
+		n--;
+	} else if (n > 1 && s[n - 1] == 'h') {
+		mult = 3600ULL * 1000000000ULL;
+		n--;
+	}
+	if (hpcg_parse_u64(s, n, 30ULL * 24 * 3600 * 1000, &v) < 0 || v == 0 ||
+	    v * mult / mult != v || v * mult > 30ULL * 24 * 3600 * 1000000000ULL)
+		return -1;
+	*ns = v * mult;
+	return 0;
+}

@@ -29,6 +29,18 @@ int hpcg_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
  */
 int hpcg_fault_inject_arm(void);
 
+/*
+ * A size: canonical digits with an optional binary suffix K, M, G or T
+ * (either case), non-zero. 0 with *out in bytes, or -1.
+ */
+int hpcg_parse_size(const char *s, uint64_t *out);
+
+/*
+ * A duration: digits with a unit ms, s (also none), m or h, non-zero, at
+ * most 30 days. 0 with *ns in nanoseconds, or -1.
+ */
+int hpcg_parse_duration(const char *s, uint64_t *ns);
+
 /* write() all of buf, retrying on EINTR/short writes. 0 or -1. */
 int hpcg_write_all(int fd, const void *buf, size_t n);
 
