@@ -179,7 +179,13 @@ static void arm(int task_filter)
 			snprintf(dir, sizeof(dir), DBG "/fail_function/%s", o.funcs[i]);
 			putf(dir, "retval", "%#lx", (unsigned long)o.retvals[i]);
 		}
-		arm_attr(DBG "/fail_function", 100, task_filter);
+		/*
+		 * With --nth the task's fail-nth decides, and probability 0
+		 * keeps should_fail() from drawing random numbers at all (from
+		 * a kprobe, that trips lockdep in 6.1's crng on kernels
+		 * without CONFIG_FUNCTION_TRACER).
+		 */
+		arm_attr(DBG "/fail_function", o.nth ? 0 : 100, task_filter);
 	}
 }
 
@@ -206,7 +212,8 @@ static void usage(FILE *f)
 	      "                        F must be ALLOW_ERROR_INJECTION (e.g. hpc_fail_evict_alloc)\n"
 	      "  --times N             at most N failures per facility (default 100; -1 no limit)\n"
 	      "  --interval N          only every Nth eligible call may fail (default 1)\n"
-	      "  --nth N               fail the Nth fault-injection site CMD reaches (fail-nth)\n"
+	      "  --nth N               fail the Nth fault-injection site CMD reaches (fail-nth);\n"
+	      "                        with it --fail-function fails only there (probability 0)\n"
 	      "  --verbose N           0 quiet, 1 one line, 2 with a stack (default 1)\n"
 	      "  --at-exec             set /proc/PID/make-it-fail right after CMD's exec (for\n"
 	      "                        programs that do not read HPC_MAKE_IT_FAIL)\n"

@@ -14,7 +14,18 @@ T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hpchaos-test.XXXXXX")
 T_RESULTS=$T_TMP/results
 T_N=0
 T_FAILED=0
-trap 'rm -rf "$T_TMP"' EXIT
+# On exit: a failed test keeps its results (prove shows stderr), the rest
+# goes away.
+t_cleanup() {
+	local keep
+	if [[ $T_FAILED -gt 0 && -d $T_RESULTS ]]; then
+		keep=${HPC_TEST_KEEP:-$T_TOP/results/failed-tests}/$(basename "$0")-$$
+		mkdir -p "$(dirname "$keep")" && mv "$T_RESULTS" "$keep" &&
+			printf '# %s: results of the failed test kept in %s\n' "$(basename "$0")" "$keep" >&2
+	fi
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
 
 plan() { printf '1..%d\n' "$1"; }
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
@@ -27,6 +38,7 @@ ok() {
 		printf 'ok %d - %s\n' "$T_N" "$name"
 	else
 		printf 'not ok %d - %s\n' "$T_N" "$name"
+		printf '# %s: not ok %d - %s\n' "$(basename "$0")" "$T_N" "$name" >&2
 		T_FAILED=$((T_FAILED + 1))
 	fi
 }
@@ -37,7 +49,7 @@ is() {
 		ok 0 "$3"
 	else
 		ok 1 "$3"
-		diag "got:  '$1'" "want: '$2'"
+		diag "got:  '$1'" "want: '$2'" >&2
 	fi
 }
 
@@ -55,7 +67,7 @@ like() {
 		ok 0 "$3"
 	else
 		ok 1 "$3"
-		diag "got:  '$1'" "want: $2"
+		diag "got:  '$1'" "want: $2" >&2
 	fi
 }
 
