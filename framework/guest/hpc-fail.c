@@ -137,7 +137,7 @@ static void report(const char *dir, const char *what)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n > 0 && o.times >= 0)
+	if (n > 0 && o.times >= 0 && !o.nth)
 		printf("hpc-fail: %s: %ld failures injected\n", what,
 		       o.times - strtol(buf, NULL, 10));
 }
@@ -343,6 +343,9 @@ int main(int argc, char **argv)
 		report(DBG "/fail_page_alloc", "fail_page_alloc");
 	if (o.nfuncs)
 		report(DBG "/fail_function", "fail_function");
+	if (o.nth)
+		printf("hpc-fail: fail-nth %ld: each armed thread failed its %ldth fault site (the kernel log says \"FAULT_INJECTION: forcing a failure\")\n",
+		       o.nth, o.nth);
 	disarm();
 	if (WIFSIGNALED(status)) {
 		fprintf(stderr, "hpc-fail: %s killed by signal %d\n", argv[optind],
