@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -235,6 +236,121 @@ static int d_object_device(struct parser *p, int is_object, char **w, int nw)
 	return 0;
 }
 
+/* Bytes of a size as parse_size() takes it (digits, optional K/M/G/T). */
+static unsigned long long size_bytes(const char *v)
+{
+	char *end;
+	unsigned long long x = strtoull(v, &end, 10);
+
+	switch (*end) {
+	case 'T': x <<= 10; /* fall through */
+	case 'G': x <<= 10; /* fall through */
+	case 'M': x <<= 10; /* fall through */
+	case 'K': x <<= 10; break;
+	default: break;
+	}
+	return x;
+}
+
+#define FMW_USAGE "expected cxl-fmw=SIZE:HOSTBRIDGE[+HOSTBRIDGE...][:GRANULARITY], e.g. cxl-fmw=4G:cxl.1"
+#define FMW_ALIGN (256ULL << 20)
+#define FMW_MAX (1ULL << 40)
+
+/*
+ * cxl-fmw=SIZE:HB[+HB...][:GRAN]: a CXL Fixed Memory Window of SIZE (a
+ * multiple of 256M, up to 1T) decoded by the pxb-cxl host bridges HB
+ * (interleaved across them: 1, 2, 3, 4, 6, 8, 12 or 16 ways, as QEMU 7.2
+ * takes them) at granularity GRAN (256, 512, 1k, 2k, 4k, 8k or 16k; QEMU's
+ * default 256 without it). The host bridges are checked in validate(), when
+ * every device is known.
+ */
+static int parse_fmw(struct parser *p, const char *v)
+{
+	struct hpc_machine *m = &p->s->machine;
+	struct hpc_cxl_fmw *f;
+	char buf[1024], *hbs, *gran, *hb, *next;
+	size_t sl;
+
+	if (m->nfmw == HPC_SCN_MAX_FMW) {
+		perr(p, p->line, "too many cxl-fmw windows (at most %d)",
+		     HPC_SCN_MAX_FMW);
+		return -1;
+	}
+	f = &m->fmw[m->nfmw];
+	memset(f, 0, sizeof(*f));
+	f->line = p->line;
+	if (strlen(v) >= sizeof(buf) || !(hbs = strchr(v, ':'))) {
+		perr(p, p->line, "invalid cxl-fmw '%.64s': " FMW_USAGE, v);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	hbs = buf + (hbs - v);
+	*hbs++ = '\0';
+	sl = strspn(buf, "0123456789");
+	if (sl == 0 || sl > 12 || (buf[sl] && (!strchr("KMGT", buf[sl]) || buf[sl + 1])) ||
+	    strlen(buf) >= sizeof(f->size) || size_bytes(buf) < FMW_ALIGN ||
+	    size_bytes(buf) % FMW_ALIGN || size_bytes(buf) > FMW_MAX) {
+		perr(p, p->line,
+		     "invalid cxl-fmw size '%.32s': expected a multiple of 256M from 256M to 1T (QEMU's rule), e.g. 4G",
+		     buf);
+		return -1;
+	}
+	strcpy(f->size, buf);
+	gran = strchr(hbs, ':');
+	if (gran) {
+		static const char *const grans[] = {
+			"256", "512", "1k", "2k", "4k", "8k", "16k", NULL,
+		};
+		unsigned int g;
+
+		*gran++ = '\0';
+		for (g = 0; grans[g]; g++)
+			if (strcasecmp(gran, grans[g]) == 0)
+				break;
+		if (!grans[g]) {
+			perr(p, p->line,
+			     "invalid cxl-fmw interleave granularity '%.32s': expected 256, 512, 1k, 2k, 4k, 8k or 16k",
+			     gran);
+			return -1;
+		}
+		f->granularity = 256u << g;
+	}
+	if (!*hbs) {
+		perr(p, p->line, "cxl-fmw=%s: no host bridge: " FMW_USAGE, v);
+		return -1;
+	}
+	for (hb = hbs; hb; hb = next) {
+		next = strchr(hb, '+');
+		if (next)
+			*next++ = '\0';
+		if (f->ntargets == HPC_SCN_MAX_FMW_TARGETS) {
+			perr(p, p->line, "cxl-fmw: too many host bridges (at most %d)",
+			     HPC_SCN_MAX_FMW_TARGETS);
+			return -1;
+		}
+		if (copy_name(p, f->targets[f->ntargets], hb, "cxl-fmw host bridge") < 0)
+			return -1;
+		for (unsigned int t = 0; t < f->ntargets; t++)
+			if (strcmp(f->targets[t], hb) == 0) {
+				perr(p, p->line, "cxl-fmw: host bridge '%s' given twice",
+				     hb);
+				return -1;
+			}
+		f->ntargets++;
+	}
+	switch (f->ntargets) {
+	case 1: case 2: case 3: case 4: case 6: case 8: case 12: case 16:
+		break;
+	default:
+		perr(p, p->line,
+		     "cxl-fmw: %u host bridges: QEMU interleaves across 1, 2, 3, 4, 6, 8, 12 or 16",
+		     f->ntargets);
+		return -1;
+	}
+	m->nfmw++;
+	return 0;
+}
+
 static int d_machine(struct parser *p, char **w, int nw)
 {
 	struct hpc_machine *m = &p->s->machine;
@@ -255,6 +371,7 @@ static int d_machine(struct parser *p, char **w, int nw)
 				return -1;
 			}
 			strcpy(m->type, v);
+			m->type_line = p->line;
 		} else if (strcmp(k, "memory") == 0) {
 			if (parse_size(p, v, m->memory, sizeof(m->memory), "memory") < 0)
 				return -1;
@@ -276,9 +393,19 @@ static int d_machine(struct parser *p, char **w, int nw)
 				return -1;
 			}
 			m->nvdimm = strcmp(v, "on") == 0;
+		} else if (strcmp(k, "cxl") == 0) {
+			if (strcmp(v, "on") && strcmp(v, "off")) {
+				perr(p, p->line, "machine cxl must be on or off");
+				return -1;
+			}
+			m->cxl = strcmp(v, "on") == 0;
+			m->cxl_line = p->line;
+		} else if (strcmp(k, "cxl-fmw") == 0) {
+			if (parse_fmw(p, v) < 0)
+				return -1;
 		} else {
 			perr(p, p->line,
-			     "unknown machine key '%.32s': expected type, memory, maxmem, slots, cpus, nodes or nvdimm",
+			     "unknown machine key '%.32s': expected type, memory, maxmem, slots, cpus, nodes, nvdimm, cxl or cxl-fmw",
 			     k);
 			return -1;
 		}
@@ -292,6 +419,7 @@ struct opts {
 	int has_timeout;
 	int cls;
 	char emit[HPC_SCN_NAME];
+	int until;		/* device_del: 0 not given, 1 deleted, 2 unplugged */
 };
 
 static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
@@ -317,6 +445,17 @@ static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 			if (o->cls <= HPC_C_NONE) {
 				perr(p, p->line,
 				     "unknown class '%.32s': expected CRASH, WARN, KASAN, LOCKDEP, HANG, STALE, CORRUPT, LEAK, TIMEOUT or CHECK",
+				     eq + 1);
+				return -1;
+			}
+		} else if (strcmp(key, "until") == 0) {
+			if (strcmp(eq + 1, "deleted") == 0) {
+				o->until = 1;
+			} else if (strcmp(eq + 1, "unplugged") == 0) {
+				o->until = 2;
+			} else {
+				perr(p, p->line,
+				     "invalid until '%.32s': expected until=deleted (QEMU's DEVICE_DELETED, the default) or until=unplugged (the device left QEMU's /machine/peripheral)",
 				     eq + 1);
 				return -1;
 			}
@@ -552,12 +691,18 @@ static int d_on(struct parser *p, char **w, int nw)
 			return -1;
 		}
 		if (first_opt == nw &&
-		    (strncmp(w[j], "emit=", 5) == 0 || strncmp(w[j], "timeout=", 8) == 0))
+		    (strncmp(w[j], "emit=", 5) == 0 || strncmp(w[j], "timeout=", 8) == 0 ||
+		     strncmp(w[j], "until=", 6) == 0))
 			first_opt = j;
 	}
 	nargs = first_opt - i - 1;
-	if (parse_opts(p, w + first_opt, nw - first_opt, &o, "emit timeout") < 0)
+	if (parse_opts(p, w + first_opt, nw - first_opt, &o, "emit timeout until") < 0)
 		return -1;
+	if (o.until && strcmp(w[i], "device_del")) {
+		perr(p, p->line, "until= is an option of device_del only");
+		return -1;
+	}
+	a->until_unplugged = o.until == 2;
 	a->timeout_s = o.has_timeout ? o.timeout : 60;
 	if (strcmp(w[i], "device_add") == 0 || strcmp(w[i], "device_del") == 0) {
 		const struct hpc_device *d;
@@ -837,6 +982,182 @@ static void directive(struct parser *p, char *line)
 	}
 }
 
+/* The value of property key of d, or NULL. */
+static const char *prop_get(const struct hpc_device *d, const char *key)
+{
+	for (int k = 0; k < d->nprops; k++)
+		if (strcmp(d->props[k].key, key) == 0)
+			return d->props[k].val;
+	return NULL;
+}
+
+static int is_cxl_driver(const char *driver)
+{
+	return strncmp(driver, "cxl-", 4) == 0 || strcmp(driver, "pxb-cxl") == 0;
+}
+
+/* Properties that name a memory backend object. */
+static const char *const memdev_props[] = {
+	"memdev", "lsa", "persistent-memdev", "volatile-memdev", NULL,
+};
+
+/*
+ * References between devices: a memory backend must be an object defined
+ * above, a bus a device defined above (plugged at boot unless the device
+ * itself is hotplugged) or the machine's root bus. CXL devices sit where
+ * QEMU puts them: pxb-cxl on pcie.0, cxl-rp on a pxb-cxl, cxl-upstream on a
+ * cxl-rp, cxl-downstream on a cxl-upstream, cxl-type3 on a cxl-rp or
+ * cxl-downstream, with its memory (memdev, and lsa for persistent memory).
+ */
+static void validate_device(struct parser *p, const struct hpc_device *d)
+{
+	const struct hpc_scenario *s = p->s;
+	const char *root = strcmp(s->machine.type, "q35") == 0 ? "pcie.0" : "pci.0";
+	const char *bus;
+	const struct hpc_device *parent = NULL;
+
+	for (int k = 0; k < d->nprops; k++) {
+		const struct hpc_device *ref;
+
+		if (!in_list(memdev_props, d->props[k].key))
+			continue;
+		ref = hpc_scenario_device(s, d->props[k].val);
+		if (!ref || !ref->is_object || ref > d)
+			perr(p, d->line, "%s=%s: no object with that id above",
+			     d->props[k].key, d->props[k].val);
+	}
+	if (d->is_object)
+		return;
+	bus = prop_get(d, "bus");
+	if (bus && strcmp(bus, root)) {
+		parent = hpc_scenario_device(s, bus);
+		if (!parent || parent->is_object || parent > d) {
+			perr(p, d->line, "bus=%s: no device with that id above (or %s, the %s machine's root bus)",
+			     bus, root, s->machine.type);
+			return;
+		}
+		if (parent->hotplug && !d->hotplug) {
+			perr(p, d->line, "bus=%s: that device is plugged later (hotplug), not at boot",
+			     bus);
+			return;
+		}
+	}
+	if (!is_cxl_driver(d->driver))
+		return;
+	if (!s->machine.cxl) {
+		perr(p, d->line, "%s needs a CXL machine: 'machine type=q35 cxl=on ...'",
+		     d->driver);
+		return;
+	}
+	if (strcmp(d->driver, "pxb-cxl") == 0) {
+		if (d->hotplug)
+			perr(p, d->line, "pxb-cxl cannot be hotplugged (a host bridge is there at boot)");
+		if (parent)
+			perr(p, d->line, "pxb-cxl: expected bus=%s (host bridges sit on the root bus), got bus=%s",
+			     root, bus);
+		if (!prop_get(d, "bus_nr"))
+			perr(p, d->line, "pxb-cxl: expected bus_nr=N (its first bus number, e.g. bus_nr=12)");
+		return;
+	}
+	{
+		const char *want =
+			strcmp(d->driver, "cxl-rp") == 0 ? "pxb-cxl" :
+			strcmp(d->driver, "cxl-upstream") == 0 ? "cxl-rp" :
+			strcmp(d->driver, "cxl-downstream") == 0 ? "cxl-upstream" :
+			"cxl-rp or cxl-downstream";
+		int ok = parent && (strcmp(d->driver, "cxl-type3") ?
+				    strcmp(parent->driver, want) == 0 :
+				    strcmp(parent->driver, "cxl-rp") == 0 ||
+				    strcmp(parent->driver, "cxl-downstream") == 0);
+
+		if (!ok) {
+			perr(p, d->line, "%s: expected bus=ID of a %s device above%s%s",
+			     d->driver, want, parent ? ", got a " : "",
+			     parent ? parent->driver : "");
+			return;
+		}
+	}
+	if (strcmp(d->driver, "cxl-type3") == 0) {
+		int pmem = prop_get(d, "memdev") || prop_get(d, "persistent-memdev");
+
+		if (!pmem && !prop_get(d, "volatile-memdev"))
+			perr(p, d->line, "cxl-type3: expected memdev=OBJECT (its persistent memory; QEMU 7.2 has no other kind)");
+		else if (pmem && !prop_get(d, "lsa"))
+			perr(p, d->line, "cxl-type3: expected lsa=OBJECT (the label storage area persistent memory needs)");
+	}
+}
+
+/*
+ * A host bridge that decodes a window needs two root ports or more. Linux
+ * (6.1: drivers/cxl/port.c) gives a port with a single downstream port a
+ * pass-through decoder and never programs its HDM decoder; QEMU 7.2 routes
+ * a window access only through a committed host-bridge HDM decoder, so with
+ * one cxl-rp every read of the region returns 0 and every write is dropped
+ * (measured: the memdev's backing file stays empty). A second, empty
+ * cxl-rp makes Linux program the decoder.
+ */
+static void validate_root_ports(struct parser *p, const struct hpc_device *hb)
+{
+	const struct hpc_scenario *s = p->s;
+	int n = 0;
+
+	for (int i = 0; i < s->ndevices; i++) {
+		const struct hpc_device *d = &s->devices[i];
+		const char *bus = prop_get(d, "bus");
+
+		n += !d->is_object && strcmp(d->driver, "cxl-rp") == 0 && bus &&
+		     strcmp(bus, hb->id) == 0;
+	}
+	if (n == 1)
+		perr(p, hb->line,
+		     "pxb-cxl %s has one cxl-rp: Linux then never programs the host bridge's HDM decoder and QEMU 7.2 decodes nothing (reads 0, writes dropped); add a second cxl-rp, it may stay empty (e.g. 'device %s-rp1 cxl-rp port=1 bus=%s chassis=0 slot=N')",
+		     hb->id, hb->id, hb->id);
+}
+
+/* Is target t of window w also a target of an earlier window? */
+static int fmw_target_before(const struct hpc_machine *m, unsigned int w,
+			     unsigned int t)
+{
+	for (unsigned int i = 0; i < w; i++)
+		for (unsigned int k = 0; k < m->fmw[i].ntargets; k++)
+			if (strcmp(m->fmw[i].targets[k], m->fmw[w].targets[t]) == 0)
+				return 1;
+	return 0;
+}
+
+/*
+ * cxl=on needs q35; cxl-fmw needs cxl=on, and each of its host bridges is a
+ * pxb-cxl device of the scenario, with two root ports or more.
+ */
+static void validate_cxl(struct parser *p)
+{
+	const struct hpc_scenario *s = p->s;
+	const struct hpc_machine *m = &s->machine;
+
+	if (m->cxl && strcmp(m->type, "q35"))
+		perr(p, m->cxl_line, "machine cxl=on needs type=q35 (CXL host bridges are PCIe)");
+	for (unsigned int i = 0; i < m->nfmw; i++) {
+		const struct hpc_cxl_fmw *f = &m->fmw[i];
+
+		if (!m->cxl) {
+			perr(p, f->line, "cxl-fmw needs cxl=on");
+			continue;
+		}
+		for (unsigned int t = 0; t < f->ntargets; t++) {
+			const struct hpc_device *hb = hpc_scenario_device(s, f->targets[t]);
+
+			if (!hb || hb->is_object || strcmp(hb->driver, "pxb-cxl")) {
+				perr(p, f->line,
+				     "cxl-fmw: host bridge '%s' is not a pxb-cxl device of this scenario (expected 'device %s pxb-cxl bus_nr=N bus=pcie.0')",
+				     f->targets[t], f->targets[t]);
+				continue;
+			}
+			if (!fmw_target_before(m, i, t))
+				validate_root_ports(p, hb);
+		}
+	}
+}
+
 static void validate(struct parser *p)
 {
 	struct hpc_scenario *s = p->s;
@@ -893,22 +1214,9 @@ static void validate(struct parser *p)
 			     "wait %s: no host action emits that event (device_add ID emits ID:added, device_del ID emits ID:deleted)",
 			     st->name);
 	}
-	for (int i = 0; i < s->ndevices; i++) {
-		const struct hpc_device *d = &s->devices[i];
-
-		for (int k = 0; k < d->nprops; k++) {
-			const struct hpc_device *ref;
-
-			if (strcmp(d->props[k].key, "memdev") &&
-			    strcmp(d->props[k].key, "bus"))
-				continue;
-			ref = hpc_scenario_device(s, d->props[k].val);
-			if (strcmp(d->props[k].key, "memdev") == 0 &&
-			    (!ref || !ref->is_object || ref > d))
-				perr(p, d->line, "memdev=%s: no object with that id above",
-				     d->props[k].val);
-		}
-	}
+	for (int i = 0; i < s->ndevices; i++)
+		validate_device(p, &s->devices[i]);
+	validate_cxl(p);
 }
 
 int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
@@ -1081,6 +1389,40 @@ static int push(char **argv, int n, int cap, const char *fmt, ...)
 	return n + 1;
 }
 
+/*
+ * The -M value: "q35,cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G"
+ * (QEMU 7.2's syntax; docs/system/devices/cxl.rst). -1 if cap is too small.
+ */
+static int machine_opts(const struct hpc_machine *m, char *buf, size_t cap)
+{
+	size_t off = 0;
+	int r;
+
+#define ADD(...) do { \
+		r = snprintf(buf + off, cap - off, __VA_ARGS__); \
+		if (r < 0 || (size_t)r >= cap - off) \
+			return -1; \
+		off += (size_t)r; \
+	} while (0)
+	ADD("%s", m->type);
+	if (m->nvdimm)
+		ADD(",nvdimm=on");
+	if (m->cxl)
+		ADD(",cxl=on");
+	for (unsigned int i = 0; m->cxl && i < m->nfmw; i++) {
+		const struct hpc_cxl_fmw *f = &m->fmw[i];
+
+		for (unsigned int t = 0; t < f->ntargets; t++)
+			ADD(",cxl-fmw.%u.targets.%u=%s", i, t, f->targets[t]);
+		ADD(",cxl-fmw.%u.size=%s", i, f->size);
+		if (f->granularity)
+			ADD(",cxl-fmw.%u.interleave-granularity=%u", i,
+			    f->granularity);
+	}
+#undef ADD
+	return 0;
+}
+
 /* "driver,id=ID,k=v,..." with @NAME file values resolved by the caller. */
 static char *device_opts(const struct hpc_device *d)
 {
@@ -1099,9 +1441,12 @@ int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
 			   int cap)
 {
 	const struct hpc_machine *m = &s->machine;
+	char mopts[8192];
 
+	if (machine_opts(m, mopts, sizeof(mopts)) < 0)
+		return -1;
 	n = push(argv, n, cap, "-M");
-	n = push(argv, n, cap, "%s%s", m->type, m->nvdimm ? ",nvdimm=on" : "");
+	n = push(argv, n, cap, "%s", mopts);
 	n = push(argv, n, cap, "-m");
 	if (m->maxmem[0])
 		n = push(argv, n, cap, "%s,slots=%u,maxmem=%s", m->memory,

@@ -329,6 +329,183 @@ static void test_old_syntax(void **state)
 	assert_int_equal(scn.actions[0].count, 1);
 }
 
+/* The CXL machine of QEMU 7.2's docs (plus the second root port). */
+#define CXL_DEVS \
+	"object m0 memory-backend-file size=256M share=on mem-path=@m0.img\n" \
+	"object l0 memory-backend-file size=1M share=on mem-path=@l0.img\n" \
+	"device cxl.1 pxb-cxl bus_nr=12 bus=pcie.0\n" \
+	"device rp0 cxl-rp port=0 bus=cxl.1 chassis=0 slot=2\n" \
+	"device rp1 cxl-rp port=1 bus=cxl.1 chassis=0 slot=3\n" \
+	"device cxl0 cxl-type3 bus=rp0 memdev=m0 lsa=l0\n" \
+	"run a : true\n"
+
+/* Join the QEMU arguments of scn with blanks into buf. */
+static void qemu_args_text(char *buf, size_t cap)
+{
+	char *argv[64];
+	int n;
+	size_t off = 0;
+
+	argv[0] = NULL;
+	n = hpc_scenario_qemu_args(&scn, argv, 0, 64);
+	assert_true(n > 0);
+	buf[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		off += (size_t)snprintf(buf + off, cap - off, "%s%s", i ? " " : "", argv[i]);
+		free(argv[i]);
+	}
+	assert_true(off < cap);
+}
+
+static void test_cxl_machine(void **state)
+{
+	char args[4096];
+
+	(void)state;
+	assert_int_equal(load(HEAD "machine type=q35 cxl=on cxl-fmw=4G:cxl.1\n" CXL_DEVS), 0);
+	assert_true(scn.machine.cxl);
+	assert_int_equal(scn.machine.nfmw, 1);
+	assert_string_equal(scn.machine.fmw[0].size, "4G");
+	assert_int_equal(scn.machine.fmw[0].ntargets, 1);
+	assert_string_equal(scn.machine.fmw[0].targets[0], "cxl.1");
+	assert_int_equal(scn.machine.fmw[0].granularity, 0);
+	qemu_args_text(args, sizeof(args));
+	if (!strstr(args, "-M q35,cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G -m 512M"))
+		fail_msg("machine arguments: %s", args);
+	/* device properties of the docs' example fit the value charset */
+	if (!strstr(args, "-device pxb-cxl,id=cxl.1,bus_nr=12,bus=pcie.0 "
+			  "-device cxl-rp,id=rp0,port=0,bus=cxl.1,chassis=0,slot=2 ") ||
+	    !strstr(args, "-device cxl-type3,id=cxl0,bus=rp0,memdev=m0,lsa=l0"))
+		fail_msg("device arguments: %s", args);
+	/* files are names in the run directory (QEMU runs there) */
+	if (!strstr(args, "mem-path=l0.img"))
+		fail_msg("LSA file: %s", args);
+
+	/* two windows, one interleaved across two host bridges */
+	assert_int_equal(load(HEAD
+			      "machine type=q35 cxl=on cxl-fmw=1G:cxl.1 cxl-fmw=8G:cxl.1+cxl.2:8k\n"
+			      "device cxl.2 pxb-cxl bus_nr=40 bus=pcie.0\n"
+			      "device rp2 cxl-rp port=0 bus=cxl.2 chassis=0 slot=4\n"
+			      "device rp3 cxl-rp port=1 bus=cxl.2 chassis=0 slot=5\n"
+			      CXL_DEVS), 0);
+	assert_int_equal(scn.machine.nfmw, 2);
+	assert_int_equal(scn.machine.fmw[1].ntargets, 2);
+	assert_int_equal(scn.machine.fmw[1].granularity, 8192);
+	qemu_args_text(args, sizeof(args));
+	if (!strstr(args, "-M q35,cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=1G,"
+			  "cxl-fmw.1.targets.0=cxl.1,cxl-fmw.1.targets.1=cxl.2,"
+			  "cxl-fmw.1.size=8G,cxl-fmw.1.interleave-granularity=8192 "))
+		fail_msg("two windows: %s", args);
+
+	/* without cxl the machine is as before */
+	assert_int_equal(load(HEAD "machine type=q35 nvdimm=on\nrun a : true\n"), 0);
+	qemu_args_text(args, sizeof(args));
+	if (!strstr(args, "-M q35,nvdimm=on -m 512M"))
+		fail_msg("no cxl: %s", args);
+}
+
+static void test_cxl_errors(void **state)
+{
+	(void)state;
+	assert_error(HEAD "machine type=pc cxl=on\nrun a : true\n",
+		     "3: machine cxl=on needs type=q35");
+	assert_error(HEAD "machine cxl=yes\nrun a : true\n", "3: machine cxl must be on or off");
+	assert_error(HEAD "machine type=q35 cxl-fmw=4G:cxl.1\n" CXL_DEVS,
+		     "3: cxl-fmw needs cxl=on");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:cxl.9\n" CXL_DEVS,
+		     "3: cxl-fmw: host bridge 'cxl.9' is not a pxb-cxl device of this scenario");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:rp0\n" CXL_DEVS,
+		     "3: cxl-fmw: host bridge 'rp0' is not a pxb-cxl device");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=100M:cxl.1\n" CXL_DEVS,
+		     "3: invalid cxl-fmw size '100M': expected a multiple of 256M from 256M to 1T");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=2T:cxl.1\n" CXL_DEVS,
+		     "3: invalid cxl-fmw size '2T'");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=0:cxl.1\n" CXL_DEVS,
+		     "3: invalid cxl-fmw size '0'");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G\n" CXL_DEVS,
+		     "3: invalid cxl-fmw '4G': expected cxl-fmw=SIZE:HOSTBRIDGE");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:\n" CXL_DEVS,
+		     "3: cxl-fmw=4G:: no host bridge");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:cxl.1+\n" CXL_DEVS,
+		     "3: invalid cxl-fmw host bridge ''");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:cxl.1+cxl.1\n" CXL_DEVS,
+		     "3: cxl-fmw: host bridge 'cxl.1' given twice");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:a+b+c+d+e\n" CXL_DEVS,
+		     "3: cxl-fmw: 5 host bridges: QEMU interleaves across 1, 2, 3, 4, 6, 8, 12 or 16");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:cxl.1:3k\n" CXL_DEVS,
+		     "3: invalid cxl-fmw interleave granularity '3k'");
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=1G:cxl.1 cxl-fmw=1G:cxl.1 "
+		     "cxl-fmw=1G:cxl.1 cxl-fmw=1G:cxl.1 cxl-fmw=1G:cxl.1\n" CXL_DEVS,
+		     "3: too many cxl-fmw windows (at most 4)");
+	/* CXL devices need a CXL machine, and sit where QEMU puts them */
+	assert_error(HEAD "machine type=q35\n" CXL_DEVS,
+		     "6: pxb-cxl needs a CXL machine: 'machine type=q35 cxl=on ...'");
+	assert_error(HEAD "machine type=q35 cxl=on\n"
+		     "device cxl.1 pxb-cxl hotplug bus_nr=12\nrun a : true\n",
+		     "4: pxb-cxl cannot be hotplugged");
+	assert_error(HEAD "machine type=q35 cxl=on\n"
+		     "device cxl.1 pxb-cxl bus=pcie.0\nrun a : true\n",
+		     "4: pxb-cxl: expected bus_nr=N");
+	assert_error(HEAD "machine type=q35 cxl=on\n"
+		     "device rp9 pcie-root-port chassis=1 slot=1\n"
+		     "device cxl.1 pxb-cxl bus_nr=12 bus=rp9\nrun a : true\n",
+		     "5: pxb-cxl: expected bus=pcie.0");
+	assert_error(HEAD "machine type=q35 cxl=on\n"
+		     "device rp0 cxl-rp port=0 chassis=0 slot=2\nrun a : true\n",
+		     "4: cxl-rp: expected bus=ID of a pxb-cxl device above");
+	assert_error(HEAD "machine type=q35 cxl=on\n"
+		     "device cxl.1 pxb-cxl bus_nr=12\n"
+		     "device x cxl-type3 bus=cxl.1\nrun a : true\n",
+		     "5: cxl-type3: expected bus=ID of a cxl-rp or cxl-downstream device above, got a pxb-cxl");
+	assert_error(HEAD "machine type=q35 cxl=on\n"
+		     "object m0 memory-backend-ram size=256M\n"
+		     "device cxl.1 pxb-cxl bus_nr=12\n"
+		     "device rp0 cxl-rp port=0 bus=cxl.1 chassis=0 slot=2\n"
+		     "device x cxl-type3 bus=rp0 memdev=m0\nrun a : true\n",
+		     "7: cxl-type3: expected lsa=OBJECT");
+	assert_error(HEAD "machine type=q35 cxl=on\n"
+		     "device cxl.1 pxb-cxl bus_nr=12\n"
+		     "device rp0 cxl-rp port=0 bus=cxl.1 chassis=0 slot=2\n"
+		     "device x cxl-type3 bus=rp0\nrun a : true\n",
+		     "6: cxl-type3: expected memdev=OBJECT");
+	assert_error(HEAD "machine type=q35 cxl=on\n"
+		     "object m0 memory-backend-ram size=256M\n"
+		     "device cxl.1 pxb-cxl bus_nr=12\n"
+		     "device rp0 cxl-rp port=0 bus=cxl.1 chassis=0 slot=2\n"
+		     "device x cxl-type3 bus=rp0 memdev=m0 lsa=nowhere\nrun a : true\n",
+		     "7: lsa=nowhere: no object with that id above");
+	assert_error(HEAD "machine type=q35\n"
+		     "device d ivshmem-plain bus=rp7\nrun a : true\n",
+		     "4: bus=rp7: no device with that id above (or pcie.0, the q35 machine's root bus)");
+	/* a window's host bridge with one root port decodes nothing in QEMU 7.2 */
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:cxl.1\n"
+		     "object m0 memory-backend-file size=256M share=on mem-path=@m0.img\n"
+		     "object l0 memory-backend-file size=1M share=on mem-path=@l0.img\n"
+		     "device cxl.1 pxb-cxl bus_nr=12 bus=pcie.0\n"
+		     "device rp0 cxl-rp port=0 bus=cxl.1 chassis=0 slot=2\n"
+		     "device cxl0 cxl-type3 bus=rp0 memdev=m0 lsa=l0\nrun a : true\n",
+		     "6: pxb-cxl cxl.1 has one cxl-rp");
+}
+
+static void test_device_del_until(void **state)
+{
+	(void)state;
+	assert_int_equal(load(HEAD "machine type=q35 cxl=on cxl-fmw=4G:cxl.1\n" CXL_DEVS
+			      "on boot device_del cxl0 until=unplugged timeout=90\n"
+			      "on boot device_del rp1 until=deleted\n"
+			      "on boot device_del rp0\n"), 0);
+	assert_true(scn.actions[0].until_unplugged);
+	assert_int_equal(scn.actions[0].timeout_s, 90);
+	assert_string_equal(scn.actions[0].emit, "cxl0:deleted");
+	assert_false(scn.actions[1].until_unplugged);
+	assert_false(scn.actions[2].until_unplugged);
+	assert_error(HEAD "machine type=q35 cxl=on cxl-fmw=4G:cxl.1\n" CXL_DEVS
+		     "on boot device_del cxl0 until=gone\n",
+		     "11: invalid until 'gone': expected until=deleted");
+	assert_error(HEAD "wait a\non boot signal a until=unplugged\n",
+		     "4: until= is an option of device_del only");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +521,9 @@ int main(void)
 		cmocka_unit_test(test_draws_per_action),
 		cmocka_unit_test(test_rand_is_stable),
 		cmocka_unit_test(test_old_syntax),
+		cmocka_unit_test(test_cxl_machine),
+		cmocka_unit_test(test_cxl_errors),
+		cmocka_unit_test(test_device_del_until),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

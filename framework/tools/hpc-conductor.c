@@ -105,7 +105,12 @@ struct del_wait {			/* device_del waiting for DEVICE_DELETED */
 	int action;
 	double deadline;
 	int active;
+	/* until=unplugged: qom-list of /machine/peripheral every DEL_PROBE_S */
+	double started, probe_at;
+	int probe_id;			/* QMP id of the probe in flight, 0: none */
 };
+
+#define DEL_PROBE_S 0.25
 
 struct conductor {
 	struct hpc_scenario *s;
@@ -375,6 +380,11 @@ static void fire(int ai)
 		cmd = "device_del";
 		C.dels[ai].active = 1;
 		C.dels[ai].deadline = now_s() + a->timeout_s;
+		C.dels[ai].started = now_s();
+		C.dels[ai].probe_at = now_s() + DEL_PROBE_S;
+		C.dels[ai].probe_id = 0;
+		if (a->until_unplugged)
+			json_object_object_add(o, "until", json_object_new_string("unplugged"));
 		break;
 	case HPC_ACT_QOM_SET: {
 		int64_t num;
@@ -442,6 +452,75 @@ static int next_due(void)
 	return best;
 }
 
+/*
+ * device_del until=unplugged: ask QEMU every DEL_PROBE_S whether the device
+ * is still in /machine/peripheral (qom-list), once QEMU has answered the
+ * device_del itself. on_qmp() reads the answer (del_probe_answer()).
+ */
+static void probe_unplugged(int i, double t)
+{
+	struct json_object *args;
+
+	/* no probe once QMP or the guest is gone: that ends the run itself */
+	if (!C.s->actions[i].until_unplugged || C.dels[i].probe_id ||
+	    C.qmp_ids[i] || t < C.dels[i].probe_at || !C.qmp.ready ||
+	    C.qmp.fd < 0 || C.stop || C.guest_exited)
+		return;
+	args = json_object_new_object();
+	json_object_object_add(args, "path", json_object_new_string("/machine/peripheral"));
+	C.dels[i].probe_id = hpc_qmp_send(&C.qmp, "qom-list", args);
+	if (C.dels[i].probe_id < 0) {
+		C.dels[i].probe_id = 0;
+		snprintf(C.action_error, sizeof(C.action_error),
+			 "device_del %s (line %d): QMP write failed",
+			 C.s->actions[i].target, C.s->actions[i].line);
+		stop("%s", C.action_error);
+	}
+}
+
+/* The answer to a probe: 1 if it was one (handled), else 0. */
+static int del_probe_answer(int id, struct json_object *msg)
+{
+	for (int i = 0; i < C.s->nactions; i++) {
+		const struct hpc_action *a = &C.s->actions[i];
+		struct json_object *ret, *name;
+		int present = 0;
+		size_t n;
+
+		if (!C.dels[i].probe_id || C.dels[i].probe_id != id)
+			continue;
+		C.dels[i].probe_id = 0;
+		C.dels[i].probe_at = now_s() + DEL_PROBE_S;
+		if (!C.dels[i].active)
+			return 1;
+		if (!json_object_object_get_ex(msg, "return", &ret) ||
+		    !json_object_is_type(ret, json_type_array)) {
+			snprintf(C.action_error, sizeof(C.action_error),
+				 "device_del %s (line %d): qom-list /machine/peripheral failed",
+				 a->target, a->line);
+			C.dels[i].active = 0;
+			tl_host("action-error", "%s", C.action_error);
+			stop("host action failed");
+			return 1;
+		}
+		n = json_object_array_length(ret);
+		for (size_t k = 0; k < n && !present; k++)
+			present = json_object_object_get_ex(json_object_array_get_idx(ret, k),
+							    "name", &name) &&
+				  strcmp(json_object_get_string(name), a->target) == 0;
+		if (present)
+			return 1;
+		C.dels[i].active = 0;
+		tl_host("unplugged",
+			"device_del %s: gone from /machine/peripheral %.3f s after device_del (no DEVICE_DELETED yet)",
+			a->target, now_s() - C.dels[i].started);
+		if (a->emit[0])
+			host_event(a->emit);
+		return 1;
+	}
+	return 0;
+}
+
 static void run_due_actions(void)
 {
 	double t = now_s();
@@ -467,11 +546,17 @@ static void run_due_actions(void)
 		}
 	}
 	for (int i = 0; i < C.s->nactions; i++) {
-		if (!C.dels[i].active || C.dels[i].deadline > t)
+		if (!C.dels[i].active)
 			continue;
+		if (C.dels[i].deadline > t) {
+			probe_unplugged(i, t);
+			continue;
+		}
 		C.dels[i].active = 0;
 		C.action_timeout = i + 1;
-		tl_host("timeout", "device_del %s: no DEVICE_DELETED within %u s",
+		tl_host("timeout", C.s->actions[i].until_unplugged ?
+			"device_del %s: still in /machine/peripheral after %u s" :
+			"device_del %s: no DEVICE_DELETED within %u s",
 			C.s->actions[i].target, C.s->actions[i].timeout_s);
 		stop("device_del %s timed out", C.s->actions[i].target);
 	}
@@ -513,6 +598,8 @@ static void on_qmp(void *ctx, struct json_object *msg)
 		return;
 	}
 	if (!json_object_object_get_ex(msg, "id", &id))
+		return;
+	if (del_probe_answer(json_object_get_int(id), msg))
 		return;
 	for (int i = 0; i < C.s->nactions; i++) {
 		const struct hpc_action *a = &C.s->actions[i];
@@ -1098,6 +1185,8 @@ static void judge(struct verdict *vd, int connected)
 		const struct hpc_action *a = &C.s->actions[C.action_timeout - 1];
 
 		set_v(vd, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
+		      a->until_unplugged ?
+		      "device_del %s (line %d): still in QEMU's /machine/peripheral after %u s" :
 		      "device_del %s (line %d): no DEVICE_DELETED within %u s",
 		      a->target, a->line, a->timeout_s);
 		snprintf(vd->title, sizeof(vd->title), "TIMEOUT: device_del %s", a->target);
@@ -1249,6 +1338,8 @@ static struct json_object *schedule_json(void)
 		json_object_object_add(o, "timing", json_object_new_string(timing));
 		json_object_object_add(o, "action", json_object_new_string(action_name(a)));
 		json_object_object_add(o, "target", json_object_new_string(action_target(a)));
+		if (a->until_unplugged)
+			json_object_object_add(o, "until", json_object_new_string("unplugged"));
 		json_object_object_add(o, "count", json_object_new_int((int)a->count));
 		json_object_object_add(o, "trigger", as->armed ?
 				       json_object_new_string(as->trigger) : NULL);

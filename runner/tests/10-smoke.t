@@ -18,8 +18,18 @@ done
 # the quick group grows: count what it holds
 n=$(wc -l <"$run/plan")
 is "$n" "$("$T_TOP/runner/hpchaos" list quick | wc -l)" "one result per scenario of the quick group"
-is "$(json "$run/summary.json" '.counts.PASS')" "$n" "summary.json counts $n PASS"
-is "$(json "$run/summary.json" '[.results[].verdict] | unique | join(",")')" "PASS" "summary.json agrees with the verdicts"
+# each ends as it expects: RESET where it says "expect reset", else PASS
+want_reset=0 bad=''
+for d in "$run"/[0-9]*-*/; do
+	v=$(json "$d/verdict.json" .verdict)
+	if grep -qE '^expect +.*reset' "$d"/*.scn; then
+		want_reset=$((want_reset + 1)); [[ $v == RESET ]] || bad+=" $(basename "$d")=$v"
+	else
+		[[ $v == PASS ]] || bad+=" $(basename "$d")=$v"
+	fi
+done
+is "$bad" "" "every quick scenario PASS, or RESET where it expects a reset"
+is "$(json "$run/summary.json" '"\(.counts.PASS) \(.counts.RESET)"')" "$((n - want_reset)) $want_reset" "summary.json counts them"
 t "junit.xml: $n tests, 0 failures" grep -q "<testsuite[^>]*tests=\"$n\"[^>]*failures=\"0\"" "$run/junit.xml"
 is "$(grep -c '^ok ' "$run/ktap.txt")" "$n" "ktap.txt: $n ok lines"
 d=$(echo "$run"/*-dimm-hotplug)

@@ -88,6 +88,13 @@ struct hpc_action {
 	char value[256];
 	char emit[HPC_SCN_NAME];	/* host event sent when done ("" = none) */
 	unsigned int timeout_s;		/* device_del: bound for DEVICE_DELETED */
+	/*
+	 * device_del until=unplugged: done when the device has left QEMU's
+	 * /machine/peripheral (QEMU took it off its bus after the guest's
+	 * part of the hot-unplug), without waiting for DEVICE_DELETED, which
+	 * QEMU 7.2 never sends for a cxl-type3 (the object is not finalized)
+	 */
+	int until_unplugged;
 	int line;
 };
 
@@ -99,14 +106,35 @@ struct hpc_req {
 	int line;
 };
 
+/*
+ * A CXL Fixed Memory Window (QEMU -M cxl-fmw.N.*): a range of host physical
+ * addresses decoded by one or more CXL host bridges (pxb-cxl devices),
+ * interleaved across them when there are several.
+ */
+#define HPC_SCN_MAX_FMW		4
+#define HPC_SCN_MAX_FMW_TARGETS	16
+
+struct hpc_cxl_fmw {
+	char size[16];			/* as written: 4G (a multiple of 256M) */
+	char targets[HPC_SCN_MAX_FMW_TARGETS][HPC_SCN_NAME];	/* pxb-cxl ids */
+	unsigned int ntargets;		/* interleave ways: 1, 2, 3, 4, 6, 8, 12, 16 */
+	unsigned int granularity;	/* bytes, 256..16384; 0: QEMU's default */
+	int line;
+};
+
 struct hpc_machine {
 	char type[16];			/* pc | q35 */
+	int type_line;
 	char memory[16];		/* e.g. 512M */
 	char maxmem[16];		/* "" = no hotplug slots */
 	unsigned int slots;
 	unsigned int cpus;
 	int nvdimm;			/* -M ...,nvdimm=on */
 	unsigned int nodes;		/* NUMA nodes; all boot memory on node 0 */
+	int cxl;			/* -M ...,cxl=on (q35 only) */
+	int cxl_line;
+	struct hpc_cxl_fmw fmw[HPC_SCN_MAX_FMW];	/* cxl-fmw=SIZE:HB[+HB...][:GRAN] */
+	unsigned int nfmw;
 	char append[256];		/* extra kernel command line */
 };
 
