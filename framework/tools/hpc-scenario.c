@@ -6,6 +6,9 @@
  *   hpc-scenario info FILE...        one line per file: name<TAB>groups<TAB>file<TAB>description
  *   hpc-scenario qemu-args FILE      machine and boot-device arguments, NUL-separated
  *   hpc-scenario field FILE KEY      one value: name, cmdline, timeout, description
+ *   hpc-scenario resources FILE...   one line per file: name<TAB>timeout<TAB>cpus<TAB>
+ *                                    MiB of guest memory the host backs (boot
+ *                                    memory and memory-backend objects)
  *   hpc-scenario reqs FILE KCONFIG   exit 0 if the kernel config meets the
  *                                    requirements, else 1 and the reason on stdout
  *
@@ -25,6 +28,7 @@ static int usage(void)
 	      "       hpc-scenario info FILE...\n"
 	      "       hpc-scenario qemu-args FILE\n"
 	      "       hpc-scenario field FILE name|cmdline|timeout|description\n"
+	      "       hpc-scenario resources FILE...\n"
 	      "       hpc-scenario reqs FILE KCONFIG\n", stderr);
 	return 2;
 }
@@ -108,6 +112,66 @@ static int cmd_reqs(const char *file, const char *kconfig)
 	return 0;
 }
 
+/*
+ * MiB of a size as the scenario wrote it: digits with an optional K/M/G/T
+ * suffix; bare digits are unit_mib MiB when unit_mib is set (QEMU's -m),
+ * else bytes (an object's size=). Rounded up; 0 when unreadable.
+ */
+static unsigned long long size_mib(const char *v, int unit_mib)
+{
+	char *end;
+	unsigned long long x = strtoull(v, &end, 10), kib;
+
+	if (end == v || x > (1ULL << 40))
+		return 0;
+	switch (*end) {
+	case 'T': return x << 20;
+	case 'G': return x << 10;
+	case 'M': return x;
+	case 'K': kib = x; break;
+	case '\0':
+		if (unit_mib)
+			return x;
+		kib = (x + 1023) / 1024;
+		break;
+	default: return 0;
+	}
+	return (kib + 1023) / 1024;
+}
+
+/* MiB of guest memory the host backs: boot memory and memory backends. */
+static unsigned long long backed_mib(const struct hpc_scenario *s)
+{
+	unsigned long long mib = size_mib(s->machine.memory, 1);
+
+	for (int i = 0; i < s->ndevices; i++) {
+		const struct hpc_device *d = &s->devices[i];
+
+		if (!d->is_object || strncmp(d->driver, "memory-backend-", 15))
+			continue;
+		for (int k = 0; k < d->nprops; k++)
+			if (strcmp(d->props[k].key, "size") == 0)
+				mib += size_mib(d->props[k].val, 0);
+	}
+	return mib;
+}
+
+/* name<TAB>timeout<TAB>cpus<TAB>memory-MiB per file, for the scheduler. */
+static int cmd_resources(int argc, char **argv)
+{
+	int bad = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (hpc_scenario_load(argv[i], &scn, stderr, 50) < 0) {
+			bad++;
+			continue;
+		}
+		printf("%s\t%u\t%u\t%llu\n", scn.name, scn.timeout_s,
+		       scn.machine.cpus ? scn.machine.cpus : 1, backed_mib(&scn));
+	}
+	return bad ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -120,6 +184,8 @@ int main(int argc, char **argv)
 		return cmd_qemu_args(argv[2]);
 	if (strcmp(argv[1], "field") == 0 && argc == 4)
 		return cmd_field(argv[2], argv[3]);
+	if (strcmp(argv[1], "resources") == 0)
+		return cmd_resources(argc - 2, argv + 2);
 	if (strcmp(argv[1], "reqs") == 0 && argc == 4)
 		return cmd_reqs(argv[2], argv[3]);
 	return usage();

@@ -48,48 +48,20 @@ write_run_json() {
 	} >"$dir/run.json"
 }
 
-# on_signal SIG: stop the conductor (it kills its QEMU), report, exit.
+# on_signal SIG: stop the conductors (each kills its QEMU and writes its
+# verdict as interrupted), report what finished, exit.
 on_signal() {
+	local n
 	trap - INT TERM HUP
-	msg "interrupted (SIG$1): stopping the guest"
+	slots_erase
+	n=$(slots_busy || true)
+	msg "interrupted (SIG$1): stopping ${n:-0} running guest(s)"
 	kill_children
 	if [[ -n $RUN_DIR && -f $RUN_DIR/plan ]]; then
 		"$HPC_BIN/hpc-report" "$RUN_DIR" --interrupted || true
 		msg "partial results in $RUN_DIR"
 	fi
 	exit 3
-}
-
-# run_one LABEL ENTRY FILE NAME ACCEL RUN_ID SEED HEARTBEAT [NOTE]: run one
-# scenario in RUN_DIR/ENTRY. The directory keeps a copy of the scenario file
-# as it ran (NAME.scn, for 'hpchaos repro'); the conductor runs that copy.
-run_one() {
-	local label=$1 entry=$2 file=$3 name=$4 accel=$5 run_id=$6 seed=$7 heartbeat=$8 note=${9:-}
-	local dir=$RUN_DIR/$entry pid rc=0 t0 line copy
-	mkdir -m 0700 "$dir"
-	copy=$dir/$name.scn
-	cp "$file" "$copy"
-	chmod 0600 "$copy"
-	backend_qemu_prepare "$dir" "$copy" "$accel" "$run_id" "$seed" "$name"
-	progress "$label $name${note:+ $note}: running"
-	t0=$SECONDS
-	"$HPC_BIN/hpc-conductor" --scenario "$copy" --dir "$dir" \
-		--guest-argv "$dir/guest.argv" --run-id "$run_id" --seed "$seed" \
-		--kconfig "$IMG_CONFIG" --modules "$IMG_MODULES" --heartbeat "$heartbeat" \
-		2>>"$dir/conductor.log" &
-	pid=$!
-	track_child "$pid"
-	wait "$pid" || rc=$?
-	untrack_child "$pid"
-	case $rc in
-	0 | 1 | 3 | 130) ;;
-	*) msg "$name: the conductor exited abnormally (status $rc); see $dir/conductor.log" ;;
-	esac
-	line=$("$HPC_BIN/hpc-report" --verdict "$dir/verdict.json" 2>/dev/null || true)
-	progress_done
-	printf '%s %-24s %s (%ds)\n' "$label" "$name${note:+ $note}" "${line:-ERROR: no verdict (conductor exit $rc)}" \
-		"$((SECONDS - t0))" >&2
-	return 0
 }
 
 # seed_plus SEED K: SEED + K, wrapping within 0..HPC_SEED_MAX.
@@ -140,11 +112,127 @@ check_seed() {
 	fi
 }
 
+# The run's plan and queue (cmd_run sets them).
+RUN_FILES=()      # scenario files, in the order of the selection
+RUN_NAMES=()      # their names
+RUN_TIMEOUTS=()   # their timeouts (s)
+RUN_VCPUS=1       # the most vCPUs of a selected scenario's guest
+RUN_MEM=0         # the most MiB a selected scenario's guest needs backed
+RUN_ORDER=()      # indices into the above, in the order to start them
+RUN_SEED=0
+RUN_SOAK=0        # 1: --repeat or --duration (NN-name-rR directories)
+RUN_REPEAT=1      # repetitions (a --duration soak: at most this many)
+RUN_DURATION=     # --duration in s, or empty
+RUN_END=0         # SECONDS when a --duration soak stops starting runs
+RUN_TOTAL=0       # runs planned (without --duration)
+RUN_N=0           # runs started
+Q_REP=1           # the queue: repetition and place in RUN_ORDER of the next run
+Q_POS=0
+JOB_REP=0         # the run job_next picked
+JOB_IDX=0
+PLAN_STARTED=()   # --duration: rep * 100000 + index -> entry of the runs started
+
+# entry_name IDX REP: the result directory of repetition REP of scenario IDX.
+entry_name() {
+	if [[ $RUN_SOAK == 1 ]]; then
+		printf '%02d-%s-r%d' "$(($1 + 1))" "${RUN_NAMES[$1]}" "$2"
+	else
+		printf '%02d-%s' "$(($1 + 1))" "${RUN_NAMES[$1]}"
+	fi
+}
+
+# plan_write_all: the whole plan up front, in plan order (repetition, then
+# the selection): what an interruption leaves out is NOTRUN.
+plan_write_all() {
+	local rep i
+	for ((rep = 1; rep <= RUN_REPEAT; rep++)); do
+		for i in "${!RUN_FILES[@]}"; do
+			entry_name "$i" "$rep"
+			echo
+		done
+	done >"$RUN_DIR/plan"
+}
+
+# plan_add KEY ENTRY: a --duration soak's plan is the runs started so far,
+# in plan order whatever order they started in (the table follows it);
+# rewritten whole, atomically, before each start.
+plan_add() {
+	PLAN_STARTED[$1]=$2
+	printf '%s\n' "${PLAN_STARTED[@]}" >"$RUN_DIR/plan.tmp"
+	mv -f "$RUN_DIR/plan.tmp" "$RUN_DIR/plan"
+}
+
+# job_next: JOB_REP and JOB_IDX = the next run to start; false when there
+# is none (all started, or a --duration soak's time is up; the first run
+# always starts).
+job_next() {
+	if ((Q_POS >= ${#RUN_ORDER[@]})); then
+		Q_POS=0
+		Q_REP=$((Q_REP + 1))
+	fi
+	((Q_REP <= RUN_REPEAT)) || return 1
+	[[ -z $RUN_DURATION ]] || ((RUN_N == 0 || SECONDS < RUN_END)) || return 1
+	JOB_REP=$Q_REP
+	JOB_IDX=${RUN_ORDER[Q_POS]}
+	Q_POS=$((Q_POS + 1))
+}
+
+# job_start SLOT: start the run job_next picked on SLOT. Repetition r
+# (1-based) of every scenario runs with seed + r - 1.
+job_start() {
+	local slot=$1 i=$JOB_IDX rep=$JOB_REP entry s label note=
+	RUN_N=$((RUN_N + 1))
+	entry=$(entry_name "$i" "$rep")
+	s=$(seed_plus "$RUN_SEED" $((rep - 1)))
+	if [[ -n $RUN_DURATION ]]; then
+		plan_add $((rep * 100000 + i)) "$entry"
+		label="[$RUN_N, $(fmt_secs $((RUN_END - SECONDS > 0 ? RUN_END - SECONDS : 0))) left]"
+	else
+		label="[$RUN_N/$RUN_TOTAL]"
+	fi
+	[[ $RUN_SOAK == 0 ]] || note="r$rep (seed $s)"
+	run_start "$slot" "$label" "$entry" "${RUN_FILES[$i]}" "${RUN_NAMES[$i]}" "$s" "$note"
+}
+
+# run_jobs: keep every slot busy while there are runs to start; return when
+# all have ended.
+run_jobs() {
+	while :; do
+		while slot_free && job_next; do
+			job_start "$FREE_SLOT"
+		done
+		slots_busy >/dev/null || break
+		slots_wait
+	done
+	slots_end
+}
+
+# check_jobs N: die 2 unless N is auto or a number from 1 to HPC_JOBS_MAX.
+check_jobs() {
+	[[ $1 == auto ]] && return 0
+	[[ $1 =~ ^[0-9]{1,6}$ ]] && ((10#$1 >= 1)) && return 0
+	die 2 "-j: expected a number of guests (1 or more) or 'auto', got '$1'"
+}
+
+# run_read_scenarios FILE...: RUN_FILES, RUN_NAMES, RUN_TIMEOUTS; RUN_VCPUS
+# and RUN_MEM (MiB) of the largest guest.
+run_read_scenarios() {
+	local name timeout cpus mem
+	RUN_FILES=("$@") RUN_NAMES=() RUN_TIMEOUTS=() RUN_VCPUS=1 RUN_MEM=0
+	while IFS=$'\t' read -r name timeout cpus mem; do
+		RUN_NAMES+=("$name")
+		RUN_TIMEOUTS+=("$timeout")
+		((cpus <= RUN_VCPUS)) || RUN_VCPUS=$cpus
+		((mem <= RUN_MEM)) || RUN_MEM=$mem
+	done < <("$HPC_BIN/hpc-scenario" resources "$@")
+	[[ ${#RUN_NAMES[@]} -eq $# ]] || die 2 "could not read the scenarios' machines"
+}
+
 cmd_run() {
 	local kernel=stock seed='' accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60
-	local repeat='' repeat_given duration='' soak=0 end=0
-	local -a args=() files names
-	local run_id i rc=0 rep n total entry label note s extra=''
+	local repeat='' repeat_given duration='' want_jobs=auto njobs
+	local -a args=() files
+	local rc=0 extra=''
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
@@ -155,6 +243,9 @@ cmd_run() {
 		--planted) planted_check "${2:?--planted needs a value}"; export HPC_PLANTED=$2; shift 2 ;;
 		--repeat) repeat=${2:?--repeat needs a value}; shift 2 ;;
 		--duration) duration=$(parse_duration "${2:?--duration needs a value}"); shift 2 ;;
+		-j | --jobs) want_jobs=${2:?-j needs a value}; shift 2 ;;
+		-j?*) want_jobs=${1#-j}; shift ;;
+		--jobs=*) want_jobs=${1#--jobs=}; shift ;;
 		-v | --verbose) export HPC_VERBOSE=1; shift ;;
 		-h | --help) usage; return 0 ;;
 		-*) die 2 "run: unknown option '$1' (see 'hpchaos help')" ;;
@@ -172,21 +263,23 @@ cmd_run() {
 		fi
 		repeat=$((10#$repeat))
 	fi
-	[[ -z $repeat && -z $duration ]] || soak=1
+	check_jobs "$want_jobs"
+	[[ $want_jobs == auto ]] || want_jobs=$((10#$want_jobs))
+	[[ -z $repeat && -z $duration ]] || RUN_SOAK=1
 	repeat_given=$repeat
 	[[ -n $repeat ]] || repeat=1
 	[[ ${#args[@]} -gt 0 ]] || args=(quick)
 	mapfile -t files < <(scenarios_resolve "${args[@]}")
 	[[ ${#files[@]} -gt 0 ]] || die 2 "nothing to run"
 	"$HPC_BIN/hpc-scenario" lint "${files[@]}" || die 2 "scenario files have errors; nothing was booted"
-	names=()
-	for i in "${!files[@]}"; do
-		names+=("$("$HPC_BIN/hpc-scenario" field "${files[$i]}" name)")
-	done
+	run_read_scenarios "${files[@]}"
 	[[ -n $seed ]] || seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 	accel=$(accel_pick "$accel")
 	# a tree is recorded by its absolute path, for 'hpchaos repro'
 	[[ $kernel != tree:* ]] || kernel=tree:$(readlink -f "${kernel#tree:}" || echo "${kernel#tree:}")
+	njobs=$((${#files[@]} * repeat))
+	[[ -z $duration || -n $repeat_given ]] || njobs=0
+	jobs_pick "$want_jobs" "$accel" "$njobs" "$RUN_VCPUS" "$RUN_MEM"
 
 	trap 'on_signal INT' INT
 	trap 'on_signal TERM' TERM
@@ -194,59 +287,33 @@ cmd_run() {
 	image_ensure "$kernel"
 
 	RUN_DIR=$(new_run_dir "$results")
-	run_id=$(basename "$RUN_DIR")
-	ln -sfn "$run_id" "$results/latest"
-	# repetition r (1-based) of every scenario runs with seed + r - 1
-	entry_name() { # IDX REP
-		if [[ $soak == 1 ]]; then
-			printf '%02d-%s-r%d' "$(($1 + 1))" "${names[$1]}" "$2"
-		else
-			printf '%02d-%s' "$(($1 + 1))" "${names[$1]}"
-		fi
-	}
+	RUN_ID=$(basename "$RUN_DIR")
+	ln -sfn "$RUN_ID" "$results/latest"
+	RUN_SEED=$seed RUN_REPEAT=$repeat RUN_DURATION=$duration
+	RUN_ACCEL=$accel RUN_HEARTBEAT=$heartbeat RUN_TKEY=${kernel%%:*}-$IMG_RELEASE
 	: >"$RUN_DIR/plan"
 	if [[ -z $duration ]]; then
-		# the whole plan up front: what an interruption leaves out is NOTRUN
-		for ((rep = 1; rep <= repeat; rep++)); do
-			for i in "${!files[@]}"; do
-				entry_name "$i" "$rep"
-				echo
-			done
-		done >"$RUN_DIR/plan"
-		total=$((${#files[@]} * repeat))
+		plan_write_all
+		RUN_TOTAL=$njobs
 	fi
-	[[ $soak == 0 ]] || extra="\"repeat\": ${repeat}, \"duration_s\": ${duration:-null},"
-	write_run_json "$RUN_DIR" "$run_id" "$accel" "$seed" "$kernel" "$extra"
-	msg "run $run_id: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
-	if [[ $soak == 1 ]]; then
+	[[ $RUN_SOAK == 0 ]] || extra="\"repeat\": ${repeat}, \"duration_s\": ${duration:-null},"
+	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "$seed" "$kernel" "$extra"
+	msg "run $RUN_ID: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
+	msg "-j $JOBS ($JOBS_WHY)"
+	if [[ $RUN_SOAK == 1 ]]; then
 		if [[ -z $duration ]]; then
 			msg "soak: $repeat repetitions; repetition r runs with seed $seed + r - 1"
 		else
 			msg "soak: for $(fmt_secs "$duration")${repeat_given:+ (at most $repeat repetitions)}; repetition r runs with seed $seed + r - 1"
-			end=$((SECONDS + duration))
-			[[ -n $repeat_given ]] || repeat=1000000
+			RUN_END=$((SECONDS + duration))
+			[[ -n $repeat_given ]] || RUN_REPEAT=1000000
 		fi
 	fi
-	n=0
-	for ((rep = 1; rep <= repeat; rep++)); do
-		s=$(seed_plus "$seed" $((rep - 1)))
-		for i in "${!files[@]}"; do
-			if [[ -n $duration ]] && ((n > 0 && SECONDS >= end)); then
-				break 2
-			fi
-			n=$((n + 1))
-			entry=$(entry_name "$i" "$rep")
-			if [[ -n $duration ]]; then
-				printf '%s\n' "$entry" >>"$RUN_DIR/plan"
-				label="[$n, $(fmt_secs "$((end - SECONDS > 0 ? end - SECONDS : 0))") left]"
-			else
-				label="[$n/$total]"
-			fi
-			note=
-			[[ $soak == 0 ]] || note="r$rep (seed $s)"
-			run_one "$label" "$entry" "${files[$i]}" "${names[$i]}" "$accel" "$run_id" "$s" "$heartbeat" "$note"
-		done
-	done
+	timings_load "$RUN_TKEY" "$accel"
+	mapfile -t RUN_ORDER < <(sched_order RUN_NAMES RUN_TIMEOUTS)
+	info "order (longest first, timings from $HPC_TIMINGS): $(for i in "${RUN_ORDER[@]}"; do printf '%s ' "${RUN_NAMES[$i]}"; done)"
+	slots_init "$JOBS"
+	run_jobs
 	trap - INT TERM HUP
 	"$HPC_BIN/hpc-report" "$RUN_DIR" || rc=$?
 	msg "results: $RUN_DIR"
@@ -283,7 +350,7 @@ repro_target() {
 
 cmd_repro() {
 	local tries=10 all=0 accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60 target=''
-	local spec planted d name seed scn i t run_id entry rc=0 total n check
+	local spec planted d name seed scn i t entry rc=0 total n check
 	local -a names=() seeds=() scns=() origs=() verdicts
 	while [[ $# -gt 0 ]]; do
 		case $1 in
@@ -343,16 +410,18 @@ cmd_repro() {
 	trap 'on_signal HUP' HUP
 	image_ensure "$spec"
 	RUN_DIR=$(new_run_dir "$results")
-	run_id=$(basename "$RUN_DIR")
-	ln -sfn "$run_id" "$results/latest"
+	RUN_ID=$(basename "$RUN_DIR")
+	# shellcheck disable=SC2034 # read by run_start and run_reap (slots.sh)
+	RUN_ACCEL=$accel RUN_HEARTBEAT=$heartbeat RUN_TKEY=${spec%%:*}-$IMG_RELEASE
+	ln -sfn "$RUN_ID" "$results/latest"
 	for i in "${!names[@]}"; do
 		for ((t = 1; t <= tries; t++)); do
 			printf '%02d-%s-t%d\n' "$((i + 1))" "${names[$i]}" "$t"
 		done
 	done >"$RUN_DIR/plan"
-	write_run_json "$RUN_DIR" "$run_id" "$accel" "${seeds[0]}" "$spec" \
+	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "${seeds[0]}" "$spec" \
 		"\"repro_of\": $(json_str "$target"), \"tries\": $tries,"
-	msg "repro $run_id: ${#names[@]} result(s) of $REPRO_SRC, $tries tries each, kernel $spec ($IMG_RELEASE), accel $accel${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
+	msg "repro $RUN_ID: ${#names[@]} result(s) of $REPRO_SRC, $tries tries each, kernel $spec ($IMG_RELEASE), accel $accel${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
 	total=$((${#names[@]} * tries))
 	n=0
 	for i in "${!names[@]}"; do
@@ -369,8 +438,7 @@ cmd_repro() {
 		for ((t = 1; t <= tries; t++)); do
 			n=$((n + 1))
 			entry=$(printf '%02d-%s-t%d' "$((i + 1))" "${names[$i]}" "$t")
-			run_one "[$n/$total]" "$entry" "${scns[$i]}" "${names[$i]}" "$accel" "$run_id" \
-				"${seeds[$i]}" "$heartbeat" "try $t"
+			slots_run_one "[$n/$total]" "$entry" "${scns[$i]}" "${names[$i]}" "${seeds[$i]}" "try $t"
 			verdicts+=("$RUN_DIR/$entry/verdict.json")
 		done
 		"$HPC_BIN/hpc-report" --repro "${origs[$i]}" "${verdicts[@]}" | tee -a "$RUN_DIR/repro.txt" || rc=1

@@ -12,7 +12,7 @@ plan 19
 # the drawn delays of a verdict.json, in schedule order
 delays() { json "$1" '[.schedule[].firings[].delay_ms | tostring] | join(" ")'; }
 
-hpc run --results "$T_RESULTS" --seed 1000 --repeat 2 schedule-draw
+hpc run -j 1 --results "$T_RESULTS" --seed 1000 --repeat 2 schedule-draw # firing times measured one guest at a time
 diag "$T_OUT"
 is "$T_RC" 0 "--repeat 2: exit 0"
 run=$(latest)
@@ -56,9 +56,9 @@ out=$("$HPC_BIN/hpc-conductor" --scenario "$scn" --seed 1000 --check-schedule "$
 is "$rc" 1 "--check-schedule: a recorded delay the seed does not give: status 1"
 like "$out" "*action 1 (line 14) firing 0: recorded delay * ms, seed 1000 gives * ms*" "...naming the action and firing"
 
-hpc run --results "$T_RESULTS" --seed 1000 --duration 1s schedule-draw
+hpc run -j 1 --results "$T_RESULTS" --seed 1000 --duration 1s schedule-draw
 diag "$T_OUT"
 run=$(latest)
-is "$T_RC/$(paste -sd ' ' "$run/plan")" "0/01-schedule-draw-r1" "--duration 1s: the running scenario finishes, no other starts"
+is "$T_RC/$(paste -sd ' ' "$run/plan")" "0/01-schedule-draw-r1" "--duration 1s -j 1: the running scenario finishes, no other starts"
 is "$(delays "$run/01-schedule-draw-r1/verdict.json")" "$d1" "the same seed draws the same delays"
 done_testing
