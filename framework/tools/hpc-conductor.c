@@ -1243,7 +1243,16 @@ static void judge(struct verdict *vd, int connected)
 		}
 	}
 	if (!C.bye) {
-		if (C.guest_exited) {
+		if (C.guest_exited && WIFSIGNALED(C.guest_status) &&
+		    (WTERMSIG(C.guest_status) == SIGABRT ||
+		     WTERMSIG(C.guest_status) == SIGSEGV ||
+		     WTERMSIG(C.guest_status) == SIGBUS)) {
+			/* QEMU itself died (an assertion, a crash): not the kernel */
+			qemu_stderr_tail(tail, sizeof(tail));
+			set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL,
+			      "QEMU died of signal %d: %s", WTERMSIG(C.guest_status),
+			      tail[0] ? tail : "(nothing on its stderr)");
+		} else if (C.guest_exited) {
 			set_v(vd, HPC_V_FAIL, HPC_C_CRASH, "CRASH: guest reset without a kernel report",
 			      "guest stopped before the agent finished (shutdown reason: %s)",
 			      C.shutdown_reason[0] ? C.shutdown_reason : "unknown");
