@@ -13,7 +13,7 @@ KERNEL  ?= stock
 HPCHAOS := runner/hpchaos
 SHELL   := /bin/bash
 
-.PHONY: all framework deps deps-check run check check-tree unit shellcheck bench bench-detect install clean
+.PHONY: all framework deps deps-check run check check-long check-tree unit shellcheck bench bench-detect install clean
 
 all: framework
 
@@ -39,7 +39,14 @@ check: deps-check
 	$(MAKE) -C framework SAN=1 tools
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' --timer framework/build-san/tests/test_* runner/tests/*.t
 
-# A user-tree kernel build (tree:PATH), left unchanged: a full kernel build.
+# Longer checks, not in make check: a user-tree kernel build (tree:PATH,
+# left unchanged; a full kernel build) and the kernel's hmm-tests, alone and
+# under a dimm unplug. check-tree runs only the first.
+check-long: deps-check
+	$(MAKE) framework
+	$(MAKE) -C framework SAN=1 tools
+	prove --exec '' --timer runner/tests/chaos/*.t
+
 check-tree: deps-check
 	$(MAKE) framework
 	$(MAKE) -C framework SAN=1 tools
