@@ -337,6 +337,7 @@ struct hpc_prov {
 	struct work_struct revoke_work;
 	struct completion revoked;	/* done when state is GONE */
 	bool rescued;
+	bool coop_done;			/* the caller did the cooperative part */
 	void *priv;			/* the kind's own */
 };
 

@@ -10,7 +10,10 @@
  *
  * Revocation, cooperative (the default):
  *   mirrors that used the provider enter LOST (they drop their entries),
- *   ops->unmap_user, ops->evict, ops->kill (memunmap_pages()).
+ *   ops->unmap_user, ops->evict, ops->kill (memunmap_pages()). A
+ *   synchronous one does the first three in the caller's task (fault
+ *   injection aimed at the caller reaches the eviction) and only the kill
+ *   in the worker; an asynchronous one does all in the worker.
  * Surprise (HPC_PFLAG_SURPRISE): straight to ops->kill, as when the
  * hardware is gone; the mirrors learn of it afterwards. When that overruns
  * its bound, the kind's rescue() may evict so that kill can finish.
@@ -192,37 +195,48 @@ void hpc_prov_release(struct hpc_prov *p)
 		hpc_prov_put(p);
 }
 
+/*
+ * The cooperative part of a revocation: mirrors LOST, user mappings zapped,
+ * pages evicted. On failure the provider stays live, the revocation is
+ * over (completed) and the error is returned; the caller then drops the
+ * worker's reference.
+ */
+static int hpc_revoke_coop(struct hpc_prov *p)
+{
+	int ret = 0;
+
+	hpc_mirrors_provider_lost(p);
+	if (p->ops->unmap_user)
+		p->ops->unmap_user(p);
+	if (p->ops->evict)
+		ret = p->ops->evict(p);
+	if (ret) {
+		/*
+		 * Pages could not be moved out: killing the pagemap now would
+		 * wait for them forever. The provider stays live; the caller
+		 * sees the error.
+		 */
+		mutex_lock(&hpc_provs_lock);
+		p->result = ret;
+		p->state = HPC_PSTATE_LIVE;
+		p->elapsed_us = ktime_us_delta(ktime_get(), p->revoke_start);
+		mutex_unlock(&hpc_provs_lock);
+		pr_warn("revoke of %s failed: eviction: %d; provider stays live\n",
+			p->name, ret);
+		hpc_mirrors_provider_back(p);
+		complete_all(&p->revoked);
+	}
+	return ret;
+}
+
 static void hpc_revoke_work(struct work_struct *work)
 {
 	struct hpc_prov *p = container_of(work, struct hpc_prov, revoke_work);
 	bool surprise = p->flags & HPC_PFLAG_SURPRISE;
-	int ret = 0;
 
-	if (!surprise) {
-		hpc_mirrors_provider_lost(p);
-		if (p->ops->unmap_user)
-			p->ops->unmap_user(p);
-		if (p->ops->evict)
-			ret = p->ops->evict(p);
-		if (ret) {
-			/*
-			 * Pages could not be moved out: killing the pagemap
-			 * now would wait for them forever. The provider stays
-			 * live; the caller sees the error.
-			 */
-			mutex_lock(&hpc_provs_lock);
-			p->result = ret;
-			p->state = HPC_PSTATE_LIVE;
-			p->elapsed_us = ktime_us_delta(ktime_get(),
-						       p->revoke_start);
-			mutex_unlock(&hpc_provs_lock);
-			pr_warn("revoke of %s failed: eviction: %d; provider stays live\n",
-				p->name, ret);
-			hpc_mirrors_provider_back(p);
-			complete_all(&p->revoked);
-			hpc_prov_put(p);
-			return;
-		}
+	if (!surprise && !p->coop_done && hpc_revoke_coop(p)) {
+		hpc_prov_put(p);
+		return;
 	}
 	p->ops->kill(p);
 	if (surprise)
@@ -333,6 +347,7 @@ int hpc_prov_revoke(struct hpc_prov *p, u32 flags, u32 timeout_ms)
 	p->flags = flags;
 	p->rescued = false;
 	p->result = 0;
+	p->coop_done = false;
 	p->revoke_start = ktime_get();
 	reinit_completion(&p->revoked);
 	kref_get(&p->ref);
@@ -341,6 +356,21 @@ int hpc_prov_revoke(struct hpc_prov *p, u32 flags, u32 timeout_ms)
 	pr_info("revoking provider %u (%s)%s%s\n", p->id, p->name,
 		flags & HPC_PFLAG_SURPRISE ? ", surprise" : "",
 		flags & HPC_PFLAG_ASYNC ? ", async" : "");
+	/*
+	 * A synchronous cooperative revocation evicts in the caller's task, so
+	 * that fault injection aimed at it (task-filter, fail-nth) reaches the
+	 * eviction; the worker then only kills the pagemap, under the bound.
+	 */
+	if (!(flags & (HPC_PFLAG_ASYNC | HPC_PFLAG_SURPRISE))) {
+		int ret;
+
+		p->coop_done = true;
+		ret = hpc_revoke_coop(p);
+		if (ret) {
+			hpc_prov_put(p);
+			return ret;
+		}
+	}
 	queue_work(hpc_revoke_wq, &p->revoke_work);
 	if (flags & HPC_PFLAG_ASYNC)
 		return 0;

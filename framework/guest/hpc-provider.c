@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "hpchaos.h"
+#include "lib/hpcg.h"
 
 #define EXIT_FAILED	1
 #define EXIT_USAGE	2
@@ -214,6 +215,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "revoke")) {
 		p.op = HPC_POP_REVOKE;
 		p.flags = flags;
+		/* hpc-fail's injection, aimed at this revocation (its eviction) */
+		r = hpcg_fault_inject_arm();
+		if (r < 0)
+			fprintf(stderr, "hpc-provider: HPC_MAKE_IT_FAIL: %s\n", strerror(-r));
 	} else if (!strcmp(cmd, "wait")) {
 		p.op = HPC_POP_WAIT;
 	} else if (!strcmp(cmd, "leak-check")) {
