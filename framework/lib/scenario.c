@@ -236,20 +236,43 @@ static int d_object_device(struct parser *p, int is_object, char **w, int nw)
 	return 0;
 }
 
-/* Bytes of a size as parse_size() takes it (digits, optional K/M/G/T). */
+int hpc_size_parse(const char *v, unsigned long long *bytes, int *suffixed)
+{
+	unsigned long long x = 0;
+	unsigned int shift = 0;
+	size_t i;
+
+	for (i = 0; v[i] >= '0' && v[i] <= '9'; i++) {
+		if (x > (ULLONG_MAX - 9) / 10)
+			return -1;
+		x = x * 10 + (unsigned long long)(v[i] - '0');
+	}
+	if (!i)
+		return -1;
+	switch (v[i]) {
+	case 'T': shift = 40; break;
+	case 'G': shift = 30; break;
+	case 'M': shift = 20; break;
+	case 'K': shift = 10; break;
+	case '\0': break;
+	default: return -1;
+	}
+	if (shift && v[i + 1])
+		return -1;
+	if (x > ((unsigned long long)LLONG_MAX >> shift))
+		return -1;
+	*bytes = x << shift;
+	if (suffixed)
+		*suffixed = shift != 0;
+	return 0;
+}
+
+/* Bytes of a size parse_size() already checked. */
 static unsigned long long size_bytes(const char *v)
 {
-	char *end;
-	unsigned long long x = strtoull(v, &end, 10);
+	unsigned long long b = 0;
 
-	switch (*end) {
-	case 'T': x <<= 10; /* fall through */
-	case 'G': x <<= 10; /* fall through */
-	case 'M': x <<= 10; /* fall through */
-	case 'K': x <<= 10; break;
-	default: break;
-	}
-	return x;
+	return hpc_size_parse(v, &b, NULL) ? 0 : b;
 }
 
 #define FMW_USAGE "expected cxl-fmw=SIZE:HOSTBRIDGE[+HOSTBRIDGE...][:GRANULARITY], e.g. cxl-fmw=4G:cxl.1"

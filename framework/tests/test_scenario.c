@@ -72,6 +72,27 @@ static void assert_error(const char *text, const char *want)
 		fail_msg("wanted '%s' in errors:\n%s", needle, errbuf);
 }
 
+static void test_size_parse(void **state)
+{
+	unsigned long long b = 0;
+	int suffixed = -1;
+
+	(void)state;
+	assert_int_equal(hpc_size_parse("512", &b, &suffixed), 0);
+	assert_true(b == 512 && suffixed == 0);
+	assert_int_equal(hpc_size_parse("128M", &b, &suffixed), 0);
+	assert_true(b == 128ULL << 20 && suffixed == 1);
+	assert_int_equal(hpc_size_parse("4G", &b, NULL), 0);
+	assert_true(b == 4ULL << 30);
+	assert_int_equal(hpc_size_parse("", &b, NULL), -1);
+	assert_int_equal(hpc_size_parse("M", &b, NULL), -1);
+	assert_int_equal(hpc_size_parse("12X", &b, NULL), -1);
+	assert_int_equal(hpc_size_parse("12MB", &b, NULL), -1);
+	assert_int_equal(hpc_size_parse("-1", &b, NULL), -1);
+	assert_int_equal(hpc_size_parse("8388608T", &b, NULL), -1);
+	assert_int_equal(hpc_size_parse("99999999999999999999999", &b, NULL), -1);
+}
+
 static void test_after_fixed_and_range(void **state)
 {
 	(void)state;
@@ -509,6 +530,7 @@ static void test_device_del_until(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_size_parse),
 		cmocka_unit_test(test_after_fixed_and_range),
 		cmocka_unit_test(test_every_count),
 		cmocka_unit_test(test_at),

@@ -301,32 +301,17 @@ static struct json_object *j_s(double seconds)
 }
 
 /*
- * A qom-set value that is a number: digits with an optional K, M or G
- * (binary) suffix, sent as a JSON integer (QOM uint64 and int properties
- * such as virtio-mem's requested-size refuse strings).
+ * A qom-set value that is a number (hpc_size_parse(): digits, optional
+ * K/M/G/T), sent as a JSON integer: QOM uint64 and int properties such as
+ * virtio-mem's requested-size refuse strings.
  */
 static int qom_number(const char *v, int64_t *out)
 {
-	uint64_t n = 0, mul = 1;
-	size_t i, len = strlen(v);
+	unsigned long long b;
 
-	if (!len || len > 19)
+	if (hpc_size_parse(v, &b, NULL))
 		return 0;
-	switch (v[len - 1]) {
-	case 'K': mul = 1ULL << 10; len--; break;
-	case 'M': mul = 1ULL << 20; len--; break;
-	case 'G': mul = 1ULL << 30; len--; break;
-	}
-	if (!len)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return 0;
-		n = n * 10 + (uint64_t)(v[i] - '0');
-	}
-	if (n > (uint64_t)INT64_MAX / mul)
-		return 0;
-	*out = (int64_t)(n * mul);
+	*out = (int64_t)b;
 	return 1;
 }
 

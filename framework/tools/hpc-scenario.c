@@ -119,24 +119,14 @@ static int cmd_reqs(const char *file, const char *kconfig)
  */
 static unsigned long long size_mib(const char *v, int unit_mib)
 {
-	char *end;
-	unsigned long long x = strtoull(v, &end, 10), kib;
+	unsigned long long b;
+	int suffixed;
 
-	if (end == v || x > (1ULL << 40))
+	if (hpc_size_parse(v, &b, &suffixed))
 		return 0;
-	switch (*end) {
-	case 'T': return x << 20;
-	case 'G': return x << 10;
-	case 'M': return x;
-	case 'K': kib = x; break;
-	case '\0':
-		if (unit_mib)
-			return x;
-		kib = (x + 1023) / 1024;
-		break;
-	default: return 0;
-	}
-	return (kib + 1023) / 1024;
+	if (!suffixed && unit_mib)
+		return b;
+	return (b + (1ULL << 20) - 1) >> 20;
 }
 
 /* MiB of guest memory the host backs: boot memory and memory backends. */

@@ -176,6 +176,13 @@ struct hpc_scenario {
  * Parse and validate FILE. On error returns -1 and writes one line per
  * problem to err ("FILE:LINE: message"), at most max_errors of them.
  */
+/*
+ * A size as scenarios and QEMU write it: decimal digits with an optional
+ * binary suffix K, M, G or T. 0 with *bytes set, -1 if it is not one or
+ * does not fit in 63 bits. *suffixed says whether a suffix was given.
+ */
+int hpc_size_parse(const char *v, unsigned long long *bytes, int *suffixed);
+
 int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 		      int max_errors);
 
