@@ -79,6 +79,15 @@ static void hpc_dp_push(struct hpc_devpriv *dp, unsigned long idx)
 	__clear_bit(idx, dp->used);
 }
 
+/* No more allocations; wait for those under way. */
+static void hpc_dp_stop_alloc(struct hpc_devpriv *dp)
+{
+	spin_lock(&dp->lock);
+	dp->dying = true;
+	spin_unlock(&dp->lock);
+	wait_event(dp->wq, READ_ONCE(dp->allocating) == 0);
+}
+
 /* One allocation is over (failed or done): kill() may be waiting. */
 static void hpc_dp_alloc_done(struct hpc_devpriv *dp)
 {
@@ -344,7 +353,7 @@ int hpc_devpriv_migrate(struct hpc_mirror *m, struct hpc_range_op *op)
 	int ret = 0;
 
 	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
-		return READ_ONCE(m->state) == HPC_STATE_LOST ? -ENODEV : -EIO;
+		return hpc_state_err(m);
 	if (to_device) {
 		p = hpc_prov_get(op->provider);
 		if (!p || p->kind != HPC_PKIND_DEVICE_PRIVATE ||
@@ -443,11 +452,7 @@ static int hpc_dp_evict(struct hpc_prov *p)
 	struct hpc_devpriv *dp = hpc_dp(p);
 	int pass, ret = 0;
 
-	spin_lock(&dp->lock);
-	dp->dying = true;
-	spin_unlock(&dp->lock);
-	wait_event(dp->wq, READ_ONCE(dp->allocating) == 0);
-
+	hpc_dp_stop_alloc(dp);
 	if (PLANTED(NO_EVICT))
 		return 0;	/* planted: straight on to memunmap_pages() */
 	/* pages busy (locked, pinned) at one pass may move at the next */
@@ -475,10 +480,7 @@ static void hpc_dp_kill(struct hpc_prov *p)
 {
 	struct hpc_devpriv *dp = hpc_dp(p);
 
-	spin_lock(&dp->lock);
-	dp->dying = true;
-	spin_unlock(&dp->lock);
-	wait_event(dp->wq, READ_ONCE(dp->allocating) == 0);
+	hpc_dp_stop_alloc(dp);
 	memunmap_pages(&dp->pgmap);
 	release_mem_region(dp->pgmap.range.start,
 			   range_len(&dp->pgmap.range));

@@ -206,6 +206,7 @@ int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write);
 int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op);
 int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op);
 int hpc_mirror_reset(struct hpc_mirror *m, struct hpc_reset *r);
+int hpc_state_err(struct hpc_mirror *m);
 void hpc_mirror_list_show(struct seq_file *s);
 
 /* ---- stale-use detector (hpchaos_detect.c) ---- */

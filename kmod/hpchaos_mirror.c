@@ -49,7 +49,7 @@ static atomic_t hpc_mirror_ids = ATOMIC_INIT(0);
 int hpc_pgmap_owner;
 
 /* The error a range operation gets in a state other than ACTIVE. */
-static int hpc_state_err(struct hpc_mirror *m)
+int hpc_state_err(struct hpc_mirror *m)
 {
 	return READ_ONCE(m->state) == HPC_STATE_LOST ? -ENODEV : -EIO;
 }

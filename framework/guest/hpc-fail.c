@@ -31,6 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/hpcg.h"
+
 #define DBG		"/sys/kernel/debug"
 #define EXIT_USAGE	2
 #define EXIT_SKIP	4
@@ -60,21 +62,6 @@ static void die(int code, const char *fmt, ...)
 	exit(code);
 }
 
-static int put(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	ssize_t n;
-	size_t len = strlen(val);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
-}
-
 static void putf(const char *dir, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void putf(const char *dir, const char *file, const char *fmt, ...)
@@ -87,7 +74,7 @@ static void putf(const char *dir, const char *file, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
-	r = put(path, val);
+	r = hpcg_write_file(path, val);
 	if (r)
 		die(1, "%s: writing '%s': %s", path, val, strerror(-r));
 }
@@ -147,7 +134,7 @@ static void disarm(void)
 	disarm_attr(DBG "/failslab");
 	disarm_attr(DBG "/fail_page_alloc");
 	disarm_attr(DBG "/fail_function");
-	put(DBG "/fail_function/inject", "\n");	/* clears every function */
+	hpcg_write_file(DBG "/fail_function/inject", "\n");	/* clears every function */
 }
 
 static void arm(int task_filter)
@@ -170,7 +157,7 @@ static void arm(int task_filter)
 		need(DBG "/fail_function", "CONFIG_FAIL_FUNCTION");
 		for (i = 0; i < o.nfuncs; i++) {
 			char dir[256];
-			int r = put(DBG "/fail_function/inject", o.funcs[i]);
+			int r = hpcg_write_file(DBG "/fail_function/inject", o.funcs[i]);
 
 			if (r)
 				die(r == -EINVAL || r == -ENOENT ? EXIT_USAGE : 1,
@@ -324,14 +311,14 @@ int main(int argc, char **argv)
 	}
 	close(sync[0]);
 	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", (int)pid);
-	if (o.at_exec && (c = put(path, "1")))
+	if (o.at_exec && (c = hpcg_write_file(path, "1")))
 		fprintf(stderr, "hpc-fail: %s: %s\n", path, strerror(-c));
 	if (o.at_exec && o.nth) {
 		char v[32];
 
 		snprintf(v, sizeof(v), "%ld", o.nth);
 		snprintf(path, sizeof(path), "/proc/%d/fail-nth", (int)pid);
-		if ((c = put(path, v)))
+		if ((c = hpcg_write_file(path, v)))
 			fprintf(stderr, "hpc-fail: %s: %s\n", path, strerror(-c));
 	}
 	while (waitpid(pid, &status, 0) < 0)

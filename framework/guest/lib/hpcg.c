@@ -157,7 +157,7 @@ int hpcg_lines_next(struct hpcg_lines *l, int final, char **line,
 	}
 }
 
-static int hpcg_put(const char *path, const char *val)
+int hpcg_write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	int r = 0;
@@ -179,13 +179,13 @@ int hpcg_fault_inject_arm(void)
 
 	if (!on || strcmp(on, "1"))
 		return 0;
-	r = hpcg_put("/proc/thread-self/make-it-fail", "1");
+	r = hpcg_write_file("/proc/thread-self/make-it-fail", "1");
 	if (r)
 		return r;
 	if (nth && *nth) {
 		if (hpcg_parse_u64(nth, strlen(nth), 1000000000, &n))
 			return -EINVAL;
-		r = hpcg_put("/proc/thread-self/fail-nth", nth);
+		r = hpcg_write_file("/proc/thread-self/fail-nth", nth);
 		if (r)
 			return r;
 	}

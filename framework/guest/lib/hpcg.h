@@ -41,6 +41,9 @@ int hpcg_parse_size(const char *s, uint64_t *out);
  */
 int hpcg_parse_duration(const char *s, uint64_t *ns);
 
+/* Write val to the existing file path (sysfs, debugfs, /proc). 0 or -errno. */
+int hpcg_write_file(const char *path, const char *val);
+
 /* write() all of buf, retrying on EINTR/short writes. 0 or -1. */
 int hpcg_write_all(int fd, const void *buf, size_t n);
 
