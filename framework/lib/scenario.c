@@ -1416,10 +1416,13 @@ static int push(char **argv, int n, int cap, const char *fmt, ...)
  * The -M value: "q35,cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G"
  * (QEMU 7.2's syntax; docs/system/devices/cxl.rst). -1 if cap is too small.
  */
-static int machine_opts(const struct hpc_machine *m, char *buf, size_t cap)
+int hpc_machine_opts(const struct hpc_machine *m, int with_type, char *buf,
+		     size_t cap)
 {
 	size_t off = 0;
 	int r;
+
+	buf[0] = 0;
 
 #define ADD(...) do { \
 		r = snprintf(buf + off, cap - off, __VA_ARGS__); \
@@ -1427,11 +1430,12 @@ static int machine_opts(const struct hpc_machine *m, char *buf, size_t cap)
 			return -1; \
 		off += (size_t)r; \
 	} while (0)
-	ADD("%s", m->type);
+	if (with_type)
+		ADD("%s", m->type);
 	if (m->nvdimm)
-		ADD(",nvdimm=on");
+		ADD("%snvdimm=on", off ? "," : "");
 	if (m->cxl)
-		ADD(",cxl=on");
+		ADD("%scxl=on", off ? "," : "");
 	for (unsigned int i = 0; m->cxl && i < m->nfmw; i++) {
 		const struct hpc_cxl_fmw *f = &m->fmw[i];
 
@@ -1446,16 +1450,17 @@ static int machine_opts(const struct hpc_machine *m, char *buf, size_t cap)
 	return 0;
 }
 
-/* "driver,id=ID,k=v,..." with @NAME file values resolved by the caller. */
-static char *device_opts(const struct hpc_device *d)
+char *hpc_device_opts(const struct hpc_device *d, const char *prefix)
 {
 	char buf[4096];
 	size_t off = 0;
 
 	off += snprintf(buf, sizeof(buf), "%s,id=%s", d->driver, d->id);
 	for (int k = 0; k < d->nprops && off < sizeof(buf); k++)
-		off += snprintf(buf + off, sizeof(buf) - off, ",%s=%s",
-				d->props[k].key, d->props[k].val[0] == '@' ?
+		off += snprintf(buf + off, sizeof(buf) - off, ",%s=%s%s",
+				d->props[k].key,
+				d->props[k].val[0] == '@' && prefix ? prefix : "",
+				d->props[k].val[0] == '@' ?
 				d->props[k].val + 1 : d->props[k].val);
 	return off < sizeof(buf) ? strdup(buf) : NULL;
 }
@@ -1466,7 +1471,7 @@ int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
 	const struct hpc_machine *m = &s->machine;
 	char mopts[8192];
 
-	if (machine_opts(m, mopts, sizeof(mopts)) < 0)
+	if (hpc_machine_opts(m, 1, mopts, sizeof(mopts)) < 0)
 		return -1;
 	n = push(argv, n, cap, "-M");
 	n = push(argv, n, cap, "%s", mopts);
@@ -1499,7 +1504,7 @@ int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
 
 		if (d->hotplug)
 			continue;
-		o = device_opts(d);
+		o = hpc_device_opts(d, NULL);
 		if (!o)
 			return -1;
 		n = push(argv, n, cap, "%s", d->is_object ? "-object" : "-device");

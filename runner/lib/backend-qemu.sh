@@ -52,12 +52,19 @@ backend_qemu_probe() {
 	echo "$v"
 }
 
+# guest_append SCENARIO_FILE RUN_ID SEED SCENARIO_NAME: the guest kernel's
+# command line (both backends).
+guest_append() {
+	local scn=$1 run_id=$2 seed=$3 name=$4 extra
+	extra=$("$HPC_BIN/hpc-scenario" field "$scn" cmdline)
+	printf '%s' "console=ttyS0,115200 panic=-1 oops=panic loglevel=7 hpc.run=$run_id hpc.seed=$seed hpc.scenario=$name${extra:+ $extra}"
+}
+
 # backend_qemu_prepare DIR SCENARIO_FILE ACCEL RUN_ID SEED SCENARIO_NAME
 backend_qemu_prepare() {
-	local dir=$1 scn=$2 accel=$3 run_id=$4 seed=$5 name=$6 extra
+	local dir=$1 scn=$2 accel=$3 run_id=$4 seed=$5 name=$6
 	local -a argv machine
 	mapfile -d '' machine < <("$HPC_BIN/hpc-scenario" qemu-args "$scn")
-	extra=$("$HPC_BIN/hpc-scenario" field "$scn" cmdline)
 	# shellcheck disable=SC2054 # commas belong to QEMU option strings
 	argv=(
 		"$HPC_QEMU"
@@ -65,7 +72,7 @@ backend_qemu_prepare() {
 		-accel "$accel"
 		-nodefaults -no-user-config -display none -no-reboot
 		-kernel "$IMG_KERNEL" -initrd "$IMG_INITRD"
-		-append "console=ttyS0,115200 panic=-1 oops=panic loglevel=7 hpc.run=$run_id hpc.seed=$seed hpc.scenario=$name${extra:+ $extra}"
+		-append "$(guest_append "$scn" "$run_id" "$seed" "$name")"
 		-chardev socket,id=con,path=console.sock -serial chardev:con
 		-device virtio-serial-pci,id=vser0
 		-chardev socket,id=agent,path=agent.sock

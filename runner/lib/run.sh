@@ -238,6 +238,7 @@ cmd_run() {
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
 		--seed) seed=${2:?--seed needs a value}; shift 2 ;;
 		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
+		--backend | --host) backend_opt "$1" "${2:?$1 needs a value}"; shift 2 ;;
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
 		--planted) planted_check "${2:?--planted needs a value}"; export HPC_PLANTED=$2; shift 2 ;;
@@ -285,6 +286,7 @@ cmd_run() {
 	trap 'on_signal TERM' TERM
 	trap 'on_signal HUP' HUP
 	image_ensure "$kernel"
+	backend_setup
 
 	RUN_DIR=$(new_run_dir "$results")
 	RUN_ID=$(basename "$RUN_DIR")
@@ -357,6 +359,7 @@ cmd_repro() {
 		--tries) tries=${2:?--tries needs a value}; shift 2 ;;
 		--all) all=1; shift ;;
 		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
+		--backend | --host) backend_opt "$1" "${2:?$1 needs a value}"; shift 2 ;;
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
 		-v | --verbose) export HPC_VERBOSE=1; shift ;;
@@ -409,6 +412,7 @@ cmd_repro() {
 	trap 'on_signal TERM' TERM
 	trap 'on_signal HUP' HUP
 	image_ensure "$spec"
+	backend_setup
 	RUN_DIR=$(new_run_dir "$results")
 	RUN_ID=$(basename "$RUN_DIR")
 	# shellcheck disable=SC2034 # read by run_start and run_reap (slots.sh)

@@ -114,7 +114,7 @@ run_start() {
 	copy=$dir/$name.scn
 	cp "$file" "$copy"
 	chmod 0600 "$copy"
-	backend_qemu_prepare "$dir" "$copy" "$RUN_ACCEL" "$RUN_ID" "$seed" "$name"
+	backend_prepare "$slot" "$dir" "$copy" "$RUN_ACCEL" "$RUN_ID" "$seed" "$name"
 	"$HPC_BIN/hpc-conductor" --scenario "$copy" --dir "$dir" \
 		--guest-argv "$dir/guest.argv" --run-id "$RUN_ID" --seed "$seed" \
 		--kconfig "$IMG_CONFIG" --modules "$IMG_MODULES" --heartbeat "$RUN_HEARTBEAT" \

@@ -204,6 +204,18 @@ int hpc_scenario_check_reqs(const struct hpc_scenario *s, const char *kconfig,
  */
 int hpc_scenario_qemu_args(const struct hpc_scenario *s, char **argv, int n,
 			   int cap);
+/*
+ * The -M value ("q35,nvdimm=on,cxl=on,cxl-fmw.0...."; with_type 0: without
+ * the machine type, "" if nothing else). -1 if cap is too small.
+ */
+int hpc_machine_opts(const struct hpc_machine *m, int with_type, char *buf,
+		     size_t cap);
+/*
+ * "driver,id=ID,k=v,..." for -device/-object (malloc'ed, NULL if too long):
+ * @NAME file values become PREFIX NAME ("DIR/", "POOL/DOMAIN."), or NAME
+ * relative to QEMU's working directory with prefix NULL.
+ */
+char *hpc_device_opts(const struct hpc_device *d, const char *prefix);
 /* The QMP device_add arguments for a hotplug device, as JSON text. */
 int hpc_device_qmp_json(const struct hpc_device *d, char *buf, size_t cap);
 

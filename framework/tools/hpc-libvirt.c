@@ -1,0 +1,864 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hpc-libvirt: the guest process of the libvirt backend (docs/backends.md).
+ *
+ * The conductor spawns it in the run directory instead of QEMU. It starts
+ * the scenario's machine as a transient libvirt domain (created paused,
+ * with VIR_DOMAIN_START_AUTODESTROY: libvirtd destroys the domain as soon
+ * as this process's connection closes, whatever kills it) and plays QEMU's
+ * part towards the conductor over the same three sockets:
+ *
+ *   console.sock  the serial console, through virDomainOpenConsole
+ *   agent.sock    the agent's virtio-serial port, through virDomainOpenChannel
+ *   qmp.sock      QMP: libvirt's own API where libvirt has the action
+ *                 (attach, detach and update of memory devices it models),
+ *                 virDomainQemuMonitorCommand for the rest; QEMU's events
+ *                 come from virConnectDomainQemuMonitorEventRegister
+ *
+ * Everything goes over the libvirt connection, so a remote URI
+ * (qemu+ssh://host/system) needs nothing else. Exit: 0 when the domain
+ * stopped (guest power-off or reset, or SIGTERM); death by SIGABRT when
+ * QEMU died or libvirt failed under a running guest (the conductor reports
+ * ERROR with our stderr), 2 for bad usage, 1 when the domain never started.
+ *
+ * Usage: hpc-libvirt --uri URI --scenario FILE --name NAME --kernel PATH
+ *                    --initrd PATH --append TEXT [--files PREFIX | --pool POOL]
+ *                    [--type qemu|kvm] [--dac-label +UID:+GID] [--emulator PATH]
+ *                    [--xml-only]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/libvirt-qemu.h>
+#include <libvirt/virterror.h>
+
+#include "hpc/libvirt_xml.h"
+#include "hpc/linebuf.h"
+#include "hpc/scenario.h"
+
+#define PUMP_BUF	65536
+#define DRAIN_MS	2000	/* console output after the stop, at most */
+
+struct pump {
+	const char *name;
+	virStreamPtr st;
+	int fd;
+	int watch;		/* fd -> stream handle, -1 when gone */
+	char pend[PUMP_BUF];	/* read from fd, not yet accepted by the stream */
+	size_t npend;
+	atomic_int eof;		/* stream -> fd is finished */
+};
+
+static struct {
+	struct hpc_scenario s;
+	const char *files;	/* prefix of backing files on the libvirt host */
+	const char *pool;	/* backing files as volumes of this pool (remote) */
+	const char *name;
+	virConnectPtr conn;
+	virDomainPtr dom;
+	struct pump con, agent;
+	int qmp_fd;
+	pthread_mutex_t qmp_lock;
+	struct hpc_linebuf qmp_lb;
+	int wake[2];
+	atomic_int stopped, stop_detail, conn_lost, quit_loop;
+	volatile sig_atomic_t term;
+} G = { .qmp_lock = PTHREAD_MUTEX_INITIALIZER, .qmp_fd = -1 };
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hpc-libvirt: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static const char *lverr(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m ? m : "unknown libvirt error";
+}
+
+static void wake(void)
+{
+	char c = 0;
+	ssize_t r = write(G.wake[1], &c, 1);
+
+	(void)r;
+}
+
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- ids: the scenario's "dimm1" is libvirt's user alias "ua-dimm1" ---- */
+
+static const struct hpc_device *model_dev(const char *id)
+{
+	const struct hpc_device *d = hpc_scenario_device(&G.s, id);
+
+	return d && hpc_lv_is_model(&G.s, d) ? d : NULL;
+}
+
+/* "dimm1" -> "ua-dimm1", "/machine/peripheral/dimm1" -> ".../ua-dimm1" and
+ * back (to_qemu 0), for the model devices only; NULL if s is no such id. */
+static char *map_id(const char *s, int to_qemu)
+{
+	static const char pp[] = "/machine/peripheral/";
+	const char *base = strncmp(s, pp, sizeof(pp) - 1) ? s : s + sizeof(pp) - 1;
+	const char *pre = base == s ? "" : pp;
+	const char *id = base;
+	char *out;
+
+	if (!to_qemu) {
+		if (strncmp(base, HPC_LV_ALIAS_PREFIX, strlen(HPC_LV_ALIAS_PREFIX)))
+			return NULL;
+		id = base + strlen(HPC_LV_ALIAS_PREFIX);
+	}
+	if (!model_dev(id))
+		return NULL;
+	if (asprintf(&out, "%s%s%s", pre, to_qemu ? HPC_LV_ALIAS_PREFIX : "", id) < 0)
+		return NULL;
+	return out;
+}
+
+/* Rewrite every string value of o (recursively) through map_id. */
+static void map_json(struct json_object *o, int to_qemu)
+{
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			char *m = json_object_is_type(v, json_type_string) ?
+				  map_id(json_object_get_string(v), to_qemu) : NULL;
+
+			if (m) {
+				json_object_object_add(o, k, json_object_new_string(m));
+				free(m);
+			} else {
+				map_json(v, to_qemu);
+			}
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			struct json_object *v = json_object_array_get_idx(o, i);
+			char *m = json_object_is_type(v, json_type_string) ?
+				  map_id(json_object_get_string(v), to_qemu) : NULL;
+
+			if (m) {
+				json_object_array_put_idx(o, i, json_object_new_string(m));
+				free(m);
+			} else {
+				map_json(v, to_qemu);
+			}
+		}
+	}
+}
+
+/* ---- QMP towards the conductor ---- */
+
+static void qmp_send(struct json_object *o)
+{
+	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+
+	pthread_mutex_lock(&G.qmp_lock);
+	if (G.qmp_fd >= 0 && (write_all(G.qmp_fd, txt, strlen(txt)) < 0 ||
+			      write_all(G.qmp_fd, "\n", 1) < 0))
+		G.qmp_fd = -1;
+	pthread_mutex_unlock(&G.qmp_lock);
+}
+
+static void qmp_reply(struct json_object *id, struct json_object *ret, const char *err)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (err) {
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "class", json_object_new_string("GenericError"));
+		json_object_object_add(e, "desc", json_object_new_string(err));
+		json_object_object_add(o, "error", e);
+		json_object_put(ret);
+	} else {
+		json_object_object_add(o, "return", ret ? ret : json_object_new_object());
+	}
+	if (id)
+		json_object_object_add(o, "id", json_object_get(id));
+	qmp_send(o);
+	json_object_put(o);
+}
+
+static const char *arg_str(struct json_object *args, const char *key)
+{
+	struct json_object *v;
+
+	if (!args || !json_object_object_get_ex(args, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Through libvirt's own API: 1 done (replied), 0 not ours to do. */
+static int libvirt_action(const char *cmd, struct json_object *args, struct json_object *id)
+{
+	const struct hpc_device *d;
+	char xml[4096], alias[HPC_SCN_NAME + 8];
+	const char *v;
+	int r;
+
+	if (strcmp(cmd, "device_add") == 0 && (v = arg_str(args, "id")) && (d = model_dev(v))) {
+		if (hpc_lv_memory_xml(&G.s, d, G.files, 0, xml, sizeof(xml)) < 0) {
+			qmp_reply(id, NULL, "hpc-libvirt: no libvirt XML for this device");
+			return 1;
+		}
+		r = virDomainAttachDeviceFlags(G.dom, xml, VIR_DOMAIN_AFFECT_LIVE);
+		qmp_reply(id, NULL, r < 0 ? lverr() : NULL);
+		return 1;
+	}
+	if (strcmp(cmd, "device_del") == 0 && (v = arg_str(args, "id")) && model_dev(v)) {
+		/* asynchronous: done when QEMU's DEVICE_DELETED comes */
+		snprintf(alias, sizeof(alias), HPC_LV_ALIAS_PREFIX "%s", v);
+		r = virDomainDetachDeviceAlias(G.dom, alias, VIR_DOMAIN_AFFECT_LIVE);
+		qmp_reply(id, NULL, r < 0 ? lverr() : NULL);
+		return 1;
+	}
+	if (strcmp(cmd, "qom-set") == 0 && (v = arg_str(args, "path")) &&
+	    strncmp(v, "/machine/peripheral/", 20) == 0 && (d = model_dev(v + 20)) &&
+	    strcmp(d->driver, "virtio-mem-pci") == 0 &&
+	    (v = arg_str(args, "property")) && strcmp(v, "requested-size") == 0) {
+		struct json_object *val;
+		int64_t bytes;
+
+		if (!json_object_object_get_ex(args, "value", &val) ||
+		    !json_object_is_type(val, json_type_int) ||
+		    (bytes = json_object_get_int64(val)) < 0 || bytes % 1024) {
+			qmp_reply(id, NULL, "requested-size: not a whole number of KiB");
+			return 1;
+		}
+		if (hpc_lv_memory_xml(&G.s, d, G.files, (unsigned long long)bytes / 1024,
+				      xml, sizeof(xml)) < 0) {
+			qmp_reply(id, NULL, "hpc-libvirt: no libvirt XML for this device");
+			return 1;
+		}
+		r = virDomainUpdateDeviceFlags(G.dom, xml, VIR_DOMAIN_AFFECT_LIVE);
+		qmp_reply(id, NULL, r < 0 ? lverr() : NULL);
+		return 1;
+	}
+	return 0;
+}
+
+static void qmp_command(struct json_object *msg)
+{
+	struct json_object *exe, *args = NULL, *id = NULL, *cmd, *res;
+	char *out = NULL;
+	const char *name;
+
+	if (!json_object_object_get_ex(msg, "execute", &exe) ||
+	    !json_object_is_type(exe, json_type_string)) {
+		qmp_reply(NULL, NULL, "expected {\"execute\": ...}");
+		return;
+	}
+	name = json_object_get_string(exe);
+	json_object_object_get_ex(msg, "arguments", &args);
+	json_object_object_get_ex(msg, "id", &id);
+	if (strcmp(name, "qmp_capabilities") == 0) {	/* libvirt negotiated */
+		qmp_reply(id, NULL, NULL);
+		return;
+	}
+	if (libvirt_action(name, args, id))
+		return;
+	cmd = json_object_new_object();
+	json_object_object_add(cmd, "execute", json_object_new_string(name));
+	if (args) {
+		struct json_object *a = NULL;
+
+		json_object_deep_copy(args, &a, NULL);
+		map_json(a, 1);
+		json_object_object_add(cmd, "arguments", a);
+	}
+	if (virDomainQemuMonitorCommand(G.dom, json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN),
+					&out, 0) < 0) {
+		qmp_reply(id, NULL, lverr());
+		json_object_put(cmd);
+		return;
+	}
+	json_object_put(cmd);
+	res = out ? json_tokener_parse(out) : NULL;
+	free(out);
+	if (!res) {
+		qmp_reply(id, NULL, "hpc-libvirt: unparsable reply from libvirt");
+		return;
+	}
+	map_json(res, 0);
+	if (id)
+		json_object_object_add(res, "id", json_object_get(id));
+	else
+		json_object_object_del(res, "id");
+	qmp_send(res);
+	json_object_put(res);
+}
+
+static void on_qmp_line(void *ctx, const char *line, size_t len, unsigned int flags)
+{
+	struct json_object *msg;
+
+	(void)ctx;
+	(void)len;
+	if (flags & HPC_LINE_TRUNCATED)
+		return;
+	msg = json_tokener_parse(line);
+	if (msg && json_object_is_type(msg, json_type_object))
+		qmp_command(msg);
+	else
+		qmp_reply(NULL, NULL, "hpc-libvirt: not a JSON object");
+	json_object_put(msg);
+}
+
+/* QEMU's own events, as QEMU would have sent them. */
+static void on_monitor_event(virConnectPtr c, virDomainPtr d, const char *event,
+			     long long seconds, unsigned int micros,
+			     const char *details, void *opaque)
+{
+	struct json_object *o = json_object_new_object(), *ts = json_object_new_object();
+	struct json_object *data = details ? json_tokener_parse(details) : NULL;
+
+	(void)c;
+	(void)d;
+	(void)opaque;
+	json_object_object_add(o, "event", json_object_new_string(event));
+	if (data) {
+		map_json(data, 0);
+		json_object_object_add(o, "data", data);
+	}
+	json_object_object_add(ts, "seconds", json_object_new_int64(seconds));
+	json_object_object_add(ts, "microseconds", json_object_new_int64(micros));
+	json_object_object_add(o, "timestamp", ts);
+	qmp_send(o);
+	json_object_put(o);
+}
+
+static int on_lifecycle(virConnectPtr c, virDomainPtr d, int event, int detail, void *opaque)
+{
+	(void)c;
+	(void)d;
+	(void)opaque;
+	if (event == VIR_DOMAIN_EVENT_STOPPED) {
+		atomic_store(&G.stop_detail, detail);
+		atomic_store(&G.stopped, 1);
+		wake();
+	}
+	return 0;
+}
+
+static void on_close(virConnectPtr c, int reason, void *opaque)
+{
+	(void)c;
+	(void)opaque;
+	(void)reason;
+	atomic_store(&G.conn_lost, 1);
+	wake();
+}
+
+/* ---- byte pumps: console and agent ---- */
+
+static void pump_flush(struct pump *p)
+{
+	while (p->npend > 0) {
+		int n = virStreamSend(p->st, p->pend, p->npend);
+
+		if (n == -2) {		/* full: wait for WRITABLE, stop reading */
+			virStreamEventUpdateCallback(p->st, VIR_STREAM_EVENT_READABLE |
+						     VIR_STREAM_EVENT_WRITABLE);
+			if (p->watch >= 0)
+				virEventUpdateHandle(p->watch, 0);
+			return;
+		}
+		if (n < 0) {
+			p->npend = 0;
+			break;
+		}
+		memmove(p->pend, p->pend + n, p->npend - (size_t)n);
+		p->npend -= (size_t)n;
+	}
+	virStreamEventUpdateCallback(p->st, VIR_STREAM_EVENT_READABLE);
+	if (p->watch >= 0)
+		virEventUpdateHandle(p->watch, VIR_EVENT_HANDLE_READABLE);
+}
+
+static void pump_stream(virStreamPtr st, int events, void *opaque)
+{
+	struct pump *p = opaque;
+	char buf[PUMP_BUF];
+
+	if (events & VIR_STREAM_EVENT_WRITABLE)
+		pump_flush(p);
+	if (!(events & (VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP |
+			VIR_STREAM_EVENT_ERROR)))
+		return;
+	for (;;) {
+		int n = virStreamRecv(st, buf, sizeof(buf));
+
+		if (n == -2)
+			return;
+		if (n <= 0) {
+			virStreamEventRemoveCallback(st);
+			atomic_store(&p->eof, 1);
+			wake();
+			return;
+		}
+		if (write_all(p->fd, buf, (size_t)n) < 0) {
+			virStreamEventRemoveCallback(st);
+			atomic_store(&p->eof, 1);
+			wake();
+			return;
+		}
+	}
+}
+
+static void pump_fd(int watch, int fd, int events, void *opaque)
+{
+	struct pump *p = opaque;
+	ssize_t n = 0;
+
+	if (events & VIR_EVENT_HANDLE_READABLE) {
+		n = read(fd, p->pend + p->npend, sizeof(p->pend) - p->npend);
+		if (n > 0) {
+			p->npend += (size_t)n;
+			pump_flush(p);
+			return;
+		}
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+	}
+	if (n == 0 || (events & (VIR_EVENT_HANDLE_HANGUP | VIR_EVENT_HANDLE_ERROR))) {
+		virEventRemoveHandle(watch);
+		p->watch = -1;
+	}
+}
+
+static void pump_start(struct pump *p, const char *name, int fd, virStreamPtr st)
+{
+	p->name = name;
+	p->fd = fd;
+	p->st = st;
+	if (virStreamEventAddCallback(st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_HANGUP |
+				      VIR_STREAM_EVENT_ERROR, pump_stream, p, NULL) < 0)
+		die("%s stream: %s", name, lverr());
+	p->watch = virEventAddHandle(fd, VIR_EVENT_HANDLE_READABLE, pump_fd, p, NULL);
+	if (p->watch < 0)
+		die("%s socket watch failed", name);
+}
+
+static void *event_loop(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&G.quit_loop))
+		if (virEventRunDefaultImpl() < 0)
+			break;
+	return NULL;
+}
+
+/* ---- set-up ---- */
+
+static int connect_sock(const char *name)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || (size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s", name) >= sizeof(a.sun_path))
+		die("socket %s: %s", name, strerror(errno));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		die("connect %s: %s", name, strerror(errno));
+	return fd;
+}
+
+/*
+ * The backing files of the scenario's memory-backend-file objects, made
+ * before QEMU starts so that they belong to the run: next to us (mode 0600)
+ * on a local daemon, or as volumes of --pool on a remote one (owned by the
+ * user the daemon runs QEMU as), deleted again by cleanup_backing().
+ */
+static int qemu_dac_ids(unsigned int *uid, unsigned int *gid)
+{
+	char *caps = virConnectGetCapabilities(G.conn);
+	const char *p = caps ? strstr(caps, "<baselabel type='qemu'>+") : NULL;
+	int ok = p && sscanf(p, "<baselabel type='qemu'>+%u:+%u", uid, gid) == 2;
+
+	free(caps);
+	return ok ? 0 : -1;
+}
+
+static virStoragePoolPtr G_pool;	/* pool mode, once the volumes are made */
+
+static void make_backing_files(void)
+{
+	unsigned int uid = 0, gid = 0;
+	int have_ids = 0;
+
+	if (G.pool) {
+		G_pool = virStoragePoolLookupByName(G.conn, G.pool);
+		if (!G_pool)
+			die("storage pool %s: %s", G.pool, lverr());
+		have_ids = qemu_dac_ids(&uid, &gid) == 0;
+	}
+	for (int i = 0; i < G.s.ndevices; i++) {
+		const struct hpc_device *d = &G.s.devices[i];
+
+		for (int k = 0; k < d->nprops; k++) {
+			const char *file = d->props[k].val + 1;
+			char path[4200], vol[4608];
+			virStorageVolPtr v;
+			int fd;
+
+			if (strcmp(d->props[k].key, "mem-path") || d->props[k].val[0] != '@')
+				continue;
+			if (!G.pool) {
+				snprintf(path, sizeof(path), "%s%s", G.files, file);
+				fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+				if (fd < 0)
+					die("%s: %s", path, strerror(errno));
+				close(fd);
+				continue;
+			}
+			snprintf(path, sizeof(path), "%s.%s", G.name, file);
+			v = virStorageVolLookupByName(G_pool, path);
+			if (v) {	/* shared by two objects: made already */
+				virStorageVolFree(v);
+				continue;
+			}
+			if (have_ids)
+				snprintf(vol, sizeof(vol),
+					 "<volume><name>%s</name><capacity>0</capacity><target>"
+					 "<format type='raw'/><permissions><owner>%u</owner>"
+					 "<group>%u</group><mode>0600</mode></permissions>"
+					 "</target></volume>", path, uid, gid);
+			else
+				snprintf(vol, sizeof(vol),
+					 "<volume><name>%s</name><capacity>0</capacity><target>"
+					 "<format type='raw'/></target></volume>", path);
+			v = virStorageVolCreateXML(G_pool, vol, 0);
+			if (!v)
+				die("volume %s in pool %s: %s", path, G.pool, lverr());
+			virStorageVolFree(v);
+		}
+	}
+}
+
+static void cleanup_backing(void)
+{
+	char prefix[HPC_SCN_NAME + 256];
+	char **names = NULL;
+	int n;
+
+	if (!G_pool)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s.", G.name);
+	virStoragePoolRefresh(G_pool, 0);
+	n = virStoragePoolListVolumes(G_pool, NULL, 0);
+	if (n > 0) {
+		names = calloc((size_t)n, sizeof(*names));
+		n = names ? virStoragePoolListVolumes(G_pool, names, n) : -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (strncmp(names[i], prefix, strlen(prefix)) == 0) {
+			virStorageVolPtr v = virStorageVolLookupByName(G_pool, names[i]);
+
+			if (v) {
+				virStorageVolDelete(v, 0);
+				virStorageVolFree(v);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void quiet_errors(void *opaque, virErrorPtr e)
+{
+	(void)opaque;
+	(void)e;	/* reported where they matter, with lverr() */
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	G.term = 1;
+	wake();
+}
+
+/* QEMU is gone in a way QEMU's own death would be (crash, libvirt lost):
+ * the conductor's ERROR path for a guest process killed by a signal. */
+static void __attribute__((noreturn)) die_like_qemu(const char *why)
+{
+	struct rlimit nocore = { 0, 0 };
+
+	fprintf(stderr, "hpc-libvirt: %s\n", why);
+	fflush(stderr);
+	setrlimit(RLIMIT_CORE, &nocore);
+	signal(SIGABRT, SIG_DFL);
+	raise(SIGABRT);
+	_exit(134);
+}
+
+static void usage_exit(void)
+{
+	fputs("usage: hpc-libvirt --uri URI --scenario FILE --name NAME --kernel PATH\n"
+	      "                   --initrd PATH --append TEXT [--files PREFIX | --pool POOL]\n"
+	      "                   [--type qemu|kvm] [--dac-label +UID:+GID] [--emulator PATH]\n"
+	      "                   [--xml-only]\n", stderr);
+	exit(2);
+}
+
+static void run_qmp(void)
+{
+	char buf[65536];
+	struct json_object *greet;
+	struct pollfd pfd[2];
+	struct timespec stop_at = { 0, 0 };
+
+	greet = json_tokener_parse("{\"QMP\": {\"version\": {\"qemu\": {\"major\": 0, \"minor\": 0,"
+				   " \"micro\": 0}, \"package\": \"via libvirt\"}, \"capabilities\": []}}");
+	qmp_send(greet);
+	json_object_put(greet);
+	for (;;) {
+		int n;
+
+		pfd[0].fd = G.qmp_fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = G.wake[0];
+		pfd[1].events = POLLIN;
+		n = poll(pfd, 2, 100);
+		if (n < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		if (n > 0 && (pfd[1].revents & POLLIN)) {
+			while (read(G.wake[0], buf, sizeof(buf)) > 0)
+				;
+		}
+		if (G.term) {
+			virDomainDestroy(G.dom);
+			return;
+		}
+		if (atomic_load(&G.conn_lost))
+			die_like_qemu("the libvirt connection closed under a running guest");
+		if (atomic_load(&G.stopped)) {
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (!stop_at.tv_sec)
+				stop_at = t;
+			/* the console's last lines, then go */
+			if (atomic_load(&G.con.eof) ||
+			    (t.tv_sec - stop_at.tv_sec) * 1000 +
+			    (t.tv_nsec - stop_at.tv_nsec) / 1000000 > DRAIN_MS)
+				return;
+			continue;
+		}
+		if (n > 0 && G.qmp_fd >= 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+			ssize_t r = read(G.qmp_fd, buf, sizeof(buf));
+
+			if (r > 0)
+				hpc_linebuf_feed(&G.qmp_lb, buf, (size_t)r, on_qmp_line, NULL);
+			else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+				G.qmp_fd = -1;	/* the conductor hung up: it will kill us */
+		}
+	}
+}
+
+/* pool mode: "/POOL-TARGET/DOMAIN." */
+static char *pool_prefix(void)
+{
+	virStoragePoolPtr p = virStoragePoolLookupByName(G.conn, G.pool);
+	char *xml = p ? virStoragePoolGetXMLDesc(p, 0) : NULL;
+	char *a = xml ? strstr(xml, "<target>") : NULL, *out = NULL;
+	char *b = a ? strstr(a, "<path>") : NULL, *e = b ? strstr(b, "</path>") : NULL;
+
+	if (!e)
+		die("storage pool %s: %s", G.pool, p ? "no target path" : lverr());
+	*e = 0;
+	if (asprintf(&out, "%s/%s.", b + 6, G.name) < 0)
+		die("out of memory");
+	free(xml);
+	virStoragePoolFree(p);
+	return out;
+}
+
+static char *domain_xml(const char *file, struct hpc_lv_opts *o)
+{
+	char err[512], *xml = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (hpc_scenario_load(file, &G.s, stderr, 20) < 0)
+		exit(2);
+	f = open_memstream(&xml, &len);
+	if (!f || hpc_lv_domain_xml(&G.s, o, f, err, sizeof(err)) < 0 || fclose(f) != 0)
+		die("%s: cannot express this machine as a libvirt domain: %s", file, err);
+	return xml;
+}
+
+static void open_streams(void)
+{
+	virStreamPtr con = virStreamNew(G.conn, VIR_STREAM_NONBLOCK);
+	virStreamPtr agent = virStreamNew(G.conn, VIR_STREAM_NONBLOCK);
+
+	if (!con || !agent)
+		die("streams: %s", lverr());
+	if (virDomainOpenConsole(G.dom, NULL, con, VIR_DOMAIN_CONSOLE_FORCE) < 0)
+		die("console: %s", lverr());
+	if (virDomainOpenChannel(G.dom, "org.hpchaos.agent", agent, VIR_DOMAIN_CHANNEL_FORCE) < 0)
+		die("agent channel: %s", lverr());
+	pump_start(&G.con, "console", connect_sock("console.sock"), con);
+	pump_start(&G.agent, "agent", connect_sock("agent.sock"), agent);
+	G.qmp_fd = connect_sock("qmp.sock");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "uri", required_argument, NULL, 'u' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "files", required_argument, NULL, 'f' },
+		{ "pool", required_argument, NULL, 'p' },
+		{ "dac-label", required_argument, NULL, 'l' },
+		{ "emulator", required_argument, NULL, 'e' },
+		{ "type", required_argument, NULL, 't' },
+		{ "xml-only", no_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hpc_lv_opts o = { 0 };
+	const char *uri = NULL, *file = NULL;
+	char *xml, cwd[4096], *files = NULL;
+	int c, xml_only = 0, detail;
+	FILE *f;
+	pthread_t loop;
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': uri = optarg; break;
+		case 's': file = optarg; break;
+		case 'n': o.name = optarg; break;
+		case 'k': o.kernel = optarg; break;
+		case 'i': o.initrd = optarg; break;
+		case 'a': o.append = optarg; break;
+		case 'f': o.files = optarg; break;
+		case 'p': G.pool = optarg; break;
+		case 'l': o.dac_label = optarg; break;
+		case 'e': o.emulator = optarg; break;
+		case 't': o.type = optarg; break;
+		case 'x': xml_only = 1; break;
+		default: usage_exit();
+		}
+	}
+	if (optind != argc || !file || !o.name || !o.kernel || !o.initrd || !o.append ||
+	    (!uri && !xml_only) || (o.files && o.files[0] != '/') || (G.pool && o.files))
+		usage_exit();
+	G.name = o.name;
+	if (!o.files && !G.pool) {	/* next to us, in the run directory */
+		if (!getcwd(cwd, sizeof(cwd) - 1))
+			die("getcwd: %s", strerror(errno));
+		strcat(cwd, "/");
+		o.files = cwd;
+	}
+	if (xml_only) {
+		if (!o.files)
+			o.files = "/POOL/";
+		xml = domain_xml(file, &o);
+		fputs(xml, stdout);
+		free(xml);
+		return 0;
+	}
+	if (pipe2(G.wake, O_CLOEXEC | O_NONBLOCK) < 0 || hpc_linebuf_init(&G.qmp_lb, 1 << 20) < 0)
+		die("out of resources");
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	virSetErrorFunc(NULL, quiet_errors);
+	if (virEventRegisterDefaultImpl() < 0)
+		die("libvirt event loop: %s", lverr());
+	G.conn = virConnectOpen(uri);
+	if (!G.conn)
+		die("cannot connect to %s: %s", uri, lverr());
+	virConnectRegisterCloseCallback(G.conn, on_close, NULL, NULL);
+	if (G.pool)
+		o.files = files = pool_prefix();
+	G.files = o.files;
+	xml = domain_xml(file, &o);
+	f = fopen("domain.xml", "w");
+	if (f) {
+		fputs(xml, f);
+		fclose(f);
+	}
+	atexit(cleanup_backing);
+	make_backing_files();
+	if (pthread_create(&loop, NULL, event_loop, NULL))
+		die("cannot start the event thread");
+	/* paused, so that no console byte is lost before the streams are open */
+	G.dom = virDomainCreateXML(G.conn, xml, VIR_DOMAIN_START_PAUSED |
+				   VIR_DOMAIN_START_AUTODESTROY);
+	free(xml);
+	if (!G.dom)
+		die("cannot start domain %s: %s", o.name, lverr());
+	if (virConnectDomainEventRegisterAny(G.conn, G.dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+					     VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
+					     NULL, NULL) < 0 ||
+	    virConnectDomainQemuMonitorEventRegister(G.conn, G.dom, NULL, on_monitor_event,
+						     NULL, NULL, 0) < 0)
+		die("event registration: %s", lverr());
+	open_streams();
+	if (virDomainResume(G.dom) < 0)
+		die("resume: %s", lverr());
+	run_qmp();
+	detail = atomic_load(&G.stop_detail);
+	if (atomic_load(&G.stopped) && !G.term &&
+	    (detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED ||
+	     detail == VIR_DOMAIN_EVENT_STOPPED_FAILED)) {
+		cleanup_backing();
+		die_like_qemu(detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED ?
+			      "QEMU crashed (libvirt: stopped, crashed); see libvirt's domain log" :
+			      "QEMU failed (libvirt: stopped, failed); see libvirt's domain log");
+	}
+	atomic_store(&G.quit_loop, 1);
+	free(files);
+	cleanup_backing();
+	G_pool = NULL;
+	virConnectClose(G.conn);
+	return 0;
+}
