@@ -7,10 +7,13 @@
  * backs it (the CPU cannot address device-private memory). Pages move in
  * with HPC_IOC_MIGRATE TO_DEVICE, back with MIGRATE TO_SYSTEM or a CPU
  * fault (migrate_to_ram), and out for good when the provider is revoked
- * (migrate_device_range() over the whole pagemap, then memunmap_pages()).
+ * (migrate_device_range() over the whole pagemap, HPC_EVICT_BATCH pages at
+ * a time, then memunmap_pages()).
  *
  * Locking: dp->lock (a spinlock: page_free() can run in atomic context)
  * protects the free stack, the in-use bitmap, dying and allocating.
+ * dp->evict_lock serializes evictions (a revocation's, a surprise rescue):
+ * they share the batch arrays.
  */
 #define pr_fmt(fmt) "hpchaos: " fmt
 
@@ -27,6 +30,9 @@
 
 #include "hpchaos_internal.h"
 
+/* pages per eviction batch: 4 KiB of pfns each in evict_src and evict_dst */
+#define HPC_EVICT_BATCH		512UL
+
 struct hpc_devpriv {
 	struct hpc_prov prov;
 	struct dev_pagemap pgmap;
@@ -39,6 +45,9 @@ struct hpc_devpriv {
 	bool dying;			/* no more allocations */
 	unsigned int allocating;	/* allocations between pop and init */
 	wait_queue_head_t wq;		/* allocating reached 0 */
+	struct mutex evict_lock;	/* protects evict_src, evict_dst */
+	unsigned long *evict_src;	/* HPC_EVICT_BATCH pfns each, set aside */
+	unsigned long *evict_dst;	/* at creation: see hpc_dp_evict_pass() */
 };
 
 /* zone_device_data of a device page in use */
@@ -401,22 +410,19 @@ out:
 /* ---- revocation ---- */
 
 /*
- * Move every page in use back to system memory. Allocation failures are
- * retried a little; pages that still could not move make it -ENOMEM.
+ * One batch of the eviction: the pages in use among the n from index
+ * first. Returns how many could not move for want of memory (they stay on
+ * the device). Called with evict_lock held.
  */
-static int hpc_dp_evict_pass(struct hpc_devpriv *dp)
+static unsigned long hpc_dp_evict_batch(struct hpc_devpriv *dp,
+					unsigned long first, unsigned long n)
 {
-	unsigned long i, n = dp->prov.npages, failed = 0;
-	unsigned long *src, *dst;
+	unsigned long *src = dp->evict_src, *dst = dp->evict_dst;
+	unsigned long i, failed = 0;
 
-	src = kvcalloc(n, sizeof(*src), GFP_KERNEL);
-	dst = kvcalloc(n, sizeof(*dst), GFP_KERNEL);
-	if (!src || !dst) {
-		kvfree(src);
-		kvfree(dst);
-		return -ENOMEM;
-	}
-	migrate_device_range(src, dp->base_pfn, n);
+	memset(src, 0, n * sizeof(*src));
+	memset(dst, 0, n * sizeof(*dst));
+	migrate_device_range(src, dp->base_pfn + first, n);
 	for (i = 0; i < n; i++) {
 		struct page *spage = migrate_pfn_to_page(src[i]);
 		struct page *dpage = NULL;
@@ -442,8 +448,25 @@ static int hpc_dp_evict_pass(struct hpc_devpriv *dp)
 	migrate_device_pages(src, dst, n);
 	atomic64_add(hpc_moved(src, dst, n), &dp->prov.evicted);
 	migrate_device_finalize(src, dst, n);
-	kvfree(src);
-	kvfree(dst);
+	return failed;
+}
+
+/*
+ * Move every page in use back to system memory, HPC_EVICT_BATCH pages at a
+ * time in the arrays set aside when the provider was created: the only
+ * memory an eviction allocates is the pages it moves to (so allocation
+ * failures, injected or not, meet exactly those). A failed allocation is
+ * retried a little; pages that still could not move make it -ENOMEM.
+ */
+static int hpc_dp_evict_pass(struct hpc_devpriv *dp)
+{
+	unsigned long first, npages = dp->prov.npages, failed = 0;
+
+	mutex_lock(&dp->evict_lock);
+	for (first = 0; first < npages; first += HPC_EVICT_BATCH)
+		failed += hpc_dp_evict_batch(dp, first,
+					     min(HPC_EVICT_BATCH, npages - first));
+	mutex_unlock(&dp->evict_lock);
 	return failed ? -ENOMEM : 0;
 }
 
@@ -513,6 +536,9 @@ static void hpc_dp_destroy(struct hpc_prov *p)
 {
 	struct hpc_devpriv *dp = hpc_dp(p);
 
+	mutex_destroy(&dp->evict_lock);
+	kfree(dp->evict_dst);
+	kfree(dp->evict_src);
 	bitmap_free(dp->used);
 	kvfree(dp->free_stack);
 	kfree(dp);
@@ -552,11 +578,16 @@ int hpc_devpriv_add(unsigned long npages, u32 *id)
 	dp->free_stack = kvcalloc(dp->prov.npages, sizeof(*dp->free_stack),
 				  GFP_KERNEL);
 	dp->used = bitmap_zalloc(dp->prov.npages, GFP_KERNEL);
-	if (!dp->free_stack || !dp->used) {
+	dp->evict_src = kcalloc(HPC_EVICT_BATCH, sizeof(*dp->evict_src),
+				GFP_KERNEL);
+	dp->evict_dst = kcalloc(HPC_EVICT_BATCH, sizeof(*dp->evict_dst),
+				GFP_KERNEL);
+	if (!dp->free_stack || !dp->used || !dp->evict_src || !dp->evict_dst) {
 		ret = -ENOMEM;
 		goto err_region;
 	}
 	spin_lock_init(&dp->lock);
+	mutex_init(&dp->evict_lock);
 	init_waitqueue_head(&dp->wq);
 	dp->pgmap.type = MEMORY_DEVICE_PRIVATE;
 	dp->pgmap.range.start = res->start;
@@ -587,6 +618,8 @@ int hpc_devpriv_add(unsigned long npages, u32 *id)
 
 err_region:
 	release_mem_region(res->start, resource_size(res));
+	kfree(dp->evict_dst);
+	kfree(dp->evict_src);
 	bitmap_free(dp->used);
 	kvfree(dp->free_stack);
 err_free:

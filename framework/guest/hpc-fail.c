@@ -16,7 +16,11 @@
  * then meet failures too). Either way only the
  * workload and what the kernel does on its behalf (its page faults, its
  * ioctls, migrate_to_ram() of its touches) see failures: the rest of the
- * guest keeps working. Exit: CMD's status; 2 bad usage; 4 skip (the kernel
+ * guest keeps working. For that, arming writes each probability last, after
+ * the task filter is on, and disarming writes it 0 first and puts the
+ * kernel's defaults back (ignore-gfp-wait and the like included), so every
+ * run arms from the state the guest booted with; an error half-way through
+ * arming disarms everything. Exit: CMD's status; 2 bad usage; 4 skip (the kernel
  * lacks the facility: CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC,
  * CONFIG_FAIL_FUNCTION, CONFIG_FAULT_INJECTION_DEBUG_FS); 1 other errors.
  */
@@ -49,6 +53,11 @@ static struct {
 } o = { .failslab = -1, .page_alloc = -1, .times = 100, .interval = 1,
 	.nth = 0, .verbose = 1 };
 
+/* Facilities may be armed (arm() has begun): die() disarms them first. */
+static int armed;
+
+static void disarm(void);
+
 static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 static void die(int code, const char *fmt, ...)
 {
@@ -59,24 +68,56 @@ static void die(int code, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (armed)
+		disarm();
 	exit(code);
+}
+
+/*
+ * Write one fault_attr file; 0 or -errno. -ENOMEM is retried: when the
+ * injection is armed for every task (--all-tasks, and "hpc-fail off" after
+ * it) our own open() and write() can meet it.
+ */
+static int vput(const char *dir, const char *file, const char *fmt, va_list ap)
+{
+	char path[256], val[64];
+	int r, tries;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	for (tries = 0; tries < 100; tries++) {
+		r = hpcg_write_file(path, val);
+		if (r != -ENOMEM)
+			break;
+	}
+	return r;
+}
+
+static int tryput(const char *dir, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int tryput(const char *dir, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vput(dir, file, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static void putf(const char *dir, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void putf(const char *dir, const char *file, const char *fmt, ...)
 {
-	char path[256], val[64];
 	va_list ap;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	va_start(ap, fmt);
-	vsnprintf(val, sizeof(val), fmt, ap);
+	r = vput(dir, file, fmt, ap);
 	va_end(ap);
-	r = hpcg_write_file(path, val);
 	if (r)
-		die(1, "%s: writing '%s': %s", path, val, strerror(-r));
+		die(1, "%s/%s: cannot write it: %s", dir, file, strerror(-r));
 }
 
 static void need(const char *dir, const char *what)
@@ -89,26 +130,41 @@ static void need(const char *dir, const char *what)
 	}
 }
 
-/* The common fault_attr files of one facility. */
-static void arm_attr(const char *dir, int prob, int task_filter)
+/*
+ * The common fault_attr files of one facility, all but the probability:
+ * that stays 0 (nothing fails) until arm() has set everything else.
+ */
+static void arm_attr(const char *dir, int task_filter)
 {
-	putf(dir, "probability", "%d", prob);
+	putf(dir, "probability", "0");
+	putf(dir, "task-filter", "%c", task_filter ? 'Y' : 'N');
 	putf(dir, "interval", "%ld", o.interval);
 	putf(dir, "times", "%ld", o.times);
 	putf(dir, "space", "0");
 	putf(dir, "verbose", "%ld", o.verbose);
-	putf(dir, "task-filter", "%c", task_filter ? 'Y' : 'N');
 }
 
-static void disarm_attr(const char *dir)
+/*
+ * Back to the kernel's defaults (FAULT_ATTR_INITIALIZER), the probability
+ * first so that nothing fails from then on, whatever else cannot be
+ * written. Returns whether the facility is there.
+ */
+static int disarm_attr(const char *dir)
 {
 	struct stat st;
+	int r;
 
 	if (stat(dir, &st))
-		return;
-	putf(dir, "probability", "0");
-	putf(dir, "times", "1");
-	putf(dir, "task-filter", "N");
+		return 0;
+	r = tryput(dir, "probability", "0");
+	if (r)
+		fprintf(stderr, "hpc-fail: %s/probability: cannot write 0: %s: STILL ARMED\n",
+			dir, strerror(-r));
+	tryput(dir, "task-filter", "N");
+	tryput(dir, "times", "1");
+	tryput(dir, "interval", "1");
+	tryput(dir, "space", "0");
+	return 1;
 }
 
 /* Failures a facility injected: what its "times" budget lost. */
@@ -129,32 +185,56 @@ static void report(const char *dir, const char *what)
 		       o.times - strtol(buf, NULL, 10));
 }
 
+/*
+ * Everything off, and the facilities' own filters back to their defaults
+ * too (failslab: ignore-gfp-wait Y; fail_page_alloc: ignore-gfp-wait Y,
+ * ignore-gfp-highmem Y, min-order 1), so that every arm starts from the
+ * state the kernel boots with.
+ */
 static void disarm(void)
 {
-	disarm_attr(DBG "/failslab");
-	disarm_attr(DBG "/fail_page_alloc");
-	disarm_attr(DBG "/fail_function");
-	hpcg_write_file(DBG "/fail_function/inject", "\n");	/* clears every function */
+	armed = 0;
+	if (disarm_attr(DBG "/failslab"))
+		tryput(DBG "/failslab", "ignore-gfp-wait", "Y");
+	if (disarm_attr(DBG "/fail_page_alloc")) {
+		tryput(DBG "/fail_page_alloc", "ignore-gfp-wait", "Y");
+		tryput(DBG "/fail_page_alloc", "ignore-gfp-highmem", "Y");
+		tryput(DBG "/fail_page_alloc", "min-order", "1");
+	}
+	if (disarm_attr(DBG "/fail_function"))
+		tryput(DBG "/fail_function", "inject", "\n");	/* clears every function */
 }
 
+/*
+ * The probabilities go on last, once every filter is in place: with the
+ * task filter still off (how disarm() leaves it) a probability written
+ * first arms the facility for every task in the guest, hpc-fail's own
+ * writes of the other files included. A failed write undoes it all
+ * (die()), so no facility stays armed half-way.
+ */
 static void arm(int task_filter)
 {
 	int i;
 
-	if (o.failslab >= 0) {
+	if (o.failslab >= 0)
 		need(DBG "/failslab", "CONFIG_FAILSLAB");
-		arm_attr(DBG "/failslab", o.failslab, task_filter);
+	if (o.page_alloc >= 0)
+		need(DBG "/fail_page_alloc", "CONFIG_FAIL_PAGE_ALLOC");
+	if (o.nfuncs)
+		need(DBG "/fail_function", "CONFIG_FAIL_FUNCTION");
+	armed = 1;
+	if (o.failslab >= 0) {
+		arm_attr(DBG "/failslab", task_filter);
 		putf(DBG "/failslab", "ignore-gfp-wait", "N");
 	}
 	if (o.page_alloc >= 0) {
-		need(DBG "/fail_page_alloc", "CONFIG_FAIL_PAGE_ALLOC");
-		arm_attr(DBG "/fail_page_alloc", o.page_alloc, task_filter);
+		arm_attr(DBG "/fail_page_alloc", task_filter);
 		putf(DBG "/fail_page_alloc", "ignore-gfp-wait", "N");
 		putf(DBG "/fail_page_alloc", "ignore-gfp-highmem", "N");
 		putf(DBG "/fail_page_alloc", "min-order", "0");
 	}
 	if (o.nfuncs) {
-		need(DBG "/fail_function", "CONFIG_FAIL_FUNCTION");
+		arm_attr(DBG "/fail_function", task_filter);
 		for (i = 0; i < o.nfuncs; i++) {
 			char dir[256];
 			int r = hpcg_write_file(DBG "/fail_function/inject", o.funcs[i]);
@@ -166,14 +246,19 @@ static void arm(int task_filter)
 			snprintf(dir, sizeof(dir), DBG "/fail_function/%s", o.funcs[i]);
 			putf(dir, "retval", "%#lx", (unsigned long)o.retvals[i]);
 		}
-		/*
-		 * With --nth the task's fail-nth decides, and probability 0
-		 * keeps should_fail() from drawing random numbers at all (from
-		 * a kprobe, that trips lockdep in 6.1's crng on kernels
-		 * without CONFIG_FUNCTION_TRACER).
-		 */
-		arm_attr(DBG "/fail_function", o.nth ? 0 : 100, task_filter);
 	}
+	if (o.failslab >= 0)
+		putf(DBG "/failslab", "probability", "%d", o.failslab);
+	if (o.page_alloc >= 0)
+		putf(DBG "/fail_page_alloc", "probability", "%d", o.page_alloc);
+	/*
+	 * With --nth the task's fail-nth decides, and probability 0 keeps
+	 * should_fail() from drawing random numbers at all (from a kprobe,
+	 * that trips lockdep in 6.1's crng on kernels without
+	 * CONFIG_FUNCTION_TRACER).
+	 */
+	if (o.nfuncs && !o.nth)
+		putf(DBG "/fail_function", "probability", "100");
 }
 
 static long num(const char *opt, const char *s, long lo, long hi)

@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	struct hpcg_fault_scope scope = { -1, -1 };
 	struct hpc_provider p = { 0 };
 	uint64_t pages = 1, tmo = 0, id = 0;
 	uint32_t flags = 0;
@@ -215,10 +216,6 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "revoke")) {
 		p.op = HPC_POP_REVOKE;
 		p.flags = flags;
-		/* hpc-fail's injection, aimed at this revocation (its eviction) */
-		r = hpcg_fault_inject_arm();
-		if (r < 0)
-			fprintf(stderr, "hpc-provider: HPC_MAKE_IT_FAIL: %s\n", strerror(-r));
 	} else if (!strcmp(cmd, "wait")) {
 		p.op = HPC_POP_WAIT;
 	} else if (!strcmp(cmd, "leak-check")) {
@@ -228,7 +225,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/*
+	 * hpc-fail's injection, aimed at this revocation (its eviction) and
+	 * nothing else: on for the ioctl only, not for the output after it.
+	 */
+	if (p.op == HPC_POP_REVOKE) {
+		r = hpcg_fault_inject_begin(&scope);
+		if (r < 0)
+			fprintf(stderr, "hpc-provider: HPC_MAKE_IT_FAIL: %s\n", strerror(-r));
+	}
 	r = call(fd, &p);
+	hpcg_fault_inject_end(&scope);
 	if (r == 0 || r == -ETIMEDOUT)
 		print(&p);
 	if (r == -ETIMEDOUT)

@@ -192,6 +192,53 @@ int hpcg_fault_inject_arm(void)
 	return 1;
 }
 
+int hpcg_fault_inject_begin(struct hpcg_fault_scope *s)
+{
+	const char *on = getenv("HPC_MAKE_IT_FAIL");
+	const char *nth = getenv("HPC_FAIL_NTH");
+	uint64_t n;
+	int r;
+
+	s->make_it_fail = -1;
+	s->fail_nth = -1;
+	if (!on || strcmp(on, "1"))
+		return 0;
+	if (nth && !*nth)
+		nth = NULL;
+	if (nth && hpcg_parse_u64(nth, strlen(nth), 1000000000, &n))
+		return -EINVAL;
+	s->make_it_fail = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (s->make_it_fail < 0)
+		goto fail;
+	if (nth) {
+		s->fail_nth = open("/proc/thread-self/fail-nth", O_WRONLY | O_CLOEXEC);
+		if (s->fail_nth < 0)
+			goto fail;
+	}
+	if (hpcg_write_all(s->make_it_fail, "1", 1) ||
+	    (nth && hpcg_write_all(s->fail_nth, nth, strlen(nth))))
+		goto fail;
+	return 1;
+fail:
+	r = -errno;
+	hpcg_fault_inject_end(s);
+	return r;
+}
+
+void hpcg_fault_inject_end(struct hpcg_fault_scope *s)
+{
+	if (s->fail_nth >= 0) {
+		(void)hpcg_write_all(s->fail_nth, "0", 1);
+		close(s->fail_nth);
+	}
+	if (s->make_it_fail >= 0) {
+		(void)hpcg_write_all(s->make_it_fail, "0", 1);
+		close(s->make_it_fail);
+	}
+	s->make_it_fail = -1;
+	s->fail_nth = -1;
+}
+
 int hpcg_parse_size(const char *s, uint64_t *out)
 {
 	size_t n = strnlen(s, 32);

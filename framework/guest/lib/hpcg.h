@@ -30,6 +30,24 @@ int hpcg_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
 int hpcg_fault_inject_arm(void);
 
 /*
+ * The same, confined to one stretch (a system call): the calling thread's
+ * make-it-fail (and fail-nth) files are opened before anything is armed and
+ * kept, so that hpcg_fault_inject_end() allocates nothing the injection
+ * could fail (a write to them copies a few bytes to the stack); what the
+ * program does afterwards (stdio buffers, output to tmpfs) meets no
+ * failures. 1 when armed, 0 when not asked, -errno on failure (nothing
+ * armed). hpcg_fault_inject_end() turns both off and closes the files; it
+ * may be called after any return of hpcg_fault_inject_begin().
+ */
+struct hpcg_fault_scope {
+	int make_it_fail;	/* fds, -1: not open */
+	int fail_nth;
+};
+
+int hpcg_fault_inject_begin(struct hpcg_fault_scope *s);
+void hpcg_fault_inject_end(struct hpcg_fault_scope *s);
+
+/*
  * A size: canonical digits with an optional binary suffix K, M, G or T
  * (either case), non-zero. 0 with *out in bytes, or -1.
  */
