@@ -580,30 +580,23 @@ static void make_backing_files(void)
 static void cleanup_backing(void)
 {
 	char prefix[HPC_SCN_NAME + 256];
-	char **names = NULL;
+	virStorageVolPtr *vols = NULL;
 	int n;
 
 	if (!G_pool)
 		return;
 	snprintf(prefix, sizeof(prefix), "%s.", G.name);
 	virStoragePoolRefresh(G_pool, 0);
-	n = virStoragePoolListVolumes(G_pool, NULL, 0);
-	if (n > 0) {
-		names = calloc((size_t)n, sizeof(*names));
-		n = names ? virStoragePoolListVolumes(G_pool, names, n) : -1;
-	}
+	n = virStoragePoolListAllVolumes(G_pool, &vols, 0);
 	for (int i = 0; i < n; i++) {
-		if (strncmp(names[i], prefix, strlen(prefix)) == 0) {
-			virStorageVolPtr v = virStorageVolLookupByName(G_pool, names[i]);
+		const char *name = virStorageVolGetName(vols[i]);
 
-			if (v) {
-				virStorageVolDelete(v, 0);
-				virStorageVolFree(v);
-			}
-		}
-		free(names[i]);
+		if (name && strncmp(name, prefix, strlen(prefix)) == 0 &&
+		    virStorageVolDelete(vols[i], 0) < 0)
+			fprintf(stderr, "hpc-libvirt: volume %s stays: %s\n", name, lverr());
+		virStorageVolFree(vols[i]);
 	}
-	free(names);
+	free(vols);
 }
 
 static void quiet_errors(void *opaque, virErrorPtr e)

@@ -13,7 +13,7 @@
 
 HPC_LIBVIRT_URI_DEFAULT=qemu:///system
 HPC_LIBVIRT_POOL=${HPC_LIBVIRT_POOL:-hpchaos}
-HPC_LIBVIRT_POOL_DIR=${HPC_LIBVIRT_POOL_DIR:-/var/lib/libvirt/images/hpchaos}
+HPC_LIBVIRT_POOL_DIR=${HPC_LIBVIRT_POOL_DIR:-}  # default: /var/lib/libvirt/images/hpchaos (system)
 declare -gA LV_KERNEL=() LV_INITRD=()
 
 # lv URI ARGS...: virsh on URI, quiet, no interactive prompts.
@@ -30,7 +30,8 @@ libvirt_uri_local() {
 
 # libvirt_uri_check URI: refuse what is not a libvirt QEMU URI.
 libvirt_uri_check() {
-	[[ $1 =~ ^qemu(\+[a-z]+)?://[A-Za-z0-9_.@:\[\]-]*/(system|session)(\?[A-Za-z0-9_./=\&%-]*)?$ ]] ||
+	local re='^qemu(\+[a-z]+)?://[][A-Za-z0-9_.@:-]*/(system|session)(\?[A-Za-z0-9_./=&%-]*)?$'
+	[[ $1 =~ $re ]] ||
 		die 2 "libvirt URI '$1': expected qemu[+TRANSPORT]://[HOST]/system or /session (e.g. qemu:///system, qemu+ssh://lab1/system)"
 }
 
@@ -54,12 +55,18 @@ backend_libvirt_probe() {
 libvirt_pool_ensure() {
 	local uri=$1
 	if ! lv "$uri" pool-info "$HPC_LIBVIRT_POOL" >/dev/null 2>&1; then
-		msg "$uri: defining storage pool $HPC_LIBVIRT_POOL at $HPC_LIBVIRT_POOL_DIR"
-		lv "$uri" pool-define-as "$HPC_LIBVIRT_POOL" dir --target "$HPC_LIBVIRT_POOL_DIR" >/dev/null ||
+		local dir=$HPC_LIBVIRT_POOL_DIR
+		if [[ -z $dir && $uri == */system* ]]; then
+			dir=/var/lib/libvirt/images/hpchaos
+		elif [[ -z $dir ]]; then
+			die 1 "$uri: no storage pool $HPC_LIBVIRT_POOL there; a session daemon needs a directory it may write: set HPC_LIBVIRT_POOL_DIR, or define a dir pool named $HPC_LIBVIRT_POOL on that host"
+		fi
+		msg "$uri: defining storage pool $HPC_LIBVIRT_POOL at $dir"
+		lv "$uri" pool-define-as "$HPC_LIBVIRT_POOL" dir --target "$dir" >/dev/null ||
 			die 1 "$uri: cannot define storage pool $HPC_LIBVIRT_POOL"
 		lv "$uri" pool-build "$HPC_LIBVIRT_POOL" >/dev/null 2>&1 || true
 	fi
-	if ! lv "$uri" pool-info "$HPC_LIBVIRT_POOL" 2>/dev/null | grep -q '^State: *running'; then
+	if ! grep -q '^State: *running' <<<"$(lv "$uri" pool-info "$HPC_LIBVIRT_POOL" 2>/dev/null)"; then
 		lv "$uri" pool-start "$HPC_LIBVIRT_POOL" >/dev/null ||
 			die 1 "$uri: cannot start storage pool $HPC_LIBVIRT_POOL"
 	fi
@@ -77,10 +84,11 @@ libvirt_upload() {
 		lv "$uri" vol-delete --pool "$HPC_LIBVIRT_POOL" "$vol" >/dev/null 2>&1 || true
 		size=$(stat -c %s "$file")
 		msg "$uri: copying $kind ($(fmt_mib $((size / 1048576 + 1)))) into pool $HPC_LIBVIRT_POOL as $vol"
-		lv "$uri" vol-create-as "$HPC_LIBVIRT_POOL" "$vol" "$size" --format raw >/dev/null &&
-			lv "$uri" vol-upload --pool "$HPC_LIBVIRT_POOL" "$vol" "$file" &&
-			lv "$uri" vol-create-as "$HPC_LIBVIRT_POOL" "$vol.ok" 0 --format raw >/dev/null ||
+		if ! lv "$uri" vol-create-as "$HPC_LIBVIRT_POOL" "$vol" "$size" --format raw >/dev/null ||
+			! lv "$uri" vol-upload --pool "$HPC_LIBVIRT_POOL" "$vol" "$file" ||
+			! lv "$uri" vol-create-as "$HPC_LIBVIRT_POOL" "$vol.ok" 0 --format raw >/dev/null; then
 			die 1 "$uri: copying $file into pool $HPC_LIBVIRT_POOL failed"
+		fi
 	fi
 	lv "$uri" vol-path --pool "$HPC_LIBVIRT_POOL" "$vol"
 }
@@ -184,4 +192,101 @@ backend_prepare() {
 	else
 		backend_qemu_prepare "$@"
 	fi
+}
+
+# ---- hpchaos doctor --setup-libvirt ----
+
+LV_CHANGED=0
+
+lv_changed() {
+	msg "changed: $1"
+	LV_CHANGED=$((LV_CHANGED + 1))
+}
+
+# lv_wait_socket PATH: wait up to 10 s for a daemon's socket.
+lv_wait_socket() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -S $1 ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# libvirt_setup_ids: the user and groups Debian's libvirt-daemon-system
+# makes (QEMU runs as libvirt-qemu:kvm), and /dev/kvm as udev would leave it.
+libvirt_setup_ids() {
+	if ! getent group kvm >/dev/null; then
+		groupadd -r kvm && lv_changed "added system group kvm"
+	fi
+	if ! getent group libvirt-qemu >/dev/null; then
+		groupadd -r libvirt-qemu && lv_changed "added system group libvirt-qemu"
+	fi
+	if ! id libvirt-qemu >/dev/null 2>&1; then
+		useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu &&
+			lv_changed "added system user libvirt-qemu (groups libvirt-qemu, kvm)"
+	fi
+	# Without udev /dev/kvm stays root:root 0600. libvirt probes QEMU as
+	# root (KVM there) but checks KVM as libvirt-qemu (no KVM), finds its
+	# capability cache stale and probes QEMU again, about a minute, at
+	# every domain start. TCG guests are unaffected by the change.
+	if [[ -c /dev/kvm && $(stat -c '%G %a' /dev/kvm) != "kvm 660" ]]; then
+		chgrp kvm /dev/kvm && chmod 0660 /dev/kvm &&
+			lv_changed "/dev/kvm: group kvm, mode 0660 (as Debian's udev rule sets it; libvirt re-probes QEMU at every start otherwise)"
+	fi
+}
+
+# libvirt_setup_daemons: virtlogd and libvirtd running (no systemd here:
+# started as daemons; with systemd: through it).
+libvirt_setup_daemons() {
+	if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null &&
+		systemctl is-system-running >/dev/null 2>&1; then
+		if ! systemctl is-active -q libvirtd; then
+			systemctl start virtlogd libvirtd && lv_changed "started virtlogd and libvirtd (systemctl)"
+		fi
+		return 0
+	fi
+	if ! pgrep -x virtlogd >/dev/null; then
+		if ! virtlogd -d || ! lv_wait_socket /run/libvirt/virtlogd-sock; then
+			die 1 "virtlogd did not start"
+		fi
+		lv_changed "started virtlogd -d (no systemd)"
+	fi
+	if ! pgrep -x libvirtd >/dev/null; then
+		if ! libvirtd -d || ! lv_wait_socket /run/libvirt/libvirt-sock; then
+			die 1 "libvirtd did not start"
+		fi
+		lv_changed "started libvirtd -d (no systemd)"
+	fi
+}
+
+# libvirt_setup: make this machine's qemu:///system usable; say what changed.
+libvirt_setup() {
+	local why
+	if [[ $(id -u) -ne 0 ]]; then
+		msg "setting up libvirt needs root: run 'sudo $0 doctor --setup-libvirt'"
+		return 1
+	fi
+	deps_ensure libvirt || return 1
+	libvirt_setup_ids
+	libvirt_setup_daemons
+	why=$(backend_libvirt_probe "$HPC_LIBVIRT_URI_DEFAULT") || die 1 "libvirt still unusable: $why"
+	if ((LV_CHANGED == 0)); then
+		msg "libvirt was already set up: $why"
+	else
+		msg "libvirt is set up ($LV_CHANGED changes): $why"
+	fi
+}
+
+# backend_json: run.json members naming the backend and hosts ("k": v, ).
+backend_json() {
+	local uri sep=''
+	printf '"backend": %s, ' "$(json_str "$RUN_BACKEND")"
+	[[ $RUN_BACKEND == libvirt ]] || return 0
+	printf '"hosts": ['
+	for uri in "${RUN_HOSTS[@]}"; do
+		printf '%s%s' "$sep" "$(json_str "$uri")"
+		sep=', '
+	done
+	printf '], '
 }

@@ -8,10 +8,12 @@ HPC_DEPS_RUN=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	libjson-c-dev libcmocka-dev libfiu-dev fiu-utils
 	ndctl daxctl
-	gcc-12 libelf-dev
+	gcc-12 libelf-dev libvirt-dev
 )
 # Packages for building kernels from source (--kernel chaos|tree:PATH).
 HPC_DEPS_KERNEL=(flex bison bc libssl-dev libelf-dev ccache xz-utils)
+# Packages for the libvirt backend (hpchaos doctor --setup-libvirt, make check).
+HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients)
 # Extra packages for the test suite (make check).
 HPC_DEPS_CHECK=(shellcheck perl jq)
 
@@ -25,12 +27,13 @@ deps_missing() {
 	done
 }
 
-# deps_ensure run|check|kernel: install what is missing, or say how.
+# deps_ensure run|check|kernel|libvirt: install what is missing, or say how.
 deps_ensure() {
 	local what=$1 missing=()
 	local -a want=("${HPC_DEPS_RUN[@]}")
 	case $what in
-	check) want+=("${HPC_DEPS_CHECK[@]}" "${HPC_DEPS_KERNEL[@]}") ;;
+	check) want+=("${HPC_DEPS_CHECK[@]}" "${HPC_DEPS_KERNEL[@]}" "${HPC_DEPS_LIBVIRT[@]}") ;;
+	libvirt) want+=("${HPC_DEPS_LIBVIRT[@]}") ;;
 	kernel) want+=("${HPC_DEPS_KERNEL[@]}") ;;
 	esac
 	mapfile -t missing < <(deps_missing "${want[@]}")

@@ -281,6 +281,11 @@ cmd_run() {
 	njobs=$((${#files[@]} * repeat))
 	[[ -z $duration || -n $repeat_given ]] || njobs=0
 	jobs_pick "$want_jobs" "$accel" "$njobs" "$RUN_VCPUS" "$RUN_MEM"
+	if [[ $want_jobs == auto && ${#RUN_HOSTS[@]} -gt 1 ]]; then
+		JOBS=$((JOBS * ${#RUN_HOSTS[@]}))
+		((njobs == 0 || JOBS <= njobs)) || JOBS=$njobs
+		JOBS_WHY+="; times ${#RUN_HOSTS[@]} hosts, each taken to hold what this machine holds"
+	fi
 
 	trap 'on_signal INT' INT
 	trap 'on_signal TERM' TERM
@@ -299,6 +304,7 @@ cmd_run() {
 		RUN_TOTAL=$njobs
 	fi
 	[[ $RUN_SOAK == 0 ]] || extra="\"repeat\": ${repeat}, \"duration_s\": ${duration:-null},"
+	extra+=$(backend_json)
 	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "$seed" "$kernel" "$extra"
 	msg "run $RUN_ID: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
 	msg "-j $JOBS ($JOBS_WHY)"

@@ -121,3 +121,16 @@ check_verdicts() {
 }
 
 done_testing() { exit $((T_FAILED > 0)); }
+
+# Facts one test file leaves for a later one of the same make check (the
+# QEMU backend's quick verdicts, compared by the libvirt test).
+# shellcheck disable=SC2034 # read by the tests
+T_STATE=${HPC_CHECK_STATE:-$T_TOP/results/check-state}
+
+# verdict_table RUN_DIR: "name verdict class" per scenario, sorted.
+verdict_table() {
+	local d
+	for d in "$1"/[0-9]*-*/; do
+		json "$d/verdict.json" '"\(.scenario) \(.verdict) \(.class // "-")"'
+	done | sort
+}
