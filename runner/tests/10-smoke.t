@@ -39,6 +39,6 @@ t "mirror-selftest: the module's own tests report no failure and some passes" \
 	test "$(json "$d/verdict.json" '"\(.guest_ktap.fail) \(.guest_ktap.pass > 20)"')" = "0 true"
 is "$(stat -c %a "$run")" 700 "run directory is private (0700)"
 # the libvirt test (48) compares its quick verdicts with these
-mkdir -p "$T_STATE" && verdict_table "$run" >"$T_STATE/quick-seed42.qemu"
+[[ -z $T_STATE ]] || verdict_table "$run" >"$T_STATE/quick-seed42.qemu"
 is "$(qemu_count)" "$before" "no QEMU left running"
 done_testing

@@ -56,7 +56,7 @@ diag "$T_OUT"
 is "$T_RC" 0 "hpchaos run --backend libvirt quick exits 0"
 run=$(readlink -f "$T_RESULTS/quick/latest")
 got=$(verdict_table "$run")
-if [[ -s $T_STATE/quick-seed42.qemu ]]; then
+if [[ -n $T_STATE && -s $T_STATE/quick-seed42.qemu ]]; then
 	is "$got" "$(cat "$T_STATE/quick-seed42.qemu")" "same verdicts as the QEMU backend (10-smoke, seed 42)"
 else
 	bad=$(while read -r name v _; do

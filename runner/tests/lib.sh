@@ -123,9 +123,10 @@ check_verdicts() {
 done_testing() { exit $((T_FAILED > 0)); }
 
 # Facts one test file leaves for a later one of the same make check (the
-# QEMU backend's quick verdicts, compared by the libvirt test).
+# QEMU backend's quick verdicts, compared by the libvirt test): a directory
+# make check makes for the run; unset when a test file runs alone.
 # shellcheck disable=SC2034 # read by the tests
-T_STATE=${HPC_CHECK_STATE:-$T_TOP/results/check-state}
+T_STATE=${HPC_CHECK_STATE:-}
 
 # verdict_table RUN_DIR: "name verdict class" per scenario, sorted.
 verdict_table() {
