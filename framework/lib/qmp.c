@@ -13,30 +13,15 @@ static void qlog(struct hpc_qmp *q, const char *dir, const char *txt)
 	fflush(q->log);
 }
 
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int send_obj(struct hpc_qmp *q, struct json_object *o)
 {
 	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	int r;
 
 	qlog(q, ">", txt);
-	r = write_all(q->fd, txt, strlen(txt));
+	r = hpc_write_all(q->fd, txt, strlen(txt));
 	if (r == 0)
-		r = write_all(q->fd, "\n", 1);
+		r = hpc_write_all(q->fd, "\n", 1);
 	return r;
 }
 

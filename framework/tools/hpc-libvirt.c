@@ -111,21 +111,6 @@ static void wake(void)
 	(void)r;
 }
 
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* ---- ids: the scenario's "dimm1" is libvirt's user alias "ua-dimm1" ---- */
 
 static const struct hpc_device *model_dev(const char *id)
@@ -157,33 +142,40 @@ static char *map_id(const char *s, int to_qemu)
 	return out;
 }
 
+static void map_json(struct json_object *o, int to_qemu);
+
+/* A mapped copy of v if it is an id string, else NULL (v mapped inside). */
+static struct json_object *mapped(struct json_object *v, int to_qemu)
+{
+	struct json_object *r;
+	char *m;
+
+	if (!json_object_is_type(v, json_type_string)) {
+		map_json(v, to_qemu);
+		return NULL;
+	}
+	m = map_id(json_object_get_string(v), to_qemu);
+	r = m ? json_object_new_string(m) : NULL;
+	free(m);
+	return r;
+}
+
 /* Rewrite every string value of o (recursively) through map_id. */
 static void map_json(struct json_object *o, int to_qemu)
 {
+	struct json_object *r;
+
 	if (json_object_is_type(o, json_type_object)) {
 		json_object_object_foreach(o, k, v) {
-			char *m = json_object_is_type(v, json_type_string) ?
-				  map_id(json_object_get_string(v), to_qemu) : NULL;
-
-			if (m) {
-				json_object_object_add(o, k, json_object_new_string(m));
-				free(m);
-			} else {
-				map_json(v, to_qemu);
-			}
+			r = mapped(v, to_qemu);
+			if (r)
+				json_object_object_add(o, k, r);
 		}
 	} else if (json_object_is_type(o, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(o); i++) {
-			struct json_object *v = json_object_array_get_idx(o, i);
-			char *m = json_object_is_type(v, json_type_string) ?
-				  map_id(json_object_get_string(v), to_qemu) : NULL;
-
-			if (m) {
-				json_object_array_put_idx(o, i, json_object_new_string(m));
-				free(m);
-			} else {
-				map_json(v, to_qemu);
-			}
+			r = mapped(json_object_array_get_idx(o, i), to_qemu);
+			if (r)
+				json_object_array_put_idx(o, i, r);
 		}
 	}
 }
@@ -195,8 +187,8 @@ static void qmp_send(struct json_object *o)
 	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 
 	pthread_mutex_lock(&G.qmp_lock);
-	if (G.qmp_fd >= 0 && (write_all(G.qmp_fd, txt, strlen(txt)) < 0 ||
-			      write_all(G.qmp_fd, "\n", 1) < 0))
+	if (G.qmp_fd >= 0 && (hpc_write_all(G.qmp_fd, txt, strlen(txt)) < 0 ||
+			      hpc_write_all(G.qmp_fd, "\n", 1) < 0))
 		G.qmp_fd = -1;
 	pthread_mutex_unlock(&G.qmp_lock);
 }
@@ -439,7 +431,7 @@ static void pump_stream(virStreamPtr st, int events, void *opaque)
 			wake();
 			return;
 		}
-		if (write_all(p->fd, buf, (size_t)n) < 0) {
+		if (hpc_write_all(p->fd, buf, (size_t)n) < 0) {
 			virStreamEventRemoveCallback(st);
 			atomic_store(&p->eof, 1);
 			wake();

@@ -30,6 +30,9 @@ void hpc_linebuf_feed(struct hpc_linebuf *lb, const char *data, size_t n,
 /* Deliver what is buffered as a last, unterminated line. */
 void hpc_linebuf_flush(struct hpc_linebuf *lb, hpc_line_fn fn, void *ctx);
 
+
+/* write() all n bytes (retrying short writes and EINTR); 0, or -1 on error. */
+int hpc_write_all(int fd, const char *buf, size_t n);
 /*
  * Make untrusted text printable in place: strips ANSI escape sequences and
  * '\r', replaces other bytes outside 0x20..0x7e (except tab) with '?'.
