@@ -970,6 +970,13 @@ static void op_munmap(struct worker *w)
 	if (r < 0) {
 		for (i = 0; i < n; i++)
 			g.flags[first + i] |= PF_UNMAPPED;
+		/* the device went away: it cannot be mapped again */
+		if (cfg.expect_loss && (r == -ENODEV || r == -ENXIO) &&
+		    (cfg.mem == MEM_DEVDAX || cfg.mem == MEM_PROVIDER)) {
+			lose("mmap again 0x%" PRIxPTR ": %s (device memory gone)",
+			     (uintptr_t)page_addr(first), strerror(-r));
+			return;
+		}
 		runtime_error("mmap again 0x%" PRIxPTR " +%zu pages: %s",
 			      (uintptr_t)page_addr(first), n, strerror(-r));
 		return;
