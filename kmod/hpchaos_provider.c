@@ -154,15 +154,23 @@ int hpc_prov_register(struct hpc_prov *p)
 		snprintf(p->name, sizeof(p->name), "%s%u",
 			 p->kind == HPC_PKIND_DEVICE_PRIVATE ? "devpriv" :
 			 "prov", slot);
-	p->state = HPC_PSTATE_LIVE;
+	/*
+	 * In the table but not LIVE until the mirrors that lost its kind have
+	 * recovered: whoever sees it LIVE sees them ACTIVE (hpc_mirrors_lock
+	 * and the mirrors' locks nest outside hpc_provs_lock, so not here).
+	 */
+	p->state = HPC_PSTATE_NONE;
 	WRITE_ONCE(hpc_provs[slot], p);
 	mutex_unlock(&hpc_provs_lock);
 
 	hpc_prov_put(old);
+	hpc_mirrors_provider_back(p);
+	mutex_lock(&hpc_provs_lock);
+	WRITE_ONCE(p->state, HPC_PSTATE_LIVE);
+	mutex_unlock(&hpc_provs_lock);
 	pr_info("provider %u (%s, %s) live: %lu pages, generation %u\n",
 		p->id, p->name, hpc_kind_name(p->kind), p->npages,
 		p->generation);
-	hpc_mirrors_provider_back(p);
 	return 0;
 }
 
