@@ -24,6 +24,7 @@
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/percpu-refcount.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -457,16 +458,38 @@ static unsigned long hpc_dp_evict_batch(struct hpc_devpriv *dp,
  * memory an eviction allocates is the pages it moves to (so allocation
  * failures, injected or not, meet exactly those). A failed allocation is
  * retried a little; pages that still could not move make it -ENOMEM.
+ *
+ * A surprise revocation's rescue runs while memunmap_pages() waits for the
+ * pages: once the last one is back it frees the memmap, which the batches
+ * after must not touch. So the pass holds a pagemap reference of its own,
+ * taken under dp->lock while a page is in use: that page's reference goes
+ * only after page_free(), which needs dp->lock, so the count is not zero
+ * and the reference is not exited. Batches without a page in use are
+ * skipped.
  */
 static int hpc_dp_evict_pass(struct hpc_devpriv *dp)
 {
-	unsigned long first, npages = dp->prov.npages, failed = 0;
+	unsigned long first, n, npages = dp->prov.npages, failed = 0;
+	bool busy;
 
+	spin_lock(&dp->lock);
+	busy = !bitmap_empty(dp->used, npages);
+	if (busy)
+		percpu_ref_get(&dp->pgmap.ref);
+	spin_unlock(&dp->lock);
+	if (!busy)
+		return 0;
 	mutex_lock(&dp->evict_lock);
-	for (first = 0; first < npages; first += HPC_EVICT_BATCH)
-		failed += hpc_dp_evict_batch(dp, first,
-					     min(HPC_EVICT_BATCH, npages - first));
+	for (first = 0; first < npages; first += HPC_EVICT_BATCH) {
+		n = min(HPC_EVICT_BATCH, npages - first);
+		spin_lock(&dp->lock);
+		busy = find_next_bit(dp->used, first + n, first) < first + n;
+		spin_unlock(&dp->lock);
+		if (busy)
+			failed += hpc_dp_evict_batch(dp, first, n);
+	}
 	mutex_unlock(&dp->evict_lock);
+	percpu_ref_put(&dp->pgmap.ref);
 	return failed ? -ENOMEM : 0;
 }
 
