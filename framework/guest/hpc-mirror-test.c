@@ -41,6 +41,7 @@
 #define T_PASS		0
 #define T_FAIL		1
 #define T_SKIP		2
+#define T_AGAIN		3	/* a round that could not test what it was for */
 
 #define GOLDEN		0x9e3779b97f4a7c15ULL
 #define CGROUP_ROOT	"/sys/fs/cgroup"
@@ -1970,6 +1971,9 @@ static char task_state(pid_t pid)
 	return p && p[1] == ' ' ? p[2] : '?';
 }
 
+/* how long a round's thread stays parked in the module: the maximum */
+#define OOM_PARK_US	60000000U
+
 struct oom_env {
 	int fd;
 	int global;
@@ -1991,16 +1995,16 @@ static int oom_round(struct oom_env *e, int contended)
 	struct hpc_counters c0, c1;
 	struct knob k = { 0 }, kev = { 0 };
 	int rc = T_FAIL, go[2] = { -1, -1 }, status = 0, released = 0;
-	uint64_t end, d_since = 0, d_max = 0, t;
+	uint64_t end, d_since = 0, d_max = 0, t, t_go;
 	char path[256], text[32];
 	pid_t pid = -1;
 
 	CHECK_RET(counters(e->fd, 1, &c0), 0);
-	/* the parked thread stays until released (or 25 s) */
+	/* the parked thread stays until released (or OOM_PARK_US) */
 	if (contended)
 		CHECK_RET(knob_set(&kev, "delay_invalidate_events",
 				   1U << HPC_EV_CLEAR), 0);
-	CHECK_RET(knob_set(&k, knob_name, 25000000), 0);
+	CHECK_RET(knob_set(&k, knob_name, OOM_PARK_US), 0);
 	CHECK(pipe(go) == 0);
 	pid = fork();
 	CHECK(pid >= 0);
@@ -2016,7 +2020,8 @@ static int oom_round(struct oom_env *e, int contended)
 		CHECK_RET(file_write(path, text), 0);
 	}
 	CHECK(write(go[1], "g", 1) == 1);
-	end = now_ns() + 120000000000ULL;
+	t_go = now_ns();
+	end = t_go + 120000000000ULL;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		CHECKF(now_ns() < end, "the child was not OOM-killed in 120 s");
 		CHECK_RET(counters(e->fd, 1, &c1), 0);
@@ -2056,6 +2061,13 @@ static int oom_round(struct oom_env *e, int contended)
 	CHECKF(c1.inval_nonblock > c0.inval_nonblock,
 	       "the OOM reaper did not reach the mirror");
 	if (contended) {
+		if (c1.inval_busy == c0.inval_busy &&
+		    now_ns() - t_go >= OOM_PARK_US * 1000ULL) {
+			diag("the OOM kill came after the parked thread had left (%.1f s): no contention, round not counted",
+			     (now_ns() - t_go) / 1e9);
+			rc = T_AGAIN;
+			goto fail;
+		}
 		CHECKF(d_max < 500000000ULL,
 		       "the OOM reaper slept %llu ms in the mirror's non-blockable invalidate callback",
 		       (unsigned long long)(d_max / 1000000));
@@ -2092,7 +2104,7 @@ static int t_oom_nonblock(void)
 {
 	struct oom_env e = { .fd = -1 };
 	char text[256], adj[16] = "", padj[16] = "", ppath[64];
-	int rc = T_FAIL, made = 0, mounted = 0, i;
+	int rc = T_FAIL, made = 0, mounted = 0, i, r = T_FAIL;
 
 	if (!g.have_dbg)
 		return skip("no %s (debugfs)", HPC_DEBUGFS_DIR);
@@ -2127,7 +2139,10 @@ static int t_oom_nonblock(void)
 		file_write(text, "0");
 	}
 	CHECK(oom_round(&e, 0) == T_PASS);
-	CHECK(oom_round(&e, 1) == T_PASS);
+	/* a slow OOM (a loaded host, KASAN) may come after the park: again */
+	for (i = 0; i < 3 && (r = oom_round(&e, 1)) == T_AGAIN; i++)
+		;
+	CHECK(r == T_PASS);
 	rc = T_PASS;
 fail:
 	if (adj[0])
