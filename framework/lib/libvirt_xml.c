@@ -130,6 +130,14 @@ static void esc(FILE *f, const char *v)
 	}
 }
 
+/* "INDENT<TAG>text</TAG>\n", the text escaped */
+static void elem(FILE *f, const char *indent, const char *tag, const char *text)
+{
+	fprintf(f, "%s<%s>", indent, tag);
+	esc(f, text);
+	fprintf(f, "</%s>\n", tag);
+}
+
 static int memory_xml(FILE *f, const struct hpc_scenario *s,
 		      const struct hpc_device *d, const char *files,
 		      unsigned long long requested_kib)
@@ -257,9 +265,8 @@ int hpc_lv_domain_xml(const struct hpc_scenario *s, const struct hpc_lv_opts *o,
 	}
 	fprintf(f, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n",
 		o->type && strcmp(o->type, "kvm") == 0 ? "kvm" : "qemu");
-	fputs("  <name>", f);
-	esc(f, o->name);
-	fputs("</name>\n  <description>hpchaos scenario ", f);
+	elem(f, "  ", "name", o->name);
+	fputs("  <description>hpchaos scenario ", f);
 	esc(f, s->name);
 	fputs(" (transient, destroyed with the runner)</description>\n", f);
 	if (maxmem)
@@ -267,23 +274,17 @@ int hpc_lv_domain_xml(const struct hpc_scenario *s, const struct hpc_lv_opts *o,
 			m->slots, maxmem);
 	fprintf(f, "  <memory unit='KiB'>%llu</memory>\n  <vcpu>%u</vcpu>\n", mem, m->cpus);
 	fprintf(f, "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n", m->type);
-	fputs("    <kernel>", f);
-	esc(f, o->kernel);
-	fputs("</kernel>\n    <initrd>", f);
-	esc(f, o->initrd);
-	fputs("</initrd>\n    <cmdline>", f);
-	esc(f, o->append);
-	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
+	elem(f, "    ", "kernel", o->kernel);
+	elem(f, "    ", "initrd", o->initrd);
+	elem(f, "    ", "cmdline", o->append);
+	fputs("  </os>\n  <features><acpi/></features>\n", f);
 	if (numa)
 		fprintf(f, "  <cpu><numa><cell id='0' cpus='0-%u' memory='%llu' unit='KiB'/></numa></cpu>\n",
 			m->cpus - 1, mem);
 	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
 	      "  <on_crash>destroy</on_crash>\n  <devices>\n", f);
-	if (o->emulator) {
-		fputs("    <emulator>", f);
-		esc(f, o->emulator);
-		fputs("</emulator>\n", f);
-	}
+	if (o->emulator)
+		elem(f, "    ", "emulator", o->emulator);
 	/*
 	 * Nothing the QEMU backend's -nodefaults machine lacks, except what
 	 * libvirt always has (the PIIX/ICH9 built-ins): no USB, balloon,
