@@ -62,10 +62,16 @@ hash_inputs() {
 	done | sha256sum | cut -c1-16
 }
 
-# Child processes this shell started and must reap on exit.
+# Child processes this shell started and must reap on exit. Those tracked
+# with "tree" (builds, downloads) are stopped with everything they started.
 HPC_CHILDREN=()
+HPC_TREES=()
 
-track_child() { HPC_CHILDREN+=("$1"); }
+track_child() {
+	HPC_CHILDREN+=("$1")
+	[[ ${2:-} != tree ]] || HPC_TREES+=("$1")
+	return 0
+}
 untrack_child() {
 	local -a keep=()
 	local p
@@ -75,9 +81,67 @@ untrack_child() {
 	HPC_CHILDREN=("${keep[@]}")
 }
 
-# kill_children: SIGTERM each tracked child, give it a moment, SIGKILL, reap.
+# _tree_pids PID: PID and all its descendants, one per line.
+_tree_pids() {
+	ps -e -o pid=,ppid= | awk -v root="$1" '
+		{ kids[$2] = kids[$2] " " $1 }
+		END {
+			q[1] = root; n = 1
+			for (i = 1; i <= n; i++) {
+				print q[i]
+				m = split(kids[q[i]], k, " ")
+				for (j = 1; j <= m; j++) q[++n] = k[j]
+			}
+		}'
+}
+
+# _alive PID: PID exists and is not a zombie.
+_alive() {
+	local st
+	st=$(sed "s/.*) //" "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n $st && ${st%% *} != Z ]]
+}
+
+# kill_tree PID...: stop each PID and everything below it (frozen first, so
+# that nothing forks meanwhile: make, compilers, apt-get), send SIGTERM to
+# all of them at once (make deletes the target it was writing), then
+# SIGKILL what is left after 5 s, and reap.
+kill_tree() {
+	local -a all=() now
+	local pid i prev=-1
+	for ((i = 0; i < 20; i++)); do
+		now=()
+		for pid in "$@"; do
+			mapfile -t -O "${#now[@]}" now < <(_tree_pids "$pid")
+		done
+		((${#now[@]} > 0)) || break
+		kill -STOP "${now[@]}" 2>/dev/null || true
+		all=("${now[@]}")
+		((${#all[@]} == prev)) && break
+		prev=${#all[@]}
+	done
+	((${#all[@]} > 0)) || return 0
+	kill -TERM "${all[@]}" 2>/dev/null || true
+	kill -CONT "${all[@]}" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		local alive=0
+		for pid in "${all[@]}"; do
+			_alive "$pid" && alive=1 && break
+		done
+		((alive)) || break
+		sleep 0.1
+	done
+	kill -KILL "${all[@]}" 2>/dev/null || true
+	for pid in "$@"; do
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# kill_children: SIGTERM each tracked child, give it a moment, SIGKILL, reap;
+# "tree" children with everything they started.
 kill_children() {
 	local pid i
+	((${#HPC_TREES[@]} == 0)) || kill_tree "${HPC_TREES[@]}"
 	for pid in "${HPC_CHILDREN[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -90,6 +154,44 @@ kill_children() {
 		wait "$pid" 2>/dev/null || true
 	done
 	HPC_CHILDREN=()
+	HPC_TREES=()
+}
+
+# bg_run VAR CMD...: run CMD (a function or program) in the background with
+# its stdout captured into VAR (like VAR=$(CMD), trailing newlines dropped)
+# and its stderr passed through. Unlike a command substitution, the shell
+# waits with the 'wait' builtin, so its signal traps run at once and
+# kill_children stops CMD and everything it started.
+bg_run() {
+	local __bg_var=$1 __bg_out __bg_pid __bg_rc=0
+	shift
+	__bg_out=$(mktemp "${TMPDIR:-/tmp}/hpchaos.bg.$$.XXXXXX")
+	"$@" >"$__bg_out" &
+	__bg_pid=$!
+	track_child "$__bg_pid" tree
+	wait "$__bg_pid" || __bg_rc=$?
+	untrack_child "$__bg_pid"
+	local -a keep=() p
+	for p in "${HPC_TREES[@]}"; do
+		[[ $p == "$__bg_pid" ]] || keep+=("$p")
+	done
+	HPC_TREES=("${keep[@]}")
+	printf -v "$__bg_var" '%s' "$(<"$__bg_out")"
+	rm -f "$__bg_out"
+	return "$__bg_rc"
+}
+
+# cache_drop_mine: remove the temporary cache entries this hpchaos process
+# (and its subshells, which share $$) was building. Called once its
+# children are gone, on an interruption.
+cache_drop_mine() {
+	local d
+	[[ -d $HPC_CACHE ]] || return 0
+	for d in "$HPC_CACHE"/.tmp."$$".* "$HPC_CACHE"/*/.tmp."$$".*; do
+		[[ -e $d ]] && rm -rf "$d"
+	done
+	rm -f "${TMPDIR:-/tmp}"/hpchaos.bg."$$".*
+	return 0
 }
 
 # cache_tmpdir PARENT: a new temporary directory in PARENT for building a

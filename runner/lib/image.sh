@@ -26,8 +26,8 @@ _apt_lists_key() {
 # _stock_resolve_cached: _stock_resolve, remembered while apt's lists stay
 # the same (apt-cache costs about 1.5 s a run).
 _stock_resolve_cached() {
-	local memo=$HPC_CACHE/stock-resolved key
-	key=$IMG_META_PKG-$(_apt_lists_key)
+	local memo=$HPC_CACHE/stock-resolved${STOCK_LINE:+-$STOCK_LINE} key
+	key=$IMG_META_PKG${STOCK_LINE:+-$STOCK_LINE}-$(_apt_lists_key)
 	if [[ -f $memo && $(head -n 1 "$memo") == "$key" ]]; then
 		{
 			read -r _
@@ -42,17 +42,34 @@ _stock_resolve_cached() {
 }
 
 # _stock_resolve: set STOCK_IMAGE_PKG, STOCK_HEADERS_PKG, STOCK_COMMON_PKG,
-# STOCK_KBUILD_PKG and STOCK_VERSION from apt's lists.
+# STOCK_KBUILD_PKG and STOCK_VERSION from apt's lists. STOCK_LINE empty: the kernel
+# Debian's meta package names (6.1 on Debian 12); STOCK_LINE=6.12: the newest
+# linux-image-6.12.*+deb12-amd64-unsigned (bookworm-security).
+_stock_newest() {
+	{ apt-cache search --names-only "^linux-image-${STOCK_LINE//./\\.}\\.[0-9]+\\+deb[0-9]+-amd64-unsigned\$" 2>/dev/null || true; } |
+		awk '{ print $1 }' | sort -V | tail -n 1
+}
 _stock_resolve() {
-	STOCK_IMAGE_PKG=$(_deb_depends "$IMG_META_PKG" linux-image-)
-	if [[ -z $STOCK_IMAGE_PKG && $(id -u) -eq 0 ]]; then
-		msg "apt has no package lists yet; running apt-get update"
-		apt-get update -q >/dev/null || true
+	if [[ -n ${STOCK_LINE:-} ]]; then
+		STOCK_IMAGE_PKG=$(_stock_newest)
+		if [[ -z $STOCK_IMAGE_PKG && $(id -u) -eq 0 ]]; then
+			apt-get update -q >/dev/null || true
+			STOCK_IMAGE_PKG=$(_stock_newest)
+		fi
+		[[ -n $STOCK_IMAGE_PKG ]] ||
+			die 2 "no linux-image-$STOCK_LINE.*-amd64-unsigned package known to apt-cache (Debian 12 has it in bookworm-security; as root, run 'apt-get update')"
+	else
 		STOCK_IMAGE_PKG=$(_deb_depends "$IMG_META_PKG" linux-image-)
+		if [[ -z $STOCK_IMAGE_PKG && $(id -u) -eq 0 ]]; then
+			msg "apt has no package lists yet; running apt-get update"
+			apt-get update -q >/dev/null || true
+			STOCK_IMAGE_PKG=$(_deb_depends "$IMG_META_PKG" linux-image-)
+		fi
+		[[ -n $STOCK_IMAGE_PKG ]] ||
+			die 2 "kernel package $IMG_META_PKG not found by apt-cache (as root, run 'apt-get update' first)"
 	fi
-	[[ -n $STOCK_IMAGE_PKG ]] ||
-		die 2 "kernel package $IMG_META_PKG not found by apt-cache (as root, run 'apt-get update' first)"
 	STOCK_HEADERS_PKG=${STOCK_IMAGE_PKG/linux-image-/linux-headers-}
+	STOCK_HEADERS_PKG=${STOCK_HEADERS_PKG%-unsigned}
 	STOCK_COMMON_PKG=$(_deb_depends "$STOCK_HEADERS_PKG" linux-headers-)
 	STOCK_KBUILD_PKG=$(_deb_depends "$STOCK_HEADERS_PKG" linux-kbuild-)
 	STOCK_VERSION=$(apt-cache policy "$STOCK_IMAGE_PKG" | awk '$1 == "Candidate:" { print $2 }')
@@ -62,23 +79,30 @@ _stock_resolve() {
 
 # _stock_unpack DIR: download the four packages and unpack them into DIR.
 _stock_unpack() {
-	local dir=$1 debs=$HPC_CACHE/debs pkg f rel
+	local dir=$1 debs=$HPC_CACHE/debs pkg f rel dl
 	[[ -n $dir && -d $dir ]] || die 1 "internal error: no unpack directory"
 	mkdir -p "$debs" "$dir/root"
 	for pkg in "$STOCK_IMAGE_PKG" "$STOCK_HEADERS_PKG" "$STOCK_COMMON_PKG" "$STOCK_KBUILD_PKG"; do
 		f=$(find "$debs" -maxdepth 1 -name "${pkg}_${STOCK_VERSION//:/%3a}_*.deb" -print -quit)
 		if [[ -z $f ]]; then
 			progress "downloading $pkg $STOCK_VERSION"
-			(cd "$debs" && apt-get download -q "$pkg=$STOCK_VERSION" >/dev/null 2>"$dir/apt.err") ||
+			# into a temporary directory: an interrupted download never
+			# leaves a truncated .deb where the next run would take it
+			dl=$(cache_tmpdir "$debs")
+			(cd "$dl" && apt-get download -q "$pkg=$STOCK_VERSION" >/dev/null 2>"$dir/apt.err") ||
 				die 1 "apt-get download $pkg=$STOCK_VERSION failed: $(tail -n 1 "$dir/apt.err")"
-			f=$(find "$debs" -maxdepth 1 -name "${pkg}_*.deb" -newer "$dir/apt.err" -print -quit)
-			[[ -n $f ]] || f=$(find "$debs" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
+			f=$(find "$dl" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
+			[[ -n $f ]] || die 1 "apt-get download $pkg=$STOCK_VERSION left no .deb"
+			mv "$f" "$debs/"
+			f=$debs/${f##*/}
+			rm -rf "$dl"
 		fi
 		progress "unpacking $(basename "$f")"
 		dpkg-deb -x "$f" "$dir/root"
 	done
 	progress_done
 	rel=${STOCK_IMAGE_PKG#linux-image-}
+	rel=${rel%-unsigned}
 	# Debian makes modules.dep at install time; make it here.
 	depmod -b "$dir/root" "$rel"
 	cp "$dir/root/boot/vmlinuz-$rel" "$dir/vmlinuz"
@@ -240,24 +264,28 @@ image_ensure() {
 	local spec=${1:-stock} kdir kmods
 	mkdir -p "$HPC_CACHE"
 	case $spec in
-	stock)
-		kdir=$(with_lock "$HPC_CACHE/stock.lock" image_stock_kernel)
+	stock | stock:6.1)
+		bg_run kdir with_lock "$HPC_CACHE/stock.lock" image_stock_kernel
 		IMG_KBUILD=$kdir/root/usr/src/linux-headers-$(<"$kdir/release")
 		;;
-	chaos | tree:*)
-		kdir=$(with_lock "$HPC_CACHE/kernel.lock" kernel_built "$spec")
+	stock:6.12)
+		STOCK_LINE=6.12 bg_run kdir with_lock "$HPC_CACHE/stock.lock" image_stock_kernel
+		IMG_KBUILD=$kdir/root/usr/src/linux-headers-$(<"$kdir/release")
+		;;
+	chaos | chaos:6.1 | chaos:6.12 | tree:*)
+		bg_run kdir with_lock "$HPC_CACHE/kernel.lock" kernel_built "$spec"
 		IMG_KBUILD=$kdir/build
 		;;
 	*)
-		die 2 "unknown kernel '$spec' (expected stock, chaos or tree:PATH)"
+		die 2 "unknown kernel '$spec' (expected $HPC_KERNEL_SPECS)"
 		;;
 	esac
 	IMG_RELEASE=$(<"$kdir/release")
 	IMG_SOURCE=$(<"$kdir/source")
 	IMG_KERNEL=$kdir/vmlinuz
 	IMG_CONFIG=$kdir/config
-	kmods=$(with_lock "$HPC_CACHE/kmod.lock" image_kmod "$kdir" "$IMG_RELEASE" "$IMG_KBUILD")
-	IMG_INITRD=$(with_lock "$HPC_CACHE/initramfs.lock" image_initramfs "$kdir" "$IMG_RELEASE" "$kmods")
+	bg_run kmods with_lock "$HPC_CACHE/kmod.lock" image_kmod "$kdir" "$IMG_RELEASE" "$IMG_KBUILD"
+	bg_run IMG_INITRD with_lock "$HPC_CACHE/initramfs.lock" image_initramfs "$kdir" "$IMG_RELEASE" "$kmods"
 	IMG_MODULES=${IMG_INITRD%.cpio.gz}.modules
 	export IMG_KERNEL IMG_INITRD IMG_RELEASE IMG_SOURCE IMG_KBUILD IMG_CONFIG IMG_MODULES
 }

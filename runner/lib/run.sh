@@ -57,6 +57,7 @@ on_signal() {
 	n=$(slots_busy || true)
 	msg "interrupted (SIG$1): stopping ${n:-0} running guest(s)"
 	kill_children
+	cache_drop_mine
 	if [[ -n $RUN_DIR && -f $RUN_DIR/plan ]]; then
 		"$HPC_BIN/hpc-report" "$RUN_DIR" --interrupted || true
 		msg "partial results in $RUN_DIR"
@@ -236,6 +237,7 @@ cmd_run() {
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
+		--config) kconfig_opt "${2:?--config needs a file}"; shift 2 ;;
 		--seed) seed=${2:?--seed needs a value}; shift 2 ;;
 		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
 		--backend | --host) backend_opt "$1" "${2:?$1 needs a value}"; shift 2 ;;
