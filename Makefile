@@ -13,7 +13,7 @@ KERNEL  ?= stock
 HPCHAOS := runner/hpchaos
 SHELL   := /bin/bash
 
-.PHONY: all framework deps deps-check run check check-long check-tree unit shellcheck bench bench-detect install clean
+.PHONY: clean-cache all framework deps deps-check run check check-long check-tree unit shellcheck bench bench-detect install clean
 
 all: framework
 
@@ -41,7 +41,7 @@ run: deps
 comma := ,
 empty :=
 space := $(empty) $(empty)
-CHECK_CHAIN1 := runner/tests/60-chaos.t runner/tests/61-chaos-config.t \
+CHECK_CHAIN1 := runner/tests/60-chaos.t runner/tests/61-chaos-config.t runner/tests/62-tree-build.t \
 	       runner/tests/50-reports.t runner/tests/30-hostile.t runner/tests/75-repro.t
 CHECK_LAST  := runner/tests/40-interrupt.t runner/tests/45-concurrent.t \
 	       runner/tests/47-parallel.t runner/tests/70-schedule.t
@@ -79,8 +79,12 @@ unit: deps-check
 shellcheck:
 	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/chaos/*.t runner/bench/*.sh guest-images/init .ci/run
 
-# Benchmarks: performance figures live here, not in timed tests.
+# Benchmarks: performance figures live here, not in timed tests. build.sh:
+# the kernel loop (cold build with empty caches, a user's tree, no change,
+# one file of mm/ to a boot-idle verdict; bench/results/build.json);
+# boot-overhead.sh: the runner's cost on a boot.
 bench: deps framework
+	runner/bench/build.sh
 	runner/bench/boot-overhead.sh
 
 # Planted bugs: each variant of the module against the scenario meant to
@@ -99,3 +103,11 @@ install: framework
 clean:
 	$(MAKE) -C framework clean
 	rm -rf results
+
+# The cache (kernels, images, sources, ccache) is only removed when asked,
+# and says what it removes.
+
+clean-cache:
+	@d=$(if $(HPC_CACHE),$(HPC_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hpchaos); \
+	if [ -d "$$d" ]; then echo "removing the hpchaos cache $$d ($$(du -sh "$$d" | cut -f1))"; rm -rf "$$d"; \
+	else echo "no hpchaos cache at $$d"; fi
