@@ -12,6 +12,7 @@
  * print nothing on kernels without it.
  */
 #include <linux/module.h>
+#include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/mm.h>
@@ -54,10 +55,30 @@ static noinline void hpc_trigger_hung(unsigned int secs)
 	pr_info("hpchaos_trigger: slept %u s\n", secs);
 }
 
+static struct rcu_head trigger_rcu_head;
+static atomic_t trigger_rcu_pending = ATOMIC_INIT(0);
+
+static void hpc_trigger_rcu_done(struct rcu_head *head)
+{
+	atomic_set(&trigger_rcu_pending, 0);
+}
+
 static noinline void hpc_trigger_spin(unsigned int secs, bool rcu)
 {
-	unsigned long end = jiffies + secs * HZ;
+	unsigned long end;
 
+	/*
+	 * An RCU CPU stall is only reported while a grace period waits for
+	 * this CPU. Nothing guarantees one is in flight when the spin starts,
+	 * and on a one-CPU guest the grace-period kthread cannot start one
+	 * once preemption is off: queue a callback and sleep a moment so that
+	 * a grace period has started and needs this CPU before the spin.
+	 */
+	if (rcu && atomic_cmpxchg(&trigger_rcu_pending, 0, 1) == 0)
+		call_rcu(&trigger_rcu_head, hpc_trigger_rcu_done);
+	if (rcu)
+		msleep(100);
+	end = jiffies + secs * HZ;
 	if (rcu)
 		rcu_read_lock();
 	preempt_disable();
@@ -171,6 +192,7 @@ static int __init hpc_trigger_init(void)
 static void __exit hpc_trigger_exit(void)
 {
 	debugfs_remove_recursive(trigger_dir);
+	rcu_barrier();	/* the stall trigger's callback must not outlive us */
 }
 
 module_init(hpc_trigger_init);
