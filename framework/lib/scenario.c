@@ -6,11 +6,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -445,20 +448,40 @@ struct opts {
 	int until;		/* device_del: 0 not given, 1 deleted, 2 unplugged */
 };
 
+/* Is key one of the blank-separated words of list? */
+static int word_in(const char *list, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = list + strspn(list, " "); kl && *l;
+	     l += strcspn(l, " "), l += strspn(l, " "))
+		if (strncmp(l, key, kl) == 0 && (l[kl] == ' ' || l[kl] == '\0'))
+			return 1;
+	return 0;
+}
+
 static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 		      const char *allowed)
 {
-	for (int i = 0; i < nw; i++) {
+	char seen[64] = "";
+	int i;
+
+	for (i = 0; i < nw; i++) {
 		char *eq = strchr(w[i], '=');
 		char key[16];
-		size_t kl = eq ? (size_t)(eq - w[i]) : 0;
+		size_t kl = eq ? (size_t)(eq - w[i]) : 0, sl = strlen(seen);
 
 		if (!eq || kl >= sizeof(key))
 			goto bad;
 		memcpy(key, w[i], kl);
 		key[kl] = '\0';
-		if (!strstr(allowed, key))
+		if (!word_in(allowed, key))
 			goto bad;
+		if (word_in(seen, key)) {
+			perr(p, p->line, "%s= given twice", key);
+			return -1;
+		}
+		snprintf(seen + sl, sizeof(seen) - sl, " %s", key);
 		if (strcmp(key, "timeout") == 0) {
 			if (parse_uint(p, eq + 1, 1, 86400, "timeout", &o->timeout) < 0)
 				return -1;
@@ -491,8 +514,8 @@ static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 	}
 	return 0;
 bad:
-	perr(p, p->line, "unexpected '%.64s': expected one of %s", w[0] ? w[0] : "",
-	     allowed);
+	perr(p, p->line, "unexpected '%.64s': expected %s%s", w[i],
+	     *allowed ? "one of " : "nothing after the name", allowed);
 	return -1;
 }
 
@@ -812,7 +835,12 @@ static int d_known_fail(struct parser *p, char *rest)
 		return -1;
 	}
 	*colon = '\0';
-	snprintf(s->known_reason, sizeof(s->known_reason), "%s", colon + 3);
+	if (strlen(colon + 3) >= sizeof(s->known_reason)) {
+		perr(p, p->line, "known-fail reason too long (at most %zu bytes)",
+		     sizeof(s->known_reason) - 1);
+		return -1;
+	}
+	strcpy(s->known_reason, colon + 3);
 	nw = split_words(rest, w, MAX_WORDS);
 	if (nw < 1 || s->nknown + nw > HPC_SCN_MAX_KNOWN) {
 		perr(p, p->line, "expected 1 to %d test name patterns", HPC_SCN_MAX_KNOWN);
@@ -911,17 +939,64 @@ static void d_expect(struct parser *p, char **w, int nw)
 	s->expect_line = p->line;
 }
 
-static void rest_of_line(char *line, const char *word, char *dst, size_t cap)
+/* groups G...: on one line; each group once, at most HPC_SCN_MAX_GROUPS. */
+static void d_groups(struct parser *p, char **w, int nw)
+{
+	struct hpc_scenario *s = p->s;
+
+	if (s->groups_line) {
+		perr(p, p->line, "groups given twice (first at line %d): list every group on one line",
+		     s->groups_line);
+		return;
+	}
+	s->groups_line = p->line;
+	if (nw < 2) {
+		perr(p, p->line, "expected 'groups G1 [G2...]' (1 to %d)",
+		     HPC_SCN_MAX_GROUPS);
+		return;
+	}
+	for (int i = 1; i < nw; i++) {
+		/* the bound where the write is */
+		if (s->ngroups == HPC_SCN_MAX_GROUPS) {
+			perr(p, p->line, "too many groups: expected 'groups G1 [G2...]' (1 to %d)",
+			     HPC_SCN_MAX_GROUPS);
+			return;
+		}
+		if (hpc_scenario_in_group(s, w[i])) {
+			perr(p, p->line, "group '%s' given twice", w[i]);
+			continue;
+		}
+		if (copy_name(p, s->groups[s->ngroups], w[i], "group") == 0)
+			s->ngroups++;
+	}
+}
+
+/*
+ * The text after word on line into dst: the whole of it, or an error (a
+ * text never gets cut). Given twice is an error too: the first would be
+ * lost without a word.
+ */
+static int rest_of_line(struct parser *p, char *line, const char *word,
+			char *dst, size_t cap)
 {
 	const char *r = line + strlen(word);
-
 	size_t n;
 
+	if (dst[0]) {
+		perr(p, p->line, "%s given twice: write it on one line (continued with '\\' if long)",
+		     word);
+		return -1;
+	}
 	while (*r == ' ' || *r == '\t')
 		r++;
-	n = strnlen(r, cap - 1);
-	memcpy(dst, r, n);
-	dst[n] = '\0';
+	n = strlen(r);
+	if (n >= cap) {
+		perr(p, p->line, "%s too long (%zu bytes; at most %zu)", word, n,
+		     cap - 1);
+		return -1;
+	}
+	memcpy(dst, r, n + 1);
+	return 0;
 }
 
 static void directive(struct parser *p, char *line)
@@ -956,17 +1031,10 @@ static void directive(struct parser *p, char *line)
 		else if (copy_name(p, s->name, w[1], "scenario name") == 0)
 			s->name_line = p->line;
 	} else if (strcmp(w[0], "description") == 0) {
-		rest_of_line(line + strspn(line, " \t"), "description",
+		rest_of_line(p, line + strspn(line, " \t"), "description",
 			     s->description, sizeof(s->description));
 	} else if (strcmp(w[0], "groups") == 0) {
-		if (nw < 2 || nw - 1 > HPC_SCN_MAX_GROUPS) {
-			perr(p, p->line, "expected 'groups G1 [G2...]' (1 to %d)",
-			     HPC_SCN_MAX_GROUPS);
-			return;
-		}
-		for (int i = 1; i < nw; i++)
-			if (copy_name(p, s->groups[s->ngroups], w[i], "group") == 0)
-				s->ngroups++;
+		d_groups(p, w, nw);
 	} else if (strcmp(w[0], "timeout") == 0 || strcmp(w[0], "boot-timeout") == 0) {
 		if (nw != 2)
 			perr(p, p->line, "expected '%s SECONDS'", w[0]);
@@ -978,8 +1046,9 @@ static void directive(struct parser *p, char *line)
 	} else if (strcmp(w[0], "machine") == 0) {
 		d_machine(p, w, nw);
 	} else if (strcmp(w[0], "cmdline") == 0) {
-		rest_of_line(line + strspn(line, " \t"), "cmdline",
-			     s->machine.append, sizeof(s->machine.append));
+		if (rest_of_line(p, line + strspn(line, " \t"), "cmdline",
+				 s->machine.append, sizeof(s->machine.append)) < 0)
+			return;
 		for (const char *c = s->machine.append; *c; c++)
 			if (!isgraph((unsigned char)*c) && *c != ' ') {
 				perr(p, p->line, "cmdline: unprintable character");
@@ -1242,13 +1311,109 @@ static void validate(struct parser *p)
 	validate_cxl(p);
 }
 
+/*
+ * One physical line of f into buf (cap bytes, NUL-terminated, without the
+ * '\n'). The whole line is consumed whatever its length: *len is its real
+ * length in bytes (more than cap - 1 when it did not fit), *nul says whether
+ * it holds a NUL byte and *last is its last byte other than '\r' (0 if
+ * none): a '\\' there continues the line. Returns 0 at the end of the
+ * file, -1 on a read error, else 1.
+ */
+static int read_line(FILE *f, char *buf, size_t cap, size_t *len, int *nul,
+		     int *last)
+{
+	size_t n = 0;
+	int c;
+
+	*nul = 0;
+	*last = 0;
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == '\0')
+			*nul = 1;
+		if (n < cap - 1)
+			buf[n] = (char)c;
+		n++;
+		if (c != '\r')
+			*last = c;
+	}
+	buf[n < cap - 1 ? n : cap - 1] = '\0';
+	*len = n;
+	if (ferror(f))
+		return -1;
+	return c == EOF && n == 0 ? 0 : 1;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t sl = strlen(s), xl = strlen(suffix);
+
+	return sl >= xl && strcmp(s + sl - xl, suffix) == 0;
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" :
+	       S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	       S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/*
+ * Open a scenario file for reading, or report why not. Only a regular file
+ * named *.scn is read (a symbolic link only to one): nothing is read from a
+ * FIFO or a device, and no word of a file that is not a scenario ends up
+ * in an error message. stat() first, so that a device is never opened;
+ * then open without blocking (a FIFO swapped in meanwhile) and check the
+ * file that was opened.
+ */
+static FILE *open_scenario(struct parser *p, const char *file)
+{
+	struct stat st;
+	char *real;
+	int fd, real_ok;
+	FILE *f;
+
+	if (stat(file, &st) < 0) {
+		perr(p, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		perr(p, 0, "%s, not a regular file: expected a scenario file (FILE.scn)",
+		     file_kind(st.st_mode));
+		return NULL;
+	}
+	real = realpath(file, NULL);
+	real_ok = real && has_suffix(real, ".scn");
+	free(real);
+	if (!has_suffix(file, ".scn") || !real_ok) {
+		perr(p, 0, "not a scenario file: expected a file named *.scn%s",
+		     has_suffix(file, ".scn") ? " (this one is a symbolic link to a file that is not)" : "");
+		return NULL;
+	}
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		perr(p, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		perr(p, 0, "not a regular file: expected a scenario file (FILE.scn)");
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		perr(p, 0, "cannot open: %s", strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 		      int max_errors)
 {
 	struct parser p = { .s = s, .err = err, .max_errors = max_errors };
-	char buf[MAX_LINE + 2], line[MAX_LINE + 1];
-	size_t have = 0;
-	int start = 0;
+	char buf[MAX_LINE + 1], line[MAX_LINE + 1];
+	size_t have = 0, len;
+	int start = 0, nul, last, r, skip = 0;
 	FILE *f;
 
 	memset(s, 0, sizeof(*s));
@@ -1259,52 +1424,61 @@ int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 	strcpy(s->machine.memory, "512M");
 	s->machine.cpus = 1;
 
-	f = fopen(file, "r");
-	if (!f) {
-		perr(&p, 0, "cannot open: %s", strerror(errno));
+	f = open_scenario(&p, file);
+	if (!f)
 		return -1;
-	}
-	while (fgets(buf, sizeof(buf), f)) {
-		size_t len = strlen(buf);
-		int cont;
+	/*
+	 * Every physical line goes through read_line(), the one place that
+	 * sees the bytes: a NUL, a control character or a line too long is an
+	 * error naming that line, and the logical line it belongs to (with its
+	 * continuation lines) is dropped whole, so no part of it is taken for
+	 * a directive.
+	 */
+	while ((r = read_line(f, buf, sizeof(buf), &len, &nul, &last)) > 0) {
+		int cont, bad = 0;
 
 		p.line++;
-		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n') {
-			int c;
-
-			perr(&p, p.line, "line too long (at most %d bytes)", MAX_LINE);
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
+		if (have == 0 && !skip)
+			start = p.line;
+		if (nul) {
+			perr(&p, p.line, "NUL byte in line: a scenario is text");
+			bad = 1;
+		} else if (len > MAX_LINE) {
+			perr(&p, p.line, "line too long (%zu bytes; at most %d)",
+			     len, MAX_LINE);
+			bad = 1;
+		}
+		if (!bad) {
+			while (len && buf[len - 1] == '\r')
+				buf[--len] = '\0';
+			for (size_t i = 0; i < len; i++)
+				if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
+					perr(&p, p.line, "control character 0x%02x in line",
+					     (unsigned char)buf[i]);
+					bad = 1;
+					break;
+				}
+		}
+		cont = last == '\\';
+		if (bad || skip) {
+			/* drop the logical line, up to its last continuation */
 			have = 0;
+			skip = cont;
 			continue;
 		}
-		if (memchr(buf, '\0', len) != NULL || strlen(buf) != len) {
-			perr(&p, p.line, "NUL byte in line");
-			continue;
-		}
-		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = '\0';
-		for (size_t i = 0; i < len; i++)
-			if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
-				perr(&p, p.line, "control character in line");
-				len = 0;
-				buf[0] = '\0';
-				break;
-			}
 		if (have == 0) {
 			const char *t = buf + strspn(buf, " \t");
 
-			start = p.line;
 			if (*t == '#' || *t == '\0')
 				continue;
 		}
-		cont = len && buf[len - 1] == '\\';
 		if (cont)
 			buf[--len] = '\0';
 		if (have + len + 1 > MAX_LINE) {
 			perr(&p, start, "continued line too long (at most %d bytes)",
 			     MAX_LINE);
 			have = 0;
+			skip = cont;
 			continue;
 		}
 		memcpy(line + have, buf, len);
@@ -1324,10 +1498,10 @@ int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 		}
 		have = 0;
 	}
-	if (ferror(f))
-		perr(&p, p.line, "read error");
+	if (r < 0)
+		perr(&p, p.line, "read error: %s", strerror(errno));
 	fclose(f);
-	if (have)
+	if (have || skip)
 		perr(&p, start, "file ends inside a continued line");
 	validate(&p);
 	return p.errors ? -1 : 0;

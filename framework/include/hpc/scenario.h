@@ -145,6 +145,7 @@ struct hpc_scenario {
 	char description[256];
 	char groups[HPC_SCN_MAX_GROUPS][HPC_SCN_NAME];
 	int ngroups;
+	int groups_line;		/* 0: no groups line yet */
 	unsigned int timeout_s;		/* whole run, host clock */
 	unsigned int boot_timeout_s;	/* until the agent says HELLO */
 	struct hpc_machine machine;
