@@ -88,15 +88,26 @@ bad:
 	return -1;
 }
 
-/* Sizes as QEMU takes them: digits with an optional K/M/G/T suffix. */
+/* Largest memory size a scenario may give (boot memory, a backend): 1 TiB. */
+#define MAX_SIZE (1ULL << 40)
+
+/*
+ * Machine sizes as QEMU's -m takes them: digits with an optional K/M/G/T
+ * suffix, bare digits in MiB; from 1M to 1T (hpc-scenario resources sums
+ * them: a size that does not fit in 64 bits must not pass as 0).
+ */
 static int parse_size(struct parser *p, const char *v, char *dst, size_t cap,
 		      const char *what)
 {
-	size_t n = strspn(v, "0123456789");
+	unsigned long long b = 0;
+	int suffixed = 0, ok;
 
-	if (n == 0 || n > 12 || (v[n] && (!strchr("KMGT", v[n]) || v[n + 1])) ||
-	    strlen(v) >= cap) {
-		perr(p, p->line, "invalid %s '%.32s': expected a size like 512M or 4G",
+	ok = hpc_size_parse(v, &b, &suffixed) == 0 && strlen(v) < cap;
+	if (ok && !suffixed)
+		b = b <= (MAX_SIZE >> 20) ? b << 20 : MAX_SIZE + 1;
+	if (!ok || b < (1ULL << 20) || b > MAX_SIZE) {
+		perr(p, p->line,
+		     "invalid %s '%.32s': expected a size like 512M or 4G (bare digits: MiB), from 1M to 1T",
 		     what, v);
 		return -1;
 	}
@@ -123,17 +134,73 @@ static int split_words(char *s, char **w, int max)
 	return n;
 }
 
-/* QEMU object types and device drivers a scenario may use. */
-static const char *const allowed_objects[] = {
-	"memory-backend-ram", "memory-backend-file", NULL,
+/* Is key one of the blank-separated words of list? */
+static int word_in(const char *list, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = list + strspn(list, " "); kl && *l;
+	     l += strcspn(l, " "), l += strspn(l, " "))
+		if (strncmp(l, key, kl) == 0 && (l[kl] == ' ' || l[kl] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * QEMU object types and device drivers a scenario may use, each with the
+ * properties it may set: an allow-list, so that no property QEMU takes as
+ * a host path (romfile on every PCI device, cdat on cxl-type3, chardev,
+ * ...) can be given. The one file property is mem-path (FILE_PROP), a file
+ * in the run directory written @NAME. docs/scenarios.md has the table.
+ */
+static const struct driver {
+	int object;
+	const char *name;
+	const char *props;
+} drivers[] = {
+	{ 1, "memory-backend-ram",
+	  "size share prealloc merge dump reserve policy host-nodes" },
+	{ 1, "memory-backend-file",
+	  "size share mem-path align pmem discard-data readonly prealloc merge dump reserve policy host-nodes" },
+	{ 0, "pc-dimm", "memdev node slot addr" },
+	{ 0, "nvdimm", "memdev node slot addr label-size unarmed uuid" },
+	{ 0, "virtio-mem-pci", "bus addr memdev node requested-size block-size" },
+	{ 0, "cxl-type3", "bus addr memdev lsa persistent-memdev volatile-memdev sn" },
+	{ 0, "pxb-cxl", "bus bus_nr numa_node" },
+	{ 0, "cxl-rp", "bus addr port chassis slot" },
+	{ 0, "cxl-upstream", "bus addr" },
+	{ 0, "cxl-downstream", "bus addr port chassis slot" },
+	{ 0, "pcie-root-port", "bus addr port chassis slot" },
+	{ 0, "ivshmem-plain", "bus addr memdev master" },
+	{ 0, "pci-bridge", "bus addr chassis_nr shpc msi" },
 };
-static const char *const allowed_devices[] = {
-	"pc-dimm", "nvdimm", "virtio-mem-pci", "cxl-type3", "pxb-cxl",
-	"cxl-rp", "cxl-upstream", "cxl-downstream", "pcie-root-port",
-	"ivshmem-plain", "pci-bridge", NULL,
-};
-/* Properties whose value names a file: confined to the run directory. */
-static const char *const path_props[] = { "mem-path", NULL };
+#define FILE_PROP "mem-path"
+
+static const struct driver *driver_find(int object, const char *name)
+{
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (drivers[i].object == object && strcmp(drivers[i].name, name) == 0)
+			return &drivers[i];
+	return NULL;
+}
+
+/* "a, b or c" of the drivers of one kind, for an error message. */
+static void driver_names(int object, char *buf, size_t cap)
+{
+	size_t off = 0, n = 0, k = 0;
+
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		n += drivers[i].object == object;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]) && off < cap; i++) {
+		if (drivers[i].object != object)
+			continue;
+		k++;
+		off += (size_t)snprintf(buf + off, cap - off, "%s%s",
+					k == 1 ? "" : k == n ? " or " : ", ",
+					drivers[i].name);
+	}
+}
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -153,8 +220,19 @@ static int prop_value_valid(const char *v)
 	return 1;
 }
 
-static int parse_props(struct parser *p, struct hpc_device *d, char **w,
-		       int nw)
+/*
+ * The value of the file property: @NAME, a file in the run directory.
+ * NAME is a name ([A-Za-z0-9_.:+-], no '/') that starts with a letter, a
+ * digit or '_': never ".", "..", or a hidden file.
+ */
+static int file_value_valid(const char *v)
+{
+	return v[0] == '@' && (isalnum((unsigned char)v[1]) || v[1] == '_') &&
+	       hpc_name_valid(v + 1);
+}
+
+static int parse_props(struct parser *p, struct hpc_device *d,
+		       const struct driver *drv, char **w, int nw)
 {
 	for (int i = 0; i < nw; i++) {
 		char *eq = strchr(w[i], '=');
@@ -181,19 +259,43 @@ static int parse_props(struct parser *p, struct hpc_device *d, char **w,
 			perr(p, p->line, "'id' is given as the first word, not as a property");
 			return -1;
 		}
+		if (!word_in(drv->props, pr->key)) {
+			perr(p, p->line, "property '%s' is not allowed on %s: allowed are %s",
+			     pr->key, drv->name, drv->props);
+			return -1;
+		}
+		for (int k = 0; k < d->nprops; k++)
+			if (strcmp(d->props[k].key, pr->key) == 0) {
+				perr(p, p->line, "property %s given twice", pr->key);
+				return -1;
+			}
 		if (!prop_value_valid(eq + 1)) {
 			perr(p, p->line,
 			     "invalid value for %s: expected [A-Za-z0-9_.:/+-@] (no commas or blanks)",
 			     pr->key);
 			return -1;
 		}
-		if (in_list(path_props, pr->key) &&
-		    (eq[1] != '@' || strchr(eq + 1, '/') ||
-		     !hpc_name_valid(eq + 2))) {
+		if (strcmp(pr->key, FILE_PROP) == 0 && !file_value_valid(eq + 1)) {
 			perr(p, p->line,
-			     "%s must name a file in the run directory as @NAME",
+			     "%s must name a file in the run directory as @NAME (NAME: [A-Za-z0-9_.:+-], starting with a letter, digit or '_')",
 			     pr->key);
 			return -1;
+		}
+		if (strcmp(pr->key, FILE_PROP) && eq[1] == '@') {
+			/* hpc_device_opts() makes every @ value a path */
+			perr(p, p->line, "%s=@...: only %s names a file (@NAME)",
+			     pr->key, FILE_PROP);
+			return -1;
+		}
+		if (strcmp(pr->key, "size") == 0) {
+			unsigned long long b;
+
+			if (hpc_size_parse(eq + 1, &b, NULL) < 0 || !b || b > MAX_SIZE) {
+				perr(p, p->line,
+				     "invalid size '%.32s': expected bytes, or a size like 64M or 4G, from 1 to 1T",
+				     eq + 1);
+				return -1;
+			}
 		}
 		strcpy(pr->val, eq + 1);
 		d->nprops++;
@@ -201,9 +303,24 @@ static int parse_props(struct parser *p, struct hpc_device *d, char **w,
 	return 0;
 }
 
+/*
+ * An id as QEMU takes it (util/id.c): a letter, then letters, digits, '-',
+ * '.' and '_'. Not '-' first: "id=-x" reads as an option to a human.
+ */
+static int qemu_id_valid(const char *id)
+{
+	if (!isalpha((unsigned char)id[0]))
+		return 0;
+	for (const char *c = id; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-._", *c))
+			return 0;
+	return 1;
+}
+
 static int d_object_device(struct parser *p, int is_object, char **w, int nw)
 {
 	struct hpc_scenario *s = p->s;
+	const struct driver *drv;
 	struct hpc_device *d;
 
 	if (nw < 3) {
@@ -220,20 +337,29 @@ static int d_object_device(struct parser *p, int is_object, char **w, int nw)
 	memset(d, 0, sizeof(*d));
 	d->is_object = is_object;
 	d->line = p->line;
-	if (copy_name(p, d->id, w[1], "id") < 0 ||
-	    copy_name(p, d->driver, w[2], is_object ? "type" : "driver") < 0)
+	if (!qemu_id_valid(w[1]) || strlen(w[1]) >= sizeof(d->id)) {
+		perr(p, p->line, "invalid id '%.64s': expected a letter, then up to 63 of [A-Za-z0-9._-]",
+		     w[1]);
+		return -1;
+	}
+	strcpy(d->id, w[1]);
+	if (copy_name(p, d->driver, w[2], is_object ? "type" : "driver") < 0)
 		return -1;
 	if (hpc_scenario_device(s, d->id)) {
 		perr(p, p->line, "duplicate id '%s' (first defined at line %d)",
 		     d->id, hpc_scenario_device(s, d->id)->line);
 		return -1;
 	}
-	if (!in_list(is_object ? allowed_objects : allowed_devices, d->driver)) {
-		perr(p, p->line, "unsupported %s '%s'",
-		     is_object ? "object type" : "device driver", d->driver);
+	drv = driver_find(is_object, d->driver);
+	if (!drv) {
+		char names[512];
+
+		driver_names(is_object, names, sizeof(names));
+		perr(p, p->line, "unsupported %s '%s': expected %s",
+		     is_object ? "object type" : "device driver", d->driver, names);
 		return -1;
 	}
-	if (parse_props(p, d, w + 3, nw - 3) < 0)
+	if (parse_props(p, d, drv, w + 3, nw - 3) < 0)
 		return -1;
 	s->ndevices++;
 	return 0;
@@ -268,6 +394,17 @@ int hpc_size_parse(const char *v, unsigned long long *bytes, int *suffixed)
 	if (suffixed)
 		*suffixed = shift != 0;
 	return 0;
+}
+
+/* Bytes of a machine size parse_size() checked (bare digits: MiB). */
+static unsigned long long machine_bytes(const char *v)
+{
+	unsigned long long b = 0;
+	int suffixed = 0;
+
+	if (hpc_size_parse(v, &b, &suffixed) < 0)
+		return 0;
+	return suffixed ? b : b << 20;
 }
 
 /* Bytes of a size parse_size() already checked. */
@@ -448,17 +585,6 @@ struct opts {
 	int until;		/* device_del: 0 not given, 1 deleted, 2 unplugged */
 };
 
-/* Is key one of the blank-separated words of list? */
-static int word_in(const char *list, const char *key)
-{
-	size_t kl = strlen(key);
-
-	for (const char *l = list + strspn(list, " "); kl && *l;
-	     l += strcspn(l, " "), l += strspn(l, " "))
-		if (strncmp(l, key, kl) == 0 && (l[kl] == ' ' || l[kl] == '\0'))
-			return 1;
-	return 0;
-}
 
 static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 		      const char *allowed)
@@ -779,6 +905,15 @@ static int d_on(struct parser *p, char **w, int nw)
 			     a->target, d->line);
 			return -1;
 		}
+		for (int j = 0; j < s->nactions; j++)
+			if (s->actions[j].kind == a->kind &&
+			    strcmp(s->actions[j].target, a->target) == 0) {
+				perr(p, p->line,
+				     "%s %s given twice (first at line %d): a device is %s once",
+				     w[i], a->target, s->actions[j].line,
+				     add ? "added" : "deleted");
+				return -1;
+			}
 		{
 			char ev[HPC_SCN_NAME];
 
@@ -1123,6 +1258,11 @@ static void validate_device(struct parser *p, const struct hpc_device *d)
 	bus = prop_get(d, "bus");
 	if (bus && strcmp(bus, root)) {
 		parent = hpc_scenario_device(s, bus);
+		if (parent == d) {
+			perr(p, d->line, "bus=%s: a device cannot sit on its own bus: name a device above (or %s, the %s machine's root bus)",
+			     bus, root, s->machine.type);
+			return;
+		}
 		if (!parent || parent->is_object || parent > d) {
 			perr(p, d->line, "bus=%s: no device with that id above (or %s, the %s machine's root bus)",
 			     bus, root, s->machine.type);
@@ -1272,6 +1412,9 @@ static void validate(struct parser *p)
 		perr(p, p->line, "no guest steps: expected at least one run/check/emit/wait step");
 	if (!!m->maxmem[0] != !!m->slots)
 		perr(p, 1, "machine: give both maxmem= and slots= (memory hotplug) or neither");
+	else if (m->maxmem[0] && machine_bytes(m->maxmem) < machine_bytes(m->memory))
+		perr(p, 1, "machine: maxmem=%s is less than memory=%s (QEMU wants maxmem >= memory)",
+		     m->maxmem, m->memory);
 	for (int i = 0; i < s->nactions; i++) {
 		const struct hpc_action *a = &s->actions[i];
 		int found = strcmp(a->on, "boot") == 0 ||

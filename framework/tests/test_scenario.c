@@ -716,6 +716,86 @@ static void test_opts_and_texts(void **state)
 	assert_error(text, "4: description too long (300 bytes; at most 255)");
 }
 
+/*
+ * Issue 17 item 6: host paths reached QEMU through properties other than
+ * mem-path (romfile=/etc/shadow), and mem-path=@.. named the parent of the
+ * run directory. Each driver takes the properties of its allow-list only.
+ */
+static void test_property_allow_list(void **state)
+{
+	char opts[128];
+
+	(void)state;
+	assert_error(HEAD "machine type=q35\nobject m0 memory-backend-ram size=64M\n"
+		     "device sh ivshmem-plain memdev=m0 romfile=/etc/shadow\nrun a : true\n",
+		     "5: property 'romfile' is not allowed on ivshmem-plain: allowed are bus addr memdev master");
+	assert_error(HEAD "machine type=q35\ndevice rp pcie-root-port chassis=1 slot=1 romfile=/etc/shadow\n"
+		     "run a : true\n",
+		     "4: property 'romfile' is not allowed on pcie-root-port: allowed are bus addr port chassis slot");
+	assert_error(HEAD "machine type=q35\ndevice rp pcie-root-port chassis=1 romfile=@x.rom\nrun a : true\n",
+		     "4: property 'romfile' is not allowed on pcie-root-port");
+	assert_error(HEAD "object m0 memory-backend-file size=64M mem-path=@..\nrun a : true\n",
+		     "3: mem-path must name a file in the run directory as @NAME");
+	assert_error(HEAD "object m0 memory-backend-file size=64M mem-path=@.\nrun a : true\n",
+		     "3: mem-path must name a file in the run directory as @NAME");
+	assert_error(HEAD "object m0 memory-backend-file size=64M mem-path=@.hidden\nrun a : true\n",
+		     "3: mem-path must name a file in the run directory as @NAME");
+	assert_error(HEAD "object m0 memory-backend-file size=64M mem-path=@a/../../x\nrun a : true\n",
+		     "3: mem-path must name a file in the run directory as @NAME");
+	/* a value starting with @ becomes a path: only for mem-path */
+	assert_error(HEAD "machine type=q35\ndevice rp pcie-root-port chassis=@x slot=1\nrun a : true\n",
+		     "4: chassis=@...: only mem-path names a file (@NAME)");
+	assert_error(HEAD "object m0 memory-backend-ram size=64M size=128M\nrun a : true\n",
+		     "3: property size given twice");
+	assert_error(HEAD "object m0 memory-backend-ram size=64M mem-path=@m0.img\nrun a : true\n",
+		     "3: property 'mem-path' is not allowed on memory-backend-ram");
+	assert_error(HEAD "object m0 memory-backend-epc size=64M\nrun a : true\n",
+		     "3: unsupported object type 'memory-backend-epc': expected memory-backend-ram or memory-backend-file");
+	/* what is allowed still loads, and the file lands in the run directory */
+	assert_int_equal(load(HEAD "object m0 memory-backend-file size=64M share=on mem-path=@m0_1.img\n"
+			      "run a : true\n"), 0);
+	{
+		char *o = hpc_device_opts(&scn.devices[0], "/run/d/");
+
+		assert_non_null(o);
+		snprintf(opts, sizeof(opts), "%s", o);
+		free(o);
+	}
+	assert_string_equal(opts, "memory-backend-file,id=m0,size=64M,share=on,mem-path=/run/d/m0_1.img");
+}
+
+/* Issue 17 item 7: lint gaps. */
+static void test_lint_gaps(void **state)
+{
+	(void)state;
+	assert_error(HEAD "machine type=q35\ndevice rp pcie-root-port chassis=1 slot=1 bus=rp\nrun a : true\n",
+		     "4: bus=rp: a device cannot sit on its own bus");
+	assert_error(HEAD "object m1 memory-backend-ram size=128M\ndevice d1 pc-dimm memdev=m1\n"
+		     "machine maxmem=2G slots=2\nrun a : true\n"
+		     "on boot device_del d1\non boot after=100 device_del d1\n",
+		     "8: device_del d1 given twice (first at line 7): a device is deleted once");
+	assert_error(HEAD "object m1 memory-backend-ram size=128M\ndevice d1 pc-dimm hotplug memdev=m1\n"
+		     "machine maxmem=2G slots=2\nrun a : true\n"
+		     "on boot device_add d1\non boot device_add d1\n",
+		     "8: device_add d1 given twice (first at line 7)");
+	assert_error(HEAD "object -m1 memory-backend-ram size=128M\nrun a : true\n",
+		     "3: invalid id '-m1': expected a letter");
+	assert_error(HEAD "object m1 memory-backend-ram size=128M\ndevice -d1 pc-dimm memdev=m1\nrun a : true\n",
+		     "4: invalid id '-d1': expected a letter");
+	assert_error(HEAD "machine memory=999999999999T\nrun a : true\n",
+		     "3: invalid memory '999999999999T': expected a size like 512M or 4G (bare digits: MiB), from 1M to 1T");
+	assert_error(HEAD "machine memory=2T\nrun a : true\n", "3: invalid memory '2T'");
+	assert_error(HEAD "machine memory=2000000\nrun a : true\n", "3: invalid memory '2000000'");
+	assert_error(HEAD "machine memory=0\nrun a : true\n", "3: invalid memory '0'");
+	assert_error(HEAD "machine memory=1G maxmem=512M slots=2\nrun a : true\n",
+		     "1: machine: maxmem=512M is less than memory=1G");
+	assert_error(HEAD "object m1 memory-backend-ram size=999999999999T\nrun a : true\n",
+		     "3: invalid size '999999999999T'");
+	assert_error(HEAD "object m1 memory-backend-ram size=0\nrun a : true\n",
+		     "3: invalid size '0'");
+	assert_int_equal(load(HEAD "machine memory=1024 maxmem=1T slots=2\nrun a : true\n"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +819,8 @@ int main(void)
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_not_a_scenario),
 		cmocka_unit_test(test_opts_and_texts),
+		cmocka_unit_test(test_property_allow_list),
+		cmocka_unit_test(test_lint_gaps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
