@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 broken=("$T_TOP"/runner/tests/broken/*.scn)
-plan $((${#broken[@]} + 32))
+plan $((${#broken[@]} + 33))
 
 hpc lint "$T_TOP/scenarios"
 is "$T_RC" 0 "every shipped scenario lints"
@@ -66,6 +66,12 @@ ln -s secret "$h/link.scn"
 hpc lint "$h/link.scn"
 like "$T_RC $T_OUT" "2 *$h/link.scn:0: not a scenario file*" "a symbolic link to another file: refused"
 t "... and not one word of that file is shown" test "${T_OUT/hunter2/}" == "$T_OUT"
+
+# The conductor reads scenarios with the same parser (a second groups line
+# crashed it too).
+T_RC=0
+T_OUT=$("$bin/hpc-conductor" --scenario "$T_TOP/runner/tests/broken/groups-thrice.scn" --seed 1 --print-schedule 2>&1) || T_RC=$?
+like "$T_RC $T_OUT" "2 *groups-thrice.scn:5: groups given twice (first at line 4)*" "conductor: three groups lines are an error, not a crash"
 
 # A crash of the linter is said as such (a SIGSEGV used to show as exit 2).
 mkdir -p "$h/bin"
