@@ -585,7 +585,6 @@ struct opts {
 	int until;		/* device_del: 0 not given, 1 deleted, 2 unplugged */
 };
 
-
 static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 		      const char *allowed)
 {
