@@ -929,6 +929,13 @@ static int d_on(struct parser *p, char **w, int nw)
 			perr(p, p->line, "expected 'qom-set /QOM/PATH PROPERTY VALUE'");
 			return -1;
 		}
+		if (strchr(w[i + 3], '/')) {
+			/* a property set at run time may be one QEMU takes as a path */
+			perr(p, p->line,
+			     "qom-set %.64s: a value with '/' could name a host path: expected a value without '/'",
+			     w[i + 2]);
+			return -1;
+		}
 		strcpy(a->path, w[i + 1]);
 		if (copy_name(p, a->prop, w[i + 2], "property") < 0)
 			return -1;

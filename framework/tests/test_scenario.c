@@ -794,6 +794,9 @@ static void test_lint_gaps(void **state)
 	assert_error(HEAD "object m1 memory-backend-ram size=0\nrun a : true\n",
 		     "3: invalid size '0'");
 	assert_int_equal(load(HEAD "machine memory=1024 maxmem=1T slots=2\nrun a : true\n"), 0);
+	/* a value set at run time names no host path either */
+	assert_error(HEAD "wait a\non boot qom-set /machine dumpdtb /etc/shadow emit=a\n",
+		     "4: qom-set dumpdtb: a value with '/' could name a host path");
 }
 
 int main(void)
