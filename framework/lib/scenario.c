@@ -6,11 +6,14 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -85,15 +88,26 @@ bad:
 	return -1;
 }
 
-/* Sizes as QEMU takes them: digits with an optional K/M/G/T suffix. */
+/* Largest memory size a scenario may give (boot memory, a backend): 1 TiB. */
+#define MAX_SIZE (1ULL << 40)
+
+/*
+ * Machine sizes as QEMU's -m takes them: digits with an optional K/M/G/T
+ * suffix, bare digits in MiB; from 1M to 1T (hpc-scenario resources sums
+ * them: a size that does not fit in 64 bits must not pass as 0).
+ */
 static int parse_size(struct parser *p, const char *v, char *dst, size_t cap,
 		      const char *what)
 {
-	size_t n = strspn(v, "0123456789");
+	unsigned long long b = 0;
+	int suffixed = 0, ok;
 
-	if (n == 0 || n > 12 || (v[n] && (!strchr("KMGT", v[n]) || v[n + 1])) ||
-	    strlen(v) >= cap) {
-		perr(p, p->line, "invalid %s '%.32s': expected a size like 512M or 4G",
+	ok = hpc_size_parse(v, &b, &suffixed) == 0 && strlen(v) < cap;
+	if (ok && !suffixed)
+		b = b <= (MAX_SIZE >> 20) ? b << 20 : MAX_SIZE + 1;
+	if (!ok || b < (1ULL << 20) || b > MAX_SIZE) {
+		perr(p, p->line,
+		     "invalid %s '%.32s': expected a size like 512M or 4G (bare digits: MiB), from 1M to 1T",
 		     what, v);
 		return -1;
 	}
@@ -120,17 +134,73 @@ static int split_words(char *s, char **w, int max)
 	return n;
 }
 
-/* QEMU object types and device drivers a scenario may use. */
-static const char *const allowed_objects[] = {
-	"memory-backend-ram", "memory-backend-file", NULL,
+/* Is key one of the blank-separated words of list? */
+static int word_in(const char *list, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = list + strspn(list, " "); kl && *l;
+	     l += strcspn(l, " "), l += strspn(l, " "))
+		if (strncmp(l, key, kl) == 0 && (l[kl] == ' ' || l[kl] == '\0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * QEMU object types and device drivers a scenario may use, each with the
+ * properties it may set: an allow-list, so that no property QEMU takes as
+ * a host path (romfile on every PCI device, cdat on cxl-type3, chardev,
+ * ...) can be given. The one file property is mem-path (FILE_PROP), a file
+ * in the run directory written @NAME. docs/scenarios.md has the table.
+ */
+static const struct driver {
+	int object;
+	const char *name;
+	const char *props;
+} drivers[] = {
+	{ 1, "memory-backend-ram",
+	  "size share prealloc merge dump reserve policy host-nodes" },
+	{ 1, "memory-backend-file",
+	  "size share mem-path align pmem discard-data readonly prealloc merge dump reserve policy host-nodes" },
+	{ 0, "pc-dimm", "memdev node slot addr" },
+	{ 0, "nvdimm", "memdev node slot addr label-size unarmed uuid" },
+	{ 0, "virtio-mem-pci", "bus addr memdev node requested-size block-size" },
+	{ 0, "cxl-type3", "bus addr memdev lsa persistent-memdev volatile-memdev sn" },
+	{ 0, "pxb-cxl", "bus bus_nr numa_node" },
+	{ 0, "cxl-rp", "bus addr port chassis slot" },
+	{ 0, "cxl-upstream", "bus addr" },
+	{ 0, "cxl-downstream", "bus addr port chassis slot" },
+	{ 0, "pcie-root-port", "bus addr port chassis slot" },
+	{ 0, "ivshmem-plain", "bus addr memdev master" },
+	{ 0, "pci-bridge", "bus addr chassis_nr shpc msi" },
 };
-static const char *const allowed_devices[] = {
-	"pc-dimm", "nvdimm", "virtio-mem-pci", "cxl-type3", "pxb-cxl",
-	"cxl-rp", "cxl-upstream", "cxl-downstream", "pcie-root-port",
-	"ivshmem-plain", "pci-bridge", NULL,
-};
-/* Properties whose value names a file: confined to the run directory. */
-static const char *const path_props[] = { "mem-path", NULL };
+#define FILE_PROP "mem-path"
+
+static const struct driver *driver_find(int object, const char *name)
+{
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (drivers[i].object == object && strcmp(drivers[i].name, name) == 0)
+			return &drivers[i];
+	return NULL;
+}
+
+/* "a, b or c" of the drivers of one kind, for an error message. */
+static void driver_names(int object, char *buf, size_t cap)
+{
+	size_t off = 0, n = 0, k = 0;
+
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		n += drivers[i].object == object;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]) && off < cap; i++) {
+		if (drivers[i].object != object)
+			continue;
+		k++;
+		off += (size_t)snprintf(buf + off, cap - off, "%s%s",
+					k == 1 ? "" : k == n ? " or " : ", ",
+					drivers[i].name);
+	}
+}
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -150,8 +220,19 @@ static int prop_value_valid(const char *v)
 	return 1;
 }
 
-static int parse_props(struct parser *p, struct hpc_device *d, char **w,
-		       int nw)
+/*
+ * The value of the file property: @NAME, a file in the run directory.
+ * NAME is a name ([A-Za-z0-9_.:+-], no '/') that starts with a letter, a
+ * digit or '_': never ".", "..", or a hidden file.
+ */
+static int file_value_valid(const char *v)
+{
+	return v[0] == '@' && (isalnum((unsigned char)v[1]) || v[1] == '_') &&
+	       hpc_name_valid(v + 1);
+}
+
+static int parse_props(struct parser *p, struct hpc_device *d,
+		       const struct driver *drv, char **w, int nw)
 {
 	for (int i = 0; i < nw; i++) {
 		char *eq = strchr(w[i], '=');
@@ -178,19 +259,43 @@ static int parse_props(struct parser *p, struct hpc_device *d, char **w,
 			perr(p, p->line, "'id' is given as the first word, not as a property");
 			return -1;
 		}
+		if (!word_in(drv->props, pr->key)) {
+			perr(p, p->line, "property '%s' is not allowed on %s: allowed are %s",
+			     pr->key, drv->name, drv->props);
+			return -1;
+		}
+		for (int k = 0; k < d->nprops; k++)
+			if (strcmp(d->props[k].key, pr->key) == 0) {
+				perr(p, p->line, "property %s given twice", pr->key);
+				return -1;
+			}
 		if (!prop_value_valid(eq + 1)) {
 			perr(p, p->line,
 			     "invalid value for %s: expected [A-Za-z0-9_.:/+-@] (no commas or blanks)",
 			     pr->key);
 			return -1;
 		}
-		if (in_list(path_props, pr->key) &&
-		    (eq[1] != '@' || strchr(eq + 1, '/') ||
-		     !hpc_name_valid(eq + 2))) {
+		if (strcmp(pr->key, FILE_PROP) == 0 && !file_value_valid(eq + 1)) {
 			perr(p, p->line,
-			     "%s must name a file in the run directory as @NAME",
+			     "%s must name a file in the run directory as @NAME (NAME: [A-Za-z0-9_.:+-], starting with a letter, digit or '_')",
 			     pr->key);
 			return -1;
+		}
+		if (strcmp(pr->key, FILE_PROP) && eq[1] == '@') {
+			/* hpc_device_opts() makes every @ value a path */
+			perr(p, p->line, "%s=@...: only %s names a file (@NAME)",
+			     pr->key, FILE_PROP);
+			return -1;
+		}
+		if (strcmp(pr->key, "size") == 0) {
+			unsigned long long b;
+
+			if (hpc_size_parse(eq + 1, &b, NULL) < 0 || !b || b > MAX_SIZE) {
+				perr(p, p->line,
+				     "invalid size '%.32s': expected bytes, or a size like 64M or 4G, from 1 to 1T",
+				     eq + 1);
+				return -1;
+			}
 		}
 		strcpy(pr->val, eq + 1);
 		d->nprops++;
@@ -198,9 +303,24 @@ static int parse_props(struct parser *p, struct hpc_device *d, char **w,
 	return 0;
 }
 
+/*
+ * An id as QEMU takes it (util/id.c): a letter, then letters, digits, '-',
+ * '.' and '_'. Not '-' first: "id=-x" reads as an option to a human.
+ */
+static int qemu_id_valid(const char *id)
+{
+	if (!isalpha((unsigned char)id[0]))
+		return 0;
+	for (const char *c = id; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-._", *c))
+			return 0;
+	return 1;
+}
+
 static int d_object_device(struct parser *p, int is_object, char **w, int nw)
 {
 	struct hpc_scenario *s = p->s;
+	const struct driver *drv;
 	struct hpc_device *d;
 
 	if (nw < 3) {
@@ -217,20 +337,29 @@ static int d_object_device(struct parser *p, int is_object, char **w, int nw)
 	memset(d, 0, sizeof(*d));
 	d->is_object = is_object;
 	d->line = p->line;
-	if (copy_name(p, d->id, w[1], "id") < 0 ||
-	    copy_name(p, d->driver, w[2], is_object ? "type" : "driver") < 0)
+	if (!qemu_id_valid(w[1]) || strlen(w[1]) >= sizeof(d->id)) {
+		perr(p, p->line, "invalid id '%.64s': expected a letter, then up to 63 of [A-Za-z0-9._-]",
+		     w[1]);
+		return -1;
+	}
+	strcpy(d->id, w[1]);
+	if (copy_name(p, d->driver, w[2], is_object ? "type" : "driver") < 0)
 		return -1;
 	if (hpc_scenario_device(s, d->id)) {
 		perr(p, p->line, "duplicate id '%s' (first defined at line %d)",
 		     d->id, hpc_scenario_device(s, d->id)->line);
 		return -1;
 	}
-	if (!in_list(is_object ? allowed_objects : allowed_devices, d->driver)) {
-		perr(p, p->line, "unsupported %s '%s'",
-		     is_object ? "object type" : "device driver", d->driver);
+	drv = driver_find(is_object, d->driver);
+	if (!drv) {
+		char names[512];
+
+		driver_names(is_object, names, sizeof(names));
+		perr(p, p->line, "unsupported %s '%s': expected %s",
+		     is_object ? "object type" : "device driver", d->driver, names);
 		return -1;
 	}
-	if (parse_props(p, d, w + 3, nw - 3) < 0)
+	if (parse_props(p, d, drv, w + 3, nw - 3) < 0)
 		return -1;
 	s->ndevices++;
 	return 0;
@@ -265,6 +394,17 @@ int hpc_size_parse(const char *v, unsigned long long *bytes, int *suffixed)
 	if (suffixed)
 		*suffixed = shift != 0;
 	return 0;
+}
+
+/* Bytes of a machine size parse_size() checked (bare digits: MiB). */
+static unsigned long long machine_bytes(const char *v)
+{
+	unsigned long long b = 0;
+	int suffixed = 0;
+
+	if (hpc_size_parse(v, &b, &suffixed) < 0)
+		return 0;
+	return suffixed ? b : b << 20;
 }
 
 /* Bytes of a size parse_size() already checked. */
@@ -448,17 +588,25 @@ struct opts {
 static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 		      const char *allowed)
 {
-	for (int i = 0; i < nw; i++) {
+	char seen[64] = "";
+	int i;
+
+	for (i = 0; i < nw; i++) {
 		char *eq = strchr(w[i], '=');
 		char key[16];
-		size_t kl = eq ? (size_t)(eq - w[i]) : 0;
+		size_t kl = eq ? (size_t)(eq - w[i]) : 0, sl = strlen(seen);
 
 		if (!eq || kl >= sizeof(key))
 			goto bad;
 		memcpy(key, w[i], kl);
 		key[kl] = '\0';
-		if (!strstr(allowed, key))
+		if (!word_in(allowed, key))
 			goto bad;
+		if (word_in(seen, key)) {
+			perr(p, p->line, "%s= given twice", key);
+			return -1;
+		}
+		snprintf(seen + sl, sizeof(seen) - sl, " %s", key);
 		if (strcmp(key, "timeout") == 0) {
 			if (parse_uint(p, eq + 1, 1, 86400, "timeout", &o->timeout) < 0)
 				return -1;
@@ -491,8 +639,8 @@ static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 	}
 	return 0;
 bad:
-	perr(p, p->line, "unexpected '%.64s': expected one of %s", w[0] ? w[0] : "",
-	     allowed);
+	perr(p, p->line, "unexpected '%.64s': expected %s%s", w[i],
+	     *allowed ? "one of " : "nothing after the name", allowed);
 	return -1;
 }
 
@@ -756,6 +904,15 @@ static int d_on(struct parser *p, char **w, int nw)
 			     a->target, d->line);
 			return -1;
 		}
+		for (int j = 0; j < s->nactions; j++)
+			if (s->actions[j].kind == a->kind &&
+			    strcmp(s->actions[j].target, a->target) == 0) {
+				perr(p, p->line,
+				     "%s %s given twice (first at line %d): a device is %s once",
+				     w[i], a->target, s->actions[j].line,
+				     add ? "added" : "deleted");
+				return -1;
+			}
 		{
 			char ev[HPC_SCN_NAME];
 
@@ -770,6 +927,13 @@ static int d_on(struct parser *p, char **w, int nw)
 		    w[i + 1][0] != '/' || !prop_value_valid(w[i + 1]) ||
 		    !prop_value_valid(w[i + 3])) {
 			perr(p, p->line, "expected 'qom-set /QOM/PATH PROPERTY VALUE'");
+			return -1;
+		}
+		if (strchr(w[i + 3], '/')) {
+			/* a property set at run time may be one QEMU takes as a path */
+			perr(p, p->line,
+			     "qom-set %.64s: a value with '/' could name a host path: expected a value without '/'",
+			     w[i + 2]);
 			return -1;
 		}
 		strcpy(a->path, w[i + 1]);
@@ -812,7 +976,12 @@ static int d_known_fail(struct parser *p, char *rest)
 		return -1;
 	}
 	*colon = '\0';
-	snprintf(s->known_reason, sizeof(s->known_reason), "%s", colon + 3);
+	if (strlen(colon + 3) >= sizeof(s->known_reason)) {
+		perr(p, p->line, "known-fail reason too long (at most %zu bytes)",
+		     sizeof(s->known_reason) - 1);
+		return -1;
+	}
+	strcpy(s->known_reason, colon + 3);
 	nw = split_words(rest, w, MAX_WORDS);
 	if (nw < 1 || s->nknown + nw > HPC_SCN_MAX_KNOWN) {
 		perr(p, p->line, "expected 1 to %d test name patterns", HPC_SCN_MAX_KNOWN);
@@ -911,17 +1080,64 @@ static void d_expect(struct parser *p, char **w, int nw)
 	s->expect_line = p->line;
 }
 
-static void rest_of_line(char *line, const char *word, char *dst, size_t cap)
+/* groups G...: on one line; each group once, at most HPC_SCN_MAX_GROUPS. */
+static void d_groups(struct parser *p, char **w, int nw)
+{
+	struct hpc_scenario *s = p->s;
+
+	if (s->groups_line) {
+		perr(p, p->line, "groups given twice (first at line %d): list every group on one line",
+		     s->groups_line);
+		return;
+	}
+	s->groups_line = p->line;
+	if (nw < 2) {
+		perr(p, p->line, "expected 'groups G1 [G2...]' (1 to %d)",
+		     HPC_SCN_MAX_GROUPS);
+		return;
+	}
+	for (int i = 1; i < nw; i++) {
+		/* the bound where the write is */
+		if (s->ngroups == HPC_SCN_MAX_GROUPS) {
+			perr(p, p->line, "too many groups: expected 'groups G1 [G2...]' (1 to %d)",
+			     HPC_SCN_MAX_GROUPS);
+			return;
+		}
+		if (hpc_scenario_in_group(s, w[i])) {
+			perr(p, p->line, "group '%s' given twice", w[i]);
+			continue;
+		}
+		if (copy_name(p, s->groups[s->ngroups], w[i], "group") == 0)
+			s->ngroups++;
+	}
+}
+
+/*
+ * The text after word on line into dst: the whole of it, or an error (a
+ * text never gets cut). Given twice is an error too: the first would be
+ * lost without a word.
+ */
+static int rest_of_line(struct parser *p, char *line, const char *word,
+			char *dst, size_t cap)
 {
 	const char *r = line + strlen(word);
-
 	size_t n;
 
+	if (dst[0]) {
+		perr(p, p->line, "%s given twice: write it on one line (continued with '\\' if long)",
+		     word);
+		return -1;
+	}
 	while (*r == ' ' || *r == '\t')
 		r++;
-	n = strnlen(r, cap - 1);
-	memcpy(dst, r, n);
-	dst[n] = '\0';
+	n = strlen(r);
+	if (n >= cap) {
+		perr(p, p->line, "%s too long (%zu bytes; at most %zu)", word, n,
+		     cap - 1);
+		return -1;
+	}
+	memcpy(dst, r, n + 1);
+	return 0;
 }
 
 static void directive(struct parser *p, char *line)
@@ -956,17 +1172,10 @@ static void directive(struct parser *p, char *line)
 		else if (copy_name(p, s->name, w[1], "scenario name") == 0)
 			s->name_line = p->line;
 	} else if (strcmp(w[0], "description") == 0) {
-		rest_of_line(line + strspn(line, " \t"), "description",
+		rest_of_line(p, line + strspn(line, " \t"), "description",
 			     s->description, sizeof(s->description));
 	} else if (strcmp(w[0], "groups") == 0) {
-		if (nw < 2 || nw - 1 > HPC_SCN_MAX_GROUPS) {
-			perr(p, p->line, "expected 'groups G1 [G2...]' (1 to %d)",
-			     HPC_SCN_MAX_GROUPS);
-			return;
-		}
-		for (int i = 1; i < nw; i++)
-			if (copy_name(p, s->groups[s->ngroups], w[i], "group") == 0)
-				s->ngroups++;
+		d_groups(p, w, nw);
 	} else if (strcmp(w[0], "timeout") == 0 || strcmp(w[0], "boot-timeout") == 0) {
 		if (nw != 2)
 			perr(p, p->line, "expected '%s SECONDS'", w[0]);
@@ -978,8 +1187,9 @@ static void directive(struct parser *p, char *line)
 	} else if (strcmp(w[0], "machine") == 0) {
 		d_machine(p, w, nw);
 	} else if (strcmp(w[0], "cmdline") == 0) {
-		rest_of_line(line + strspn(line, " \t"), "cmdline",
-			     s->machine.append, sizeof(s->machine.append));
+		if (rest_of_line(p, line + strspn(line, " \t"), "cmdline",
+				 s->machine.append, sizeof(s->machine.append)) < 0)
+			return;
 		for (const char *c = s->machine.append; *c; c++)
 			if (!isgraph((unsigned char)*c) && *c != ' ') {
 				perr(p, p->line, "cmdline: unprintable character");
@@ -1054,6 +1264,11 @@ static void validate_device(struct parser *p, const struct hpc_device *d)
 	bus = prop_get(d, "bus");
 	if (bus && strcmp(bus, root)) {
 		parent = hpc_scenario_device(s, bus);
+		if (parent == d) {
+			perr(p, d->line, "bus=%s: a device cannot sit on its own bus: name a device above (or %s, the %s machine's root bus)",
+			     bus, root, s->machine.type);
+			return;
+		}
 		if (!parent || parent->is_object || parent > d) {
 			perr(p, d->line, "bus=%s: no device with that id above (or %s, the %s machine's root bus)",
 			     bus, root, s->machine.type);
@@ -1203,6 +1418,9 @@ static void validate(struct parser *p)
 		perr(p, p->line, "no guest steps: expected at least one run/check/emit/wait step");
 	if (!!m->maxmem[0] != !!m->slots)
 		perr(p, 1, "machine: give both maxmem= and slots= (memory hotplug) or neither");
+	else if (m->maxmem[0] && machine_bytes(m->maxmem) < machine_bytes(m->memory))
+		perr(p, 1, "machine: maxmem=%s is less than memory=%s (QEMU wants maxmem >= memory)",
+		     m->maxmem, m->memory);
 	for (int i = 0; i < s->nactions; i++) {
 		const struct hpc_action *a = &s->actions[i];
 		int found = strcmp(a->on, "boot") == 0 ||
@@ -1242,13 +1460,109 @@ static void validate(struct parser *p)
 	validate_cxl(p);
 }
 
+/*
+ * One physical line of f into buf (cap bytes, NUL-terminated, without the
+ * '\n'). The whole line is consumed whatever its length: *len is its real
+ * length in bytes (more than cap - 1 when it did not fit), *nul says whether
+ * it holds a NUL byte and *last is its last byte other than '\r' (0 if
+ * none): a '\\' there continues the line. Returns 0 at the end of the
+ * file, -1 on a read error, else 1.
+ */
+static int read_line(FILE *f, char *buf, size_t cap, size_t *len, int *nul,
+		     int *last)
+{
+	size_t n = 0;
+	int c;
+
+	*nul = 0;
+	*last = 0;
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == '\0')
+			*nul = 1;
+		if (n < cap - 1)
+			buf[n] = (char)c;
+		n++;
+		if (c != '\r')
+			*last = c;
+	}
+	buf[n < cap - 1 ? n : cap - 1] = '\0';
+	*len = n;
+	if (ferror(f))
+		return -1;
+	return c == EOF && n == 0 ? 0 : 1;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t sl = strlen(s), xl = strlen(suffix);
+
+	return sl >= xl && strcmp(s + sl - xl, suffix) == 0;
+}
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" :
+	       S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" :
+	       S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/*
+ * Open a scenario file for reading, or report why not. Only a regular file
+ * named *.scn is read (a symbolic link only to one): nothing is read from a
+ * FIFO or a device, and no word of a file that is not a scenario ends up
+ * in an error message. stat() first, so that a device is never opened;
+ * then open without blocking (a FIFO swapped in meanwhile) and check the
+ * file that was opened.
+ */
+static FILE *open_scenario(struct parser *p, const char *file)
+{
+	struct stat st;
+	char *real;
+	int fd, real_ok;
+	FILE *f;
+
+	if (stat(file, &st) < 0) {
+		perr(p, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		perr(p, 0, "%s, not a regular file: expected a scenario file (FILE.scn)",
+		     file_kind(st.st_mode));
+		return NULL;
+	}
+	real = realpath(file, NULL);
+	real_ok = real && has_suffix(real, ".scn");
+	free(real);
+	if (!has_suffix(file, ".scn") || !real_ok) {
+		perr(p, 0, "not a scenario file: expected a file named *.scn%s",
+		     has_suffix(file, ".scn") ? " (this one is a symbolic link to a file that is not)" : "");
+		return NULL;
+	}
+	fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		perr(p, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		perr(p, 0, "not a regular file: expected a scenario file (FILE.scn)");
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		perr(p, 0, "cannot open: %s", strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 		      int max_errors)
 {
 	struct parser p = { .s = s, .err = err, .max_errors = max_errors };
-	char buf[MAX_LINE + 2], line[MAX_LINE + 1];
-	size_t have = 0;
-	int start = 0;
+	char buf[MAX_LINE + 1], line[MAX_LINE + 1];
+	size_t have = 0, len;
+	int start = 0, nul, last, r, skip = 0;
 	FILE *f;
 
 	memset(s, 0, sizeof(*s));
@@ -1259,52 +1573,61 @@ int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 	strcpy(s->machine.memory, "512M");
 	s->machine.cpus = 1;
 
-	f = fopen(file, "r");
-	if (!f) {
-		perr(&p, 0, "cannot open: %s", strerror(errno));
+	f = open_scenario(&p, file);
+	if (!f)
 		return -1;
-	}
-	while (fgets(buf, sizeof(buf), f)) {
-		size_t len = strlen(buf);
-		int cont;
+	/*
+	 * Every physical line goes through read_line(), the one place that
+	 * sees the bytes: a NUL, a control character or a line too long is an
+	 * error naming that line, and the logical line it belongs to (with its
+	 * continuation lines) is dropped whole, so no part of it is taken for
+	 * a directive.
+	 */
+	while ((r = read_line(f, buf, sizeof(buf), &len, &nul, &last)) > 0) {
+		int cont, bad = 0;
 
 		p.line++;
-		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n') {
-			int c;
-
-			perr(&p, p.line, "line too long (at most %d bytes)", MAX_LINE);
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
+		if (have == 0 && !skip)
+			start = p.line;
+		if (nul) {
+			perr(&p, p.line, "NUL byte in line: a scenario is text");
+			bad = 1;
+		} else if (len > MAX_LINE) {
+			perr(&p, p.line, "line too long (%zu bytes; at most %d)",
+			     len, MAX_LINE);
+			bad = 1;
+		}
+		if (!bad) {
+			while (len && buf[len - 1] == '\r')
+				buf[--len] = '\0';
+			for (size_t i = 0; i < len; i++)
+				if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
+					perr(&p, p.line, "control character 0x%02x in line",
+					     (unsigned char)buf[i]);
+					bad = 1;
+					break;
+				}
+		}
+		cont = last == '\\';
+		if (bad || skip) {
+			/* drop the logical line, up to its last continuation */
 			have = 0;
+			skip = cont;
 			continue;
 		}
-		if (memchr(buf, '\0', len) != NULL || strlen(buf) != len) {
-			perr(&p, p.line, "NUL byte in line");
-			continue;
-		}
-		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = '\0';
-		for (size_t i = 0; i < len; i++)
-			if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
-				perr(&p, p.line, "control character in line");
-				len = 0;
-				buf[0] = '\0';
-				break;
-			}
 		if (have == 0) {
 			const char *t = buf + strspn(buf, " \t");
 
-			start = p.line;
 			if (*t == '#' || *t == '\0')
 				continue;
 		}
-		cont = len && buf[len - 1] == '\\';
 		if (cont)
 			buf[--len] = '\0';
 		if (have + len + 1 > MAX_LINE) {
 			perr(&p, start, "continued line too long (at most %d bytes)",
 			     MAX_LINE);
 			have = 0;
+			skip = cont;
 			continue;
 		}
 		memcpy(line + have, buf, len);
@@ -1324,10 +1647,10 @@ int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 		}
 		have = 0;
 	}
-	if (ferror(f))
-		perr(&p, p.line, "read error");
+	if (r < 0)
+		perr(&p, p.line, "read error: %s", strerror(errno));
 	fclose(f);
-	if (have)
+	if (have || skip)
 		perr(&p, start, "file ends inside a continued line");
 	validate(&p);
 	return p.errors ? -1 : 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include "hpc/scenario.h"
 
@@ -39,24 +40,43 @@ static int teardown(void **state)
 	return rmdir(dir);
 }
 
-/* Load a scenario named t from text; errors go to errbuf. Returns 0/-1. */
-static int load(const char *text)
+/* Load FILE (in dir, or absolute); errors go to errbuf. Returns 0/-1. */
+static int load_file(const char *name)
 {
-	char path[128];
-	FILE *f, *err;
+	char path[4096];
+	FILE *err;
 	int r;
 
-	snprintf(path, sizeof(path), "%s/t.scn", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	if (name[0] == '/')
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
 	memset(errbuf, 0, sizeof(errbuf));
 	err = fmemopen(errbuf, sizeof(errbuf) - 1, "w");
 	assert_non_null(err);
 	r = hpc_scenario_load(path, &scn, err, 20);
 	fclose(err);
 	return r;
+}
+
+/* Load a scenario named t from len bytes of text (NULs and all). */
+static int load_bytes(const char *text, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/t.scn", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+	return load_file("t.scn");
+}
+
+/* Load a scenario named t from text; errors go to errbuf. Returns 0/-1. */
+static int load(const char *text)
+{
+	return load_bytes(text, strlen(text));
 }
 
 #define HEAD "name t\ngroups g\n"
@@ -527,6 +547,258 @@ static void test_device_del_until(void **state)
 		     "4: until= is an option of device_del only");
 }
 
+/* Is there a step named name in scn? */
+static int has_step(const char *name)
+{
+	for (int i = 0; i < scn.nsteps; i++)
+		if (strcmp(scn.steps[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Issue 17 item 4: a second groups line wrote past groups[] (SIGSEGV in
+ * lint and in the conductor); a third gave a corrupted list of 100.
+ */
+static void test_groups_bound(void **state)
+{
+	(void)state;
+	assert_error("name t\ngroups a b c d e f g h\ngroups a b c d e f g h\nrun a : true\n",
+		     "3: groups given twice (first at line 2)");
+	assert_int_equal(scn.ngroups, 8);
+	assert_int_equal(load("name t\ngroups a b c d e f g h\ngroups i j k l m n o p\n"
+			      "groups q r s t u v w x\nrun a : true\n"), -1);
+	assert_true(scn.ngroups <= HPC_SCN_MAX_GROUPS);
+	assert_non_null(strstr(errbuf, "t.scn:4: groups given twice (first at line 2)"));
+	assert_error("name t\ngroups a b c d e f g h i\nrun a : true\n",
+		     "2: too many groups: expected 'groups G1 [G2...]' (1 to 8)");
+	assert_int_equal(scn.ngroups, 8);
+	assert_error("name t\ngroups a b a\nrun a : true\n", "2: group 'a' given twice");
+	assert_int_equal(load("name t\ngroups a b c d e f g h\nrun a : true\n"), 0);
+	assert_int_equal(scn.ngroups, 8);
+}
+
+/*
+ * Issue 17 item 5: a NUL byte ended the line for the parser, so what came
+ * after it (on that line, or past the old 4097-byte read) was lost or
+ * became a directive of its own.
+ */
+static void test_nul_and_long_lines(void **state)
+{
+	static const char nul_cmd[] = "name t\ngroups g\nrun a : true\0; rm -rf /\n";
+	static const char nul_cont[] = "name t\ngroups g\nrun a : echo \0 \\\nrun evil : reboot\nrun b : true\n";
+	char *text;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(load_bytes(nul_cmd, sizeof(nul_cmd) - 1), -1);
+	assert_non_null(strstr(errbuf, "t.scn:3: NUL byte in line"));
+	assert_false(has_step("a"));
+
+	/* a comment with a NUL, running past the old read size: no step */
+	text = malloc(8192);
+	assert_non_null(text);
+	n = (size_t)sprintf(text, "name t\ngroups g\nrun b : true\n# x");
+	text[n++] = '\0';
+	memset(text + n, 'x', 4200);
+	n += 4200;
+	n += (size_t)sprintf(text + n, " run evil : reboot\nrun c : true\n");
+	assert_int_equal(load_bytes(text, n), -1);
+	assert_non_null(strstr(errbuf, "t.scn:4: NUL byte in line"));
+	assert_false(has_step("evil"));
+	assert_true(has_step("b") && has_step("c"));
+	assert_null(strstr(errbuf, "unknown directive"));
+
+	/* the same without the NUL: one error, the line is too long */
+	n = (size_t)sprintf(text, "name t\ngroups g\nrun b : true\n# ");
+	memset(text + n, 'x', 4095);
+	n += 4095;
+	n += (size_t)sprintf(text + n, "run evil2 : reboot\nrun evil : reboot\n");
+	assert_int_equal(load_bytes(text, n), -1);
+	assert_non_null(strstr(errbuf, "t.scn:4: line too long (4115 bytes; at most 4096)"));
+	assert_false(has_step("evil2"));
+	assert_true(has_step("evil"));	/* line 6 is a line of its own */
+
+	/* exactly 4096 bytes is fine */
+	n = (size_t)sprintf(text, "name t\ngroups g\nrun b : true\n# ");
+	memset(text + n, 'x', 4094);
+	n += 4094;
+	text[n++] = '\n';
+	assert_int_equal(load_bytes(text, n), 0);
+	free(text);
+
+	/* a bad line drops its continuation lines too */
+	assert_int_equal(load_bytes(nul_cont, sizeof(nul_cont) - 1), -1);
+	assert_non_null(strstr(errbuf, "t.scn:3: NUL byte in line"));
+	assert_false(has_step("evil"));
+	assert_true(has_step("b"));
+	assert_error(HEAD "run a : true\x01; reboot\n", "3: control character 0x01 in line");
+	/* CRLF files still load, a continuation too */
+	assert_int_equal(load("name t\r\ngroups g\r\nrun a : echo \\\r\n  one\r\n"), 0);
+	assert_string_equal(scn.steps[0].payload, "echo    one");
+}
+
+/* Issue 17 item 10: FIFOs and devices hung the linter; symlinks showed any file. */
+static void test_not_a_scenario(void **state)
+{
+	char path[128], link[128];
+
+	(void)state;
+	alarm(20);	/* a regression hangs in open(): fail, do not hang */
+	snprintf(path, sizeof(path), "%s/fifo.scn", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(load_file("fifo.scn"), -1);
+	assert_non_null(strstr(errbuf, "fifo.scn:0: a FIFO, not a regular file"));
+	unlink(path);
+
+	snprintf(link, sizeof(link), "%s/null.scn", dir);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(load_file("null.scn"), -1);
+	assert_non_null(strstr(errbuf, "null.scn:0: a character device, not a regular file"));
+	unlink(link);
+
+	assert_int_equal(load_file(dir), -1);
+	assert_non_null(strstr(errbuf, ":0: a directory, not a regular file"));
+
+	/* a symbolic link to a file that is not a scenario: not one word of it */
+	snprintf(path, sizeof(path), "%s/secret.txt", dir);
+	{
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs("hunter2 is the password\nname t\n", f);
+		fclose(f);
+	}
+	snprintf(link, sizeof(link), "%s/t.scn", dir);
+	unlink(link);
+	assert_int_equal(symlink("secret.txt", link), 0);
+	assert_int_equal(load_file("t.scn"), -1);
+	assert_non_null(strstr(errbuf, "t.scn:0: not a scenario file: expected a file named *.scn"));
+	assert_null(strstr(errbuf, "hunter2"));
+	unlink(link);
+	assert_int_equal(load_file("secret.txt"), -1);
+	assert_non_null(strstr(errbuf, "secret.txt:0: not a scenario file"));
+	assert_null(strstr(errbuf, "hunter2"));
+	unlink(path);
+	alarm(0);
+
+	/* a symbolic link to a scenario file is fine */
+	assert_int_equal(load(HEAD "run a : true\n"), 0);
+	snprintf(path, sizeof(path), "%s/t.scn", dir);
+	snprintf(link, sizeof(link), "%s/u.scn", dir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(load_file("u.scn"), -1);	/* name t in u.scn */
+	assert_non_null(strstr(errbuf, "u.scn:1: name 't' does not match the file name 'u.scn'"));
+	unlink(link);
+}
+
+/* Issue 17 item 7: the word that is wrong is the one named; texts are not cut. */
+static void test_opts_and_texts(void **state)
+{
+	char text[1024];
+
+	(void)state;
+	assert_error(HEAD "run a timeout=3 tim=5 : true\n",
+		     "3: unexpected 'tim=5': expected one of timeout");
+	assert_error(HEAD "check a time=5 : true\n",
+		     "3: unexpected 'time=5': expected one of timeout class");
+	assert_error(HEAD "run a timeout=3 timeout=5 : true\n", "3: timeout= given twice");
+	assert_error(HEAD "emit a x=1\n", "3: unexpected 'x=1': expected nothing after the name");
+
+	snprintf(text, sizeof(text), HEAD "run a : true\ncmdline %0255d\n", 0);
+	assert_int_equal(load(text), 0);
+	assert_int_equal(strlen(scn.machine.append), 255);
+	snprintf(text, sizeof(text), HEAD "run a : true\ncmdline %0256d\n", 0);
+	assert_error(text, "4: cmdline too long (256 bytes; at most 255)");
+	assert_error(HEAD "run a : true\ncmdline a=1\ncmdline b=2\n",
+		     "5: cmdline given twice");
+	snprintf(text, sizeof(text), HEAD "run a : true\ndescription %0300d\n", 0);
+	assert_error(text, "4: description too long (300 bytes; at most 255)");
+}
+
+/*
+ * Issue 17 item 6: host paths reached QEMU through properties other than
+ * mem-path (romfile=/etc/shadow), and mem-path=@.. named the parent of the
+ * run directory. Each driver takes the properties of its allow-list only.
+ */
+static void test_property_allow_list(void **state)
+{
+	char opts[128];
+
+	(void)state;
+	assert_error(HEAD "machine type=q35\nobject m0 memory-backend-ram size=64M\n"
+		     "device sh ivshmem-plain memdev=m0 romfile=/etc/shadow\nrun a : true\n",
+		     "5: property 'romfile' is not allowed on ivshmem-plain: allowed are bus addr memdev master");
+	assert_error(HEAD "machine type=q35\ndevice rp pcie-root-port chassis=1 slot=1 romfile=/etc/shadow\n"
+		     "run a : true\n",
+		     "4: property 'romfile' is not allowed on pcie-root-port: allowed are bus addr port chassis slot");
+	assert_error(HEAD "machine type=q35\ndevice rp pcie-root-port chassis=1 romfile=@x.rom\nrun a : true\n",
+		     "4: property 'romfile' is not allowed on pcie-root-port");
+	assert_error(HEAD "object m0 memory-backend-file size=64M mem-path=@..\nrun a : true\n",
+		     "3: mem-path must name a file in the run directory as @NAME");
+	assert_error(HEAD "object m0 memory-backend-file size=64M mem-path=@.\nrun a : true\n",
+		     "3: mem-path must name a file in the run directory as @NAME");
+	assert_error(HEAD "object m0 memory-backend-file size=64M mem-path=@.hidden\nrun a : true\n",
+		     "3: mem-path must name a file in the run directory as @NAME");
+	assert_error(HEAD "object m0 memory-backend-file size=64M mem-path=@a/../../x\nrun a : true\n",
+		     "3: mem-path must name a file in the run directory as @NAME");
+	/* a value starting with @ becomes a path: only for mem-path */
+	assert_error(HEAD "machine type=q35\ndevice rp pcie-root-port chassis=@x slot=1\nrun a : true\n",
+		     "4: chassis=@...: only mem-path names a file (@NAME)");
+	assert_error(HEAD "object m0 memory-backend-ram size=64M size=128M\nrun a : true\n",
+		     "3: property size given twice");
+	assert_error(HEAD "object m0 memory-backend-ram size=64M mem-path=@m0.img\nrun a : true\n",
+		     "3: property 'mem-path' is not allowed on memory-backend-ram");
+	assert_error(HEAD "object m0 memory-backend-epc size=64M\nrun a : true\n",
+		     "3: unsupported object type 'memory-backend-epc': expected memory-backend-ram or memory-backend-file");
+	/* what is allowed still loads, and the file lands in the run directory */
+	assert_int_equal(load(HEAD "object m0 memory-backend-file size=64M share=on mem-path=@m0_1.img\n"
+			      "run a : true\n"), 0);
+	{
+		char *o = hpc_device_opts(&scn.devices[0], "/run/d/");
+
+		assert_non_null(o);
+		snprintf(opts, sizeof(opts), "%s", o);
+		free(o);
+	}
+	assert_string_equal(opts, "memory-backend-file,id=m0,size=64M,share=on,mem-path=/run/d/m0_1.img");
+}
+
+/* Issue 17 item 7: lint gaps. */
+static void test_lint_gaps(void **state)
+{
+	(void)state;
+	assert_error(HEAD "machine type=q35\ndevice rp pcie-root-port chassis=1 slot=1 bus=rp\nrun a : true\n",
+		     "4: bus=rp: a device cannot sit on its own bus");
+	assert_error(HEAD "object m1 memory-backend-ram size=128M\ndevice d1 pc-dimm memdev=m1\n"
+		     "machine maxmem=2G slots=2\nrun a : true\n"
+		     "on boot device_del d1\non boot after=100 device_del d1\n",
+		     "8: device_del d1 given twice (first at line 7): a device is deleted once");
+	assert_error(HEAD "object m1 memory-backend-ram size=128M\ndevice d1 pc-dimm hotplug memdev=m1\n"
+		     "machine maxmem=2G slots=2\nrun a : true\n"
+		     "on boot device_add d1\non boot device_add d1\n",
+		     "8: device_add d1 given twice (first at line 7)");
+	assert_error(HEAD "object -m1 memory-backend-ram size=128M\nrun a : true\n",
+		     "3: invalid id '-m1': expected a letter");
+	assert_error(HEAD "object m1 memory-backend-ram size=128M\ndevice -d1 pc-dimm memdev=m1\nrun a : true\n",
+		     "4: invalid id '-d1': expected a letter");
+	assert_error(HEAD "machine memory=999999999999T\nrun a : true\n",
+		     "3: invalid memory '999999999999T': expected a size like 512M or 4G (bare digits: MiB), from 1M to 1T");
+	assert_error(HEAD "machine memory=2T\nrun a : true\n", "3: invalid memory '2T'");
+	assert_error(HEAD "machine memory=2000000\nrun a : true\n", "3: invalid memory '2000000'");
+	assert_error(HEAD "machine memory=0\nrun a : true\n", "3: invalid memory '0'");
+	assert_error(HEAD "machine memory=1G maxmem=512M slots=2\nrun a : true\n",
+		     "1: machine: maxmem=512M is less than memory=1G");
+	assert_error(HEAD "object m1 memory-backend-ram size=999999999999T\nrun a : true\n",
+		     "3: invalid size '999999999999T'");
+	assert_error(HEAD "object m1 memory-backend-ram size=0\nrun a : true\n",
+		     "3: invalid size '0'");
+	assert_int_equal(load(HEAD "machine memory=1024 maxmem=1T slots=2\nrun a : true\n"), 0);
+	/* a value set at run time names no host path either */
+	assert_error(HEAD "wait a\non boot qom-set /machine dumpdtb /etc/shadow emit=a\n",
+		     "4: qom-set dumpdtb: a value with '/' could name a host path");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +818,12 @@ int main(void)
 		cmocka_unit_test(test_cxl_machine),
 		cmocka_unit_test(test_cxl_errors),
 		cmocka_unit_test(test_device_del_until),
+		cmocka_unit_test(test_groups_bound),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_not_a_scenario),
+		cmocka_unit_test(test_opts_and_texts),
+		cmocka_unit_test(test_property_allow_list),
+		cmocka_unit_test(test_lint_gaps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -12,6 +12,9 @@
  *   hpc-scenario reqs FILE KCONFIG   exit 0 if the kernel config meets the
  *                                    requirements, else 1 and the reason on stdout
  *
+ * FILE is a regular file named *.scn (a symbolic link only to one): a FIFO,
+ * a device or any other file is refused before anything is read from it.
+ *
  * Exit status: 0 ok, 1 requirement unmet, 2 bad input or usage.
  */
 #include <stdio.h>

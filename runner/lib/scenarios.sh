@@ -27,7 +27,8 @@ scenarios_resolve() {
 	for arg in "$@"; do
 		found=0
 		if [[ $arg == *.scn ]]; then
-			[[ -f $arg ]] || die 2 "$arg: no such scenario file"
+			[[ -e $arg || -L $arg ]] || die 2 "$arg: no such scenario file"
+			[[ -f $arg ]] || die 2 "$arg: not a regular file (a scenario is one)"
 			file=$(readlink -f "$arg")
 			[[ -n ${seen[$file]:-} ]] || out+=("$file")
 			seen[$file]=1

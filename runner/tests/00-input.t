@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 broken=("$T_TOP"/runner/tests/broken/*.scn)
-plan $((${#broken[@]} + 20))
+plan $((${#broken[@]} + 33))
 
 hpc lint "$T_TOP/scenarios"
 is "$T_RC" 0 "every shipped scenario lints"
@@ -23,6 +23,65 @@ for f in "${broken[@]}"; do
 		diag "exit $T_RC: $T_OUT"
 	fi
 done
+
+# Hostile files that cannot be fixtures in git (issue 17 items 5 and 10):
+# NUL bytes, over-long lines, FIFOs, devices, links to other files.
+h=$T_TMP/hostile
+bin=${HPC_BIN:-$T_TOP/framework/build/bin}
+mkdir -p "$h"
+printf 'name nul-cmd\ngroups broken\nrun a : true\0; rm -rf /\n' >"$h/nul-cmd.scn"
+hpc lint "$h/nul-cmd.scn"
+like "$T_RC $T_OUT" "2 *$h/nul-cmd.scn:3: NUL byte in line*" "a NUL in a command: an error naming file and line"
+{
+	printf 'name nul-comment\ngroups broken\nrun a : true\n#\0'
+	printf '%04200d' 0
+	printf ' run evil : reboot\n'
+} >"$h/nul-comment.scn"
+hpc lint "$h/nul-comment.scn"
+like "$T_RC $T_OUT" "2 *$h/nul-comment.scn:4: NUL byte in line*" "a NUL in a comment running past 4097 bytes: an error naming file and line"
+like "$T_OUT" "*hpc-scenario: 1 of 1 files have errors*" "... and its tail is not read as a directive (one error)"
+t "... one error line only" test "$(grep -c 'nul-comment.scn:' <<<"$T_OUT")" -eq 1
+{
+	printf 'name long-line\ngroups broken\nrun a : true\n# '
+	printf '%05000d\n' 0
+} >"$h/long-line.scn"
+hpc lint "$h/long-line.scn"
+like "$T_RC $T_OUT" "2 *$h/long-line.scn:4: line too long (5002 bytes; at most 4096)*" "an over-long line: an error naming file and line"
+
+mkdir -p "$h/fifo-dir"
+mkfifo "$h/fifo-dir/x.scn"
+T_RC=0
+T_OUT=$(timeout 60 "$T_TOP/runner/hpchaos" lint "$h/fifo-dir" 2>&1) || T_RC=$?
+like "$T_RC $T_OUT" "2 *$h/fifo-dir/x.scn:0: a FIFO, not a regular file*" "lint DIR with a FIFO named *.scn: refused, no hang"
+T_RC=0
+T_OUT=$(timeout 60 "$T_TOP/runner/hpchaos" lint "$h/fifo-dir/x.scn" 2>&1) || T_RC=$?
+like "$T_RC $T_OUT" "2 *$h/fifo-dir/x.scn:0: a FIFO, not a regular file*" "lint FIFO: says it is a FIFO (not 'no such file')"
+T_RC=0
+T_OUT=$(timeout 60 "$bin/hpc-scenario" lint /dev/null 2>&1) || T_RC=$?
+like "$T_RC $T_OUT" "2 /dev/null:0: a character device, not a regular file*" "hpc-scenario on a character device: refused, no hang"
+hpc run --results "$T_RESULTS" "$h/fifo-dir/x.scn"
+like "$T_RC $T_OUT" "2 *x.scn: not a regular file*" "run FIFO: refused as not a regular file"
+printf 'hunter2 is the password\n' >"$h/secret"
+ln -s secret "$h/link.scn"
+hpc lint "$h/link.scn"
+like "$T_RC $T_OUT" "2 *$h/link.scn:0: not a scenario file*" "a symbolic link to another file: refused"
+t "... and not one word of that file is shown" test "${T_OUT/hunter2/}" == "$T_OUT"
+
+# The conductor reads scenarios with the same parser (a second groups line
+# crashed it too).
+T_RC=0
+T_OUT=$("$bin/hpc-conductor" --scenario "$T_TOP/runner/tests/broken/groups-thrice.scn" --seed 1 --print-schedule 2>&1) || T_RC=$?
+like "$T_RC $T_OUT" "2 *groups-thrice.scn:5: groups given twice (first at line 4)*" "conductor: three groups lines are an error, not a crash"
+
+# A crash of the linter is said as such (a SIGSEGV used to show as exit 2).
+mkdir -p "$h/bin"
+for b in "$bin"/*; do ln -s "$b" "$h/bin/"; done
+rm "$h/bin/hpc-scenario"
+printf '#!/bin/sh\nkill -SEGV $$\n' >"$h/bin/hpc-scenario"
+chmod +x "$h/bin/hpc-scenario"
+T_RC=0
+T_OUT=$(HPC_BIN=$h/bin "$T_TOP/runner/hpchaos" lint "$T_TOP/runner/tests/broken/groups-twice.scn" 2>&1) || T_RC=$?
+like "$T_RC $T_OUT" "2 *hpc-scenario died of signal 11*" "lint: a crashed hpc-scenario is reported as a crash"
 
 hpc run --results "$T_RESULTS" no-such-scenario
 is "$T_RC" 2 "unknown scenario: exit 2"

@@ -145,6 +145,7 @@ struct hpc_scenario {
 	char description[256];
 	char groups[HPC_SCN_MAX_GROUPS][HPC_SCN_NAME];
 	int ngroups;
+	int groups_line;		/* 0: no groups line yet */
 	unsigned int timeout_s;		/* whole run, host clock */
 	unsigned int boot_timeout_s;	/* until the agent says HELLO */
 	struct hpc_machine machine;
@@ -173,16 +174,19 @@ struct hpc_scenario {
 };
 
 /*
- * Parse and validate FILE. On error returns -1 and writes one line per
- * problem to err ("FILE:LINE: message"), at most max_errors of them.
- */
-/*
  * A size as scenarios and QEMU write it: decimal digits with an optional
  * binary suffix K, M, G or T. 0 with *bytes set, -1 if it is not one or
  * does not fit in 63 bits. *suffixed says whether a suffix was given.
  */
 int hpc_size_parse(const char *v, unsigned long long *bytes, int *suffixed);
 
+/*
+ * Parse and validate FILE. On error returns -1 and writes one line per
+ * problem to err ("FILE:LINE: message"), at most max_errors of them.
+ * FILE must be a regular file named *.scn (a symbolic link only to such a
+ * file): anything else is refused unread, as "FILE:0: ...". A NUL byte, a
+ * control character or a line over 4096 bytes is an error of its line.
+ */
 int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 		      int max_errors);
 
