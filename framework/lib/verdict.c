@@ -244,6 +244,10 @@ void hpc_judge(const struct hpc_judge_in *in, struct hpc_decision *d)
 	const char *tail = str(in->qemu_tail);
 
 	memset(d, 0, sizeof(*d));
+	if (in->skip_reason && in->skip_reason[0]) {
+		hpc_decision_set(d, HPC_V_SKIP, HPC_C_NONE, NULL, "%s", in->skip_reason);
+		return;
+	}
 	if (in->interrupted) {
 		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL, "interrupted by a signal");
 		return;

@@ -1736,7 +1736,9 @@ int main(int argc, char **argv)
 		C.fd[i] = C.lfd[i] = -1;
 
 	if (hpc_scenario_check_reqs(&scn, C.kconfig, C.modules, reason, sizeof(reason))) {
-		hpc_decision_set(&vd, HPC_V_SKIP, HPC_C_NONE, NULL, "%s", reason);
+		struct hpc_judge_in in = { .s = &scn, .skip_reason = reason };
+
+		hpc_judge(&in, &vd);
 		write_verdict(&vd, now_s());
 		return 0;
 	}

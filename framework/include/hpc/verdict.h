@@ -74,6 +74,7 @@ struct hpc_outcome_event {
  */
 struct hpc_judge_in {
 	const struct hpc_scenario *s;	/* steps, actions, known-fail, expect */
+	const char *skip_reason;	/* a requirement is missing: SKIP */
 	bool interrupted;		/* a signal stopped the conductor */
 	bool connected;			/* QEMU connected to the three sockets */
 	const char *why_stop;		/* why the run ended */
