@@ -357,7 +357,7 @@ static int write_atomic(const char *dir, const char *name, const char *data,
 			goto fail_unlink;
 		off += (size_t)w;
 	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+	if (fsync(fd) < 0)	/* mkostemp made it 0600, like the run directory */
 		goto fail_unlink;
 	if (close(fd) < 0) {
 		fd = -1;
