@@ -877,7 +877,8 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 	case HPC_MSG_KTAP:
 		json_object_object_add(o, "text", json_object_new_string(m.text));
 		tl_emit(o);
-		if (json_object_array_length(C.ktap_lines) < KTAP_MAX_LINES &&
+		/* what is kept is a prefix: once a line is dropped, so is the rest */
+		if (!C.ktap_cut && json_object_array_length(C.ktap_lines) < KTAP_MAX_LINES &&
 		    C.ktap_bytes + (long)m.text_len + 1 <= KTAP_MAX_BYTES) {
 			json_object_array_add(C.ktap_lines, json_object_new_string(m.text));
 			C.ktap_bytes += (long)m.text_len + 1;
