@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -384,4 +385,172 @@ out:
 	free(dst);
 	errno = e;
 	return ret;
+}
+
+/* A short printable excerpt of untrusted text for error messages. */
+static void excerpt(char *dst, size_t n, const struct hpc_vstr *v)
+{
+	size_t k = v->len < 40 ? v->len : 40;
+
+	if (k >= n)
+		k = n - 1;
+	for (size_t i = 0; i < k; i++) {
+		char c = v->s[i];
+
+		dst[i] = c == '\n' || c == '\r' || c == '\t' ? ' ' : c ? c : '?';
+	}
+	dst[k] = '\0';
+	hpc_sanitize(dst, k);
+}
+
+/* Value of key: 1 present and not null, 0 absent or null. */
+static int member(struct json_object *root, const char *key, struct json_object **o)
+{
+	*o = NULL;
+	return json_object_object_get_ex(root, key, o) && *o ? 1 : 0;
+}
+
+static int get_string(struct json_object *root, const char *key, bool required,
+		      struct hpc_vstr *out, char *why, size_t wlen)
+{
+	struct json_object *o;
+
+	out->s = NULL;
+	out->len = 0;
+	if (!member(root, key, &o)) {
+		if (!required)
+			return 0;
+		snprintf(why, wlen, "\"%s\" is missing", key);
+		return -1;
+	}
+	if (!json_object_is_type(o, json_type_string)) {
+		snprintf(why, wlen, "\"%s\" must be a string%s", key,
+			 required ? "" : " or null");
+		return -1;
+	}
+	out->s = json_object_get_string(o);
+	out->len = (size_t)json_object_get_string_len(o);
+	return 0;
+}
+
+/* A name of names[] (verdicts, classes) that is exactly v, or -1. */
+static int name_of(const struct hpc_vstr *v, int (*parse)(const char *))
+{
+	return strlen(v->s) == v->len ? parse(v->s) : -1;
+}
+
+int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
+			  char *why, size_t wlen)
+{
+	struct json_object *o;
+	struct hpc_vstr s;
+	char ex[64];
+	int i;
+
+	memset(doc, 0, sizeof(*doc));
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(why, wlen, "not a JSON object");
+		return -1;
+	}
+	if (!member(root, "schema", &o)) {
+		snprintf(why, wlen, "\"schema\" is missing");
+		return -1;
+	}
+	if (!json_object_is_type(o, json_type_int) ||
+	    json_object_get_int64(o) != HPC_VERDICT_SCHEMA) {
+		snprintf(why, wlen, "unsupported \"schema\" (expected %d)", HPC_VERDICT_SCHEMA);
+		return -1;
+	}
+	if (get_string(root, "scenario", true, &doc->scenario, why, wlen))
+		return -1;
+	if (!doc->scenario.len) {
+		snprintf(why, wlen, "\"scenario\" is empty");
+		return -1;
+	}
+	if (get_string(root, "file", false, &doc->file, why, wlen) ||
+	    get_string(root, "title", false, &doc->title, why, wlen) ||
+	    get_string(root, "reason", false, &doc->reason, why, wlen) ||
+	    get_string(root, "verdict", true, &s, why, wlen))
+		return -1;
+	i = name_of(&s, hpc_verdict_parse);
+	if (i < 0) {
+		excerpt(ex, sizeof(ex), &s);
+		snprintf(why, wlen, "unknown \"verdict\" \"%s\"", ex);
+		return -1;
+	}
+	doc->v = (enum hpc_verdict)i;
+
+	if (get_string(root, "class", false, &s, why, wlen))
+		return -1;
+	if (s.s) {
+		i = name_of(&s, hpc_class_parse);
+		if (i < 0) {
+			excerpt(ex, sizeof(ex), &s);
+			snprintf(why, wlen, "unknown \"class\" \"%s\"", ex);
+			return -1;
+		}
+		doc->cls = (enum hpc_class)i;
+	}
+
+	if (member(root, "groups", &o)) {
+		size_t n;
+
+		if (!json_object_is_type(o, json_type_array))
+			goto bad_groups;
+		n = json_object_array_length(o);
+		for (size_t k = 0; k < n; k++) {
+			struct json_object *g = json_object_array_get_idx(o, k);
+
+			if (!g || !json_object_is_type(g, json_type_string))
+				goto bad_groups;
+		}
+		if (n > 0 && json_object_get_string_len(json_object_array_get_idx(o, 0)) > 0) {
+			struct json_object *g = json_object_array_get_idx(o, 0);
+
+			doc->group.s = json_object_get_string(g);
+			doc->group.len = (size_t)json_object_get_string_len(g);
+		}
+	}
+
+	if (member(root, "seed", &o)) {
+		if (!json_object_is_type(o, json_type_int)) {
+			snprintf(why, wlen, "\"seed\" must be an integer or null");
+			return -1;
+		}
+		doc->seed = o;
+	}
+
+	if (member(root, "duration_s", &o)) {
+		double d;
+
+		if (!json_object_is_type(o, json_type_int) &&
+		    !json_object_is_type(o, json_type_double))
+			goto bad_duration;
+		d = json_object_get_double(o);
+		if (!isfinite(d) || d < 0)
+			goto bad_duration;
+		doc->has_duration = true;
+		doc->duration_s = d;
+	}
+
+	if (member(root, "interrupted", &o)) {
+		if (!json_object_is_type(o, json_type_boolean)) {
+			snprintf(why, wlen, "\"interrupted\" must be a boolean");
+			return -1;
+		}
+		doc->interrupted = json_object_get_boolean(o);
+	}
+
+	if (member(root, "steps", &o) && !json_object_is_type(o, json_type_array)) {
+		snprintf(why, wlen, "\"steps\" must be an array");
+		return -1;
+	}
+	return 0;
+
+bad_groups:
+	snprintf(why, wlen, "\"groups\" must be an array of strings");
+	return -1;
+bad_duration:
+	snprintf(why, wlen, "\"duration_s\" must be a non-negative number or null");
+	return -1;
 }

@@ -29,6 +29,8 @@
 
 #include <json-c/json.h>
 
+#include "hpc/verdict.h"
+
 /* ---- the fake guest (runs in the run directory) ---- */
 
 static int fg_connect(const char *name)
@@ -270,11 +272,15 @@ static char *slurp(const char *name)
 static struct json_object *verdict(void)
 {
 	char path[PATH_MAX];
+	struct hpc_verdict_doc doc;
+	char why[200];
 	struct json_object *o;
 
 	snprintf(path, sizeof(path), "%s/run/verdict.json", tmpdir);
 	o = json_object_from_file(path);
 	assert_non_null(o);
+	/* and lib/verdict.c reads what the conductor wrote */
+	assert_int_equal(hpc_verdict_json_read(o, &doc, why, sizeof(why)), 0);
 	return o;
 }
 

@@ -650,6 +650,62 @@ static void test_verdict_json(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* verdict.json read back by the same unit: what it wrote, and what it refuses. */
+static void test_verdict_json_read(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *why;	/* NULL: accepted */
+	} cases[] = {
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\"}", NULL },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\\u0000x\"}",
+		  "unknown \"verdict\" \"PASS?x\"" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"FAIL\", \"class\": \"KASAN\\u0000\"}",
+		  "unknown \"class\" \"KASAN?\"" },
+		{ "{\"schema\": 2, \"scenario\": \"s\", \"verdict\": \"PASS\"}",
+		  "unsupported \"schema\" (expected 1)" },
+		{ "{\"schema\": 1, \"scenario\": \"s\", \"verdict\": \"PASS\", \"groups\": [\"q\", 2]}",
+		  "\"groups\" must be an array of strings" },
+	};
+	struct hpc_decision d;
+	struct hpc_verdict_doc doc;
+	struct json_object *o;
+	char why[200];
+
+	(void)state;
+	hpc_decision_set(&d, HPC_V_FAIL, HPC_C_STALE, "STALE: mirror pfn after invalidation",
+			 "kernel report at console line %d", 12);
+	o = hpc_verdict_json_new(&d);
+	json_object_object_add(o, "scenario", json_object_new_string("devpriv"));
+	json_object_object_add(o, "groups", json_object_new_array());
+	json_object_array_add(json_object_object_get(o, "groups"), json_object_new_string("chaos"));
+	json_object_object_add(o, "seed", json_object_new_int64(42));
+	json_object_object_add(o, "duration_s", json_object_new_double(3.5));
+	json_object_object_add(o, "interrupted", json_object_new_boolean(0));
+	assert_int_equal(hpc_verdict_json_read(o, &doc, why, sizeof(why)), 0);
+	assert_int_equal(doc.v, HPC_V_FAIL);
+	assert_int_equal(doc.cls, HPC_C_STALE);
+	assert_string_equal(doc.title.s, "STALE: mirror pfn after invalidation");
+	assert_string_equal(doc.reason.s, "kernel report at console line 12");
+	assert_string_equal(doc.scenario.s, "devpriv");
+	assert_string_equal(doc.group.s, "chaos");
+	assert_null(doc.file.s);
+	assert_int_equal(json_object_get_int64(doc.seed), 42);
+	assert_true(doc.has_duration);
+	json_object_put(o);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r;
+
+		o = json_tokener_parse(cases[i].json);
+		assert_non_null(o);
+		why[0] = '\0';
+		r = hpc_verdict_json_read(o, &doc, why, sizeof(why));
+		if (cases[i].why ? r != -1 || strcmp(why, cases[i].why) : r != 0)
+			fail_msg("case %zu: got %d '%s'", i, r, why);
+		json_object_put(o);
+	}
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -690,6 +746,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_outcome_table, teardown),
 		cmocka_unit_test_teardown(test_outcome_order, teardown),
 		cmocka_unit_test_teardown(test_verdict_json, teardown),
+		cmocka_unit_test_teardown(test_verdict_json_read, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

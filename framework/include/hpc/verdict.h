@@ -142,4 +142,29 @@ struct json_object *hpc_verdict_json_new(const struct hpc_decision *d);
  * of the run directory, then rename(2). 0, or -1 with errno set.
  */
 int hpc_verdict_json_write(const char *dir, struct json_object *o);
+/* A string member of verdict.json, borrowed from the parsed object. */
+struct hpc_vstr {
+	const char *s;			/* NULL: null or absent */
+	size_t len;			/* may hold NUL bytes: use len */
+};
+
+/* What verdict.json says; every pointer borrowed from the root object. */
+struct hpc_verdict_doc {
+	struct hpc_vstr scenario;	/* required, not empty */
+	struct hpc_vstr file, title, reason;
+	struct hpc_vstr group;		/* the first of "groups", if not "" */
+	enum hpc_verdict v;
+	enum hpc_class cls;		/* HPC_C_NONE for null */
+	struct json_object *seed;	/* an int, or NULL for null/absent */
+	bool has_duration;
+	double duration_s;
+	bool interrupted;
+};
+
+/*
+ * Check a parsed verdict.json against schema 1 and fill doc. 0, or -1 with
+ * why (one line of printable ASCII) set: the first problem found.
+ */
+int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
+			  char *why, size_t wlen);
 #endif
