@@ -82,9 +82,10 @@ static const char *str(const char *s)
 /*
  * A failed check whose guest KTAP failures are all known-fail patterns is a
  * baseline failure: XFAIL. Otherwise the first unexpected failure is named
- * in the title. A KTAP cut anywhere (lines dropped by the conductor, or
- * results beyond what the reader keeps) is never XFAIL: the failures not
- * looked at may be unknown ones. d holds the FAIL of the check on entry.
+ * in the title. A KTAP cut anywhere (lines dropped by the conductor,
+ * results beyond what the reader keeps) or cut short (a bail-out, fewer
+ * top-level results than the plan) is never XFAIL: the failures not seen
+ * may be unknown ones. d holds the FAIL of the check on entry.
  */
 static void known_failures(const struct hpc_judge_in *in, struct hpc_decision *d,
 			   const struct hpc_step *st)
@@ -92,6 +93,7 @@ static void known_failures(const struct hpc_judge_in *in, struct hpc_decision *d
 	const struct hpc_scenario *s = in->s;
 	const struct hpc_ktap *k = in->ktap;
 	const struct hpc_ktap_info *info;
+	const char *incomplete;
 	const char *unexpected = NULL;
 	char list[512] = "";
 	size_t nfail = 0;
@@ -99,6 +101,11 @@ static void known_failures(const struct hpc_judge_in *in, struct hpc_decision *d
 	if (!k)
 		return;
 	info = hpc_ktap_info(k);
+	incomplete = in->ktap_cut ? "cut (more than the conductor keeps)" :
+		     info->truncated ? "cut (more results than the KTAP reader keeps)" :
+		     info->bailed_out ? "cut short (it bailed out)" :
+		     info->plan >= 0 && info->total < (unsigned long)info->plan ?
+		     "cut short (fewer results than its plan)" : NULL;
 	for (size_t i = 0; i < hpc_ktap_nresults(k); i++) {
 		const struct hpc_ktap_result *res = hpc_ktap_result(k, i);
 		int known = 0;
@@ -119,13 +126,12 @@ static void known_failures(const struct hpc_judge_in *in, struct hpc_decision *d
 	if (unexpected) {
 		snprintf(d->title, sizeof(d->title), "%s: %s: unexpected failure in %s",
 			 hpc_class_name(st->fail_class), st->name, unexpected);
-	} else if (nfail > 0 && (in->ktap_cut || info->truncated)) {
+	} else if (nfail > 0 && incomplete) {
 		size_t n = strlen(d->reason);
 
 		snprintf(d->reason + n, sizeof(d->reason) - n,
-			 "; not XFAIL: the guest's KTAP was cut (%s), so failures not looked at may be unknown ones",
-			 in->ktap_cut ? "more than the conductor keeps" :
-			 "more results than the KTAP reader keeps");
+			 "; not XFAIL: the guest's KTAP was %s, so failures not looked at may be unknown ones",
+			 incomplete);
 	} else if (nfail > 0) {
 		hpc_decision_set(d, HPC_V_XFAIL, HPC_C_NONE, NULL,
 				 "only the known failures (%s) of %s; known-fail at line %d: %s",

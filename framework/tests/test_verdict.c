@@ -536,6 +536,52 @@ static void test_check_ktap_cut_by_conductor_is_not_xfail(void **state)
 	assert_non_null(strstr(d.reason, "more than the conductor keeps"));
 }
 
+/* A KTAP that bailed out after known failures only: not XFAIL either. */
+static void test_check_ktap_bailed_out_is_not_xfail(void **state)
+{
+	struct hpc_judge_in in;
+	struct hpc_decision d;
+
+	(void)state;
+	scenario();
+	fine(&in);
+	step_status(ST_CHK, HPC_ST_EXIT, 1, "1");
+	in.ktap = ktap_of("KTAP version 1\n1..4\nok 1 anon\nnot ok 2 exclusive\n"
+			  "Bail out! device gone\n");
+	hpc_judge(&in, &d);
+	assert_int_equal(d.v, HPC_V_FAIL);
+	assert_string_equal(d.title, "CHECK: check chk failed");
+	assert_non_null(strstr(d.reason, "not XFAIL: the guest's KTAP was cut short (it bailed out)"));
+}
+
+/*
+ * Fewer top-level results than the plan: the program died after its known
+ * failures. Not XFAIL; a complete one is (the same KTAP with its last line).
+ */
+static void test_check_ktap_short_of_plan_is_not_xfail(void **state)
+{
+	static const char head[] = "KTAP version 1\n1..3\nok 1 anon\nnot ok 2 exclusive\n";
+	struct hpc_judge_in in;
+	struct hpc_decision d;
+
+	(void)state;
+	scenario();
+	fine(&in);
+	step_status(ST_CHK, HPC_ST_EXIT, 1, "1");
+	in.ktap = ktap_of(head);
+	hpc_judge(&in, &d);
+	assert_int_equal(d.v, HPC_V_FAIL);
+	assert_non_null(strstr(d.reason, "not XFAIL: the guest's KTAP was cut short (fewer results than its plan)"));
+	in.ktap = ktap_of("KTAP version 1\n1..3\nok 1 anon\nnot ok 2 exclusive\nnot ok 3 exclusive_cow\n");
+	hpc_judge(&in, &d);
+	assert_int_equal(d.v, HPC_V_XFAIL);
+	/* two KTAP documents (two steps wrote KTAP) are not short of a plan */
+	in.ktap = ktap_of("TAP version 13\n1..1\nok 1 cause.a\n"
+			  "TAP version 13\n1..2\nok 1 anon\nnot ok 2 exclusive\n");
+	hpc_judge(&in, &d);
+	assert_int_equal(d.v, HPC_V_XFAIL);
+}
+
 /* docs/scenarios.md, "Expected outcomes": the whole table. */
 static void test_outcome_table(void **state)
 {
@@ -743,6 +789,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_check_unexpected_failure, teardown),
 		cmocka_unit_test_teardown(test_check_ktap_beyond_reader_is_not_xfail, teardown),
 		cmocka_unit_test_teardown(test_check_ktap_cut_by_conductor_is_not_xfail, teardown),
+		cmocka_unit_test_teardown(test_check_ktap_bailed_out_is_not_xfail, teardown),
+		cmocka_unit_test_teardown(test_check_ktap_short_of_plan_is_not_xfail, teardown),
 		cmocka_unit_test_teardown(test_outcome_table, teardown),
 		cmocka_unit_test_teardown(test_outcome_order, teardown),
 		cmocka_unit_test_teardown(test_verdict_json, teardown),

@@ -99,8 +99,9 @@ struct hpc_judge_in {
 	/*
 	 * The guest's KTAP, parsed (NULL: none); ktap_cut: lines of it were
 	 * dropped on the way (the conductor's bound). A KTAP whose results
-	 * were cut (here or by the reader's HPC_KTAP_MAX_RESULTS) never makes
-	 * a failed check XFAIL: an unknown failure may be among those lost.
+	 * were cut (here or by the reader's HPC_KTAP_MAX_RESULTS), that bailed
+	 * out or has fewer top-level results than its plan never makes a failed
+	 * check XFAIL: an unknown failure may be among those not seen.
 	 */
 	const struct hpc_ktap *ktap;
 	bool ktap_cut;
