@@ -161,6 +161,14 @@ static int fake_guest(const char *mode)
 			fg_send(agent, "KTAP not ok %d exclusive_%d # %s\n", i, i, pad);
 		fg_send(agent, "KTAP not ok 2201 real-regression\n");
 		fg_send(agent, "STEP 0 START 2000\nSTEP 0 END 2001 1 1\nBYE 1\n");
+	} else if (strcmp(mode, "flood") == 0) {
+		static char pad[1000];
+
+		memset(pad, 'o', sizeof(pad) - 1);
+		fg_send(agent, "STEP 0 START 2000\n");
+		for (int i = 0; i < 2000; i++)
+			fg_send(agent, "OUT 0 %d %s\n", i, pad);
+		fg_send(agent, "STEP 0 END 2001 0 1\nBYE 0\n");
 	}
 	fclose(log);
 	/* QEMU would power off: the sockets close, the process ends */
@@ -173,6 +181,8 @@ static int fake_guest(const char *mode)
 /* ---- the test side ---- */
 
 static char tmpdir[64];
+
+static int teardown(void **state);
 
 static void put(const char *dir, const char *name, const char *text, size_t len)
 {
@@ -187,10 +197,11 @@ static void put(const char *dir, const char *name, const char *text, size_t len)
 }
 
 /*
- * Run the conductor on scenario NAME (text scn) with the fake guest in MODE.
+ * Run the conductor on scenario NAME (text scn) with the fake guest in MODE,
+ * with one more option opt if not NULL.
  * Returns its exit status; the run directory is tmpdir/run.
  */
-static int conduct(const char *name, const char *scn, const char *mode)
+static int conduct(const char *name, const char *scn, const char *mode, const char *opt)
 {
 	char self[PATH_MAX], conductor[PATH_MAX + 32], argv_file[PATH_MAX];
 	char scn_file[PATH_MAX], run[PATH_MAX], gargv[PATH_MAX + 64];
@@ -211,6 +222,7 @@ static int conduct(const char *name, const char *scn, const char *mode)
 	strcpy(slash, "/bin/hpc-conductor");
 	assert_int_equal(access(conductor, X_OK), 0);
 
+	assert_int_equal(teardown(NULL), 0);	/* the previous run's directory */
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_conductor.XXXXXX");
 	assert_non_null(mkdtemp(tmpdir));
 	snprintf(scn_file, sizeof(scn_file), "%s.scn", name);
@@ -232,7 +244,7 @@ static int conduct(const char *name, const char *scn, const char *mode)
 			dup2(fd, 1);
 		execl(conductor, conductor, "--scenario", scn_file, "--dir", run,
 		      "--guest-argv", argv_file, "--run-id", "test", "--seed", "1",
-		      (char *)NULL);
+		      opt, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 1200; i++) {		/* 120 s */
@@ -341,7 +353,7 @@ static void test_guest_events_checked(void **state)
 	char *tl, *fg;
 
 	(void)state;
-	assert_int_equal(conduct("evgate", scn, "events"), 0);
+	assert_int_equal(conduct("evgate", scn, "events", NULL), 0);
 	v = verdict();
 	assert_string_equal(member(v, "verdict"), "PASS");
 	json_object_put(v);
@@ -385,7 +397,7 @@ static void test_ktap_cut_is_not_xfail(void **state)
 	char *tl, *kt;
 
 	(void)state;
-	assert_int_equal(conduct("ktapcut", scn, "ktap"), 1);
+	assert_int_equal(conduct("ktapcut", scn, "ktap", NULL), 1);
 	v = verdict();
 	assert_string_equal(member(v, "verdict"), "FAIL");
 	assert_string_equal(member(v, "class"), "CHECK");
@@ -401,6 +413,43 @@ static void test_ktap_cut_is_not_xfail(void **state)
 	assert_true(strlen(kt) < (9u << 20));
 	free(tl);
 	free(kt);
+}
+
+/*
+ * Issue 17 item 8: timeline.jsonl has a bound, as console.log and
+ * steps.log do. 2 MB of step output against --timeline-max 256K: the file
+ * stays within it (plus the marker, stop and verdict records), says where
+ * it was cut, ends with the verdict, and verdict.json counts what was left
+ * out. (The default bound, 128 MiB, is the same code.)
+ */
+static void test_timeline_bounded(void **state)
+{
+	static const char scn[] =
+		"name flood\n"
+		"groups test\n"
+		"run noisy : true\n";
+	struct json_object *v, *n;
+	char *tl;
+	const char *last;
+
+	(void)state;
+	assert_int_equal(conduct("flood", scn, "flood", "--timeline-max=256K"), 0);
+	v = verdict();
+	assert_string_equal(member(v, "verdict"), "PASS");
+	assert_true(json_object_object_get_ex(v, "timeline_dropped", &n));
+	assert_true(json_object_get_int64(n) > 1000);
+	json_object_put(v);
+	tl = slurp("timeline.jsonl");
+	assert_true(strlen(tl) <= (256u << 10) + 4096);
+	assert_true(strlen(tl) > (200u << 10));
+	assert_int_equal(count(tl, "timeline.jsonl is full"), 1);
+	assert_int_equal(count(tl, "\"type\":\"truncated\""), 1);
+	last = strrchr(tl, '{');
+	assert_non_null(strstr(last, "\"type\":\"verdict\",\"text\":\"PASS"));
+	assert_non_null(strstr(tl, "\"type\":\"stop\""));
+	free(tl);
+	/* and the option refuses a bound too small to hold a run's start */
+	assert_int_equal(conduct("flood", scn, "flood", "--timeline-max=1K"), 2);
 }
 
 static int teardown(void **state)
@@ -422,6 +471,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_guest_events_checked, teardown),
 		cmocka_unit_test_teardown(test_ktap_cut_is_not_xfail, teardown),
+		cmocka_unit_test_teardown(test_timeline_bounded, teardown),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--fake-guest") == 0)

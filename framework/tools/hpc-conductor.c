@@ -17,6 +17,7 @@
  * Usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE
  *                      [--run-id ID] [--seed N] [--kconfig FILE]
  *                      [--modules FILE] [--heartbeat S] [--report-grace S]
+ *                      [--timeline-max BYTES]
  *        hpc-conductor --scenario FILE --seed N --print-schedule
  *        hpc-conductor --scenario FILE --seed N --check-schedule VERDICT
  * Exit: 0 PASS/RESET/XFAIL/SKIP, 1 FAIL, 3 ERROR, 2 usage, 130 interrupted.
@@ -27,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -60,7 +62,8 @@
 #define OUT_MAX_BYTES		(16L << 20)	/* steps.log cap */
 #define KTAP_MAX_BYTES		(8L << 20)	/* guest KTAP kept (ktap.txt, XFAIL) */
 #define KTAP_MAX_LINES		100000
-#define TIMELINE_MAX_BYTES	(128L << 20)	/* timeline.jsonl cap */
+#define TIMELINE_MAX_BYTES	(128L << 20)	/* timeline.jsonl cap (default) */
+#define TIMELINE_MIN_BYTES	(64L << 10)
 #define CONNECT_TIMEOUT_S	30
 #define POWEROFF_GRACE_S	30
 #define SCHED_RECORD		100	/* firings per action kept for verdict.json */
@@ -131,7 +134,8 @@ struct conductor {
 	struct json_object *ktap_lines;	/* per step: array of guest KTAP lines */
 	long ktap_bytes;		/* their size, up to KTAP_MAX_BYTES */
 	unsigned long ktap_cut;		/* lines dropped */
-	long timeline_bytes;		/* up to TIMELINE_MAX_BYTES */
+	long timeline_bytes;		/* up to timeline_max */
+	long timeline_max;		/* --timeline-max */
 	unsigned long timeline_dropped;	/* records not written */
 	char shutdown_reason[64];
 	struct hpc_outcome_event outcomes[MAX_OUTCOMES];
@@ -188,7 +192,7 @@ static int tl_always(struct json_object *o)
 }
 
 /*
- * One record. timeline.jsonl holds at most TIMELINE_MAX_BYTES: past that,
+ * One record. timeline.jsonl holds at most C.timeline_max bytes: past that,
  * one "truncated" record says so, and later records are counted
  * (verdict.json "timeline_dropped"), not written.
  */
@@ -203,7 +207,7 @@ static void tl_emit(struct json_object *o)
 	}
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	n = strlen(s) + 1;
-	if (C.timeline_bytes + (long)n > TIMELINE_MAX_BYTES && !tl_always(o)) {
+	if (C.timeline_bytes + (long)n > C.timeline_max && !tl_always(o)) {
 		if (!C.timeline_dropped++) {
 			struct json_object *m = tl_new("host");
 
@@ -1507,6 +1511,7 @@ static void usage(FILE *f)
 	      "                     [--run-id ID] [--seed N] [--kconfig FILE]\n"
 	      "                     [--modules FILE]\n"
 	      "                     [--heartbeat SECONDS] [--report-grace SECONDS]\n"
+	      "                     [--timeline-max BYTES]\n"
 	      "       hpc-conductor --scenario FILE --seed N --print-schedule\n"
 	      "       hpc-conductor --scenario FILE --seed N --check-schedule VERDICT_JSON\n", f);
 }
@@ -1671,6 +1676,7 @@ int main(int argc, char **argv)
 		{ "modules", required_argument, NULL, 'm' },
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "report-grace", required_argument, NULL, 'G' },
+		{ "timeline-max", required_argument, NULL, 'T' },
 		{ "print-schedule", no_argument, NULL, 'P' },
 		{ "check-schedule", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1689,6 +1695,7 @@ int main(int argc, char **argv)
 	C.run_id = "";
 	C.heartbeat_s = 60;
 	C.report_grace_s = 15;
+	C.timeline_max = TIMELINE_MAX_BYTES;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': scn_file = optarg; break;
@@ -1709,6 +1716,18 @@ int main(int argc, char **argv)
 		case 'm': C.modules = optarg; break;
 		case 'H': C.heartbeat_s = (unsigned int)atoi(optarg); break;
 		case 'G': C.report_grace_s = (unsigned int)atoi(optarg); break;
+		case 'T': {
+			unsigned long long b;
+
+			if (hpc_size_parse(optarg, &b, NULL) < 0 || b < TIMELINE_MIN_BYTES ||
+			    b > (unsigned long long)LONG_MAX / 2) {
+				fprintf(stderr, "hpc-conductor: --timeline-max: expected a size of %ldK or more, got '%.40s'\n",
+					TIMELINE_MIN_BYTES >> 10, optarg);
+				return 2;
+			}
+			C.timeline_max = (long)b;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
