@@ -5,8 +5,11 @@
  * It listens on three unix sockets in the run directory (console, agent,
  * QMP), spawns the guest command the backend wrote (QEMU connects to the
  * sockets as a client), sends the scenario's steps to the guest agent, fires
- * host actions when their trigger events arrive, records one timeline and
- * writes verdict.json. The guest is always killed and reaped before exit.
+ * host actions when their trigger events arrive (a guest event only when the
+ * scenario lets the guest send it), records one timeline and writes
+ * verdict.json. The guest is always killed and reaped before exit. The
+ * verdict itself is lib/verdict.c's hpc_judge(), from what the run saw;
+ * verdict.json is made and written by lib/verdict.c too.
  *
  * Host actions fire at their planned times (the poll timeout is the time to
  * the next one); their drawn delays come from the seed (lib/scenario.c), and
@@ -46,8 +49,6 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-
-#include <fnmatch.h>
 
 #include "hpc/linebuf.h"
 #include "hpc/ktap.h"
