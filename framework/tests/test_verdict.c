@@ -25,6 +25,10 @@
 #include "hpc/scenario.h"
 #include "hpc/verdict.h"
 
+#ifndef FIXTURES_DIR
+#define FIXTURES_DIR "tests/fixtures"
+#endif
+
 /* The steps of the test scenario. */
 enum { ST_SLOW, ST_CHK, ST_SETUP, ST_WAIT, ST_REAP, ST_N };
 
@@ -752,6 +756,36 @@ static void test_verdict_json_read(void **state)
 	}
 }
 
+/*
+ * docs/verdicts.md's precedence table names the same rows in the same
+ * order ("| N | `name` | ..."), so the documentation cannot drift from
+ * the code without this test failing.
+ */
+static void test_docs_table_matches(void **state)
+{
+	char path[4096], line[2048];
+	size_t next = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/../../../docs/verdicts.md", FIXTURES_DIR);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char name[64];
+		unsigned int n;
+
+		if (sscanf(line, "| %u | `%63[a-z_]` |", &n, name) != 2)
+			continue;
+		if (next >= NROWS || n != next + 1 || strcmp(name, rows[next].name))
+			fail_msg("docs/verdicts.md row %u '%s': the code's row %zu is '%s'", n, name,
+				 next + 1, next < NROWS ? rows[next].name : "(none)");
+		next++;
+	}
+	fclose(f);
+	assert_int_equal(next, NROWS);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -793,6 +827,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_check_ktap_short_of_plan_is_not_xfail, teardown),
 		cmocka_unit_test_teardown(test_outcome_table, teardown),
 		cmocka_unit_test_teardown(test_outcome_order, teardown),
+		cmocka_unit_test_teardown(test_docs_table_matches, teardown),
 		cmocka_unit_test_teardown(test_verdict_json, teardown),
 		cmocka_unit_test_teardown(test_verdict_json_read, teardown),
 	};
