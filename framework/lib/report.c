@@ -110,13 +110,6 @@ static size_t ascii_line(char *s)
 	return hpc_sanitize(s, strlen(s));
 }
 
-/* A short printable excerpt of untrusted text for error messages. */
-static void excerpt(char *dst, size_t n, const char *s)
-{
-	snprintf(dst, n, "%.40s", s);
-	ascii_line(dst);
-}
-
 char *hpc_xml_escape(const char *s)
 {
 	size_t n = strlen(s), w = 0;
@@ -357,7 +350,7 @@ static int write_atomic(const char *dir, const char *name, const char *data,
 			goto fail_unlink;
 		off += (size_t)w;
 	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+	if (fsync(fd) < 0)	/* mkostemp made it 0600, like the run directory */
 		goto fail_unlink;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -424,153 +417,35 @@ static int member(struct json_object *root, const char *key,
 	return json_object_object_get_ex(root, key, o) && *o ? 1 : 0;
 }
 
-/* -1 bad (why set), -2 out of memory, 0 ok */
-static int get_string(struct json_object *root, const char *key, bool required,
-		      char **out, char *why, size_t wlen)
+/* A string of verdict.json, made safe (NULL for null); -2 out of memory. */
+static int dup_vstr(const struct hpc_vstr *s, char **out)
 {
-	struct json_object *o;
-
 	*out = NULL;
-	if (!member(root, key, &o)) {
-		if (!required)
-			return 0;
-		snprintf(why, wlen, "\"%s\" is missing", key);
-		return -1;
-	}
-	if (!json_object_is_type(o, json_type_string)) {
-		snprintf(why, wlen, "\"%s\" must be a string%s", key,
-			 required ? "" : " or null");
-		return -1;
-	}
-	*out = clean_dup(json_object_get_string(o),
-			 (size_t)json_object_get_string_len(o));
+	if (!s->s)
+		return 0;
+	*out = clean_dup(s->s, s->len);
 	return *out ? 0 : -2;
 }
 
+/* verdict.json's schema is lib/verdict.c's: it reads, this keeps copies. */
 static int vrec_fill(struct hpc_vrec *v, struct json_object *root, char *why,
 		     size_t wlen)
 {
-	struct json_object *o;
-	char *s = NULL, ex[64];
-	int r, i;
+	struct hpc_verdict_doc doc;
 
-	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(why, wlen, "not a JSON object");
+	if (hpc_verdict_json_read(root, &doc, why, wlen) < 0)
 		return -1;
-	}
-	if (!member(root, "schema", &o)) {
-		snprintf(why, wlen, "\"schema\" is missing");
-		return -1;
-	}
-	if (!json_object_is_type(o, json_type_int) ||
-	    json_object_get_int64(o) != 1) {
-		snprintf(why, wlen, "unsupported \"schema\" (expected 1)");
-		return -1;
-	}
-	r = get_string(root, "scenario", true, &v->scenario, why, wlen);
-	if (!r && !v->scenario[0]) {
-		snprintf(why, wlen, "\"scenario\" is empty");
-		r = -1;
-	}
-	if (!r)
-		r = get_string(root, "file", false, &v->file, why, wlen);
-	if (!r)
-		r = get_string(root, "title", false, &v->title, why, wlen);
-	if (!r)
-		r = get_string(root, "reason", false, &v->reason, why, wlen);
-	if (!r)
-		r = get_string(root, "verdict", true, &s, why, wlen);
-	if (r)
-		return r;
-	i = hpc_verdict_parse(s);
-	if (i < 0) {
-		excerpt(ex, sizeof(ex), s);
-		snprintf(why, wlen, "unknown \"verdict\" \"%s\"", ex);
-		free(s);
-		return -1;
-	}
-	free(s);
-	v->verdict = i;
-
-	r = get_string(root, "class", false, &s, why, wlen);
-	if (r)
-		return r;
-	if (s) {
-		i = hpc_class_parse(s);
-		if (i < 0) {
-			excerpt(ex, sizeof(ex), s);
-			snprintf(why, wlen, "unknown \"class\" \"%s\"", ex);
-			free(s);
-			return -1;
-		}
-		free(s);
-		v->cls = (enum hpc_class)i;
-	}
-
-	if (member(root, "groups", &o)) {
-		size_t n;
-
-		if (!json_object_is_type(o, json_type_array))
-			goto bad_groups;
-		n = json_object_array_length(o);
-		for (size_t k = 0; k < n; k++) {
-			struct json_object *g = json_object_array_get_idx(o, k);
-
-			if (!g || !json_object_is_type(g, json_type_string))
-				goto bad_groups;
-		}
-		if (n > 0 && json_object_get_string_len(
-				     json_object_array_get_idx(o, 0)) > 0) {
-			struct json_object *g = json_object_array_get_idx(o, 0);
-
-			v->group = clean_dup(json_object_get_string(g),
-					     (size_t)json_object_get_string_len(g));
-			if (!v->group)
-				return -2;
-		}
-	}
-
-	if (member(root, "seed", &o)) {
-		if (!json_object_is_type(o, json_type_int)) {
-			snprintf(why, wlen, "\"seed\" must be an integer or null");
-			return -1;
-		}
-		v->seed = json_object_get(o);
-	}
-
-	if (member(root, "duration_s", &o)) {
-		double d;
-
-		if (!json_object_is_type(o, json_type_int) &&
-		    !json_object_is_type(o, json_type_double))
-			goto bad_duration;
-		d = json_object_get_double(o);
-		if (!isfinite(d) || d < 0)
-			goto bad_duration;
-		v->has_duration = true;
-		v->duration_s = d;
-	}
-
-	if (member(root, "interrupted", &o)) {
-		if (!json_object_is_type(o, json_type_boolean)) {
-			snprintf(why, wlen, "\"interrupted\" must be a boolean");
-			return -1;
-		}
-		v->interrupted = json_object_get_boolean(o);
-	}
-
-	if (member(root, "steps", &o) && !json_object_is_type(o, json_type_array)) {
-		snprintf(why, wlen, "\"steps\" must be an array");
-		return -1;
-	}
+	if (dup_vstr(&doc.scenario, &v->scenario) || dup_vstr(&doc.file, &v->file) ||
+	    dup_vstr(&doc.title, &v->title) || dup_vstr(&doc.reason, &v->reason) ||
+	    dup_vstr(&doc.group, &v->group))
+		return -2;
+	v->verdict = doc.v;
+	v->cls = doc.cls;
+	v->seed = doc.seed ? json_object_get(doc.seed) : NULL;
+	v->has_duration = doc.has_duration;
+	v->duration_s = doc.duration_s;
+	v->interrupted = doc.interrupted;
 	return 0;
-
-bad_groups:
-	snprintf(why, wlen, "\"groups\" must be an array of strings");
-	return -1;
-bad_duration:
-	snprintf(why, wlen, "\"duration_s\" must be a non-negative number or null");
-	return -1;
 }
 
 int hpc_vrec_load(struct hpc_vrec *v, const char *path, const char *dir)

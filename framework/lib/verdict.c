@@ -1,6 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "hpc/ktap.h"
+#include "hpc/linebuf.h"
+#include "hpc/scenario.h"
 #include "hpc/verdict.h"
 
 static const char *const verdict_names[HPC_V__COUNT] = {
@@ -43,4 +57,506 @@ int hpc_verdict_parse(const char *s)
 int hpc_class_parse(const char *s)
 {
 	return lookup(class_names, HPC_C__COUNT, s);
+}
+
+/* ---- the decision ---- */
+
+void hpc_decision_set(struct hpc_decision *d, enum hpc_verdict v,
+		      enum hpc_class c, const char *title, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->v = v;
+	d->cls = c;
+	snprintf(d->title, sizeof(d->title), "%s", title ? title : "");
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_end(ap);
+}
+
+static const char *str(const char *s)
+{
+	return s ? s : "";
+}
+
+/*
+ * A failed check whose guest KTAP failures are all known-fail patterns is a
+ * baseline failure: XFAIL. Otherwise the first unexpected failure is named
+ * in the title. A KTAP cut anywhere (lines dropped by the conductor,
+ * results beyond what the reader keeps) or cut short (a bail-out, fewer
+ * top-level results than the plan) is never XFAIL: the failures not seen
+ * may be unknown ones. d holds the FAIL of the check on entry.
+ */
+static void known_failures(const struct hpc_judge_in *in, struct hpc_decision *d,
+			   const struct hpc_step *st)
+{
+	const struct hpc_scenario *s = in->s;
+	const struct hpc_ktap *k = in->ktap;
+	const struct hpc_ktap_info *info;
+	const char *incomplete;
+	const char *unexpected = NULL;
+	char list[512] = "";
+	size_t nfail = 0;
+
+	if (!k)
+		return;
+	info = hpc_ktap_info(k);
+	incomplete = in->ktap_cut ? "cut (more than the conductor keeps)" :
+		     info->truncated ? "cut (more results than the KTAP reader keeps)" :
+		     info->bailed_out ? "cut short (it bailed out)" :
+		     info->plan >= 0 && info->total < (unsigned long)info->plan ?
+		     "cut short (fewer results than its plan)" : NULL;
+	for (size_t i = 0; i < hpc_ktap_nresults(k); i++) {
+		const struct hpc_ktap_result *res = hpc_ktap_result(k, i);
+		int known = 0;
+
+		if (res->result != HPC_KTAP_FAIL)
+			continue;
+		for (int j = 0; j < s->nknown && !known; j++)
+			known = fnmatch(s->known[j], res->name, 0) == 0;
+		if (!known) {
+			unexpected = unexpected ? unexpected : res->name;
+			continue;
+		}
+		nfail++;
+		if (strlen(list) + strlen(res->name) + 3 < sizeof(list))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? ", " : "", res->name);
+	}
+	if (unexpected) {
+		snprintf(d->title, sizeof(d->title), "%s: %s: unexpected failure in %s",
+			 hpc_class_name(st->fail_class), st->name, unexpected);
+	} else if (nfail > 0 && incomplete) {
+		size_t n = strlen(d->reason);
+
+		snprintf(d->reason + n, sizeof(d->reason) - n,
+			 "; not XFAIL: the guest's KTAP was %s, so failures not looked at may be unknown ones",
+			 incomplete);
+	} else if (nfail > 0) {
+		hpc_decision_set(d, HPC_V_XFAIL, HPC_C_NONE, NULL,
+				 "only the known failures (%s) of %s; known-fail at line %d: %s",
+				 list, st->name, s->known_line, s->known_reason);
+	}
+}
+
+/*
+ * Everything went fine: the outcome events decide between PASS, RESET and
+ * FAIL. The first outcome the scenario does not expect decides; a reset
+ * that it expects is RESET; a scenario that expects an outcome and got
+ * none fails.
+ */
+static void judge_outcome(const struct hpc_judge_in *in, struct hpc_decision *d)
+{
+	const struct hpc_scenario *s = in->s;
+	const unsigned int want = s->expect;
+	const char *list = hpc_outcome_list(want);
+	int reset = -1;
+
+	for (int i = 0; i < in->noutcomes; i++) {
+		const struct hpc_outcome_event *oc = &in->outcomes[i];
+
+		if (!oc->what) {
+			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+					 "the guest reported outcome '%s' at %.3f s: expected 'outcome reset' or 'outcome revoke'",
+					 oc->word, oc->t);
+			return;
+		}
+		if (!(oc->what & want)) {
+			if (want)
+				hpc_decision_set(d, HPC_V_FAIL, HPC_C_CHECK, NULL,
+						 "the guest reported outcome %s at %.3f s; the scenario expects %s (line %d)",
+						 hpc_outcome_name(oc->what), oc->t, list,
+						 s->expect_line);
+			else
+				hpc_decision_set(d, HPC_V_FAIL, HPC_C_CHECK, NULL,
+						 "the guest reported outcome %s at %.3f s; the scenario expects no device loss (it has no 'expect' line)",
+						 hpc_outcome_name(oc->what), oc->t);
+			snprintf(d->title, sizeof(d->title), "CHECK: unexpected outcome: %s",
+				 hpc_outcome_name(oc->what));
+			return;
+		}
+		if (oc->what == HPC_OUTCOME_RESET && reset < 0)
+			reset = i;
+	}
+	if (want && in->noutcomes == 0) {
+		hpc_decision_set(d, HPC_V_FAIL, HPC_C_CHECK, NULL,
+				 "expect %s (line %d), but no program in the guest wrote 'outcome %s' to $HPC_EVENTS",
+				 list, s->expect_line, want == HPC_OUTCOME_RESET ? "reset" :
+				 want == HPC_OUTCOME_REVOKE ? "revoke" : "reset|revoke");
+		snprintf(d->title, sizeof(d->title), "CHECK: expected outcome %s, none reported",
+			 list);
+		return;
+	}
+	if (reset >= 0) {
+		hpc_decision_set(d, HPC_V_RESET, HPC_C_NONE, NULL,
+				 "all %d steps done; the device was lost (outcome reset at %.3f s), as expect at line %d allows",
+				 s->nsteps, in->outcomes[reset].t, s->expect_line);
+		return;
+	}
+	if (in->noutcomes > 0) {
+		hpc_decision_set(d, HPC_V_PASS, HPC_C_NONE, NULL,
+				 "all %d steps done; outcome revoke (at %.3f s), as expect at line %d allows",
+				 s->nsteps, in->outcomes[0].t, s->expect_line);
+		return;
+	}
+	hpc_decision_set(d, HPC_V_PASS, HPC_C_NONE, NULL, "all %d steps done", s->nsteps);
+}
+
+/* The steps in order: 1 when one of them decided. */
+static int judge_steps(const struct hpc_judge_in *in, struct hpc_decision *d)
+{
+	const struct hpc_scenario *s = in->s;
+
+	for (int i = 0; in->steps && i < s->nsteps; i++) {
+		const struct hpc_step *st = &s->steps[i];
+		const struct hpc_step_result *r = &in->steps[i];
+
+		if (!r->ended)
+			continue;
+		if (r->st.kind == HPC_ST_TIMEOUT) {
+			hpc_decision_set(d, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
+					 "step %s (line %d) did not finish within %u s",
+					 st->name, st->line, st->timeout_s);
+			snprintf(d->title, sizeof(d->title), "TIMEOUT: step %s", st->name);
+			return 1;
+		}
+		if (r->st.kind == HPC_ST_EXIT && r->st.value == 0)
+			continue;
+		if (st->judged) {
+			hpc_decision_set(d, HPC_V_FAIL, st->fail_class, NULL,
+					 "%s %s (line %d) failed with status %s; see steps.log",
+					 hpc_step_kind_name(st->kind), st->name, st->line,
+					 r->status);
+			snprintf(d->title, sizeof(d->title), "%s: %s %s failed",
+				 hpc_class_name(st->fail_class),
+				 hpc_step_kind_name(st->kind), st->name);
+			if (st->kind == HPC_STEP_CHECK)
+				known_failures(in, d, st);
+			return 1;
+		}
+		if (st->kind != HPC_STEP_EMIT && st->kind != HPC_STEP_WAIT) {
+			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+					 "%s step %s (line %d) failed with status %s; see steps.log",
+					 hpc_step_kind_name(st->kind), st->name, st->line,
+					 r->status);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void hpc_judge(const struct hpc_judge_in *in, struct hpc_decision *d)
+{
+	const struct hpc_scenario *s = in->s;
+	const char *tail = str(in->qemu_tail);
+
+	memset(d, 0, sizeof(*d));
+	if (in->skip_reason && in->skip_reason[0]) {
+		hpc_decision_set(d, HPC_V_SKIP, HPC_C_NONE, NULL, "%s", in->skip_reason);
+		return;
+	}
+	if (in->interrupted) {
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL, "interrupted by a signal");
+		return;
+	}
+	if (!in->connected) {
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL, "%s: %s", str(in->why_stop),
+				 tail[0] ? tail : "(no output from the guest process)");
+		return;
+	}
+	if (in->report) {
+		hpc_decision_set(d, HPC_V_FAIL, in->report_cls, in->report_title,
+				 "kernel report at console line %zu", in->report_line);
+		return;
+	}
+	if (in->action_error && in->action_error[0]) {
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL, "%s", in->action_error);
+		return;
+	}
+	if (in->action_timeout > 0 && in->action_timeout <= s->nactions) {
+		const struct hpc_action *a = &s->actions[in->action_timeout - 1];
+
+		hpc_decision_set(d, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
+				 a->until_unplugged ?
+				 "device_del %s (line %d): still in QEMU's /machine/peripheral after %u s" :
+				 "device_del %s (line %d): no DEVICE_DELETED within %u s",
+				 a->target, a->line, a->timeout_s);
+		snprintf(d->title, sizeof(d->title), "TIMEOUT: device_del %s", a->target);
+		return;
+	}
+	if (!in->hello) {
+		if (in->console_lines == 0)
+			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+					 "no console output from the guest (%s)%s%s",
+					 str(in->why_stop), tail[0] ? ": " : "", tail);
+		else if (in->guest_exited)
+			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+					 "guest stopped before the agent started (shutdown reason: %s); see console.log",
+					 in->shutdown_reason && in->shutdown_reason[0] ?
+					 in->shutdown_reason : "unknown");
+		else
+			hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG,
+					 "HANG: guest did not reach the agent", "%s",
+					 str(in->why_stop));
+		return;
+	}
+	/* Steps, in order: a failed check decides; a step timeout is TIMEOUT. */
+	if (judge_steps(in, d))
+		return;
+	if (!in->bye) {
+		if (in->guest_exited && (in->guest_signal == SIGABRT ||
+					 in->guest_signal == SIGSEGV ||
+					 in->guest_signal == SIGBUS)) {
+			/* QEMU itself died (an assertion, a crash): not the kernel */
+			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+					 "QEMU died of signal %d: %s", in->guest_signal,
+					 tail[0] ? tail : "(nothing on its stderr)");
+		} else if (in->guest_exited) {
+			hpc_decision_set(d, HPC_V_FAIL, HPC_C_CRASH,
+					 "CRASH: guest reset without a kernel report",
+					 "guest stopped before the agent finished (shutdown reason: %s)",
+					 in->shutdown_reason && in->shutdown_reason[0] ?
+					 in->shutdown_reason : "unknown");
+		} else {
+			hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG, "HANG: guest unresponsive",
+					 "%s", str(in->why_stop));
+		}
+		return;
+	}
+	if (in->bye_code != 0) {
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+				 "the agent reported an error (BYE %d); see timeline.jsonl",
+				 in->bye_code);
+		return;
+	}
+	judge_outcome(in, d);
+}
+
+/* ---- verdict.json ---- */
+
+struct json_object *hpc_verdict_json_new(const struct hpc_decision *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "schema", json_object_new_int(HPC_VERDICT_SCHEMA));
+	json_object_object_add(o, "verdict", json_object_new_string(hpc_verdict_name(d->v)));
+	json_object_object_add(o, "class", d->cls != HPC_C_NONE ?
+			       json_object_new_string(hpc_class_name(d->cls)) : NULL);
+	json_object_object_add(o, "title", d->title[0] ?
+			       json_object_new_string(d->title) : NULL);
+	json_object_object_add(o, "reason", json_object_new_string(d->reason));
+	return o;
+}
+
+int hpc_verdict_json_write(const char *dir, struct json_object *o)
+{
+	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
+	char *tmp = NULL, *dst = NULL;
+	size_t len = strlen(txt);
+	int fd = -1, ret = -1, e;
+
+	if (asprintf(&tmp, "%s/." HPC_VERDICT_FILE ".XXXXXX", dir) < 0) {
+		tmp = NULL;
+		goto out;
+	}
+	if (asprintf(&dst, "%s/" HPC_VERDICT_FILE, dir) < 0) {
+		dst = NULL;
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);	/* mode 0600 */
+	if (fd < 0)
+		goto out;
+	if (hpc_write_all(fd, txt, len) < 0 || hpc_write_all(fd, "\n", 1) < 0)
+		goto unlink;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto unlink;
+	}
+	fd = -1;
+	if (rename(tmp, dst) < 0)
+		goto unlink;
+	ret = 0;
+	goto out;
+unlink:
+	e = errno;
+	unlink(tmp);
+	errno = e;
+out:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	free(tmp);
+	free(dst);
+	errno = e;
+	return ret;
+}
+
+/* A short printable excerpt of untrusted text for error messages. */
+static void excerpt(char *dst, size_t n, const struct hpc_vstr *v)
+{
+	size_t k = v->len < 40 ? v->len : 40;
+
+	if (k >= n)
+		k = n - 1;
+	for (size_t i = 0; i < k; i++) {
+		char c = v->s[i];
+
+		dst[i] = c == '\n' || c == '\r' || c == '\t' ? ' ' : c ? c : '?';
+	}
+	dst[k] = '\0';
+	hpc_sanitize(dst, k);
+}
+
+/* Value of key: 1 present and not null, 0 absent or null. */
+static int member(struct json_object *root, const char *key, struct json_object **o)
+{
+	*o = NULL;
+	return json_object_object_get_ex(root, key, o) && *o ? 1 : 0;
+}
+
+static int get_string(struct json_object *root, const char *key, bool required,
+		      struct hpc_vstr *out, char *why, size_t wlen)
+{
+	struct json_object *o;
+
+	out->s = NULL;
+	out->len = 0;
+	if (!member(root, key, &o)) {
+		if (!required)
+			return 0;
+		snprintf(why, wlen, "\"%s\" is missing", key);
+		return -1;
+	}
+	if (!json_object_is_type(o, json_type_string)) {
+		snprintf(why, wlen, "\"%s\" must be a string%s", key,
+			 required ? "" : " or null");
+		return -1;
+	}
+	out->s = json_object_get_string(o);
+	out->len = (size_t)json_object_get_string_len(o);
+	return 0;
+}
+
+/* A name of names[] (verdicts, classes) that is exactly v, or -1. */
+static int name_of(const struct hpc_vstr *v, int (*parse)(const char *))
+{
+	return strlen(v->s) == v->len ? parse(v->s) : -1;
+}
+
+int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
+			  char *why, size_t wlen)
+{
+	struct json_object *o;
+	struct hpc_vstr s;
+	char ex[64];
+	int i;
+
+	memset(doc, 0, sizeof(*doc));
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(why, wlen, "not a JSON object");
+		return -1;
+	}
+	if (!member(root, "schema", &o)) {
+		snprintf(why, wlen, "\"schema\" is missing");
+		return -1;
+	}
+	if (!json_object_is_type(o, json_type_int) ||
+	    json_object_get_int64(o) != HPC_VERDICT_SCHEMA) {
+		snprintf(why, wlen, "unsupported \"schema\" (expected %d)", HPC_VERDICT_SCHEMA);
+		return -1;
+	}
+	if (get_string(root, "scenario", true, &doc->scenario, why, wlen))
+		return -1;
+	if (!doc->scenario.len) {
+		snprintf(why, wlen, "\"scenario\" is empty");
+		return -1;
+	}
+	if (get_string(root, "file", false, &doc->file, why, wlen) ||
+	    get_string(root, "title", false, &doc->title, why, wlen) ||
+	    get_string(root, "reason", false, &doc->reason, why, wlen) ||
+	    get_string(root, "verdict", true, &s, why, wlen))
+		return -1;
+	i = name_of(&s, hpc_verdict_parse);
+	if (i < 0) {
+		excerpt(ex, sizeof(ex), &s);
+		snprintf(why, wlen, "unknown \"verdict\" \"%s\"", ex);
+		return -1;
+	}
+	doc->v = (enum hpc_verdict)i;
+
+	if (get_string(root, "class", false, &s, why, wlen))
+		return -1;
+	if (s.s) {
+		i = name_of(&s, hpc_class_parse);
+		if (i < 0) {
+			excerpt(ex, sizeof(ex), &s);
+			snprintf(why, wlen, "unknown \"class\" \"%s\"", ex);
+			return -1;
+		}
+		doc->cls = (enum hpc_class)i;
+	}
+
+	if (member(root, "groups", &o)) {
+		size_t n;
+
+		if (!json_object_is_type(o, json_type_array))
+			goto bad_groups;
+		n = json_object_array_length(o);
+		for (size_t k = 0; k < n; k++) {
+			struct json_object *g = json_object_array_get_idx(o, k);
+
+			if (!g || !json_object_is_type(g, json_type_string))
+				goto bad_groups;
+		}
+		if (n > 0 && json_object_get_string_len(json_object_array_get_idx(o, 0)) > 0) {
+			struct json_object *g = json_object_array_get_idx(o, 0);
+
+			doc->group.s = json_object_get_string(g);
+			doc->group.len = (size_t)json_object_get_string_len(g);
+		}
+	}
+
+	if (member(root, "seed", &o)) {
+		if (!json_object_is_type(o, json_type_int)) {
+			snprintf(why, wlen, "\"seed\" must be an integer or null");
+			return -1;
+		}
+		doc->seed = o;
+	}
+
+	if (member(root, "duration_s", &o)) {
+		double d;
+
+		if (!json_object_is_type(o, json_type_int) &&
+		    !json_object_is_type(o, json_type_double))
+			goto bad_duration;
+		d = json_object_get_double(o);
+		if (!isfinite(d) || d < 0)
+			goto bad_duration;
+		doc->has_duration = true;
+		doc->duration_s = d;
+	}
+
+	if (member(root, "interrupted", &o)) {
+		if (!json_object_is_type(o, json_type_boolean)) {
+			snprintf(why, wlen, "\"interrupted\" must be a boolean");
+			return -1;
+		}
+		doc->interrupted = json_object_get_boolean(o);
+	}
+
+	if (member(root, "steps", &o) && !json_object_is_type(o, json_type_array)) {
+		snprintf(why, wlen, "\"steps\" must be an array");
+		return -1;
+	}
+	return 0;
+
+bad_groups:
+	snprintf(why, wlen, "\"groups\" must be an array of strings");
+	return -1;
+bad_duration:
+	snprintf(why, wlen, "\"duration_s\" must be a non-negative number or null");
+	return -1;
 }

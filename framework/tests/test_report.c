@@ -222,7 +222,7 @@ static size_t count_str(const char *hay, const char *needle)
 	return n;
 }
 
-/* No temp files left behind, outputs are mode 0644. */
+/* No temp files left behind, outputs are private (0600) like the run directory. */
 static void assert_no_temp_files(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -244,7 +244,7 @@ static void assert_no_temp_files(const char *dir)
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		assert_int_equal(stat(path, &st), 0);
-		assert_int_equal(st.st_mode & 07777, 0644);
+		assert_int_equal(st.st_mode & 07777, 0600);
 	}
 }
 

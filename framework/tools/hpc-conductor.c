@@ -5,8 +5,11 @@
  * It listens on three unix sockets in the run directory (console, agent,
  * QMP), spawns the guest command the backend wrote (QEMU connects to the
  * sockets as a client), sends the scenario's steps to the guest agent, fires
- * host actions when their trigger events arrive, records one timeline and
- * writes verdict.json. The guest is always killed and reaped before exit.
+ * host actions when their trigger events arrive (a guest event only when the
+ * scenario lets the guest send it), records one timeline and writes
+ * verdict.json. The guest is always killed and reaped before exit. The
+ * verdict itself is lib/verdict.c's hpc_judge(), from what the run saw;
+ * verdict.json is made and written by lib/verdict.c too.
  *
  * Host actions fire at their planned times (the poll timeout is the time to
  * the next one); their drawn delays come from the seed (lib/scenario.c), and
@@ -17,6 +20,7 @@
  * Usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE
  *                      [--run-id ID] [--seed N] [--kconfig FILE]
  *                      [--modules FILE] [--heartbeat S] [--report-grace S]
+ *                      [--timeline-max BYTES]
  *        hpc-conductor --scenario FILE --seed N --print-schedule
  *        hpc-conductor --scenario FILE --seed N --check-schedule VERDICT
  * Exit: 0 PASS/RESET/XFAIL/SKIP, 1 FAIL, 3 ERROR, 2 usage, 130 interrupted.
@@ -27,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,8 +50,6 @@
 
 #include <json-c/json.h>
 
-#include <fnmatch.h>
-
 #include "hpc/linebuf.h"
 #include "hpc/ktap.h"
 #include "hpc/proto.h"
@@ -58,6 +61,10 @@
 #define CONSOLE_MAX_LINE	4096
 #define CONSOLE_MAX_BYTES	(64L << 20)	/* console.log cap */
 #define OUT_MAX_BYTES		(16L << 20)	/* steps.log cap */
+#define KTAP_MAX_BYTES		(8L << 20)	/* guest KTAP kept (ktap.txt, XFAIL) */
+#define KTAP_MAX_LINES		100000
+#define TIMELINE_MAX_BYTES	(128L << 20)	/* timeline.jsonl cap (default) */
+#define TIMELINE_MIN_BYTES	(64L << 10)
 #define CONNECT_TIMEOUT_S	30
 #define POWEROFF_GRACE_S	30
 #define SCHED_RECORD		100	/* firings per action kept for verdict.json */
@@ -66,13 +73,6 @@
 enum sock_id { SOCK_CONSOLE, SOCK_AGENT, SOCK_QMP, SOCK__COUNT };
 static const char *const sock_names[SOCK__COUNT] = {
 	"console.sock", "agent.sock", "qmp.sock",
-};
-
-struct step_result {
-	int started, ended;
-	char status[32];
-	uint64_t duration_ms;
-	struct hpc_status st;
 };
 
 struct firing {				/* one firing of a host action */
@@ -93,12 +93,6 @@ struct act_state {
 	double due;			/* its planned time */
 	unsigned int fired;		/* firings done */
 	struct firing rec[SCHED_RECORD];
-};
-
-struct outcome {			/* an "outcome WORD" event from the guest */
-	unsigned int what;		/* HPC_OUTCOME_*, 0 = not a known word */
-	char word[33];
-	double t;
 };
 
 struct del_wait {			/* device_del waiting for DEVICE_DELETED */
@@ -137,10 +131,15 @@ struct conductor {
 	int hello, bye, bye_code, plan_sent;
 	double last_heard, bye_at;
 	char release[HPC_PROTO_MAX_NAME + 1];
-	struct step_result steps[HPC_SCN_MAX_STEPS];
+	struct hpc_step_result steps[HPC_SCN_MAX_STEPS];
 	struct json_object *ktap_lines;	/* per step: array of guest KTAP lines */
+	long ktap_bytes;		/* their size, up to KTAP_MAX_BYTES */
+	unsigned long ktap_cut;		/* lines dropped */
+	long timeline_bytes;		/* up to timeline_max */
+	long timeline_max;		/* --timeline-max */
+	unsigned long timeline_dropped;	/* records not written */
 	char shutdown_reason[64];
-	struct outcome outcomes[MAX_OUTCOMES];
+	struct hpc_outcome_event outcomes[MAX_OUTCOMES];
 	int noutcomes;			/* kept */
 	unsigned int outcomes_total;	/* received */
 
@@ -173,15 +172,60 @@ static void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- timeline ---- */
 
+static struct json_object *tl_new(const char *src);
+
+/*
+ * Records that are still written when the timeline is full: the end of the
+ * run (at most one of each), so that the cut timeline still says how the
+ * run ended.
+ */
+static int tl_always(struct json_object *o)
+{
+	struct json_object *src, *type;
+	const char *t;
+
+	if (!json_object_object_get_ex(o, "src", &src) ||
+	    strcmp(json_object_get_string(src), "host") ||
+	    !json_object_object_get_ex(o, "type", &type))
+		return 0;
+	t = json_object_get_string(type);
+	return !strcmp(t, "stop") || !strcmp(t, "verdict");
+}
+
+/*
+ * One record. timeline.jsonl holds at most C.timeline_max bytes: past that,
+ * one "truncated" record says so, and later records are counted
+ * (verdict.json "timeline_dropped"), not written.
+ */
 static void tl_emit(struct json_object *o)
 {
+	const char *s;
+	size_t n;
+
 	if (!C.timeline) {
 		json_object_put(o);
 		return;
 	}
-	fprintf(C.timeline, "%s\n",
-		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	n = strlen(s) + 1;
+	if (C.timeline_bytes + (long)n > C.timeline_max && !tl_always(o)) {
+		if (!C.timeline_dropped++) {
+			struct json_object *m = tl_new("host");
+
+			json_object_object_add(m, "type", json_object_new_string("truncated"));
+			json_object_object_add(m, "text", json_object_new_string(
+				"timeline.jsonl is full: later records are dropped (counted in verdict.json timeline_dropped)"));
+			fprintf(C.timeline, "%s\n",
+				json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
+			fflush(C.timeline);
+			json_object_put(m);
+		}
+		json_object_put(o);
+		return;
+	}
+	fprintf(C.timeline, "%s\n", s);
 	fflush(C.timeline);
+	C.timeline_bytes += (long)n;
 	json_object_put(o);
 }
 
@@ -260,7 +304,9 @@ static void send_guest(const char *line)
 	}
 }
 
-static void event(const char *name, const char *from);
+enum ev_from { EV_HOST, EV_GUEST };
+
+static void event(const char *name, enum ev_from from);
 
 static void host_event(const char *name)
 {
@@ -268,7 +314,7 @@ static void host_event(const char *name)
 
 	snprintf(line, sizeof(line), "EV %s\n", name);
 	send_guest(line);
-	event(name, "host");
+	event(name, EV_HOST);
 }
 
 static const char *action_name(const struct hpc_action *a)
@@ -404,11 +450,57 @@ static void fire(int ai)
 	}
 }
 
-/* An event happened (guest emit, host action done): arm matching actions. */
-static void event(const char *name, const char *from)
+/*
+ * May this event from the guest arm actions? NULL: yes. Otherwise why not
+ * ("" for the agent's own events, which are in the timeline already and
+ * never trigger anything). The guest may send only what the scenario lets
+ * it: an `emit` step's name, a name its `guest-events` declares, and
+ * `outcome`. Host events (`boot`, ID:added, ID:deleted, every `emit=` and
+ * `signal` of a host action) come only from the host side, even when a
+ * guest-side name says the same.
+ */
+static const char *guest_event_refusal(const char *name)
+{
+	static const char agent[] = HPC_EV_AGENT_PREFIX;
+	const struct hpc_scenario *s = C.s;
+
+	if (strncmp(name, agent, sizeof(agent) - 1) == 0)
+		return "";
+	if (strcmp(name, "boot") == 0)
+		return "a host event: only the host says it";
+	for (int i = 0; i < s->nactions; i++)
+		if (strcmp(s->actions[i].emit, name) == 0)
+			return "a host event: only the host says it";
+	if (strcmp(name, HPC_EV_OUTCOME) == 0)
+		return NULL;
+	for (int i = 0; i < s->nsteps; i++)
+		if (s->steps[i].kind == HPC_STEP_EMIT && strcmp(s->steps[i].name, name) == 0)
+			return NULL;
+	for (int i = 0; i < s->nguest_events; i++)
+		if (strcmp(s->guest_events[i], name) == 0)
+			return NULL;
+	return "not an emit step of the scenario, and no guest-events line declares it";
+}
+
+/*
+ * An event happened (host: HELLO, a host action done; guest: an emit step,
+ * a program's event): arm the matching actions. A guest event the scenario
+ * does not allow the guest is recorded as refused and arms nothing.
+ */
+static void event(const char *name, enum ev_from from)
 {
 	double t = now_s();
 
+	if (from == EV_GUEST) {
+		const char *why = guest_event_refusal(name);
+
+		if (why) {
+			if (why[0])
+				tl_host("refused-event", "guest event %s refused: %s",
+					name, why);
+			return;
+		}
+	}
 	for (int i = 0; i < C.s->nactions; i++) {
 		const struct hpc_action *a = &C.s->actions[i];
 		struct act_state *as = &C.act[i];
@@ -423,7 +515,6 @@ static void event(const char *name, const char *from)
 		as->delay_ms = hpc_action_delay_ms(a, C.seed, (unsigned int)i, 0);
 		as->due = t + as->delay_ms / 1000.0;
 	}
-	(void)from;
 }
 
 /* The pending action due first (-1 if none); ties go to the lower index. */
@@ -665,7 +756,7 @@ static int read_stream(int fd, struct hpc_linebuf *lb, hpc_line_fn fn,
 static void outcome_event(const char *text)
 {
 	size_t n = strcspn(text, " \t");
-	struct outcome *oc;
+	struct hpc_outcome_event *oc;
 
 	C.outcomes_total++;
 	if (C.noutcomes == MAX_OUTCOMES)
@@ -739,7 +830,7 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 			C.hello_t = now_s();
 			snprintf(C.release, sizeof(C.release), "%s", m.release);
 			send_plan();
-			event("boot", "guest");
+			event("boot", EV_HOST);	/* the conductor saw HELLO */
 		}
 		return;
 	case HPC_MSG_PING:
@@ -751,13 +842,13 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 		tl_emit(o);
 		if (strcmp(m.name, HPC_EV_OUTCOME) == 0)
 			outcome_event(m.text);
-		event(m.name, "guest");
+		event(m.name, EV_GUEST);
 		return;
 	case HPC_MSG_STEP_START:
 	case HPC_MSG_STEP_END:
 		json_object_object_add(o, "idx", json_object_new_int(m.idx));
 		if (m.idx < C.s->nsteps) {
-			struct step_result *r = &C.steps[m.idx];
+			struct hpc_step_result *r = &C.steps[m.idx];
 
 			json_object_object_add(o, "step",
 					       json_object_new_string(C.s->steps[m.idx].name));
@@ -791,8 +882,16 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 	case HPC_MSG_KTAP:
 		json_object_object_add(o, "text", json_object_new_string(m.text));
 		tl_emit(o);
-		if (json_object_array_length(C.ktap_lines) < 100000)
+		/* what is kept is a prefix: once a line is dropped, so is the rest */
+		if (!C.ktap_cut && json_object_array_length(C.ktap_lines) < KTAP_MAX_LINES &&
+		    C.ktap_bytes + (long)m.text_len + 1 <= KTAP_MAX_BYTES) {
 			json_object_array_add(C.ktap_lines, json_object_new_string(m.text));
+			C.ktap_bytes += (long)m.text_len + 1;
+		} else if (!C.ktap_cut++) {
+			tl_host("truncated",
+				"guest KTAP: more than %d lines or %ld bytes; the rest is dropped (and cannot be XFAIL)",
+				KTAP_MAX_LINES, KTAP_MAX_BYTES);
+		}
 		return;
 	case HPC_MSG_BYE:
 		json_object_object_add(o, "code", json_object_new_int(m.exit_code));
@@ -992,37 +1091,29 @@ static int accept_all(void)
 	return 0;
 }
 
-/* ---- verdict ---- */
-
-struct verdict {
-	enum hpc_verdict v;
-	enum hpc_class cls;
-	char title[256];
-	char reason[768];
-};
-
-static void set_v(struct verdict *vd, enum hpc_verdict v, enum hpc_class c,
-		  const char *title, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void set_v(struct verdict *vd, enum hpc_verdict v, enum hpc_class c,
-		  const char *title, const char *fmt, ...)
+/*
+ * A file of the run for writing, private like the run directory (0600 even
+ * if it existed). NULL with errno set on failure.
+ */
+static FILE *open_private(const char *path)
 {
-	va_list ap;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f;
 
-	vd->v = v;
-	vd->cls = c;
-	snprintf(vd->title, sizeof(vd->title), "%s", title ? title : "");
-	va_start(ap, fmt);
-	vsnprintf(vd->reason, sizeof(vd->reason), fmt, ap);
-	va_end(ap);
+	if (fd < 0)
+		return NULL;
+	if (fchmod(fd, 0600) < 0 || !(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	return f;
 }
 
-/*
- * A failed check whose guest KTAP failures are all known-fail patterns is a
- * baseline failure (XFAIL); returns 1 then. Otherwise names the first
- * unexpected failure in title and returns 0.
- */
+/* ---- verdict ---- */
+
 /* The KTAP the guest reported, parsed (NULL if out of memory). */
 static struct hpc_ktap *guest_ktap(void)
 {
@@ -1040,219 +1131,42 @@ static struct hpc_ktap *guest_ktap(void)
 	return k;
 }
 
-static int known_failures_only(struct verdict *vd, const struct hpc_step *st)
-{
-	struct hpc_ktap *k = guest_ktap();
-	size_t nfail = 0;
-	const char *unexpected = NULL;
-	char list[512] = "";
-	int r = 0;
-
-	if (!k)
-		return 0;
-	for (size_t i = 0; i < hpc_ktap_nresults(k); i++) {
-		const struct hpc_ktap_result *res = hpc_ktap_result(k, i);
-		int known = 0;
-
-		if (res->result != HPC_KTAP_FAIL)
-			continue;
-		for (int j = 0; j < C.s->nknown && !known; j++)
-			known = fnmatch(C.s->known[j], res->name, 0) == 0;
-		if (!known) {
-			unexpected = unexpected ? unexpected : res->name;
-			continue;
-		}
-		nfail++;
-		if (strlen(list) + strlen(res->name) + 3 < sizeof(list))
-			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-				 list[0] ? ", " : "", res->name);
-	}
-	if (unexpected) {
-		snprintf(vd->title, sizeof(vd->title), "%s: %s: unexpected failure in %s",
-			 hpc_class_name(st->fail_class), st->name, unexpected);
-	} else if (nfail > 0) {
-		set_v(vd, HPC_V_XFAIL, HPC_C_NONE, NULL,
-		      "only the known failures (%s) of %s; known-fail at line %d: %s",
-		      list, st->name, C.s->known_line, C.s->known_reason);
-		r = 1;
-	}
-	hpc_ktap_free(k);
-	return r;
-}
-
-/*
- * Everything went fine: the outcome events decide between PASS, RESET and
- * FAIL. The first outcome the scenario does not expect decides; a reset
- * that it expects is RESET; a scenario that expects an outcome and got
- * none fails.
- */
-static void judge_outcome(struct verdict *vd)
-{
-	const unsigned int want = C.s->expect;
-	const char *list = hpc_outcome_list(want);
-	int reset = -1;
-
-	for (int i = 0; i < C.noutcomes; i++) {
-		const struct outcome *oc = &C.outcomes[i];
-
-		if (!oc->what) {
-			set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL,
-			      "the guest reported outcome '%s' at %.3f s: expected 'outcome reset' or 'outcome revoke'",
-			      oc->word, oc->t);
-			return;
-		}
-		if (!(oc->what & want)) {
-			if (want)
-				set_v(vd, HPC_V_FAIL, HPC_C_CHECK, NULL,
-				      "the guest reported outcome %s at %.3f s; the scenario expects %s (line %d)",
-				      hpc_outcome_name(oc->what), oc->t, list,
-				      C.s->expect_line);
-			else
-				set_v(vd, HPC_V_FAIL, HPC_C_CHECK, NULL,
-				      "the guest reported outcome %s at %.3f s; the scenario expects no device loss (it has no 'expect' line)",
-				      hpc_outcome_name(oc->what), oc->t);
-			snprintf(vd->title, sizeof(vd->title), "CHECK: unexpected outcome: %s",
-				 hpc_outcome_name(oc->what));
-			return;
-		}
-		if (oc->what == HPC_OUTCOME_RESET && reset < 0)
-			reset = i;
-	}
-	if (want && C.noutcomes == 0) {
-		set_v(vd, HPC_V_FAIL, HPC_C_CHECK, NULL,
-		      "expect %s (line %d), but no program in the guest wrote 'outcome %s' to $HPC_EVENTS",
-		      list, C.s->expect_line, want == HPC_OUTCOME_RESET ? "reset" :
-		      want == HPC_OUTCOME_REVOKE ? "revoke" : "reset|revoke");
-		snprintf(vd->title, sizeof(vd->title), "CHECK: expected outcome %s, none reported",
-			 list);
-		return;
-	}
-	if (reset >= 0) {
-		set_v(vd, HPC_V_RESET, HPC_C_NONE, NULL,
-		      "all %d steps done; the device was lost (outcome reset at %.3f s), as expect at line %d allows",
-		      C.s->nsteps, C.outcomes[reset].t, C.s->expect_line);
-		return;
-	}
-	if (C.noutcomes > 0) {
-		set_v(vd, HPC_V_PASS, HPC_C_NONE, NULL,
-		      "all %d steps done; outcome revoke (at %.3f s), as expect at line %d allows",
-		      C.s->nsteps, C.outcomes[0].t, C.s->expect_line);
-		return;
-	}
-	set_v(vd, HPC_V_PASS, HPC_C_NONE, NULL, "all %d steps done", C.s->nsteps);
-}
-
-static void judge(struct verdict *vd, int connected)
+/* What the run saw, for lib/verdict.c's hpc_judge(). */
+static void judge(struct hpc_decision *vd, int connected)
 {
 	const struct hpc_report *rep = hpc_triage_primary(C.triage);
+	struct hpc_ktap *k = json_object_array_length(C.ktap_lines) ? guest_ktap() : NULL;
 	char tail[400];
+	struct hpc_judge_in in = {
+		.s = C.s,
+		.interrupted = C.interrupted,
+		.connected = connected,
+		.why_stop = C.why_stop,
+		.qemu_tail = tail,
+		.report = rep != NULL,
+		.report_cls = rep ? rep->cls : HPC_C_NONE,
+		.report_title = rep ? rep->title : NULL,
+		.report_line = rep ? rep->line : 0,
+		.action_error = C.action_error,
+		.action_timeout = C.action_timeout,
+		.hello = C.hello,
+		.console_lines = C.console_lines,
+		.guest_exited = C.guest_exited,
+		.guest_signal = C.guest_exited && WIFSIGNALED(C.guest_status) ?
+				WTERMSIG(C.guest_status) : 0,
+		.shutdown_reason = C.shutdown_reason,
+		.steps = C.steps,
+		.bye = C.bye,
+		.bye_code = C.bye_code,
+		.outcomes = C.outcomes,
+		.noutcomes = C.noutcomes,
+		.ktap = k,
+		.ktap_cut = C.ktap_cut,
+	};
 
-	if (C.interrupted) {
-		set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL, "interrupted by a signal");
-		return;
-	}
-	if (!connected) {
-		qemu_stderr_tail(tail, sizeof(tail));
-		set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL, "%s: %s", C.why_stop,
-		      tail[0] ? tail : "(no output from the guest process)");
-		return;
-	}
-	if (rep) {
-		set_v(vd, HPC_V_FAIL, rep->cls, rep->title,
-		      "kernel report at console line %zu", rep->line);
-		return;
-	}
-	if (C.action_error[0]) {
-		set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL, "%s", C.action_error);
-		return;
-	}
-	if (C.action_timeout) {
-		const struct hpc_action *a = &C.s->actions[C.action_timeout - 1];
-
-		set_v(vd, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
-		      a->until_unplugged ?
-		      "device_del %s (line %d): still in QEMU's /machine/peripheral after %u s" :
-		      "device_del %s (line %d): no DEVICE_DELETED within %u s",
-		      a->target, a->line, a->timeout_s);
-		snprintf(vd->title, sizeof(vd->title), "TIMEOUT: device_del %s", a->target);
-		return;
-	}
-	if (!C.hello) {
-		if (C.console_lines == 0) {
-			qemu_stderr_tail(tail, sizeof(tail));
-			set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL,
-			      "no console output from the guest (%s)%s%s", C.why_stop,
-			      tail[0] ? ": " : "", tail);
-		} else if (C.guest_exited) {
-			set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL,
-			      "guest stopped before the agent started (shutdown reason: %s); see console.log",
-			      C.shutdown_reason[0] ? C.shutdown_reason : "unknown");
-		} else {
-			set_v(vd, HPC_V_FAIL, HPC_C_HANG, "HANG: guest did not reach the agent",
-			      "%s", C.why_stop);
-		}
-		return;
-	}
-	/* Steps, in order: a failed check decides; a step timeout is TIMEOUT. */
-	for (int i = 0; i < C.s->nsteps; i++) {
-		const struct hpc_step *st = &C.s->steps[i];
-		const struct step_result *r = &C.steps[i];
-
-		if (!r->ended)
-			continue;
-		if (r->st.kind == HPC_ST_TIMEOUT) {
-			set_v(vd, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
-			      "step %s (line %d) did not finish within %u s",
-			      st->name, st->line, st->timeout_s);
-			snprintf(vd->title, sizeof(vd->title), "TIMEOUT: step %s", st->name);
-			return;
-		}
-		if (r->st.kind == HPC_ST_EXIT && r->st.value == 0)
-			continue;
-		if (st->judged) {
-			set_v(vd, HPC_V_FAIL, st->fail_class, NULL,
-			      "%s %s (line %d) failed with status %s; see steps.log",
-			      hpc_step_kind_name(st->kind), st->name, st->line, r->status);
-			snprintf(vd->title, sizeof(vd->title), "%s: %s %s failed",
-				 hpc_class_name(st->fail_class),
-				 hpc_step_kind_name(st->kind), st->name);
-			if (st->kind == HPC_STEP_CHECK)
-				known_failures_only(vd, st);
-			return;
-		}
-		if (st->kind != HPC_STEP_EMIT && st->kind != HPC_STEP_WAIT) {
-			set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL,
-			      "%s step %s (line %d) failed with status %s; see steps.log",
-			      hpc_step_kind_name(st->kind), st->name, st->line, r->status);
-			return;
-		}
-	}
-	if (!C.bye) {
-		if (C.guest_exited && WIFSIGNALED(C.guest_status) &&
-		    (WTERMSIG(C.guest_status) == SIGABRT ||
-		     WTERMSIG(C.guest_status) == SIGSEGV ||
-		     WTERMSIG(C.guest_status) == SIGBUS)) {
-			/* QEMU itself died (an assertion, a crash): not the kernel */
-			qemu_stderr_tail(tail, sizeof(tail));
-			set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL,
-			      "QEMU died of signal %d: %s", WTERMSIG(C.guest_status),
-			      tail[0] ? tail : "(nothing on its stderr)");
-		} else if (C.guest_exited) {
-			set_v(vd, HPC_V_FAIL, HPC_C_CRASH, "CRASH: guest reset without a kernel report",
-			      "guest stopped before the agent finished (shutdown reason: %s)",
-			      C.shutdown_reason[0] ? C.shutdown_reason : "unknown");
-		} else {
-			set_v(vd, HPC_V_FAIL, HPC_C_HANG, "HANG: guest unresponsive",
-			      "%s", C.why_stop);
-		}
-		return;
-	}
-	if (C.bye_code != 0) {
-		set_v(vd, HPC_V_ERROR, HPC_C_NONE, NULL,
-		      "the agent reported an error (BYE %d); see timeline.jsonl", C.bye_code);
-		return;
-	}
-	judge_outcome(vd);
+	qemu_stderr_tail(tail, sizeof(tail));
+	hpc_judge(&in, vd);
+	hpc_ktap_free(k);
 }
 
 static void write_ktap(void)
@@ -1262,7 +1176,7 @@ static void write_ktap(void)
 	size_t nk = json_object_array_length(C.ktap_lines);
 
 	snprintf(path, sizeof(path), "%s/ktap.txt", C.dir);
-	f = fopen(path, "w");
+	f = open_private(path);
 	if (!f)
 		return;
 	fprintf(f, "KTAP version 1\n1..%d\n", C.s->nsteps);
@@ -1271,9 +1185,12 @@ static void write_ktap(void)
 		for (size_t i = 0; i < nk; i++)
 			fprintf(f, "    %s\n",
 				json_object_get_string(json_object_array_get_idx(C.ktap_lines, i)));
+		if (C.ktap_cut)
+			fprintf(f, "# KTAP from the guest truncated: %lu more lines dropped (at most %d lines, %ld bytes are kept)\n",
+				C.ktap_cut, KTAP_MAX_LINES, KTAP_MAX_BYTES);
 	}
 	for (int i = 0; i < C.s->nsteps; i++) {
-		const struct step_result *r = &C.steps[i];
+		const struct hpc_step_result *r = &C.steps[i];
 		int ok = r->ended && r->st.kind == HPC_ST_EXIT && r->st.value == 0;
 
 		if (!r->ended && C.bye)
@@ -1358,12 +1275,12 @@ static struct json_object *schedule_json(void)
 	return arr;
 }
 
-static int write_verdict(const struct verdict *vd, double duration)
+static int write_verdict(const struct hpc_decision *vd, double duration)
 {
-	struct json_object *o = json_object_new_object(), *g, *steps;
-	char path[4200], tmp[4200];
+	struct json_object *o = hpc_verdict_json_new(vd), *g, *steps;
 
-	json_object_object_add(o, "schema", json_object_new_int(1));
+	if (!o)
+		fatal("out of memory");
 	json_object_object_add(o, "scenario", json_object_new_string(C.s->name));
 	json_object_object_add(o, "file", json_object_new_string(C.s->file));
 	g = json_object_new_array();
@@ -1371,12 +1288,6 @@ static int write_verdict(const struct verdict *vd, double duration)
 		json_object_array_add(g, json_object_new_string(C.s->groups[i]));
 	json_object_object_add(o, "groups", g);
 	json_object_object_add(o, "run_id", json_object_new_string(C.run_id));
-	json_object_object_add(o, "verdict", json_object_new_string(hpc_verdict_name(vd->v)));
-	json_object_object_add(o, "class", vd->cls ?
-			       json_object_new_string(hpc_class_name(vd->cls)) : NULL);
-	json_object_object_add(o, "title", vd->title[0] ?
-			       json_object_new_string(vd->title) : NULL);
-	json_object_object_add(o, "reason", json_object_new_string(vd->reason));
 	json_object_object_add(o, "seed", json_object_new_int64((int64_t)C.seed));
 	json_object_object_add(o, "duration_s", json_object_new_double(duration));
 	json_object_object_add(o, "interrupted", json_object_new_boolean(C.interrupted));
@@ -1439,6 +1350,8 @@ static int write_verdict(const struct verdict *vd, double duration)
 			json_object_object_add(kt, key,
 					       json_object_new_int64((int64_t)hpc_ktap_count(k, 0, res[i])));
 		}
+		if (C.ktap_cut || (k && hpc_ktap_info(k)->truncated))
+			json_object_object_add(kt, "truncated", json_object_new_boolean(1));
 		json_object_object_add(o, "guest_ktap", kt);
 		hpc_ktap_free(k);
 	}
@@ -1459,12 +1372,13 @@ static int write_verdict(const struct verdict *vd, double duration)
 		}
 		json_object_object_add(o, "reports", reps);
 	}
-	snprintf(path, sizeof(path), "%s/verdict.json", C.dir);
-	snprintf(tmp, sizeof(tmp), "%s/.verdict.json.tmp", C.dir);
-	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PRETTY) < 0 ||
-	    rename(tmp, path) < 0) {
+	if (C.timeline_dropped)
+		json_object_object_add(o, "timeline_dropped",
+				       json_object_new_int64((int64_t)C.timeline_dropped));
+	if (hpc_verdict_json_write(C.dir, o) < 0) {
+		fprintf(stderr, "hpc-conductor: cannot write %s/" HPC_VERDICT_FILE ": %s\n",
+			C.dir, strerror(errno));
 		json_object_put(o);
-		fprintf(stderr, "hpc-conductor: cannot write %s\n", path);
 		return -1;
 	}
 	json_object_put(o);
@@ -1583,13 +1497,13 @@ static void loop(void)
 static FILE *open_out(const char *name)
 {
 	char path[4200];
-	int fd;
+	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", C.dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
+	f = open_private(path);
+	if (!f)
 		fatal("cannot create %s: %s", path, strerror(errno));
-	return fdopen(fd, "w");
+	return f;
 }
 
 static void usage(FILE *f)
@@ -1598,6 +1512,7 @@ static void usage(FILE *f)
 	      "                     [--run-id ID] [--seed N] [--kconfig FILE]\n"
 	      "                     [--modules FILE]\n"
 	      "                     [--heartbeat SECONDS] [--report-grace SECONDS]\n"
+	      "                     [--timeline-max BYTES]\n"
 	      "       hpc-conductor --scenario FILE --seed N --print-schedule\n"
 	      "       hpc-conductor --scenario FILE --seed N --check-schedule VERDICT_JSON\n", f);
 }
@@ -1762,6 +1677,7 @@ int main(int argc, char **argv)
 		{ "modules", required_argument, NULL, 'm' },
 		{ "heartbeat", required_argument, NULL, 'H' },
 		{ "report-grace", required_argument, NULL, 'G' },
+		{ "timeline-max", required_argument, NULL, 'T' },
 		{ "print-schedule", no_argument, NULL, 'P' },
 		{ "check-schedule", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1771,7 +1687,7 @@ int main(int argc, char **argv)
 	const char *scn_file = NULL, *argv_file = NULL, *check_file = NULL;
 	int print_sched = 0, seed_given = 0;
 	char **guest_argv;
-	struct verdict vd = { 0 };
+	struct hpc_decision vd = { 0 };
 	char reason[512];
 	sigset_t mask;
 	int c, connected;
@@ -1780,6 +1696,7 @@ int main(int argc, char **argv)
 	C.run_id = "";
 	C.heartbeat_s = 60;
 	C.report_grace_s = 15;
+	C.timeline_max = TIMELINE_MAX_BYTES;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': scn_file = optarg; break;
@@ -1800,6 +1717,18 @@ int main(int argc, char **argv)
 		case 'm': C.modules = optarg; break;
 		case 'H': C.heartbeat_s = (unsigned int)atoi(optarg); break;
 		case 'G': C.report_grace_s = (unsigned int)atoi(optarg); break;
+		case 'T': {
+			unsigned long long b;
+
+			if (hpc_size_parse(optarg, &b, NULL) < 0 || b < TIMELINE_MIN_BYTES ||
+			    b > (unsigned long long)LONG_MAX / 2) {
+				fprintf(stderr, "hpc-conductor: --timeline-max: expected a size of %ldK or more, got '%.40s'\n",
+					TIMELINE_MIN_BYTES >> 10, optarg);
+				return 2;
+			}
+			C.timeline_max = (long)b;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -1828,7 +1757,9 @@ int main(int argc, char **argv)
 		C.fd[i] = C.lfd[i] = -1;
 
 	if (hpc_scenario_check_reqs(&scn, C.kconfig, C.modules, reason, sizeof(reason))) {
-		set_v(&vd, HPC_V_SKIP, HPC_C_NONE, NULL, "%s", reason);
+		struct hpc_judge_in in = { .s = &scn, .skip_reason = reason };
+
+		hpc_judge(&in, &vd);
 		write_verdict(&vd, now_s());
 		return 0;
 	}

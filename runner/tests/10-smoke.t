@@ -3,7 +3,7 @@
 # reports that agree with the verdicts.
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 before=$(qemu_count)
 hpc run --results "$T_RESULTS" --seed 42 quick
@@ -38,6 +38,8 @@ d=$(echo "$run"/*-mirror-selftest)
 t "mirror-selftest: the module's own tests report no failure and some passes" \
 	test "$(json "$d/verdict.json" '"\(.guest_ktap.fail) \(.guest_ktap.pass > 20)"')" = "0 true"
 is "$(stat -c %a "$run")" 700 "run directory is private (0700)"
+# issue 17 item 11: the reports and the conductor's outputs are private too
+is "$(stat -c %a "$run"/summary.json "$run"/junit.xml "$run"/ktap.txt "$run"/*-*/verdict.json "$run"/*-*/ktap.txt | sort -u)" 600 "summary.json, junit.xml, ktap.txt and each verdict.json and ktap.txt are private (0600)"
 # the libvirt test (48) compares its quick verdicts with these
 [[ -z $T_STATE ]] || verdict_table "$run" >"$T_STATE/quick-seed42.qemu"
 is "$(qemu_count)" "$before" "no QEMU left running"

@@ -11,7 +11,8 @@
  *                       into summary.json (missing/bad: warning, ignored)
  *   <name>/verdict.json written by the conductor (schema 1)
  *
- * Output, each written atomically (temp file in RUN_DIR, then rename):
+ * Output, each written atomically (temp file in RUN_DIR, then rename), mode
+ * 0600 like the rest of the run directory:
  *   summary.json  {"schema":1, <run.json keys>, "finished", "interrupted",
  *                  "counts", "results", "not_run", "by_scenario"};
  *                 "results" holds every
