@@ -289,6 +289,17 @@ void hpc_judge(const struct hpc_judge_in *in, struct hpc_decision *d)
 			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
 					 "no console output from the guest (%s)%s%s",
 					 str(in->why_stop), tail[0] ? ": " : "", tail);
+		else if (in->boot_bound)
+			/*
+			 * The kernel printed and then never started the
+			 * agent: it stopped making progress in early boot
+			 * (we stopped it; it did not stop by itself).
+			 */
+			hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG,
+					 "HANG: guest did not reach the agent",
+					 "no agent after %u s (boot bound); last console line, %.0f s before the bound: %s",
+					 in->boot_timeout_s, in->console_silent_s,
+					 str(in->console_last));
 		else if (in->guest_exited)
 			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
 					 "guest stopped before the agent started (shutdown reason: %s); see console.log",

@@ -166,6 +166,18 @@ static void c_no_hello_no_console(struct hpc_judge_in *in)
 	in->why_stop = "no HELLO from the agent within 120 s";
 }
 
+static void c_no_hello_boot_bound(struct hpc_judge_in *in)
+{
+	in->hello = false;
+	in->console_lines = 40;
+	in->guest_exited = true;	/* the conductor stopped it */
+	in->boot_bound = true;
+	in->boot_timeout_s = 120;
+	in->console_last = "[    2.012345] Running RCU-tasks wait API self tests";
+	in->console_silent_s = 118;
+	in->why_stop = "no HELLO from the agent within 120 s";
+}
+
 static void c_no_hello_exited(struct hpc_judge_in *in)
 {
 	in->hello = false;
@@ -300,6 +312,9 @@ static const struct row rows[] = {
 	  "TIMEOUT: device_del d1", "no DEVICE_DELETED within 30 s", 0 },
 	{ "no_hello_no_console", c_no_hello_no_console, HPC_V_ERROR, HPC_C_NONE, "",
 	  "no console output from the guest (no HELLO", 0 },
+	{ "no_hello_boot_bound", c_no_hello_boot_bound, HPC_V_FAIL, HPC_C_HANG,
+	  "HANG: guest did not reach the agent",
+	  "no agent after 120 s (boot bound); last console line, 118 s before the bound: [    2.012345] Running RCU-tasks wait API self tests", 0 },
 	{ "no_hello_exited", c_no_hello_exited, HPC_V_ERROR, HPC_C_NONE, "",
 	  "guest stopped before the agent started (shutdown reason: guest-reset)", 0 },
 	{ "no_hello_running", c_no_hello_running, HPC_V_FAIL, HPC_C_HANG,
@@ -400,6 +415,7 @@ ROW_TEST(kernel_report)
 ROW_TEST(action_error)
 ROW_TEST(device_del_timeout)
 ROW_TEST(no_hello_no_console)
+ROW_TEST(no_hello_boot_bound)
 ROW_TEST(no_hello_exited)
 ROW_TEST(no_hello_running)
 ROW_TEST(step_timeout)
@@ -804,6 +820,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_row_action_error, teardown),
 		cmocka_unit_test_teardown(test_row_device_del_timeout, teardown),
 		cmocka_unit_test_teardown(test_row_no_hello_no_console, teardown),
+		cmocka_unit_test_teardown(test_row_no_hello_boot_bound, teardown),
 		cmocka_unit_test_teardown(test_row_no_hello_exited, teardown),
 		cmocka_unit_test_teardown(test_row_no_hello_running, teardown),
 		cmocka_unit_test_teardown(test_row_step_timeout, teardown),

@@ -139,6 +139,9 @@ struct conductor {
 	long timeline_max;		/* --timeline-max */
 	unsigned long timeline_dropped;	/* records not written */
 	char shutdown_reason[64];
+	char console_last[160];	/* the last console line, for a boot that stalled */
+	double console_last_t;
+	int boot_bound;		/* stopped at the boot bound without HELLO */
 	struct hpc_outcome_event outcomes[MAX_OUTCOMES];
 	int noutcomes;			/* kept */
 	unsigned int outcomes_total;	/* received */
@@ -716,6 +719,10 @@ static void on_console_line(void *ctx, const char *line, size_t len,
 	n = hpc_sanitize(clean, n);
 	C.console_lines++;
 	hpc_triage_line(C.triage, clean, n);
+	if (n) {
+		snprintf(C.console_last, sizeof(C.console_last), "%.*s", (int)n, clean);
+		C.console_last_t = now_s();
+	}
 	o = tl_new("console");
 	json_object_object_add(o, "n", json_object_new_int64((int64_t)C.console_lines));
 	json_object_object_add(o, "line", json_object_new_string_len(clean, (int)n));
@@ -1151,6 +1158,10 @@ static void judge(struct hpc_decision *vd, int connected)
 		.action_timeout = C.action_timeout,
 		.hello = C.hello,
 		.console_lines = C.console_lines,
+		.boot_bound = C.boot_bound,
+		.boot_timeout_s = C.s->boot_timeout_s,
+		.console_last = C.console_last,
+		.console_silent_s = C.console_last_t > 0 ? now_s() - C.console_last_t : 0,
 		.guest_exited = C.guest_exited,
 		.guest_signal = C.guest_exited && WIFSIGNALED(C.guest_status) ?
 				WTERMSIG(C.guest_status) : 0,
@@ -1470,6 +1481,7 @@ static void loop(void)
 		} else if (C.guest_exited && t - C.bye_at > 2 && C.bye) {
 			stop("guest exited after BYE");
 		} else if (!C.hello && t > boot_deadline) {
+			C.boot_bound = 1;
 			stop("no HELLO from the agent within %u s", C.s->boot_timeout_s);
 		} else if (C.hello && !C.bye && t - C.last_heard > C.heartbeat_s) {
 			stop("no word from the agent for %u s", C.heartbeat_s);

@@ -88,6 +88,10 @@ struct hpc_judge_in {
 	int action_timeout;		/* index+1 of a device_del out of time */
 	bool hello;			/* the agent said HELLO */
 	size_t console_lines;
+	bool boot_bound;		/* stopped at the boot bound, no HELLO */
+	unsigned int boot_timeout_s;
+	const char *console_last;	/* the last console line */
+	double console_silent_s;	/* since it was printed */
 	bool guest_exited;		/* the guest process ended */
 	int guest_signal;		/* ...killed by this signal, else 0 */
 	const char *shutdown_reason;	/* QMP SHUTDOWN reason */
