@@ -673,6 +673,12 @@ size_t hpc_triage_ts_prefix(const char *s, unsigned long long *ts_usec,
 
 void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len)
 {
+	hpc_triage_line_at(t, line, len, t->lineno + 1);
+}
+
+void hpc_triage_line_at(struct hpc_triage *t, const char *line, size_t len,
+			size_t lineno)
+{
 	const struct hpc_tpat *pat = NULL;
 	regmatch_t m[CAP_N + 1];
 	char caller[CALLER_MAX];
@@ -707,7 +713,7 @@ void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len)
 		p = strip_prefix(t->buf + starts[nstarts - 1], caller,
 				 sizeof(caller));
 	}
-	take_line(t, pat, p, m, caller, t->lineno, HPC_SRC_CONSOLE);
+	take_line(t, pat, p, m, caller, lineno, HPC_SRC_CONSOLE);
 }
 
 void hpc_triage_kline(struct hpc_triage *t, const char *caller,

@@ -59,6 +59,9 @@ void hpc_triage_free(struct hpc_triage *t);
  * start of the line and after every printk timestamp "[  12.345678]" in it.
  */
 void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len);
+/* The same, with the console line number given (reports keep it as line). */
+void hpc_triage_line_at(struct hpc_triage *t, const char *line, size_t len,
+			size_t lineno);
 /*
  * One line of a kernel log record known to be kernel output (the text of a
  * /dev/kmsg record of facility 0, one line of it), without any printk
