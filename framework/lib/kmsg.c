@@ -141,6 +141,14 @@ int hpc_kmsg_parse(const char *rec, size_t len, struct hpc_kmsg *out)
 struct key {
 	uint64_t ts;
 	uint64_t hash;
+	uint64_t seq;		/* record keys only */
+};
+
+#define PLACED		4096	/* record -> console line, the latest kept */
+
+struct placed {
+	uint64_t seq;
+	size_t lineno;
 };
 
 struct tail_line {
@@ -159,6 +167,8 @@ struct hpc_kmerge {
 	struct tail_line *tail;		/* ring, TAIL_MAX_LINES */
 	size_t tail_head, ntail, tail_bytes;
 	uint64_t lost_at_cut;		/* st.lost at the last match */
+	struct placed placed[PLACED];	/* ring of matched records */
+	size_t nplaced;
 	int finished;
 };
 
@@ -219,6 +229,14 @@ static void tail_pop(struct hpc_kmerge *m, int triage)
  * not the kernel's, and is dropped. After a record loss it is triaged from
  * the console instead, since the lost records may be in it.
  */
+static void place(struct hpc_kmerge *m, uint64_t seq, size_t lineno)
+{
+	struct placed *p = &m->placed[m->nplaced++ % PLACED];
+
+	p->seq = seq;
+	p->lineno = lineno;
+}
+
 static void cut(struct hpc_kmerge *m, size_t idx)
 {
 	int after_loss = m->st.lost != m->lost_at_cut;
@@ -261,7 +279,9 @@ static void record_line(struct hpc_kmerge *m, const struct hpc_kmsg *r,
 		hpc_triage_kline(m->t, r->caller, buf, n, (size_t)r->seq);
 	k.ts = r->ts_usec;
 	k.hash = fnv(buf, n);
+	k.seq = r->seq;
 	if (tail_find(m, &k, &idx)) {
+		place(m, r->seq, tail_at(m, idx)->lineno);
 		cut(m, idx);
 		return;
 	}
@@ -303,12 +323,13 @@ void hpc_kmerge_lost(struct hpc_kmerge *m, uint64_t n)
 		m->st.lost += n;
 }
 
-static int pend_take(struct hpc_kmerge *m, const struct key *k)
+static int pend_take(struct hpc_kmerge *m, const struct key *k, size_t lineno)
 {
 	for (size_t i = 0; i < m->npend; i++) {
 		size_t at = (m->pend_head + i) % PEND_RECS;
 
 		if (m->pend[at].ts == k->ts && m->pend[at].hash == k->hash) {
+			place(m, m->pend[at].seq, lineno);
 			/* older unmatched ones will not be printed any more */
 			m->pend_head = (at + 1) % PEND_RECS;
 			m->npend -= i + 1;
@@ -345,7 +366,7 @@ void hpc_kmerge_console(struct hpc_kmerge *m, const char *line, size_t len)
 			continue;
 		tl.keys[tl.nkeys].ts = ts;
 		tl.keys[tl.nkeys].hash = fnv(buf + i + pl, n - i - pl);
-		if (pend_take(m, &tl.keys[tl.nkeys])) {
+		if (pend_take(m, &tl.keys[tl.nkeys], tl.lineno)) {
 			/* the record came first: all kept lines are before it */
 			cut(m, m->ntail);
 			return;
@@ -397,4 +418,17 @@ void hpc_kmerge_free(struct hpc_kmerge *m)
 		tail_pop(m, 0);
 	free(m->tail);
 	free(m);
+}
+
+size_t hpc_kmerge_console_line(const struct hpc_kmerge *m, uint64_t seq)
+{
+	size_t n = m->nplaced < PLACED ? m->nplaced : PLACED;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct placed *p = &m->placed[(m->nplaced - 1 - i) % PLACED];
+
+		if (p->seq == seq)
+			return p->lineno;
+	}
+	return 0;
 }

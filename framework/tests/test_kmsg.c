@@ -247,6 +247,7 @@ static void test_kernel_record_is_report(void **state)
 	assert_string_equal(r->title, "KASAN: use-after-free in hpc_trigger_uaf");
 	assert_int_equal(r->src, HPC_SRC_KMSG);
 	assert_int_equal(r->line, 21);	/* the record's seq */
+	assert_int_equal(hpc_kmerge_console_line(e->m, 21), 0);
 }
 
 /* A user-facility record with a kernel report's text is not a report. */
@@ -300,6 +301,9 @@ static void test_report_completed_from_console(void **state)
 			    "BUG: kernel NULL pointer dereference in hpc_trigger_null");
 	assert_int_equal(r->src, HPC_SRC_KMSG);
 	assert_int_equal(hpc_triage_count(e->t), 1);
+	/* the record was printed on console line 1 */
+	assert_int_equal(hpc_kmerge_console_line(e->m, 40), 1);
+	assert_int_equal(hpc_kmerge_console_line(e->m, 41), 0);
 }
 
 /* Item 3: another CPU's text cut into the console copy; the record is whole. */
@@ -335,6 +339,7 @@ static void test_record_before_console(void **state)
 	assert_null(finish(e));
 	assert_int_equal(hpc_kmerge_stats(e->m)->matched, 1);
 	assert_int_equal(hpc_kmerge_stats(e->m)->tail_lines, 1);
+	assert_int_equal(hpc_kmerge_console_line(e->m, 11), 2);
 }
 
 /* Records lost: the console in their window is triaged (unverified). */

@@ -48,6 +48,7 @@
 #include <fnmatch.h>
 
 #include "hpc/linebuf.h"
+#include "hpc/kmsg.h"
 #include "hpc/ktap.h"
 #include "hpc/proto.h"
 #include "hpc/qmp.h"
@@ -131,6 +132,7 @@ struct conductor {
 	size_t console_lines;
 	struct hpc_linebuf console_lb, agent_lb;
 	struct hpc_triage *triage;
+	struct hpc_kmerge *kmerge;	/* kernel records + console -> triage */
 	struct hpc_qmp qmp;
 
 	/* guest state */
@@ -624,7 +626,7 @@ static void on_console_line(void *ctx, const char *line, size_t len,
 	memcpy(clean, line, n);
 	n = hpc_sanitize(clean, n);
 	C.console_lines++;
-	hpc_triage_line(C.triage, clean, n);
+	hpc_kmerge_console(C.kmerge, clean, n);
 	o = tl_new("console");
 	json_object_object_add(o, "n", json_object_new_int64((int64_t)C.console_lines));
 	json_object_object_add(o, "line", json_object_new_string_len(clean, (int)n));
@@ -723,6 +725,30 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 		n = hpc_sanitize(bad, n);
 		json_object_object_add(o, "type", json_object_new_string("invalid"));
 		json_object_object_add(o, "raw", json_object_new_string_len(bad, (int)n));
+		tl_emit(o);
+		return;
+	}
+	if (m.type == HPC_MSG_KMSG) {
+		/* the kernel log: triaged, kept out of the timeline (the
+		 * console has the same lines); a bad record is shown there */
+		static struct hpc_kmsg rec;
+
+		if (hpc_kmsg_parse(m.text, m.text_len, &rec) == 0) {
+			hpc_kmerge_record(C.kmerge, &rec);
+			json_object_put(o);
+			return;
+		}
+		json_object_object_add(o, "type", json_object_new_string("invalid"));
+		json_object_object_add(o, "raw", json_object_new_string_len(m.text,
+			(int)(m.text_len < 128 ? m.text_len : 128)));
+		tl_emit(o);
+		return;
+	}
+	if (m.type == HPC_MSG_KMSG_LOST) {
+		hpc_kmerge_lost(C.kmerge, m.lost);
+		json_object_object_add(o, "type", json_object_new_string("KMSGLOST"));
+		json_object_object_add(o, "lost", json_object_new_int64(
+			m.lost > INT64_MAX ? INT64_MAX : (int64_t)m.lost));
 		tl_emit(o);
 		return;
 	}
@@ -1142,6 +1168,34 @@ static void judge_outcome(struct verdict *vd)
 	set_v(vd, HPC_V_PASS, HPC_C_NONE, NULL, "all %d steps done", C.s->nsteps);
 }
 
+/* Where a report is: its kernel log record and/or console line. */
+static void report_where(const struct hpc_report *rep, char *buf, size_t cap)
+{
+	size_t cl = rep->src == HPC_SRC_KMSG ?
+		hpc_kmerge_console_line(C.kmerge, rep->line) : rep->line;
+
+	if (rep->src == HPC_SRC_KMSG && cl)
+		snprintf(buf, cap, "in kernel log record %zu (/dev/kmsg), console line %zu",
+			 rep->line, cl);
+	else if (rep->src == HPC_SRC_KMSG)
+		snprintf(buf, cap, "in kernel log record %zu (/dev/kmsg)", rep->line);
+	else
+		snprintf(buf, cap, "at console line %zu (console only)", cl);
+}
+
+/* verdict.json fields of a report: where it came from (docs/verdicts.md). */
+static void report_json(struct json_object *r, const struct hpc_report *rep)
+{
+	size_t cl = rep->src == HPC_SRC_KMSG ?
+		hpc_kmerge_console_line(C.kmerge, rep->line) : rep->line;
+
+	json_object_object_add(r, "source", json_object_new_string(
+		rep->src == HPC_SRC_KMSG ? "kmsg" : "console"));
+	if (rep->src == HPC_SRC_KMSG)
+		json_object_object_add(r, "kmsg_seq", json_object_new_int64((int64_t)rep->line));
+	json_object_object_add(r, "console_line", cl ? json_object_new_int64((int64_t)cl) : NULL);
+}
+
 static void judge(struct verdict *vd, int connected)
 {
 	const struct hpc_report *rep = hpc_triage_primary(C.triage);
@@ -1158,8 +1212,8 @@ static void judge(struct verdict *vd, int connected)
 		return;
 	}
 	if (rep) {
-		set_v(vd, HPC_V_FAIL, rep->cls, rep->title,
-		      "kernel report at console line %zu", rep->line);
+		report_where(rep, tail, sizeof(tail));
+		set_v(vd, HPC_V_FAIL, rep->cls, rep->title, "kernel report %s", tail);
 		return;
 	}
 	if (C.action_error[0]) {
@@ -1453,11 +1507,28 @@ static int write_verdict(const struct verdict *vd, double duration)
 			json_object_object_add(r, "class",
 					       json_object_new_string(hpc_class_name(rep->cls)));
 			json_object_object_add(r, "title", json_object_new_string(rep->title));
-			json_object_object_add(r, "console_line",
-					       json_object_new_int64((int64_t)rep->line));
+			report_json(r, rep);
 			json_object_array_add(reps, r);
 		}
 		json_object_object_add(o, "reports", reps);
+	}
+	{
+		/* how much of the kernel log came by which channel */
+		const struct hpc_kmerge_stats *ks = hpc_kmerge_stats(C.kmerge);
+		struct json_object *kl = json_object_new_object();
+
+		json_object_object_add(kl, "kmsg_records", json_object_new_int64((int64_t)ks->records));
+		json_object_object_add(kl, "kmsg_kernel_records",
+				       json_object_new_int64((int64_t)ks->kernel_records));
+		json_object_object_add(kl, "kmsg_lost", json_object_new_int64(
+			ks->lost > INT64_MAX ? INT64_MAX : (int64_t)ks->lost));
+		json_object_object_add(kl, "console_lines_after_last_record",
+				       json_object_new_int64((int64_t)ks->tail_lines));
+		json_object_object_add(kl, "console_lines_in_loss_windows",
+				       json_object_new_int64((int64_t)ks->unverified_lines));
+		json_object_object_add(kl, "console_lines_over_bound",
+				       json_object_new_int64((int64_t)ks->tail_dropped));
+		json_object_object_add(o, "kernel_log", kl);
 	}
 	snprintf(path, sizeof(path), "%s/verdict.json", C.dir);
 	snprintf(tmp, sizeof(tmp), "%s/.verdict.json.tmp", C.dir);
@@ -1824,6 +1895,9 @@ int main(int argc, char **argv)
 	C.s = &scn;
 	C.ktap_lines = json_object_new_array();
 	C.triage = hpc_triage_new();
+	C.kmerge = C.triage ? hpc_kmerge_new(C.triage) : NULL;
+	if (!C.kmerge)
+		fatal("out of memory");
 	for (int i = 0; i < SOCK__COUNT; i++)
 		C.fd[i] = C.lfd[i] = -1;
 
@@ -1889,6 +1963,7 @@ int main(int argc, char **argv)
 		loop();
 	}
 	kill_guest();
+	hpc_kmerge_finish(C.kmerge);
 	hpc_triage_finish(C.triage);
 	judge(&vd, connected);
 	tl_host("verdict", "%s%s%s%s%s", hpc_verdict_name(vd.v), vd.cls ? " " : "",

@@ -80,5 +80,10 @@ void hpc_kmerge_console(struct hpc_kmerge *m, const char *line, size_t len);
  */
 void hpc_kmerge_finish(struct hpc_kmerge *m);
 const struct hpc_kmerge_stats *hpc_kmerge_stats(const struct hpc_kmerge *m);
+/*
+ * The console line where record seq was printed (one of the last 4096
+ * records found there), 0 if unknown.
+ */
+size_t hpc_kmerge_console_line(const struct hpc_kmerge *m, uint64_t seq);
 
 #endif
