@@ -343,6 +343,7 @@ static void printable(char *dst, size_t cap, const char *src, size_t n)
  */
 #define KIN_READ	16384	/* larger than any record */
 #define KIN_MARK	"hpchaos: "
+#define KIN_DRAIN	100000	/* reads: up to "nothing more to read" */
 
 /* "prio,seq," at the start of a record: 0, or -1 if malformed. */
 static int kin_head(const char *s, size_t len, uint64_t *prio, uint64_t *seq,
@@ -1134,6 +1135,12 @@ static void start_step(void)
 		A.cur_start_ns + s->timeout_s * NS_PER_SEC : 0;
 	kmsg_printf("hpchaos: run=%s step=%d %s start", A.run_id, A.cur,
 		    s->name);
+	/*
+	 * Forward the kernel log up to this marker before the step runs: if
+	 * the step kills the kernel, the host falls back to the console only
+	 * from here on (docs/verdicts.md).
+	 */
+	kin_read(KIN_DRAIN);
 	sendf("STEP %d START %llu", A.cur, (unsigned long long)A.cur_start_ns);
 
 	switch (s->kind) {
