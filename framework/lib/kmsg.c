@@ -168,6 +168,8 @@ struct hpc_kmerge {
 	size_t tail_head, ntail, tail_bytes;
 	uint64_t lost_at_cut;		/* st.lost at the last match */
 	struct placed placed[PLACED];	/* ring of matched records */
+	/* the tail triaged as it grows, for an early look (not the verdict) */
+	struct hpc_triage *preview;
 	size_t nplaced;
 	int finished;
 };
@@ -194,8 +196,11 @@ struct hpc_kmerge *hpc_kmerge_new(struct hpc_triage *t)
 
 	if (!m)
 		return NULL;
+	m->preview = hpc_triage_new();
 	m->tail = calloc(TAIL_MAX_LINES, sizeof(*m->tail));
-	if (!m->tail) {
+	if (!m->tail || !m->preview) {
+		hpc_triage_free(m->preview);
+		free(m->tail);
 		free(m);
 		return NULL;
 	}
@@ -248,6 +253,14 @@ static void cut(struct hpc_kmerge *m, size_t idx)
 		tail_pop(m, 0);	/* the matched line itself */
 	m->lost_at_cut = m->st.lost;
 	m->st.matched++;
+	/* the preview starts again with what is left (if it saw anything) */
+	if (!hpc_triage_count(m->preview) && !hpc_triage_pending(m->preview) &&
+	    !hpc_triage_primary(m->preview))
+		return;
+	hpc_triage_reset(m->preview);
+	for (size_t i = 0; i < m->ntail; i++)
+		hpc_triage_line_at(m->preview, tail_at(m, i)->text,
+				   tail_at(m, i)->len, tail_at(m, i)->lineno);
 }
 
 static int tail_find(struct hpc_kmerge *m, const struct key *k, size_t *idx)
@@ -389,6 +402,7 @@ void hpc_kmerge_console(struct hpc_kmerge *m, const char *line, size_t len)
 	*tail_at(m, m->ntail) = tl;
 	m->ntail++;
 	m->tail_bytes += n + 1;
+	hpc_triage_line_at(m->preview, tl.text, tl.len, tl.lineno);
 }
 
 void hpc_kmerge_finish(struct hpc_kmerge *m)
@@ -417,6 +431,7 @@ void hpc_kmerge_free(struct hpc_kmerge *m)
 	while (m->ntail)
 		tail_pop(m, 0);
 	free(m->tail);
+	hpc_triage_free(m->preview);
 	free(m);
 }
 
@@ -431,4 +446,9 @@ size_t hpc_kmerge_console_line(const struct hpc_kmerge *m, uint64_t seq)
 			return p->lineno;
 	}
 	return 0;
+}
+
+const struct hpc_report *hpc_kmerge_tail_report(const struct hpc_kmerge *m)
+{
+	return m->finished ? NULL : hpc_triage_primary(m->preview);
 }

@@ -864,3 +864,17 @@ int hpc_triage_file(const char *path, struct hpc_triage **out)
 	*out = t;
 	return 0;
 }
+
+void hpc_triage_reset(struct hpc_triage *t)
+{
+	t->lineno = 0;
+	t->npend = 0;
+	t->nrep = 0;
+	t->has_extra = 0;
+	t->dropped = 0;
+}
+
+size_t hpc_triage_pending(const struct hpc_triage *t)
+{
+	return t->npend;
+}

@@ -218,7 +218,11 @@ static void test_forged_console_ignored(void **state)
 	con(e, "Kernel panic - not syncing: forged");
 	con(e, "[   12.000000] BUG: KASAN: use-after-free in forged+0x1/0x2");
 	con(e, "[   12.000001][   T70] WARNING: CPU: 0 PID: 70 at x.c:1 forged+0x1/0x2");
+	/* an early look sees them (the agent might be dead) ... */
+	assert_non_null(hpc_kmerge_tail_report(e->m));
 	both(e, 12, 12, "27.900000", "T1", "hpchaos: run=r step=1 fake end");
+	/* ... until a later record shows they were a program's */
+	assert_null(hpc_kmerge_tail_report(e->m));
 	both(e, 12, 13, "28.000000", "T1", "hpchaos: run=r agent done, exit code 0");
 	con(e, "[   28.100000] reboot: Power down");
 	assert_null(finish(e));

@@ -63,6 +63,7 @@
 #define POWEROFF_GRACE_S	30
 #define SCHED_RECORD		100	/* firings per action kept for verdict.json */
 #define MAX_OUTCOMES		16	/* outcome events kept */
+#define AGENT_SILENT_S		5	/* no agent line for this long: it is not forwarding */
 
 enum sock_id { SOCK_CONSOLE, SOCK_AGENT, SOCK_QMP, SOCK__COUNT };
 static const char *const sock_names[SOCK__COUNT] = {
@@ -1634,11 +1635,16 @@ static void loop(void)
 			stop("scenario did not finish within %u s", C.s->timeout_s);
 		} else if (C.bye && t - C.bye_at > POWEROFF_GRACE_S) {
 			stop("guest did not power off within %d s of BYE", POWEROFF_GRACE_S);
-		} else if (C.report_grace_s && !C.bye && hpc_triage_primary(C.triage)) {
+		} else if (C.report_grace_s && !C.bye &&
+			   (hpc_triage_primary(C.triage) ||
+			    (t - C.last_heard > AGENT_SILENT_S &&
+			     hpc_kmerge_tail_report(C.kmerge)))) {
 			/*
 			 * The verdict is FAIL now whatever follows: keep the
 			 * console a little longer for the rest of the report,
-			 * then stop instead of waiting out step timeouts.
+			 * then stop instead of waiting out step timeouts. A
+			 * report only on the console counts once the agent
+			 * went silent (a dead kernel), not while it forwards.
 			 */
 			if (!C.report_at)
 				C.report_at = t;

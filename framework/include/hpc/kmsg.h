@@ -85,5 +85,12 @@ const struct hpc_kmerge_stats *hpc_kmerge_stats(const struct hpc_kmerge *m);
  * records found there), 0 if unknown.
  */
 size_t hpc_kmerge_console_line(const struct hpc_kmerge *m, uint64_t seq);
+/*
+ * A report among the console lines after the last record found on the
+ * console (what hpc_kmerge_finish() would triage now), NULL if none: an
+ * early hint that the kernel died while the agent could not forward. The
+ * verdict must come from the triage after hpc_kmerge_finish().
+ */
+const struct hpc_report *hpc_kmerge_tail_report(const struct hpc_kmerge *m);
 
 #endif

@@ -51,6 +51,8 @@ struct hpc_triage;
 
 struct hpc_triage *hpc_triage_new(void);
 void hpc_triage_free(struct hpc_triage *t);
+/* Forget every line and report (the patterns stay compiled). */
+void hpc_triage_reset(struct hpc_triage *t);
 /*
  * One console line, without its newline; any bytes, any length. The console
  * is shared by the kernel and userspace, so a kernel line may start in the
@@ -81,6 +83,8 @@ const struct hpc_report *hpc_triage_get(const struct hpc_triage *t, size_t i);
  * start line. May be a report that did not fit in the list. NULL if none.
  */
 const struct hpc_report *hpc_triage_primary(const struct hpc_triage *t);
+/* Reports still looking for their title (not in the list yet). */
+size_t hpc_triage_pending(const struct hpc_triage *t);
 /* Distinct reports that did not fit in the list. */
 size_t hpc_triage_dropped(const struct hpc_triage *t);
 /* Number of console lines fed so far. */
