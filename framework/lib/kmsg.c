@@ -12,8 +12,10 @@
  * that matches is the kernel's own.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hpc/kmsg.h"
 #include "hpc/linebuf.h"
@@ -451,4 +453,74 @@ size_t hpc_kmerge_console_line(const struct hpc_kmerge *m, uint64_t seq)
 const struct hpc_report *hpc_kmerge_tail_report(const struct hpc_kmerge *m)
 {
 	return m->finished ? NULL : hpc_triage_primary(m->preview);
+}
+
+/* ---- replaying a run from its files ---- */
+
+#define REPLAY_LINE_MAX	4096	/* as the conductor cuts console lines */
+
+static void replay_console(void *ctx, const char *line, size_t len,
+			   unsigned int flags)
+{
+	(void)flags;
+	hpc_kmerge_console(ctx, line, len);
+}
+
+static void replay_kmsg(void *ctx, const char *line, size_t len,
+			unsigned int flags)
+{
+	static struct hpc_kmsg rec;
+	struct hpc_kmerge *m = ctx;
+
+	(void)flags;
+	if (len > 5 && memcmp(line, "lost ", 5) == 0) {
+		uint64_t n = 0;
+		size_t i;
+
+		for (i = 5; i < len && isdigit((unsigned char)line[i]) &&
+		     n < UINT64_MAX / 10; i++)
+			n = n * 10 + (uint64_t)(line[i] - '0');
+		if (i == len && n)
+			hpc_kmerge_lost(m, n);
+		return;
+	}
+	if (hpc_kmsg_parse(line, len, &rec) == 0)
+		hpc_kmerge_record(m, &rec);
+}
+
+static int replay_fd(struct hpc_kmerge *m, int fd, hpc_line_fn fn)
+{
+	struct hpc_linebuf lb;
+	char chunk[65536];
+	ssize_t n;
+	int ret = 0;
+
+	if (fd < 0)
+		return 0;
+	if (hpc_linebuf_init(&lb, REPLAY_LINE_MAX) < 0)
+		return -ENOMEM;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		hpc_linebuf_feed(&lb, chunk, (size_t)n, fn, m);
+	}
+	hpc_linebuf_flush(&lb, fn, m);
+	hpc_linebuf_free(&lb);
+	return ret;
+}
+
+int hpc_kmerge_replay(struct hpc_kmerge *m, int console_fd, int kmsg_fd)
+{
+	int ret = replay_fd(m, console_fd, replay_console);
+
+	if (ret == 0)
+		ret = replay_fd(m, kmsg_fd, replay_kmsg);
+	return ret;
 }

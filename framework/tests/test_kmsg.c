@@ -4,6 +4,8 @@
  * kernel channels (hpc_kmerge): forwarded records are trusted, the console
  * only after the last forwarded record found on it (issue 17 items 1-3).
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "hpc/kmsg.h"
@@ -416,6 +419,112 @@ static void test_multiline_record(void **state)
 	assert_int_equal(hpc_kmerge_stats(e->m)->matched, 3);
 }
 
+
+/* ---- runs replayed from their files (fixtures/kmerge/NAME/) ---- */
+
+static int read_expect(const char *path, char *type, char *title, char *src)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	type[0] = title[0] = src[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "TYPE: ", 6) == 0)
+			snprintf(type, 32, "%.31s", line + 6);
+		else if (strncmp(line, "TITLE: ", 7) == 0)
+			snprintf(title, HPC_TRIAGE_TITLE_MAX, "%.255s", line + 7);
+		else if (strncmp(line, "FROM: ", 6) == 0)
+			snprintf(src, 16, "%.15s", line + 6);
+	}
+	fclose(f);
+	return type[0] ? 0 : -1;
+}
+
+static int run_kmerge_fixture(const char *dir)
+{
+	char path[600], type[32], title[HPC_TRIAGE_TITLE_MAX], src[16];
+	struct hpc_triage *t = hpc_triage_new();
+	struct hpc_kmerge *m = t ? hpc_kmerge_new(t) : NULL;
+	const struct hpc_report *r;
+	int cfd, kfd, ret = 0;
+
+	assert_non_null(m);
+	snprintf(path, sizeof(path), "%s/expect", dir);
+	if (read_expect(path, type, title, src) < 0) {
+		print_message("%s: bad or missing expect file\n", dir);
+		ret = -1;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	cfd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/kmsg.log", dir);
+	kfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (cfd < 0 || kfd < 0) {
+		print_message("%s: console.log and kmsg.log wanted\n", dir);
+		ret = -1;
+	} else {
+		assert_int_equal(hpc_kmerge_replay(m, cfd, kfd), 0);
+	}
+	if (cfd >= 0)
+		close(cfd);
+	if (kfd >= 0)
+		close(kfd);
+	if (ret)
+		goto out;
+	hpc_kmerge_finish(m);
+	hpc_triage_finish(t);
+	r = hpc_triage_primary(t);
+	if (strcmp(type, "NONE") == 0) {
+		if (r) {
+			print_message("%s: want no report, got %s \"%s\"\n", dir,
+				      hpc_class_name(r->cls), r->title);
+			ret = -1;
+		}
+	} else if (!r || strcmp(hpc_class_name(r->cls), type) != 0 ||
+		   strcmp(r->title, title) != 0 ||
+		   strcmp(r->src == HPC_SRC_KMSG ? "kmsg" : "console", src) != 0) {
+		print_message("%s: want %s \"%s\" from %s, got %s \"%s\" from %s\n",
+			      dir, type, title, src,
+			      r ? hpc_class_name(r->cls) : "NONE", r ? r->title : "",
+			      r ? (r->src == HPC_SRC_KMSG ? "kmsg" : "console") : "-");
+		ret = -1;
+	}
+out:
+	hpc_kmerge_free(m);
+	hpc_triage_free(t);
+	return ret;
+}
+
+static void test_kmerge_fixtures(void **state)
+{
+	const char *top = FIXTURES_DIR "/kmerge";
+	struct dirent *de;
+	DIR *d = opendir(top);
+	int total = 0, failed = 0;
+
+	(void)state;
+	if (!d)
+		fail_msg("no fixtures: cannot open %s", top);
+	while ((de = readdir(d)) != NULL) {
+		char dir[512];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", top, de->d_name);
+		total++;
+		if (run_kmerge_fixture(dir) < 0)
+			failed++;
+	}
+	closedir(d);
+	if (total == 0)
+		fail_msg("no fixtures in %s", top);
+	if (failed)
+		fail_msg("%d of %d fixtures failed", failed, total);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +544,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_records_whole_console, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiline_record, setup, teardown),
+		cmocka_unit_test(test_kmerge_fixtures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

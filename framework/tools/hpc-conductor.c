@@ -128,8 +128,8 @@ struct conductor {
 	pid_t guest;
 	int guest_status, guest_exited;
 
-	FILE *console_log, *timeline, *steps_log, *qmp_log;
-	long console_bytes, out_bytes;
+	FILE *console_log, *timeline, *steps_log, *qmp_log, *kmsg_log;
+	long console_bytes, out_bytes, kmsg_bytes;
 	size_t console_lines;
 	struct hpc_linebuf console_lb, agent_lb;
 	struct hpc_triage *triage;
@@ -707,6 +707,19 @@ static void send_plan(void)
 	tl_host("plan", "sent %d steps", C.s->nsteps);
 }
 
+/*
+ * kmsg.log: the kernel log records the agent forwarded, one per line as
+ * received ("prio,seq,ts,flags;text"), and "lost N" lines; capped like
+ * console.log.
+ */
+static void kmsg_log_line(const char *s)
+{
+	if (!C.kmsg_log || C.kmsg_bytes >= CONSOLE_MAX_BYTES)
+		return;
+	C.kmsg_bytes += fprintf(C.kmsg_log, "%s\n", s);
+	fflush(C.kmsg_log);
+}
+
 static void on_agent_line(void *ctx, const char *line, size_t len,
 			  unsigned int flags)
 {
@@ -736,6 +749,7 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 
 		if (hpc_kmsg_parse(m.text, m.text_len, &rec) == 0) {
 			hpc_kmerge_record(C.kmerge, &rec);
+			kmsg_log_line(m.text);
 			json_object_put(o);
 			return;
 		}
@@ -747,6 +761,8 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 	}
 	if (m.type == HPC_MSG_KMSG_LOST) {
 		hpc_kmerge_lost(C.kmerge, m.lost);
+		snprintf(m.text, sizeof(m.text), "lost %llu", (unsigned long long)m.lost);
+		kmsg_log_line(m.text);
 		json_object_object_add(o, "type", json_object_new_string("KMSGLOST"));
 		json_object_object_add(o, "lost", json_object_new_int64(
 			m.lost > INT64_MAX ? INT64_MAX : (int64_t)m.lost));
@@ -1917,6 +1933,7 @@ int main(int argc, char **argv)
 	C.timeline = open_out("timeline.jsonl");
 	C.steps_log = open_out("steps.log");
 	C.qmp_log = open_out("qmp.log");
+	C.kmsg_log = open_out("kmsg.log");
 	if (hpc_linebuf_init(&C.console_lb, CONSOLE_MAX_LINE) < 0 ||
 	    hpc_linebuf_init(&C.agent_lb, HPC_PROTO_MAX_LINE - 1) < 0)
 		fatal("out of memory");

@@ -92,5 +92,12 @@ size_t hpc_kmerge_console_line(const struct hpc_kmerge *m, uint64_t seq);
  * verdict must come from the triage after hpc_kmerge_finish().
  */
 const struct hpc_report *hpc_kmerge_tail_report(const struct hpc_kmerge *m);
+/*
+ * Replay a run from its files: console.log (console_fd) as console lines,
+ * then kmsg.log (kmsg_fd: record lines and "lost N" lines, as the conductor
+ * writes it) as records. Either fd may be -1. Does not finish. Returns 0
+ * or -errno.
+ */
+int hpc_kmerge_replay(struct hpc_kmerge *m, int console_fd, int kmsg_fd);
 
 #endif
