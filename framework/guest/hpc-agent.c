@@ -130,7 +130,6 @@ static struct agent {
 	/* the kernel log, read and forwarded */
 	int kin;
 	uint64_t kin_next;		/* next record sequence number */
-	uint64_t kin_lost;		/* not reported yet */
 	char kin_sync[160];		/* marker kin_sync() waits for */
 	int kin_synced;
 
@@ -375,8 +374,10 @@ static void kin_record(const char *s, size_t len)
 		return;		/* a dictionary line */
 	if (kin_head(s, len, &prio, &seq, &text, &tlen) < 0)
 		return;
-	if (seq > A.kin_next)
-		A.kin_lost += seq - A.kin_next;
+	if (seq > A.kin_next) {
+		/* before the record: the host triages the console of the gap */
+		sendf("KMSGLOST %llu", (unsigned long long)(seq - A.kin_next));
+	}
 	if (seq >= A.kin_next)
 		A.kin_next = seq + 1;
 	if (A.kin_sync[0] && (prio >> 3) != 0 && tlen == strlen(A.kin_sync) &&
@@ -418,10 +419,6 @@ static void kin_read(int rounds)
 		}
 		if (start < (size_t)n)
 			kin_record(buf + start, (size_t)n - start);
-	}
-	if (A.kin_lost) {
-		sendf("KMSGLOST %llu", (unsigned long long)A.kin_lost);
-		A.kin_lost = 0;
 	}
 }
 

@@ -429,6 +429,18 @@ static void test_kmsg_forward(void **state)
 	assert_false(has_text(&r, HPC_MSG_KMSG, 0,
 			      "14,1,2000,-;BUG: KASAN: use-after-free in forged+0x1/0x2"));
 	assert_int_equal(count(&r, HPC_MSG_KMSG_LOST, 0, NULL), 1);
+	/* the loss is told before the record after the gap */
+	{
+		size_t lost = find_pos(&r, HPC_MSG_KMSG_LOST, 0), i;
+
+		for (i = 0; i < r.n; i++)
+			if (r.msgs[i].type == HPC_MSG_KMSG &&
+			    !strncmp(r.msgs[i].text, "3,7,", 4))
+				break;
+		assert_true(i < r.n);
+		assert_true(lost < i);
+		assert_true(lost > 0 && r.msgs[lost - 1].type == HPC_MSG_KMSG);
+	}
 	assert_int_equal(r.invalid, 0);
 	cleanup(&r);
 }
