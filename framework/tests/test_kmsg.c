@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -127,6 +128,35 @@ static void test_parse_long(void **state)
 	memcpy(rec, "6,1,2,-;abcXYZ", 14);
 	assert_int_equal(hpc_kmsg_parse(rec, 11, &k), 0);
 	assert_string_equal(k.text, "abc");
+}
+
+static void test_ts_prefix(void **state)
+{
+	unsigned long long ts = 0;
+	char caller[12];
+
+	(void)state;
+	assert_int_equal(hpc_triage_ts_prefix("[   12.345678] x", &ts, caller,
+					      sizeof(caller)), 15);
+	assert_true(ts == 12345678);
+	assert_string_equal(caller, "");
+	assert_int_equal(hpc_triage_ts_prefix("[   27.755595][   T70] BUG", &ts,
+					      caller, sizeof(caller)), 23);
+	assert_true(ts == 27755595);
+	assert_string_equal(caller, "T70");
+	assert_int_equal(hpc_triage_ts_prefix("[12.5]x", &ts, caller,
+					      sizeof(caller)), 6);
+	assert_true(ts == 12500000);
+	/* not a printk timestamp */
+	assert_int_equal(hpc_triage_ts_prefix("[ 1] x", &ts, caller, sizeof(caller)), 0);
+	assert_int_equal(hpc_triage_ts_prefix("[ 1.] x", &ts, caller, sizeof(caller)), 0);
+	assert_int_equal(hpc_triage_ts_prefix("[ .5] x", &ts, caller, sizeof(caller)), 0);
+	assert_int_equal(hpc_triage_ts_prefix("[    T1] x", &ts, caller, sizeof(caller)), 0);
+	assert_int_equal(hpc_triage_ts_prefix("12.5] x", &ts, caller, sizeof(caller)), 0);
+	assert_int_equal(hpc_triage_ts_prefix("[ 1.5", NULL, NULL, 0), 0);
+	/* a huge number does not overflow */
+	assert_true(hpc_triage_ts_prefix("[99999999999999999999999.1234567891]",
+					 &ts, NULL, 0) > 0);
 }
 
 /* ---- the merge ---- */
@@ -510,10 +540,13 @@ static void test_kmerge_fixtures(void **state)
 		fail_msg("no fixtures: cannot open %s", top);
 	while ((de = readdir(d)) != NULL) {
 		char dir[512];
+		struct stat sb;
 
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", top, de->d_name);
+		if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			continue;	/* README.md */
 		total++;
 		if (run_kmerge_fixture(dir) < 0)
 			failed++;
@@ -533,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_parse_escapes),
 		cmocka_unit_test(test_parse_invalid),
 		cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_ts_prefix),
 		cmocka_unit_test_setup_teardown(test_forged_console_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_record_is_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_record_not_report, setup, teardown),
