@@ -130,6 +130,7 @@ static struct agent {
 	/* the kernel log, read and forwarded */
 	int kin;
 	uint64_t kin_next;		/* next record sequence number */
+	uint64_t kin_lost;		/* lost, not reported yet */
 	char kin_sync[160];		/* marker kin_sync() waits for */
 	int kin_synced;
 
@@ -374,18 +375,27 @@ static void kin_record(const char *s, size_t len)
 		return;		/* a dictionary line */
 	if (kin_head(s, len, &prio, &seq, &text, &tlen) < 0)
 		return;
-	if (seq > A.kin_next) {
-		/* before the record: the host triages the console of the gap */
-		sendf("KMSGLOST %llu", (unsigned long long)(seq - A.kin_next));
+	if (seq > A.kin_next)
+		A.kin_lost += seq - A.kin_next;
+	if (A.kin_lost) {
+		/* before the next record: the host triages the console of
+		 * the gap; records the queue could not take count too */
+		char l[48];
+		int n = snprintf(l, sizeof(l), "KMSGLOST %llu",
+				 (unsigned long long)A.kin_lost);
+
+		if (send_text(1, l, (size_t)n, "", 0) == 0)
+			A.kin_lost = 0;
 	}
 	if (seq >= A.kin_next)
 		A.kin_next = seq + 1;
 	if (A.kin_sync[0] && (prio >> 3) != 0 && tlen == strlen(A.kin_sync) &&
 	    memcmp(text, A.kin_sync, tlen) == 0)
 		A.kin_synced = 1;
-	if ((prio >> 3) == 0)
-		send_text(1, "KMSG ", 5, s, len);
-	else if (tlen >= ml && memcmp(text, KIN_MARK, ml) == 0)
+	if ((prio >> 3) == 0) {
+		if (send_text(1, "KMSG ", 5, s, len) < 0 && !A.host_gone)
+			A.kin_lost++;	/* the host is not reading */
+	} else if (tlen >= ml && memcmp(text, KIN_MARK, ml) == 0)
 		send_text(0, "KMSG ", 5, s, len);
 }
 
