@@ -168,6 +168,7 @@ struct hpc_kmerge {
 	size_t npend, pend_head;
 	struct tail_line *tail;		/* ring, TAIL_MAX_LINES */
 	size_t tail_head, ntail, tail_bytes;
+	size_t tail_keyed;		/* tail lines with a timestamp */
 	uint64_t lost_at_cut;		/* st.lost at the last match */
 	struct placed placed[PLACED];	/* ring of matched records */
 	/* the tail triaged as it grows, for an early look (not the verdict) */
@@ -224,6 +225,8 @@ static void tail_pop(struct hpc_kmerge *m, int triage)
 		m->st.unverified_lines++;
 	}
 	m->tail_bytes -= tl->len + 1;
+	if (tl->nkeys)
+		m->tail_keyed--;
 	free(tl->text);
 	memset(tl, 0, sizeof(*tl));
 	m->tail_head = (m->tail_head + 1) % TAIL_MAX_LINES;
@@ -267,6 +270,8 @@ static void cut(struct hpc_kmerge *m, size_t idx)
 
 static int tail_find(struct hpc_kmerge *m, const struct key *k, size_t *idx)
 {
+	if (!m->tail_keyed)
+		return 0;	/* e.g. printk.time=0: nothing to look at */
 	for (size_t i = 0; i < m->ntail; i++) {
 		const struct tail_line *tl = tail_at(m, i);
 
@@ -404,6 +409,8 @@ void hpc_kmerge_console(struct hpc_kmerge *m, const char *line, size_t len)
 	*tail_at(m, m->ntail) = tl;
 	m->ntail++;
 	m->tail_bytes += n + 1;
+	if (tl.nkeys)
+		m->tail_keyed++;
 	hpc_triage_line_at(m->preview, tl.text, tl.len, tl.lineno);
 }
 
