@@ -233,12 +233,7 @@ static void tail_pop(struct hpc_kmerge *m, int triage)
 	m->ntail--;
 }
 
-/*
- * The console line tail[idx] (idx == ntail: the line being received) is a
- * record's: what the console printed before it is either forwarded too or
- * not the kernel's, and is dropped. After a record loss it is triaged from
- * the console instead, since the lost records may be in it.
- */
+/* Record seq was printed on console line lineno. */
 static void place(struct hpc_kmerge *m, uint64_t seq, size_t lineno)
 {
 	struct placed *p = &m->placed[m->nplaced++ % PLACED];
@@ -247,6 +242,12 @@ static void place(struct hpc_kmerge *m, uint64_t seq, size_t lineno)
 	p->lineno = lineno;
 }
 
+/*
+ * The console line tail[idx] (idx == ntail: the line being received) is a
+ * record's: what the console printed before it is either forwarded too or
+ * not the kernel's, and is dropped. After a record loss it is triaged from
+ * the console instead, since the lost records may be in it.
+ */
 static void cut(struct hpc_kmerge *m, size_t idx)
 {
 	int after_loss = m->st.lost != m->lost_at_cut;
