@@ -343,7 +343,7 @@ static void printable(char *dst, size_t cap, const char *src, size_t n)
  */
 #define KIN_READ	16384	/* larger than any record */
 #define KIN_MARK	"hpchaos: "
-#define KIN_DRAIN	100000	/* reads: up to "nothing more to read" */
+#define KIN_DRAIN	5000	/* reads before a step: the backlog, bounded */
 
 /* "prio,seq," at the start of a record: 0, or -1 if malformed. */
 static int kin_head(const char *s, size_t len, uint64_t *prio, uint64_t *seq,
