@@ -40,6 +40,8 @@ static struct json_object *report_json(const struct hpc_report *r,
 			       json_object_new_string(hpc_class_name(r->cls)));
 	json_object_object_add(o, "title", json_object_new_string(r->title));
 	json_object_object_add(o, "line", json_object_new_int64((int64_t)r->line));
+	json_object_object_add(o, "source", json_object_new_string(
+		r->src == HPC_SRC_KMSG ? "kmsg" : "console"));
 	json_object_object_add(o, "count", json_object_new_int64(r->count));
 	json_object_object_add(o, "primary", json_object_new_boolean(primary));
 	return o;
