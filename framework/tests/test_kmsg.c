@@ -450,6 +450,70 @@ static void test_multiline_record(void **state)
 }
 
 
+/* ---- random input: no crash, no over-read (ASan), stays bounded ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void test_random_input(void **state)
+{
+	static const char *const seeds[] = {
+		"3,77,27755595,-,caller=T70;BUG: KASAN: use-after-free in f+0x1/0x2",
+		"12,5,100,-;hpchaos: run=r step=0 s start", "6,1,2,c;a\\x0ab\\x5c",
+		"[   27.755595][   T70] BUG: KASAN: use-after-free in f+0x1/0x2",
+		"progress\r[    1.000000] RIP: 0010:f+0x1/0x2",
+		"[    0.000100] Kernel panic - not syncing: x", "lost 3",
+	};
+	static const char alphabet[] = "0123456789,;[]. -cTCx\\=\x1b\r\n\x00\xff"
+		"BUGKASN:";
+	struct env *e = *state;
+
+	for (int i = 0; i < 40000; i++) {
+		uint64_t r = rng();
+		const char *s = seeds[r % (sizeof(seeds) / sizeof(seeds[0]))];
+		size_t sl = strlen(s), n = sl + (r >> 8) % 40, j;
+		char *buf = malloc(n ? n : 1);
+		struct hpc_kmsg rec;
+
+		assert_non_null(buf);
+		memcpy(buf, s, sl < n ? sl : n);
+		for (j = sl; j < n; j++)
+			buf[j] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		for (int mu = (int)((r >> 16) % 3); mu > 0 && n; mu--)
+			buf[rng() % n] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		switch ((r >> 24) % 4) {
+		case 0:
+		case 1:
+			if (hpc_kmsg_parse(buf, n, &rec) == 0) {
+				assert_true(rec.text_len <= HPC_KMSG_TEXT_MAX);
+				hpc_kmerge_record(e->m, &rec);
+			}
+			break;
+		case 2:
+			hpc_kmerge_console(e->m, buf, n);
+			break;
+		default:
+			if ((r >> 32) % 64 == 0)
+				hpc_kmerge_lost(e->m, (r >> 40) % 5);
+			else
+				hpc_kmerge_console(e->m, buf, n);
+			break;
+		}
+		free(buf);
+		(void)hpc_kmerge_tail_report(e->m);
+	}
+	hpc_kmerge_finish(e->m);
+	hpc_triage_finish(e->t);
+	assert_true(hpc_triage_count(e->t) <= HPC_TRIAGE_MAX_REPORTS);
+}
+
 /* ---- runs replayed from their files (fixtures/kmerge/NAME/) ---- */
 
 static int read_expect(const char *path, char *type, char *title, char *src)
@@ -578,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_records_whole_console, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiline_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_input, setup, teardown),
 		cmocka_unit_test(test_kmerge_fixtures),
 	};
 
