@@ -9,7 +9,8 @@
  *
  * For local testing it also runs as an ordinary process:
  *   hpc-agent --port PATH|--port-fd N [--no-poweroff] [--kmsg PATH]
- *             [--cmdline PATH] [--workdir DIR] [--events PATH]
+ *             [--kmsg-in PATH] [--cmdline PATH] [--workdir DIR]
+ *             [--events PATH]
  */
 #include <dirent.h>
 #include <errno.h>
@@ -62,6 +63,7 @@
 #define EVENTS_RATE	100			/* forwarded events per second */
 #define EVENTS_BURST	200
 #define EVENTS_NOTES	10			/* dropped lines reported one by one */
+#define KIN_SYNC_NS	(NS_PER_SEC)		/* BYE waits this long for the log */
 
 enum plan_state {
 	PLAN_NONE,		/* waiting for PLAN */
@@ -108,6 +110,7 @@ static struct agent {
 	int port_fd_opt;
 	int poweroff;
 	const char *kmsg_path;
+	const char *kin_path;		/* kernel log to forward */
 	const char *cmdline_path;
 	const char *workdir;
 	const char *events_opt;
@@ -123,6 +126,13 @@ static struct agent {
 	size_t oq_start, oq_end;
 	int kmsg;
 	int sigfd;
+
+	/* the kernel log, read and forwarded */
+	int kin;
+	uint64_t kin_next;		/* next record sequence number */
+	uint64_t kin_lost;		/* lost, not reported yet */
+	char kin_sync[160];		/* marker kin_sync() waits for */
+	int kin_synced;
 
 	/* from the kernel command line */
 	char run_id[HPC_PROTO_MAX_NAME + 1];
@@ -320,6 +330,132 @@ static void printable(char *dst, size_t cap, const char *src, size_t n)
 		dst[i] = (c >= 0x20 && c <= 0x7e) ? (char)c : '?';
 	}
 	dst[n] = '\0';
+}
+
+
+/*
+ * Reading the kernel log: records from /dev/kmsg ("prio,seq,ts,flags;text",
+ * one record per read, " KEY=value" lines after it) go to the host as
+ * `KMSG <record>`, the kernel's own (facility 0) always, userspace ones
+ * only if they are hpchaos markers (they let the host place the kernel
+ * records on the console). Records lost before they were read (the log
+ * buffer wrapped: EPIPE, a jump in seq) are counted in `KMSGLOST <n>`.
+ */
+#define KIN_READ	16384	/* larger than any record */
+#define KIN_MARK	"hpchaos: "
+#define KIN_DRAIN	5000	/* reads before a step: the backlog, bounded */
+
+/* "prio,seq," at the start of a record: 0, or -1 if malformed. */
+static int kin_head(const char *s, size_t len, uint64_t *prio, uint64_t *seq,
+		    const char **text, size_t *tlen)
+{
+	const char *c1 = memchr(s, ',', len), *c2, *semi;
+
+	if (!c1)
+		return -1;
+	c2 = memchr(c1 + 1, ',', len - (size_t)(c1 + 1 - s));
+	semi = memchr(s, ';', len);
+	if (!c2 || !semi || semi < c2)
+		return -1;
+	if (hpcg_parse_u64(s, (size_t)(c1 - s), 0x7fffffff, prio) < 0 ||
+	    hpcg_parse_u64(c1 + 1, (size_t)(c2 - c1 - 1), UINT64_MAX, seq) < 0)
+		return -1;
+	*text = semi + 1;
+	*tlen = len - (size_t)(semi + 1 - s);
+	return 0;
+}
+
+static void kin_record(const char *s, size_t len)
+{
+	uint64_t prio, seq;
+	const char *text;
+	size_t tlen, ml = strlen(KIN_MARK);
+
+	if (len == 0 || s[0] == ' ')
+		return;		/* a dictionary line */
+	if (kin_head(s, len, &prio, &seq, &text, &tlen) < 0)
+		return;
+	if (seq > A.kin_next)
+		A.kin_lost += seq - A.kin_next;
+	if (A.kin_lost) {
+		/* before the next record: the host triages the console of
+		 * the gap; records the queue could not take count too */
+		char l[48];
+		int n = snprintf(l, sizeof(l), "KMSGLOST %llu",
+				 (unsigned long long)A.kin_lost);
+
+		if (send_text(1, l, (size_t)n, "", 0) == 0)
+			A.kin_lost = 0;
+	}
+	if (seq >= A.kin_next)
+		A.kin_next = seq + 1;
+	if (A.kin_sync[0] && (prio >> 3) != 0 && tlen == strlen(A.kin_sync) &&
+	    memcmp(text, A.kin_sync, tlen) == 0)
+		A.kin_synced = 1;
+	if ((prio >> 3) == 0) {
+		if (send_text(1, "KMSG ", 5, s, len) < 0 && !A.host_gone)
+			A.kin_lost++;	/* the host is not reading */
+	} else if (tlen >= ml && memcmp(text, KIN_MARK, ml) == 0)
+		send_text(0, "KMSG ", 5, s, len);
+}
+
+/* Read what the kernel log has (at most rounds reads). */
+static void kin_read(int rounds)
+{
+	static char buf[KIN_READ + 1];
+
+	while (A.kin >= 0 && rounds-- > 0) {
+		ssize_t n = read(A.kin, buf, KIN_READ);
+		size_t i, start = 0;
+
+		if (n < 0 && (errno == EINTR || errno == EPIPE))
+			continue;	/* EPIPE: overwritten; seq shows how many */
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			if (n < 0)
+				kmsg_printf("hpchaos: agent: kernel log: %s",
+					    strerror(errno));
+			close(A.kin);
+			A.kin = -1;
+			break;
+		}
+		/* /dev/kmsg gives whole records; a FIFO (tests) whole lines */
+		for (i = 0; i < (size_t)n; i++) {
+			if (buf[i] != '\n')
+				continue;
+			kin_record(buf + start, i - start);
+			start = i + 1;
+		}
+		if (start < (size_t)n)
+			kin_record(buf + start, (size_t)n - start);
+	}
+}
+
+/*
+ * Before BYE: write a marker to the kernel log and forward the log up to
+ * it, so that the host knows where on the console the records end.
+ */
+static void kin_sync(void)
+{
+	uint64_t until = hpcg_mono_ns() + KIN_SYNC_NS;
+
+	snprintf(A.kin_sync, sizeof(A.kin_sync),
+		 "hpchaos: run=%s agent done, exit code %d", A.run_id,
+		 A.bye_code);
+	A.kin_synced = 0;
+	kmsg_printf("%s", A.kin_sync);
+	while (A.kin >= 0 && !A.kin_synced) {
+		struct pollfd pfd = { .fd = A.kin, .events = POLLIN };
+		uint64_t now = hpcg_mono_ns();
+
+		if (now >= until)
+			break;
+		if (poll(&pfd, 1, (int)((until - now) / NS_PER_MS) + 1) <= 0)
+			break;
+		kin_read(64);
+	}
+	A.kin_sync[0] = '\0';
 }
 
 /* EV <ns> <ev> <text> from the agent itself, also logged to kmsg. */
@@ -1006,6 +1142,12 @@ static void start_step(void)
 		A.cur_start_ns + s->timeout_s * NS_PER_SEC : 0;
 	kmsg_printf("hpchaos: run=%s step=%d %s start", A.run_id, A.cur,
 		    s->name);
+	/*
+	 * Forward the kernel log up to this marker before the step runs: if
+	 * the step kills the kernel, the host falls back to the console only
+	 * from here on (docs/verdicts.md).
+	 */
+	kin_read(KIN_DRAIN);
 	sendf("STEP %d START %llu", A.cur, (unsigned long long)A.cur_start_ns);
 
 	switch (s->kind) {
@@ -1116,9 +1258,8 @@ static void advance(uint64_t now)
 	    (all_procs_done() || now >= A.drain_deadline)) {
 		events_read(64);
 		events_summary();
+		kin_sync();
 		sendf("BYE %d", A.bye_code);
-		kmsg_printf("hpchaos: run=%s agent done, exit code %d", A.run_id,
-			    A.bye_code);
 		agent_exit(A.bye_code);
 	}
 }
@@ -1508,8 +1649,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hpc-agent [--port PATH | --port-fd N] [--no-poweroff]\n"
-		"                 [--kmsg PATH] [--cmdline PATH] [--workdir DIR]\n"
-		"                 [--events PATH]\n");
+		"                 [--kmsg PATH] [--kmsg-in PATH] [--cmdline PATH]\n"
+		"                 [--workdir DIR] [--events PATH]\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -1519,6 +1660,7 @@ static void parse_args(int argc, char **argv)
 		{ "port-fd", required_argument, NULL, 'f' },
 		{ "no-poweroff", no_argument, NULL, 'n' },
 		{ "kmsg", required_argument, NULL, 'k' },
+		{ "kmsg-in", required_argument, NULL, 'K' },
 		{ "cmdline", required_argument, NULL, 'c' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "events", required_argument, NULL, 'e' },
@@ -1545,6 +1687,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			A.kmsg_path = optarg;
+			break;
+		case 'K':
+			A.kin_path = optarg;
 			break;
 		case 'c':
 			A.cmdline_path = optarg;
@@ -1586,6 +1731,8 @@ static void setup(int argc, char **argv)
 	A.cmdline_path = "/proc/cmdline";
 	A.workdir = "/tmp";
 	A.kmsg_path = A.pid1 ? "/dev/kmsg" : NULL;
+	A.kin = -1;
+	A.kin_path = A.pid1 ? "/dev/kmsg" : NULL;
 
 	/* SIGCHLD (and termination when not PID 1) through a signalfd */
 	sigemptyset(&mask);
@@ -1617,6 +1764,15 @@ static void setup(int argc, char **argv)
 	A.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (A.sigfd < 0)
 		fatal("signalfd: %s", strerror(errno));
+	if (A.kin_path) {
+		/* /dev/kmsg: from the oldest record kept; a FIFO (tests): no EOF */
+		A.kin = open(A.kin_path, (strcmp(A.kin_path, "/dev/kmsg") ?
+					  O_RDWR : O_RDONLY) |
+			     O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (A.kin < 0)
+			kmsg_printf("hpchaos: agent: cannot read %s: %s",
+				    A.kin_path, strerror(errno));
+	}
 	read_cmdline();
 	A.oq = malloc(OUTQ_CAP);
 	if (!A.oq || hpcg_lines_init(&A.in, HPC_PROTO_MAX_LINE - 1) < 0)
@@ -1655,8 +1811,8 @@ static void recheck_hup(uint64_t now)
 
 int main(int argc, char **argv)
 {
-	static struct pollfd pfd[3 + HPC_MAX_STEPS];
-	static int pfd_step[3 + HPC_MAX_STEPS];
+	static struct pollfd pfd[4 + HPC_MAX_STEPS];
+	static int pfd_step[4 + HPC_MAX_STEPS];
 
 	setup(argc, argv);
 
@@ -1703,6 +1859,11 @@ int main(int argc, char **argv)
 			pfd[n].events = POLLIN;
 			pfd_step[n++] = -3;
 		}
+		if (A.kin >= 0) {
+			pfd[n].fd = A.kin;
+			pfd[n].events = POLLIN;
+			pfd_step[n++] = -4;
+		}
 		for (i = 0; i < HPC_MAX_STEPS; i++) {
 			struct proc *p = &A.procs[i];
 
@@ -1744,6 +1905,8 @@ int main(int argc, char **argv)
 					oq_flush(0);
 			} else if (pfd_step[i] == -3) {
 				events_read(16);
+			} else if (pfd_step[i] == -4) {
+				kin_read(16);
 			} else {
 				struct proc *p = &A.procs[pfd_step[i]];
 

@@ -249,6 +249,13 @@ static int parse_line(struct cur *c, struct hpc_msg *m)
 		m->type = HPC_MSG_KTAP;
 		return take_text(c, m);
 	}
+	if (tok_is(&kw, HPC_KW_KMSG)) {
+		/* the record is checked by hpc_kmsg_parse() */
+		m->type = HPC_MSG_KMSG;
+		if (at_end(c) || take_text(c, m) < 0 || m->text_len == 0)
+			return -1;
+		return 0;
+	}
 	/* every other message has at least one more field */
 	if (at_end(c))
 		return -1;
@@ -276,6 +283,14 @@ static int parse_line(struct cur *c, struct hpc_msg *m)
 		if (field_before_text(c, &t) < 0 || parse_idx(&t, &m->idx) < 0)
 			return -1;
 		return take_text(c, m);
+	}
+	if (tok_is(&kw, HPC_KW_KMSGLOST)) {
+		m->type = HPC_MSG_KMSG_LOST;
+		if (next_field(c, &t) < 0 || !at_end(c) ||
+		    parse_dec(&t, UINT64_MAX, &v) < 0 || v == 0)
+			return -1;
+		m->lost = v;
+		return 0;
 	}
 	if (tok_is(&kw, HPC_KW_BYE)) {
 		m->type = HPC_MSG_BYE;
@@ -318,6 +333,8 @@ const char *hpc_proto_msg_name(enum hpc_msg_type t)
 		[HPC_MSG_OUT] = "OUT",
 		[HPC_MSG_KTAP] = "KTAP",
 		[HPC_MSG_BYE] = "BYE",
+		[HPC_MSG_KMSG] = "KMSG",
+		[HPC_MSG_KMSG_LOST] = "KMSGLOST",
 	};
 
 	if ((unsigned int)t >= HPC_MSG__COUNT)

@@ -31,6 +31,7 @@
 struct pend {
 	const struct hpc_tpat *pat;
 	size_t line;
+	enum hpc_report_src src;
 	char caller[CALLER_MAX];
 	char cap[CAP_N + 1][CAP_MAX];	/* [0] unused */
 	char fallback[FUNC_MAX];	/* first usable frame, if better absent */
@@ -349,6 +350,7 @@ static void finalise(struct hpc_triage *t, size_t idx, const char *func)
 	nr.cls = pat->cls;
 	nr.prio = pat->prio;
 	nr.line = r->line;
+	nr.src = r->src;
 	nr.count = 1;
 	add_report(t, &nr);
 
@@ -528,7 +530,8 @@ static const struct hpc_tpat *match(struct hpc_triage *t, const char *p,
 }
 
 static void open_report(struct hpc_triage *t, const struct hpc_tpat *pat,
-			const char *p, const regmatch_t *m, const char *caller)
+			const char *p, const regmatch_t *m, const char *caller,
+			size_t ref, enum hpc_report_src src)
 {
 	char func[FUNC_MAX], raw[HPC_TRIAGE_LINE_MAX + 1];
 	struct pend *r;
@@ -539,7 +542,8 @@ static void open_report(struct hpc_triage *t, const struct hpc_tpat *pat,
 	r = &t->pend[t->npend++];
 	memset(r, 0, sizeof(*r));
 	r->pat = pat;
-	r->line = t->lineno;
+	r->line = ref;
+	r->src = src;
 	copy_n(r->caller, sizeof(r->caller), caller, strlen(caller));
 	for (int g = 1; g <= CAP_N; g++) {
 		if (m[g].rm_so < 0 || m[g].rm_eo < m[g].rm_so)
@@ -556,23 +560,17 @@ static void open_report(struct hpc_triage *t, const struct hpc_tpat *pat,
 		finalise(t, t->npend - 1, NULL);
 }
 
-void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len)
+/*
+ * A line that is kernel text from p on: start a report, or offer it to the
+ * pending ones. pat/m: the first-line pattern it matched (NULL: none).
+ */
+static void take_line(struct hpc_triage *t, const struct hpc_tpat *pat,
+		      const char *p, const regmatch_t *m, const char *caller,
+		      size_t ref, enum hpc_report_src src)
 {
-	const struct hpc_tpat *pat;
-	regmatch_t m[CAP_N + 1];
-	char caller[CALLER_MAX], func[FUNC_MAX];
-	size_t n, i;
-	char *p;
+	char func[FUNC_MAX];
+	size_t i;
 
-	t->lineno++;
-	n = len < HPC_TRIAGE_LINE_MAX ? len : HPC_TRIAGE_LINE_MAX;
-	if (n)
-		memcpy(t->buf, line, n);
-	t->buf[n] = '\0';
-	hpc_sanitize(t->buf, n);
-	p = strip_prefix(t->buf, caller, sizeof(caller));
-
-	pat = match(t, p, m, CAP_N + 1);
 	if (pat && (pat->flags & HPC_TF_FOLLOWER)) {
 		/* "invalid opcode: 0000 [#1]" after "kernel BUG at" */
 		for (i = 0; i < t->npend; i++) {
@@ -591,7 +589,7 @@ void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len)
 		for (i = t->npend; i-- > 0;)
 			if (same_caller(&t->pend[i], caller))
 				finalise(t, i, NULL);
-		open_report(t, pat, p, m, caller);
+		open_report(t, pat, p, m, caller, ref, src);
 		return;
 	}
 
@@ -617,6 +615,125 @@ void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len)
 		}
 		i++;
 	}
+}
+
+size_t hpc_triage_ts_prefix(const char *s, unsigned long long *ts_usec,
+			    char *caller, size_t csz)
+{
+	const char *q = s, *id;
+	unsigned long long sec = 0, usec = 0;
+	int nd = 0;
+
+	if (csz)
+		caller[0] = '\0';
+	if (*q++ != '[')
+		return 0;
+	while (*q == ' ')
+		q++;
+	if (!isdigit((unsigned char)*q))
+		return 0;
+	for (; isdigit((unsigned char)*q); q++)
+		if (sec < 100000000000ULL)
+			sec = sec * 10 + (unsigned long long)(*q - '0');
+	if (*q++ != '.' || !isdigit((unsigned char)*q))
+		return 0;
+	for (; isdigit((unsigned char)*q); q++, nd++)
+		if (nd < 6)
+			usec = usec * 10 + (unsigned long long)(*q - '0');
+	for (; nd < 6; nd++)
+		usec *= 10;
+	if (*q++ != ']')
+		return 0;
+	if (ts_usec)
+		*ts_usec = sec * 1000000ULL + usec;
+	/* "[    T1]" / "[  C0]" right after it */
+	if (q[0] == '[') {
+		const char *c = q + 1;
+
+		while (*c == ' ')
+			c++;
+		id = c;
+		if ((*c == 'T' || *c == 'C') && isdigit((unsigned char)c[1])) {
+			c++;
+			while (isdigit((unsigned char)*c))
+				c++;
+			if (*c == ']') {
+				copy_n(caller, csz, id, (size_t)(c - id));
+				q = c + 1;
+			}
+		}
+	}
+	if (*q == ' ')
+		q++;
+	return (size_t)(q - s);
+}
+
+/* Most places a kernel line is looked for in one console line. */
+#define MAX_STARTS	16
+
+void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len)
+{
+	hpc_triage_line_at(t, line, len, t->lineno + 1);
+}
+
+void hpc_triage_line_at(struct hpc_triage *t, const char *line, size_t len,
+			size_t lineno)
+{
+	const struct hpc_tpat *pat = NULL;
+	regmatch_t m[CAP_N + 1];
+	char caller[CALLER_MAX];
+	size_t n, i, starts[MAX_STARTS], nstarts = 0;
+	char *p = NULL;
+
+	t->lineno++;
+	n = len < HPC_TRIAGE_LINE_MAX ? len : HPC_TRIAGE_LINE_MAX;
+	if (n)
+		memcpy(t->buf, line, n);
+	t->buf[n] = '\0';
+	n = hpc_sanitize(t->buf, n);
+
+	/*
+	 * The console is shared: a kernel line starts at the start of the
+	 * console line, or wherever a printk timestamp is (after a partial
+	 * line of a program, "\r", an escape, a stray byte, junk).
+	 */
+	starts[nstarts++] = 0;
+	for (i = 1; i < n && nstarts < MAX_STARTS; i++)
+		if (t->buf[i] == '[' &&
+		    hpc_triage_ts_prefix(t->buf + i, NULL, NULL, 0))
+			starts[nstarts++] = i;
+	for (i = 0; i < nstarts; i++) {
+		p = strip_prefix(t->buf + starts[i], caller, sizeof(caller));
+		pat = match(t, p, m, CAP_N + 1);
+		if (pat)
+			break;
+	}
+	if (!pat) {
+		/* a continuation line: the last kernel line start in it */
+		p = strip_prefix(t->buf + starts[nstarts - 1], caller,
+				 sizeof(caller));
+	}
+	take_line(t, pat, p, m, caller, lineno, HPC_SRC_CONSOLE);
+}
+
+void hpc_triage_kline(struct hpc_triage *t, const char *caller,
+		      const char *text, size_t len, size_t ref)
+{
+	const struct hpc_tpat *pat;
+	regmatch_t m[CAP_N + 1];
+	char cl[CALLER_MAX];
+	size_t n;
+
+	t->lineno++;
+	n = len < HPC_TRIAGE_LINE_MAX ? len : HPC_TRIAGE_LINE_MAX;
+	if (n)
+		memcpy(t->buf, text, n);
+	t->buf[n] = '\0';
+	hpc_sanitize(t->buf, n);
+	copy_n(cl, sizeof(cl), caller ? caller : "",
+	       caller ? strnlen(caller, sizeof(cl)) : 0);
+	pat = match(t, t->buf, m, CAP_N + 1);
+	take_line(t, pat, t->buf, m, cl, ref, HPC_SRC_KMSG);
 }
 
 void hpc_triage_finish(struct hpc_triage *t)
@@ -746,4 +863,18 @@ int hpc_triage_file(const char *path, struct hpc_triage **out)
 	hpc_triage_finish(t);
 	*out = t;
 	return 0;
+}
+
+void hpc_triage_reset(struct hpc_triage *t)
+{
+	t->lineno = 0;
+	t->npend = 0;
+	t->nrep = 0;
+	t->has_extra = 0;
+	t->dropped = 0;
+}
+
+size_t hpc_triage_pending(const struct hpc_triage *t)
+{
+	return t->npend;
 }

@@ -45,6 +45,8 @@ struct run {
 
 /* The run of the current test, cleaned up by teardown() if it fails. */
 static struct run *live;
+/* Next start(): give the agent a FIFO as its kernel log (DIR/kmsg-in). */
+static int want_kin;
 
 static uint64_t now_ms(void)
 {
@@ -100,6 +102,10 @@ static void make_dir(struct run *r, const char *cmdline)
 	assert_non_null(mkdtemp(r->dir));
 	snprintf(path, sizeof(path), "%s/cmdline", r->dir);
 	write_file(path, cmdline);
+	if (want_kin) {
+		snprintf(path, sizeof(path), "%s/kmsg-in", r->dir);
+		assert_int_equal(mkfifo(path, 0600), 0);
+	}
 }
 
 static void exec_agent(struct run *r, const char *port_opt, const char *port)
@@ -108,6 +114,15 @@ static void exec_agent(struct run *r, const char *port_opt, const char *port)
 
 	snprintf(kmsg, sizeof(kmsg), "%s/kmsg", r->dir);
 	snprintf(cmdline, sizeof(cmdline), "%s/cmdline", r->dir);
+	if (want_kin) {
+		char kin[128];
+
+		snprintf(kin, sizeof(kin), "%s/kmsg-in", r->dir);
+		execl(AGENT_BIN, "hpc-agent", port_opt, port, "--no-poweroff",
+		      "--kmsg", kmsg, "--kmsg-in", kin, "--cmdline", cmdline,
+		      "--workdir", r->dir, (char *)NULL);
+		_exit(127);
+	}
 	execl(AGENT_BIN, "hpc-agent", port_opt, port, "--no-poweroff",
 	      "--kmsg", kmsg, "--cmdline", cmdline, "--workdir", r->dir,
 	      (char *)NULL);
@@ -362,6 +377,70 @@ static void test_hello_ping_empty_plan(void **state)
 	assert_true(now_ms() - t0 >= 900);
 	send_str(&r, "PLAN 0\nGO\n");
 	assert_int_equal(finish(&r, 5000), HPC_BYE_OK);
+	assert_int_equal(r.invalid, 0);
+	cleanup(&r);
+}
+
+/*
+ * The kernel log: facility-0 records and hpchaos markers are forwarded as
+ * KMSG, other userspace records are not (a program cannot make one look
+ * like the kernel's), dictionary lines are skipped, a seq jump is KMSGLOST.
+ */
+static void test_kmsg_forward(void **state)
+{
+	static struct run r;
+	static const char recs[] =
+		"6,0,1000,-;Linux version 6.1.0\n"
+		" SUBSYSTEM=virtio\n"
+		"14,1,2000,-;BUG: KASAN: use-after-free in forged+0x1/0x2\n"
+		"12,2,3000,-;hpchaos: run=km step=0 s start\n"
+		"3,7,4000,-,caller=T5;BUG: KASAN: use-after-free in f+0x1/0x2\n"
+		"not a record\n"
+		"4,8,5000,-;WARNING: CPU: 0 PID: 1 at x.c:1 g+0x1/0x2\n";
+	const struct hpc_msg *m;
+	char path[128];
+	int fd;
+
+	(void)state;
+	want_kin = 1;
+	start(&r, "hpc.run=km\n");
+	want_kin = 0;
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	snprintf(path, sizeof(path), "%s/kmsg-in", r.dir);
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, recs, sizeof(recs) - 1),
+			 (ssize_t)sizeof(recs) - 1);
+	close(fd);
+	m = wait_msg(&r, HPC_MSG_KMSG_LOST, NULL, 5000);
+	assert_non_null(m);
+	assert_true(m->lost == 4);	/* seq 3..6 */
+	send_str(&r, "PLAN 0\nGO\n");
+	/* no marker comes back through the FIFO: BYE after the 1 s bound */
+	assert_int_equal(finish(&r, 5000), HPC_BYE_OK);
+	assert_int_equal(count(&r, HPC_MSG_KMSG, 0, NULL), 4);
+	assert_true(has_text(&r, HPC_MSG_KMSG, 0, "6,0,1000,-;Linux version 6.1.0"));
+	assert_true(has_text(&r, HPC_MSG_KMSG, 0,
+			     "12,2,3000,-;hpchaos: run=km step=0 s start"));
+	assert_true(has_text(&r, HPC_MSG_KMSG, 0,
+			     "3,7,4000,-,caller=T5;BUG: KASAN: use-after-free in f+0x1/0x2"));
+	assert_true(has_text(&r, HPC_MSG_KMSG, 0,
+			     "4,8,5000,-;WARNING: CPU: 0 PID: 1 at x.c:1 g+0x1/0x2"));
+	assert_false(has_text(&r, HPC_MSG_KMSG, 0,
+			      "14,1,2000,-;BUG: KASAN: use-after-free in forged+0x1/0x2"));
+	assert_int_equal(count(&r, HPC_MSG_KMSG_LOST, 0, NULL), 1);
+	/* the loss is told before the record after the gap */
+	{
+		size_t lost = find_pos(&r, HPC_MSG_KMSG_LOST, 0), i;
+
+		for (i = 0; i < r.n; i++)
+			if (r.msgs[i].type == HPC_MSG_KMSG &&
+			    !strncmp(r.msgs[i].text, "3,7,", 4))
+				break;
+		assert_true(i < r.n);
+		assert_true(lost < i);
+		assert_true(lost > 0 && r.msgs[lost - 1].type == HPC_MSG_KMSG);
+	}
 	assert_int_equal(r.invalid, 0);
 	cleanup(&r);
 }
@@ -947,6 +1026,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_hello_ping_empty_plan, teardown),
+		cmocka_unit_test_teardown(test_kmsg_forward, teardown),
 		cmocka_unit_test_teardown(test_full_plan, teardown),
 		STOP_CASE(0, "stop: check exits 3"),
 		STOP_CASE(1, "stop: run times out"),

@@ -254,6 +254,31 @@ static void test_ktap_bye(void **state)
 	assert_invalid("BYE 1 ");
 }
 
+static void test_kmsg_lines(void **state)
+{
+	(void)state;
+	assert_valid("KMSG 3,77,27755595,-,caller=T70;BUG: KASAN: x in y",
+		     HPC_MSG_KMSG);
+	assert_string_equal(msg.text, "3,77,27755595,-,caller=T70;BUG: KASAN: x in y");
+	assert_valid("KMSG 6,1,2,-;", HPC_MSG_KMSG);
+	assert_invalid("KMSG");
+	assert_invalid("KMSG ");
+	assert_invalid("KMSGx 6,1,2,-;");
+	assert_string_equal(hpc_proto_msg_name(HPC_MSG_KMSG), "KMSG");
+
+	assert_valid("KMSGLOST 1", HPC_MSG_KMSG_LOST);
+	assert_true(msg.lost == 1);
+	assert_valid("KMSGLOST 18446744073709551615", HPC_MSG_KMSG_LOST);
+	assert_true(msg.lost == UINT64_MAX);
+	assert_invalid("KMSGLOST 0");
+	assert_invalid("KMSGLOST");
+	assert_invalid("KMSGLOST 01");
+	assert_invalid("KMSGLOST 1 2");
+	assert_invalid("KMSGLOST -1");
+	assert_invalid("KMSGLOST 18446744073709551616");
+	assert_string_equal(hpc_proto_msg_name(HPC_MSG_KMSG_LOST), "KMSGLOST");
+}
+
 static void test_junk(void **state)
 {
 	(void)state;
@@ -593,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_out),
 		cmocka_unit_test(test_ktap_bye),
+		cmocka_unit_test(test_kmsg_lines),
 		cmocka_unit_test(test_junk),
 		cmocka_unit_test(test_embedded_nul),
 		cmocka_unit_test(test_escapes),

@@ -51,6 +51,7 @@
 #include <json-c/json.h>
 
 #include "hpc/linebuf.h"
+#include "hpc/kmsg.h"
 #include "hpc/ktap.h"
 #include "hpc/proto.h"
 #include "hpc/qmp.h"
@@ -69,6 +70,7 @@
 #define POWEROFF_GRACE_S	30
 #define SCHED_RECORD		100	/* firings per action kept for verdict.json */
 #define MAX_OUTCOMES		16	/* outcome events kept */
+#define AGENT_SILENT_S		5	/* no agent line for this long: it is not forwarding */
 
 enum sock_id { SOCK_CONSOLE, SOCK_AGENT, SOCK_QMP, SOCK__COUNT };
 static const char *const sock_names[SOCK__COUNT] = {
@@ -120,11 +122,12 @@ struct conductor {
 	pid_t guest;
 	int guest_status, guest_exited;
 
-	FILE *console_log, *timeline, *steps_log, *qmp_log;
-	long console_bytes, out_bytes;
+	FILE *console_log, *timeline, *steps_log, *qmp_log, *kmsg_log;
+	long console_bytes, out_bytes, kmsg_bytes;
 	size_t console_lines;
 	struct hpc_linebuf console_lb, agent_lb;
 	struct hpc_triage *triage;
+	struct hpc_kmerge *kmerge;	/* kernel records + console -> triage */
 	struct hpc_qmp qmp;
 
 	/* guest state */
@@ -718,7 +721,7 @@ static void on_console_line(void *ctx, const char *line, size_t len,
 	memcpy(clean, line, n);
 	n = hpc_sanitize(clean, n);
 	C.console_lines++;
-	hpc_triage_line(C.triage, clean, n);
+	hpc_kmerge_console(C.kmerge, clean, n);
 	if (n) {
 		snprintf(C.console_last, sizeof(C.console_last), "%.*s", (int)n, clean);
 		C.console_last_t = now_s();
@@ -802,6 +805,19 @@ static void send_plan(void)
 	tl_host("plan", "sent %d steps", C.s->nsteps);
 }
 
+/*
+ * kmsg.log: the kernel log records the agent forwarded, one per line as
+ * received ("prio,seq,ts,flags;text"), and "lost N" lines; capped like
+ * console.log.
+ */
+static void kmsg_log_line(const char *s)
+{
+	if (!C.kmsg_log || C.kmsg_bytes >= CONSOLE_MAX_BYTES)
+		return;
+	C.kmsg_bytes += fprintf(C.kmsg_log, "%s\n", s);
+	fflush(C.kmsg_log);
+}
+
 static void on_agent_line(void *ctx, const char *line, size_t len,
 			  unsigned int flags)
 {
@@ -821,6 +837,33 @@ static void on_agent_line(void *ctx, const char *line, size_t len,
 		n = hpc_sanitize(bad, n);
 		json_object_object_add(o, "type", json_object_new_string("invalid"));
 		json_object_object_add(o, "raw", json_object_new_string_len(bad, (int)n));
+		tl_emit(o);
+		return;
+	}
+	if (m.type == HPC_MSG_KMSG) {
+		/* the kernel log: triaged, kept out of the timeline (the
+		 * console has the same lines); a bad record is shown there */
+		static struct hpc_kmsg rec;
+
+		if (hpc_kmsg_parse(m.text, m.text_len, &rec) == 0) {
+			hpc_kmerge_record(C.kmerge, &rec);
+			kmsg_log_line(m.text);
+			json_object_put(o);
+			return;
+		}
+		json_object_object_add(o, "type", json_object_new_string("invalid"));
+		json_object_object_add(o, "raw", json_object_new_string_len(m.text,
+			(int)(m.text_len < 128 ? m.text_len : 128)));
+		tl_emit(o);
+		return;
+	}
+	if (m.type == HPC_MSG_KMSG_LOST) {
+		hpc_kmerge_lost(C.kmerge, m.lost);
+		snprintf(m.text, sizeof(m.text), "lost %llu", (unsigned long long)m.lost);
+		kmsg_log_line(m.text);
+		json_object_object_add(o, "type", json_object_new_string("KMSGLOST"));
+		json_object_object_add(o, "lost", json_object_new_int64(
+			m.lost > INT64_MAX ? INT64_MAX : (int64_t)m.lost));
 		tl_emit(o);
 		return;
 	}
@@ -1138,12 +1181,41 @@ static struct hpc_ktap *guest_ktap(void)
 	return k;
 }
 
+/* Where a report is: its kernel log record and/or console line. */
+static void report_where(const struct hpc_report *rep, char *buf, size_t cap)
+{
+	size_t cl = rep->src == HPC_SRC_KMSG ?
+		hpc_kmerge_console_line(C.kmerge, rep->line) : rep->line;
+
+	if (rep->src == HPC_SRC_KMSG && cl)
+		snprintf(buf, cap, "in kernel log record %zu (/dev/kmsg), console line %zu",
+			 rep->line, cl);
+	else if (rep->src == HPC_SRC_KMSG)
+		snprintf(buf, cap, "in kernel log record %zu (/dev/kmsg)", rep->line);
+	else
+		snprintf(buf, cap, "at console line %zu (console only)", cl);
+}
+
+/* verdict.json fields of a report: where it came from (docs/verdicts.md). */
+static void report_json(struct json_object *r, const struct hpc_report *rep)
+{
+	size_t cl = rep->src == HPC_SRC_KMSG ?
+		hpc_kmerge_console_line(C.kmerge, rep->line) : rep->line;
+
+	json_object_object_add(r, "source", json_object_new_string(
+		rep->src == HPC_SRC_KMSG ? "kmsg" : "console"));
+	if (rep->src == HPC_SRC_KMSG)
+		json_object_object_add(r, "kmsg_seq", json_object_new_int64((int64_t)rep->line));
+	json_object_object_add(r, "console_line", cl ? json_object_new_int64((int64_t)cl) : NULL);
+}
+
 /* What the run saw, for lib/verdict.c's hpc_judge(). */
 static void judge(struct hpc_decision *vd, int connected)
 {
 	const struct hpc_report *rep = hpc_triage_primary(C.triage);
 	struct hpc_ktap *k = json_object_array_length(C.ktap_lines) ? guest_ktap() : NULL;
 	char tail[400];
+	char where[200] = "";
 	struct hpc_judge_in in = {
 		.s = C.s,
 		.interrupted = C.interrupted,
@@ -1154,6 +1226,7 @@ static void judge(struct hpc_decision *vd, int connected)
 		.report_cls = rep ? rep->cls : HPC_C_NONE,
 		.report_title = rep ? rep->title : NULL,
 		.report_line = rep ? rep->line : 0,
+		.report_where = where,
 		.action_error = C.action_error,
 		.action_timeout = C.action_timeout,
 		.hello = C.hello,
@@ -1175,6 +1248,8 @@ static void judge(struct hpc_decision *vd, int connected)
 		.ktap_cut = C.ktap_cut,
 	};
 
+	if (rep)
+		report_where(rep, where, sizeof(where));
 	qemu_stderr_tail(tail, sizeof(tail));
 	hpc_judge(&in, vd);
 	hpc_ktap_free(k);
@@ -1377,11 +1452,28 @@ static int write_verdict(const struct hpc_decision *vd, double duration)
 			json_object_object_add(r, "class",
 					       json_object_new_string(hpc_class_name(rep->cls)));
 			json_object_object_add(r, "title", json_object_new_string(rep->title));
-			json_object_object_add(r, "console_line",
-					       json_object_new_int64((int64_t)rep->line));
+			report_json(r, rep);
 			json_object_array_add(reps, r);
 		}
 		json_object_object_add(o, "reports", reps);
+	}
+	{
+		/* how much of the kernel log came by which channel */
+		const struct hpc_kmerge_stats *ks = hpc_kmerge_stats(C.kmerge);
+		struct json_object *kl = json_object_new_object();
+
+		json_object_object_add(kl, "kmsg_records", json_object_new_int64((int64_t)ks->records));
+		json_object_object_add(kl, "kmsg_kernel_records",
+				       json_object_new_int64((int64_t)ks->kernel_records));
+		json_object_object_add(kl, "kmsg_lost", json_object_new_int64(
+			ks->lost > INT64_MAX ? INT64_MAX : (int64_t)ks->lost));
+		json_object_object_add(kl, "console_lines_after_last_record",
+				       json_object_new_int64((int64_t)ks->tail_lines));
+		json_object_object_add(kl, "console_lines_in_loss_windows",
+				       json_object_new_int64((int64_t)ks->unverified_lines));
+		json_object_object_add(kl, "console_lines_over_bound",
+				       json_object_new_int64((int64_t)ks->tail_dropped));
+		json_object_object_add(o, "kernel_log", kl);
 	}
 	if (C.timeline_dropped)
 		json_object_object_add(o, "timeline_dropped",
@@ -1489,11 +1581,16 @@ static void loop(void)
 			stop("scenario did not finish within %u s", C.s->timeout_s);
 		} else if (C.bye && t - C.bye_at > POWEROFF_GRACE_S) {
 			stop("guest did not power off within %d s of BYE", POWEROFF_GRACE_S);
-		} else if (C.report_grace_s && !C.bye && hpc_triage_primary(C.triage)) {
+		} else if (C.report_grace_s && !C.bye &&
+			   (hpc_triage_primary(C.triage) ||
+			    (t - C.last_heard > AGENT_SILENT_S &&
+			     hpc_kmerge_tail_report(C.kmerge)))) {
 			/*
 			 * The verdict is FAIL now whatever follows: keep the
 			 * console a little longer for the rest of the report,
-			 * then stop instead of waiting out step timeouts.
+			 * then stop instead of waiting out step timeouts. A
+			 * report only on the console counts once the agent
+			 * went silent (a dead kernel), not while it forwards.
 			 */
 			if (!C.report_at)
 				C.report_at = t;
@@ -1765,6 +1862,9 @@ int main(int argc, char **argv)
 	C.s = &scn;
 	C.ktap_lines = json_object_new_array();
 	C.triage = hpc_triage_new();
+	C.kmerge = C.triage ? hpc_kmerge_new(C.triage) : NULL;
+	if (!C.kmerge)
+		fatal("out of memory");
 	for (int i = 0; i < SOCK__COUNT; i++)
 		C.fd[i] = C.lfd[i] = -1;
 
@@ -1780,6 +1880,7 @@ int main(int argc, char **argv)
 	C.timeline = open_out("timeline.jsonl");
 	C.steps_log = open_out("steps.log");
 	C.qmp_log = open_out("qmp.log");
+	C.kmsg_log = open_out("kmsg.log");
 	if (hpc_linebuf_init(&C.console_lb, CONSOLE_MAX_LINE) < 0 ||
 	    hpc_linebuf_init(&C.agent_lb, HPC_PROTO_MAX_LINE - 1) < 0)
 		fatal("out of memory");
@@ -1832,6 +1933,7 @@ int main(int argc, char **argv)
 		loop();
 	}
 	kill_guest();
+	hpc_kmerge_finish(C.kmerge);
 	hpc_triage_finish(C.triage);
 	judge(&vd, connected);
 	tl_host("verdict", "%s%s%s%s%s", hpc_verdict_name(vd.v), vd.cls ? " " : "",

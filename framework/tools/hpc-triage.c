@@ -2,7 +2,12 @@
 /*
  * hpc-triage: classify a kernel console log.
  *
- *   hpc-triage [--json] [FILE|-]
+ *   hpc-triage [--json] [--kmsg KMSG.LOG] [FILE|-]
+ *
+ * With --kmsg, FILE is a run's console.log and KMSG.LOG its kmsg.log: the
+ * run is judged as the conductor did (hpc/kmsg.h; a report's LINE is then
+ * its kmsg record number when it came from the kernel log). Without it the
+ * console is taken at its word.
  *
  * Prints one "CLASS<TAB>TITLE<TAB>LINE" per report, the primary one (the one
  * that decides the verdict) first, then the others in the order they were
@@ -16,11 +21,12 @@
 
 #include <json-c/json.h>
 
+#include "hpc/kmsg.h"
 #include "hpc/triage.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hpc-triage [--json] [FILE|-]\n");
+	fprintf(f, "usage: hpc-triage [--json] [--kmsg KMSG.LOG] [FILE|-]\n");
 }
 
 static struct json_object *report_json(const struct hpc_report *r,
@@ -34,6 +40,8 @@ static struct json_object *report_json(const struct hpc_report *r,
 			       json_object_new_string(hpc_class_name(r->cls)));
 	json_object_object_add(o, "title", json_object_new_string(r->title));
 	json_object_object_add(o, "line", json_object_new_int64((int64_t)r->line));
+	json_object_object_add(o, "source", json_object_new_string(
+		r->src == HPC_SRC_KMSG ? "kmsg" : "console"));
 	json_object_object_add(o, "count", json_object_new_int64(r->count));
 	json_object_object_add(o, "primary", json_object_new_boolean(primary));
 	return o;
@@ -87,12 +95,16 @@ static void print_text(const struct hpc_triage *t)
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
+	const char *kmsg_path = NULL;
+	struct hpc_kmerge *km = NULL;
 	struct hpc_triage *t;
 	int json = 0, fd, ret, found;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
+		} else if (strcmp(argv[i], "--kmsg") == 0 && i + 1 < argc) {
+			kmsg_path = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -130,7 +142,27 @@ int main(int argc, char **argv)
 			close(fd);
 		return 2;
 	}
-	ret = hpc_triage_fd(t, fd);
+	if (kmsg_path) {
+		int kfd = open(kmsg_path, O_RDONLY | O_CLOEXEC);
+
+		km = hpc_kmerge_new(t);
+		if (kfd < 0 || !km) {
+			fprintf(stderr, "hpc-triage: %s: %s\n", kmsg_path,
+				kfd < 0 ? strerror(errno) : "out of memory");
+			if (kfd >= 0)
+				close(kfd);
+			hpc_kmerge_free(km);
+			hpc_triage_free(t);
+			return 2;
+		}
+		ret = hpc_kmerge_replay(km, fd, kfd);
+		close(kfd);
+		if (ret == 0)
+			hpc_kmerge_finish(km);
+		hpc_kmerge_free(km);
+	} else {
+		ret = hpc_triage_fd(t, fd);
+	}
 	if (fd != STDIN_FILENO)
 		close(fd);
 	if (ret < 0) {

@@ -40,6 +40,8 @@
 #define HPC_KW_PLAN	"PLAN"
 #define HPC_KW_S	"S"
 #define HPC_KW_GO	"GO"
+#define HPC_KW_KMSG	"KMSG"
+#define HPC_KW_KMSGLOST	"KMSGLOST"
 
 /* Events the agent itself emits (`EV <ns> <name> <text>`). */
 #define HPC_EV_BAD_INPUT	"agent.bad-input"	/* host line rejected */
@@ -141,6 +143,8 @@ enum hpc_msg_type {
 	HPC_MSG_OUT,		/* idx, text (may be empty) */
 	HPC_MSG_KTAP,		/* text (may be empty) */
 	HPC_MSG_BYE,		/* exit_code */
+	HPC_MSG_KMSG,		/* text: one /dev/kmsg record line (hpc/kmsg.h) */
+	HPC_MSG_KMSG_LOST,	/* lost: records lost before the agent read them */
 	HPC_MSG__COUNT
 };
 
@@ -156,6 +160,7 @@ struct hpc_msg {
 	struct hpc_status status;	/* STEP END */
 	uint64_t duration_ms;		/* STEP END */
 	int exit_code;			/* BYE: 0..255 */
+	uint64_t lost;			/* KMSGLOST */
 };
 
 /*

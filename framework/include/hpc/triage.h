@@ -28,10 +28,21 @@
 #define HPC_TRIAGE_MAX_PENDING	8	/* reports still looking for a title */
 #define HPC_TRIAGE_LINE_MAX	1024	/* bytes of a line that are looked at */
 
+enum hpc_report_src {
+	HPC_SRC_CONSOLE,	/* a console line (hpc_triage_line) */
+	HPC_SRC_KMSG,		/* a /dev/kmsg kernel record (hpc_triage_kline) */
+};
+
 struct hpc_report {
 	enum hpc_class cls;
 	char title[HPC_TRIAGE_TITLE_MAX];
-	size_t line;		/* 1-based console line where it starts */
+	/*
+	 * Where it starts: the 1-based console line (HPC_SRC_CONSOLE), or
+	 * the reference the caller gave hpc_triage_kline() (the kmsg record
+	 * sequence number, HPC_SRC_KMSG).
+	 */
+	size_t line;
+	enum hpc_report_src src;
 	int prio;		/* higher decides the verdict (table) */
 	unsigned int count;	/* times this class+title was seen */
 };
@@ -40,8 +51,28 @@ struct hpc_triage;
 
 struct hpc_triage *hpc_triage_new(void);
 void hpc_triage_free(struct hpc_triage *t);
-/* One console line, without its newline; any bytes, any length. */
+/* Forget every line and report (the patterns stay compiled). */
+void hpc_triage_reset(struct hpc_triage *t);
+/*
+ * One console line, without its newline; any bytes, any length. The console
+ * is shared by the kernel and userspace, so a kernel line may start in the
+ * middle of a console line (after a program's partial line, a \r, an
+ * escape sequence or a stray byte): a report header is looked for at the
+ * start of the line and after every printk timestamp "[  12.345678]" in it.
+ */
 void hpc_triage_line(struct hpc_triage *t, const char *line, size_t len);
+/* The same, with the console line number given (reports keep it as line). */
+void hpc_triage_line_at(struct hpc_triage *t, const char *line, size_t len,
+			size_t lineno);
+/*
+ * One line of a kernel log record known to be kernel output (the text of a
+ * /dev/kmsg record of facility 0, one line of it), without any printk
+ * prefix. caller is the printk caller id ("T12", "C0") or "" when unknown;
+ * ref is kept as the report's line (the record's sequence number).
+ * Reports started here have src HPC_SRC_KMSG.
+ */
+void hpc_triage_kline(struct hpc_triage *t, const char *caller,
+		      const char *text, size_t len, size_t ref);
 /* End of the log: finalise pending reports. More lines may still follow. */
 void hpc_triage_finish(struct hpc_triage *t);
 /* Distinct reports, in the order they were completed. */
@@ -52,6 +83,8 @@ const struct hpc_report *hpc_triage_get(const struct hpc_triage *t, size_t i);
  * start line. May be a report that did not fit in the list. NULL if none.
  */
 const struct hpc_report *hpc_triage_primary(const struct hpc_triage *t);
+/* Reports still looking for their title (not in the list yet). */
+size_t hpc_triage_pending(const struct hpc_triage *t);
 /* Distinct reports that did not fit in the list. */
 size_t hpc_triage_dropped(const struct hpc_triage *t);
 /* Number of console lines fed so far. */
@@ -79,6 +112,14 @@ int hpc_triage_file(const char *path, struct hpc_triage **out);
 size_t hpc_triage_func(const char *s, char *out, size_t outsz);
 /* Replace numbers and addresses with NUM/ADDR, drop +0x../0x.. offsets. */
 void hpc_triage_normalise(const char *in, char *out, size_t outsz);
+/*
+ * A printk timestamp prefix "[  12.345678]" (optionally followed by a caller
+ * id "[    T1]" / "[  C0]") at s: returns its length including one space
+ * after it, 0 if s does not start with one. *ts_usec gets the time in
+ * microseconds, caller (csz bytes) the caller id or "".
+ */
+size_t hpc_triage_ts_prefix(const char *s, unsigned long long *ts_usec,
+			    char *caller, size_t csz);
 /* Does the stack walk pass over this function (scheduler, locks, ...)? */
 int hpc_triage_skip_func(const char *func);
 
