@@ -17,9 +17,7 @@
 
 #define MAX_ERRORS 8
 
-static char dir[] = "/tmp/hpc-fuzz-scenario.XXXXXX";
-static char file[sizeof(dir) + 16], kconfig[sizeof(dir) + 16],
-	    modules[sizeof(dir) + 16];
+static char dir[4096], file[4200], kconfig[4200], modules[4200];
 static struct hpc_scenario scn;
 
 static void cleanup(void)
@@ -49,17 +47,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (tmp && strlen(tmp) < 64) {
-		/* keep the template's size: only its prefix changes */
-		static char d2[64 + sizeof("/hpc-fuzz-scenario.XXXXXX")];
-
-		snprintf(d2, sizeof(d2), "%s/hpc-fuzz-scenario.XXXXXX", tmp);
-		FUZZ_CHECK(mkdtemp(d2));
-		FUZZ_CHECK(strlen(d2) < sizeof(dir));
-		strcpy(dir, d2);
-	} else {
-		FUZZ_CHECK(mkdtemp(dir));
-	}
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	FUZZ_CHECK(strlen(tmp) < sizeof(dir) - 32);
+	snprintf(dir, sizeof(dir), "%s/hpc-fuzz-scenario.XXXXXX", tmp);
+	FUZZ_CHECK(mkdtemp(dir));
 	snprintf(file, sizeof(file), "%s/f.scn", dir);
 	snprintf(kconfig, sizeof(kconfig), "%s/config", dir);
 	snprintf(modules, sizeof(modules), "%s/modules", dir);

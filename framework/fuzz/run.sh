@@ -87,6 +87,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 mkdir -p "$work"
+work=$(cd "$work" && pwd)
 rows=()
 failed=0
 for name in "${names[@]}"; do
@@ -95,9 +96,11 @@ for name in "${names[@]}"; do
 	corpus=$work/corpus/$name
 	art=$work/artifacts/$name
 	regress=$work/regress/$name
+	# harness temporary files (a crashed harness cannot remove its own)
+	tmp=$work/tmp/$name
 	log=$work/logs/$name.log
-	rm -rf "$art" "$regress"
-	mkdir -p "$corpus" "$art" "$regress" "$(dirname "$log")"
+	rm -rf "$art" "$regress" "$tmp"
+	mkdir -p "$corpus" "$art" "$regress" "$tmp" "$(dirname "$log")"
 	for f in tests/fixtures/fuzz/"$name"/*; do
 		is_known "$name/${f##*/}" || cp "$f" "$regress/"
 	done
@@ -116,7 +119,8 @@ for name in "${names[@]}"; do
 	fi
 	printf 'fuzz/run.sh: %s ...\n' "$name" >&2
 	rc=0
-	"$bin" "${args[@]}" "$corpus" "build-fuzz/seeds/$name" "$regress" >"$log" 2>&1 || rc=$?
+	TMPDIR=$tmp "$bin" "${args[@]}" "$corpus" "build-fuzz/seeds/$name" "$regress" >"$log" 2>&1 || rc=$?
+	rm -rf "$tmp"
 
 	# executions and corpus size: the final stats, else the last status line
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
