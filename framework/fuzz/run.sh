@@ -22,16 +22,14 @@
 set -euo pipefail
 shopt -s inherit_errexit nullglob
 
-cd "$(dirname "$0")/.."
-
 seconds=${FUZZ_SECONDS:-60}
 runs=""
 seed=""
-work=build-fuzz
+work=""
 timeout=${FUZZ_TIMEOUT:-10}
 
 usage() {
-	sed -n '7,14s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,15s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -49,6 +47,13 @@ done
 [[ $seconds =~ ^[0-9]+$ ]] || usage
 [[ -z $runs || $runs == check || $runs =~ ^[0-9]+$ ]] || usage
 [[ -z $seed || $seed =~ ^[0-9]+$ ]] || usage
+# --work is relative to where we were called from
+if [[ -n $work ]]; then
+	mkdir -p "$work"
+	work=$(cd "$work" && pwd)
+fi
+cd "$(dirname "$0")/.."
+work=${work:-$PWD/build-fuzz}
 
 # Per harness: longest input, and executions for make check (the seed
 # corpus counts: a triage execution compiles the whole pattern table and is
@@ -86,8 +91,6 @@ is_known() {
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
 rows=()
 failed=0
 for name in "${names[@]}"; do
