@@ -80,8 +80,6 @@ static void on_msg(void *ctx, struct json_object *msg)
 }
 
 /* What the client wrote: whole lines, each a JSON object. */
-static void drain(int fd, struct hpc_linebuf *lb);
-
 static void sent_line(void *ctx, const char *line, size_t len,
 		      unsigned int flags)
 {
@@ -140,6 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(shutdown(sv[1], SHUT_WR) == 0);
 	FUZZ_CHECK(hpc_qmp_read(&q) == -1);	/* end of file */
 	drain(sv[1], &sent);
+	FUZZ_CHECK(sent.len == 0);	/* nothing half written */
 	hpc_qmp_free(&q);
 	hpc_linebuf_free(&sent);
 	close(sv[0]);
