@@ -4,6 +4,7 @@
 #   make run         install what is missing, build, boot guests, run the
 #                    default suite (SUITE=quick), print the verdict table
 #   make check       the whole test suite (unit + integration), TAP via prove
+#   make fuzz        every libFuzzer harness for FUZZ_SECONDS (default 60) each
 #   make install     install into $(DESTDIR)$(PREFIX)
 #   make clean       remove build products (the cache is left alone)
 
@@ -13,7 +14,7 @@ KERNEL  ?= stock
 HPCHAOS := runner/hpchaos
 SHELL   := /bin/bash
 
-.PHONY: clean-cache all framework deps deps-check run check check-long check-tree unit shellcheck bench bench-detect install clean
+.PHONY: clean-cache all framework deps deps-check run check check-long check-tree unit fuzz shellcheck bench bench-detect install clean
 
 all: framework
 
@@ -52,6 +53,7 @@ check: deps-check
 	$(MAKE) framework
 	$(MAKE) -C framework tests
 	$(MAKE) -C framework SAN=1 tools
+	$(MAKE) -C framework fuzzers
 	$(HPCHAOS) image >/dev/null
 	$(HPCHAOS) image --kernel chaos >/dev/null
 	st=$$(mktemp -d) && rc=0 && HPC_CHECK_STATE=$$st CMOCKA_MESSAGE_OUTPUT=TAP \
@@ -76,8 +78,16 @@ unit: deps-check
 	$(MAKE) -C framework tests
 	CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' framework/build-san/tests/test_*
 
+# Fuzzing (docs/internals.md, "Fuzzing"): each harness for FUZZ_SECONDS, with
+# ASan+UBSan, leak detection and a per-input timeout; a table of executions,
+# corpus size and result. Fails on a crash, leak, hang or out-of-memory and
+# leaves the reproducer in framework/build-fuzz/artifacts/NAME/.
+FUZZ_SECONDS ?= 60
+fuzz: deps-check
+	$(MAKE) -C framework fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 shellcheck:
-	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/chaos/*.t runner/bench/*.sh guest-images/init .ci/run
+	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/chaos/*.t runner/bench/*.sh framework/fuzz/run.sh guest-images/init .ci/run
 
 # Benchmarks: performance figures live here, not in timed tests. build.sh:
 # the kernel loop (cold build with empty caches, a user's tree, no change,

@@ -265,8 +265,12 @@ void hpc_judge(const struct hpc_judge_in *in, struct hpc_decision *d)
 		return;
 	}
 	if (in->report) {
-		hpc_decision_set(d, HPC_V_FAIL, in->report_cls, in->report_title,
-				 "kernel report at console line %zu", in->report_line);
+		if (in->report_where && in->report_where[0])
+			hpc_decision_set(d, HPC_V_FAIL, in->report_cls, in->report_title,
+					 "kernel report %s", in->report_where);
+		else
+			hpc_decision_set(d, HPC_V_FAIL, in->report_cls, in->report_title,
+					 "kernel report at console line %zu", in->report_line);
 		return;
 	}
 	if (in->action_error && in->action_error[0]) {

@@ -15,7 +15,9 @@ HPC_DEPS_KERNEL=(flex bison bc libssl-dev libelf-dev ccache xz-utils rsync cpio)
 # Packages for the libvirt backend (hpchaos doctor --setup-libvirt, make check).
 HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients)
 # Extra packages for the test suite (make check).
-HPC_DEPS_CHECK=(shellcheck perl jq)
+# clang, its compiler-rt (libFuzzer, sanitizers) and llvm (llvm-symbolizer)
+# for the fuzzers (make fuzz; runner/tests/05-fuzz.t).
+HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm)
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {

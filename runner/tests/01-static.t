@@ -10,7 +10,7 @@
 plan 3
 
 cd "$T_TOP"
-out=$(shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/chaos/*.t runner/bench/*.sh guest-images/init .ci/run 2>&1 || true)
+out=$(shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/chaos/*.t runner/bench/*.sh framework/fuzz/run.sh guest-images/init .ci/run 2>&1 || true)
 is "$out" "" "shellcheck: runner, libraries, tests, guest init, CI script"
 
 kdir=$(image_stock_kernel)

@@ -84,6 +84,7 @@ struct hpc_judge_in {
 	enum hpc_class report_cls;
 	const char *report_title;
 	size_t report_line;		/* console line */
+	const char *report_where;	/* "at console line N (...)", or NULL */
 	const char *action_error;	/* a host action failed */
 	int action_timeout;		/* index+1 of a device_del out of time */
 	bool hello;			/* the agent said HELLO */

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fuzz the host's parser of agent lines (proto.h, guest -> host). Each
+ * input line goes through hpc_proto_parse() in a buffer of its own exact
+ * size. The parser is strict and canonical, so a line it accepts must come
+ * back byte for byte when the message is written out again (text fields:
+ * when they were printable already; an empty text may have had its
+ * separator); the line must not be modified; what it fills in must be in
+ * the ranges proto.h gives.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "hpc/proto.h"
+#include "fuzz.h"
+
+/* The message as the agent writes it; -1 for a type not known here. */
+static int unparse(const struct hpc_msg *m, char *buf, size_t cap)
+{
+	char st[32];
+	const char *sep = m->text_len ? " " : "";
+
+	switch (m->type) {
+	case HPC_MSG_HELLO:
+		return snprintf(buf, cap, "HELLO %u %s", m->version, m->release);
+	case HPC_MSG_PING:
+		return snprintf(buf, cap, "PING %" PRIu64, m->guest_ns);
+	case HPC_MSG_EV:
+		return snprintf(buf, cap, "EV %" PRIu64 " %s%s%s", m->guest_ns,
+				m->name, sep, m->text);
+	case HPC_MSG_STEP_START:
+		return snprintf(buf, cap, "STEP %d START %" PRIu64, m->idx,
+				m->guest_ns);
+	case HPC_MSG_STEP_END:
+		FUZZ_CHECK(hpc_proto_format_status(&m->status, st, sizeof(st)) > 0);
+		return snprintf(buf, cap, "STEP %d END %" PRIu64 " %s %" PRIu64,
+				m->idx, m->guest_ns, st, m->duration_ms);
+	case HPC_MSG_OUT:
+		return snprintf(buf, cap, "OUT %d%s%s", m->idx, sep, m->text);
+	case HPC_MSG_KTAP:
+		return snprintf(buf, cap, "KTAP%s%s", sep, m->text);
+	case HPC_MSG_BYE:
+		return snprintf(buf, cap, "BYE %d", m->exit_code);
+	default:
+		return -1;
+	}
+}
+
+static void check(const char *orig, char *line, size_t len)
+{
+	static struct hpc_msg m;
+	static char back[2 * HPC_PROTO_MAX_LINE];
+	int r = hpc_proto_parse(line, len, &m), n;
+	const char *nul;
+
+	FUZZ_CHECK(memcmp(orig, line, len) == 0);
+	FUZZ_CHECK(hpc_proto_msg_name(m.type));
+	if (r < 0) {
+		FUZZ_CHECK(r == -1 && m.type == HPC_MSG_INVALID);
+		return;
+	}
+	FUZZ_CHECK(r == 0 && m.type != HPC_MSG_INVALID);
+	FUZZ_CHECK(len < HPC_PROTO_MAX_LINE);
+	FUZZ_CHECK(m.idx >= 0 && m.idx < HPC_MAX_STEPS);
+	FUZZ_CHECK(m.exit_code >= 0 && m.exit_code <= 255);
+	FUZZ_CHECK(m.text_len < sizeof(m.text) && m.text[m.text_len] == '\0');
+	FUZZ_CHECK(strlen(m.text) == m.text_len);
+	FUZZ_CHECK(fuzz_printable(m.text, m.text_len));
+	nul = memchr(m.name, '\0', sizeof(m.name));
+	FUZZ_CHECK(nul);
+	FUZZ_CHECK(m.type != HPC_MSG_EV ||
+		   hpc_proto_name_ok(m.name, (size_t)(nul - m.name)));
+	FUZZ_CHECK(memchr(m.release, '\0', sizeof(m.release)));
+	if (m.type == HPC_MSG_STEP_END) {
+		switch (m.status.kind) {
+		case HPC_ST_EXIT:
+			FUZZ_CHECK(m.status.value >= 0 && m.status.value <= 255);
+			break;
+		case HPC_ST_SIGNAL:
+			FUZZ_CHECK(m.status.value >= 1 &&
+				   m.status.value <= HPC_PROTO_MAX_SIG);
+			break;
+		case HPC_ST_TIMEOUT:
+		case HPC_ST_ERROR:
+			FUZZ_CHECK(m.status.value == 0);
+			break;
+		default:
+			FUZZ_CHECK(!"status kind");
+		}
+	}
+	n = unparse(&m, back, sizeof(back));
+	if (n < 0)
+		return;
+	FUZZ_CHECK((size_t)n < sizeof(back));
+	if (m.type == HPC_MSG_EV || m.type == HPC_MSG_OUT ||
+	    m.type == HPC_MSG_KTAP) {
+		if (!fuzz_printable(orig, len))
+			return;
+		/* "OUT 3 " is "OUT 3" with an empty text */
+		if (m.text_len == 0 && len == (size_t)n + 1 && orig[n] == ' ')
+			len--;
+	}
+	FUZZ_CHECK((size_t)n == len && memcmp(back, orig, len) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data;
+	size_t left = size;
+
+	while (left > 0) {
+		const char *nl = memchr(p, '\n', left);
+		size_t n = nl ? (size_t)(nl - p) : left;
+		char *line = malloc(n ? n : 1);
+
+		FUZZ_CHECK(line);
+		memcpy(line, p, n);
+		check(p, line, n);
+		free(line);
+		if (!nl)
+			break;
+		p += n + 1;
+		left -= n + 1;
+	}
+	return 0;
+}
