@@ -42,7 +42,7 @@ run: deps
 comma := ,
 empty :=
 space := $(empty) $(empty)
-CHECK_CHAIN1 := runner/tests/60-chaos.t runner/tests/61-chaos-config.t runner/tests/62-tree-build.t \
+CHECK_CHAIN1 := runner/tests/60-chaos.t runner/tests/61-chaos-config.t runner/tests/62-tree-build.t runner/tests/63-prebuilt.t \
 	       runner/tests/50-reports.t runner/tests/30-hostile.t runner/tests/75-repro.t
 CHECK_LAST  := runner/tests/40-interrupt.t runner/tests/45-concurrent.t \
 	       runner/tests/47-parallel.t runner/tests/70-schedule.t

@@ -276,6 +276,10 @@ image_ensure() {
 		bg_run kdir with_lock "$HPC_CACHE/kernel.lock" kernel_built "$spec"
 		IMG_KBUILD=$kdir/build
 		;;
+	build:*)
+		bg_run kdir with_lock "$HPC_CACHE/kernel.lock" kernel_prebuilt "${spec#build:}"
+		IMG_KBUILD=$kdir/build
+		;;
 	*)
 		die 2 "unknown kernel '$spec' (expected $HPC_KERNEL_SPECS)"
 		;;

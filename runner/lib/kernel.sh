@@ -26,7 +26,7 @@
 # installed modules), build/ (usable as KDIR), extra-bin/.
 
 # The kernel specs hpchaos knows, for messages.
-HPC_KERNEL_SPECS="stock, stock:6.12, chaos, chaos:6.12, tree:PATH"
+HPC_KERNEL_SPECS="stock, stock:6.12, chaos, chaos:6.12, tree:PATH, build:DIR"
 HPC_SRC_PKG=${HPC_SRC_PKG:-linux-source-6.1}
 HPC_BUILD_DIRNAME="build-hpchaos"
 
@@ -206,10 +206,21 @@ _ccache_env() {
 # Module.symvers, modpost/fixdep/objtool), pointing at the source tree.
 _kdir_snapshot() {
 	local build=$1 dest=$2 src
-	src=$(readlink -f "$build/..")
+	if [[ -L $build/source ]]; then
+		src=$(readlink -f "$build/source")	# O= (ours: ..)
+	elif [[ -f $build/Kconfig ]]; then
+		src=$build				# built in place
+	else
+		src=$(readlink -f "$build/..")
+	fi
+	local -a have=()
+	local m
+	for m in .config Module.symvers include/config include/generated \
+		arch/x86/include/generated scripts tools/objtool/objtool; do
+		[[ -e $build/$m ]] && have+=("$m")
+	done
 	mkdir -p "$dest"
-	(cd "$build" && tar -cf - .config Module.symvers include/config include/generated \
-		arch/x86/include/generated scripts tools/objtool/objtool 2>/dev/null) | tar -xf - -C "$dest"
+	(cd "$build" && tar -cf - "${have[@]}") | tar -xf - -C "$dest"
 	printf '# hpchaos: a KDIR for out-of-tree modules of this kernel\ninclude %s/Makefile\n' "$src" >"$dest/Makefile"
 	ln -sfn "$src" "$dest/source"
 }
@@ -315,4 +326,87 @@ kconfig_opt() {
 		die 2 "--config $1: not a kernel .config (no CONFIG_ lines)"
 	HPC_KCONFIG=$(readlink -f "$1")
 	export HPC_KCONFIG
+}
+
+# _bzimage_version FILE: the version string a bzImage carries (its setup
+# header points at it), e.g. "6.1.192-hpchaos (hpchaos@hpchaos) #1 ...".
+_bzimage_version() {
+	local off
+	# boot protocol: "HdrS" at 0x202, kernel_version (a pointer - 0x200) at 0x20e
+	[[ $(dd if="$1" bs=1 skip=$((0x202)) count=4 2>/dev/null) == HdrS ]] || return 1
+	off=$(od -An -tu2 -j $((0x20e)) -N2 "$1" | tr -d ' ')
+	[[ -n $off ]] || return 1
+	dd if="$1" bs=1 skip=$((off + 0x200)) count=200 2>/dev/null | tr '\0' '\n' | head -n 1
+}
+
+# kernel_prebuilt DIR: a kernel the user already built (in place or with
+# O=), taken as it is: no build, DIR never written to. bzImage, .config and
+# the modules are checked (each error names the file) and copied into a
+# cache entry; cache dir on stdout.
+kernel_prebuilt() {
+	local bdir=$1 rel ver hash dir tmp m ko bad=0 n=0 v
+	bdir=$(readlink -f "$bdir" || true)
+	[[ -d $bdir ]] || die 2 "--kernel build:$1: no such directory"
+	[[ -f $bdir/.config ]] || die 2 "--kernel build:$bdir: not configured (no $bdir/.config)"
+	[[ -f $bdir/include/config/kernel.release ]] ||
+		die 2 "--kernel build:$bdir: not built (no $bdir/include/config/kernel.release; run 'make bzImage modules' there)"
+	[[ -f $bdir/arch/x86/boot/bzImage ]] ||
+		die 2 "--kernel build:$bdir: no kernel image $bdir/arch/x86/boot/bzImage (run 'make bzImage' there)"
+	rel=$(<"$bdir/include/config/kernel.release")
+	ver=$(_bzimage_version "$bdir/arch/x86/boot/bzImage") ||
+		die 2 "--kernel build:$bdir: $bdir/arch/x86/boot/bzImage is not an x86 bzImage"
+	[[ ${ver%% *} == "$rel" ]] ||
+		die 2 "--kernel build:$bdir: $bdir/arch/x86/boot/bzImage is version ${ver%% *}, but $bdir/include/config/kernel.release says $rel (rebuild: make bzImage modules)"
+	if grep -qx 'CONFIG_MODULES=y' "$bdir/.config"; then
+		[[ -f $bdir/modules.order ]] ||
+			die 2 "--kernel build:$bdir: no $bdir/modules.order (the modules are not built: run 'make modules' there)"
+		[[ -f $bdir/Module.symvers ]] ||
+			die 2 "--kernel build:$bdir: no $bdir/Module.symvers (the modules are not built: run 'make modules' there)"
+		while read -r m; do
+			ko=$bdir/${m%.o}
+			ko=${ko%.ko}.ko
+			if [[ ! -f $ko ]]; then
+				msg "build:$bdir: module $ko (listed in modules.order) is missing"
+				bad=1
+				continue
+			fi
+			v=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)
+			if [[ $v != "$rel" ]]; then
+				msg "build:$bdir: module $ko is for ${v:-an unknown kernel}, not $rel"
+				bad=1
+			fi
+			n=$((n + 1))
+		done <"$bdir/modules.order"
+		[[ $bad == 0 ]] || die 2 "--kernel build:$bdir: its modules do not match its kernel $rel (see above; run 'make modules' there)"
+	fi
+	hash=$(hash_inputs "build $bdir" "$bdir/.config" "$bdir/arch/x86/boot/bzImage" "$bdir/modules.order" \
+		"$(find "$bdir" -maxdepth 1 -name Module.symvers -printf '%s %T@')")
+	dir=$HPC_CACHE/kernels/build-$hash
+	if [[ ! -f $dir/release ]]; then
+		mkdir -p "$HPC_CACHE/kernels"
+		tmp=$(cache_tmpdir "$HPC_CACHE/kernels")
+		progress "taking the kernel built in $bdir ($rel, $n modules)"
+		mkdir -p "$tmp/root/lib/modules/$rel/kernel"
+		if [[ -f $bdir/modules.order ]]; then
+			while read -r m; do
+				ko=${m%.o}
+				ko=${ko%.ko}.ko
+				install -D -m 0644 "$bdir/$ko" "$tmp/root/lib/modules/$rel/kernel/$ko"
+			done <"$bdir/modules.order"
+			sed 's/\.o$/.ko/' "$bdir/modules.order" | sed 's|^|kernel/|' >"$tmp/root/lib/modules/$rel/modules.order"
+		fi
+		[[ -f $bdir/modules.builtin ]] && sed 's|^|kernel/|' "$bdir/modules.builtin" >"$tmp/root/lib/modules/$rel/modules.builtin"
+		[[ -f $bdir/modules.builtin.modinfo ]] && cp "$bdir/modules.builtin.modinfo" "$tmp/root/lib/modules/$rel/"
+		depmod -b "$tmp/root" "$rel"
+		cp "$bdir/arch/x86/boot/bzImage" "$tmp/vmlinuz"
+		cp "$bdir/.config" "$tmp/config"
+		[[ -f $bdir/System.map ]] && cp "$bdir/System.map" "$tmp/System.map"
+		printf '%s\n' "$rel" >"$tmp/release"
+		printf 'build %s\n' "$bdir" >"$tmp/source"
+		_kdir_snapshot "$bdir" "$tmp/build"
+		progress_done
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+	fi
+	printf '%s\n' "$dir"
 }

@@ -280,6 +280,7 @@ cmd_run() {
 	accel=$(accel_pick "$accel")
 	# a tree is recorded by its absolute path, for 'hpchaos repro'
 	[[ $kernel != tree:* ]] || kernel=tree:$(readlink -f "${kernel#tree:}" || echo "${kernel#tree:}")
+	[[ $kernel != build:* ]] || kernel=build:$(readlink -f "${kernel#build:}" || echo "${kernel#build:}")
 	njobs=$((${#files[@]} * repeat))
 	[[ -z $duration || -n $repeat_given ]] || njobs=0
 	jobs_pick "$want_jobs" "$accel" "$njobs" "$RUN_VCPUS" "$RUN_MEM"

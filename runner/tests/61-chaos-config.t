@@ -10,7 +10,7 @@
 . "$T_TOP/runner/lib/deps.sh"
 # shellcheck source=runner/lib/kernel.sh
 . "$T_TOP/runner/lib/kernel.sh"
-plan 6
+plan 10
 
 kdir=$(kernel_built chaos)
 src=$(_src_unpack)
@@ -29,4 +29,15 @@ rc=0
 make -C "$T_TMP/kmod" KDIR="$kdir/build" W=1 >"$T_TMP/kmod.log" 2>&1 || rc=$?
 is "$rc" 0 "kmod builds against the chaos kernel with W=1"
 is "$(grep -E 'warning:|error:' "$T_TMP/kmod.log" || true)" "" "kmod W=1 build against chaos has no warnings"
+# tree:PATH with the user's own .config (here Debian's stock 6.1 config):
+# chaos.config merged on top, the user's choices kept, and what changed said.
+userconf=$(find "$HPC_CACHE"/kernels/stock-*/config -print -quit 2>/dev/null || true)
+mkdir -p "$T_TMP/ub"
+out=$( (_kernel_configure "$src" "$T_TMP/ub" "$T_TMP/ub.log" "$userconf") 2>&1) && rc=0 || rc=$?
+is "$rc" 0 "a user config with chaos.config merged on top configures"
+t "the user's choices stay (CONFIG_EXT4_FS=m from the stock config)" grep -qx 'CONFIG_EXT4_FS=m' "$T_TMP/ub/.config"
+# shellcheck disable=SC2317 # called through t
+both() { grep -qx "$1" "$3" && grep -qx "$2" "$3"; }
+t "and ours are in (KASAN, DEVICE_PRIVATE)" both CONFIG_KASAN=y CONFIG_DEVICE_PRIVATE=y "$T_TMP/ub/.config"
+like "$out" "*config: *CONFIG_KASAN*option(s) added or changed on top of your config*" "the run says what it added or changed"
 done_testing
