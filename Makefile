@@ -14,7 +14,7 @@ KERNEL  ?= stock
 HPCHAOS := runner/hpchaos
 SHELL   := /bin/bash
 
-.PHONY: clean-cache all framework deps deps-check run check check-long check-tree unit fuzz shellcheck bench bench-detect install clean
+.PHONY: clean-cache all framework deps deps-check run check check-long check-tree unit fuzz shellcheck bench bench-detect bench-boot install clean
 
 all: framework
 
@@ -102,6 +102,11 @@ bench: deps framework
 # SEEDS=N runs each row with N seeds.
 bench-detect: deps framework
 	runner/bench/detect.sh --seeds $(or $(SEEDS),1)
+
+# Early-boot stalls on a loaded host: N boots (default 20) of a kernel
+# (default chaos) beside CPU hogs at nice 19; counts stalls.
+bench-boot: deps framework
+	runner/bench/boot-stall.sh $(or $(N),20) $(or $(KERNEL_BENCH),chaos)
 
 install: framework
 	install -d $(DESTDIR)$(PREFIX)/lib/hpchaos $(DESTDIR)$(PREFIX)/bin
