@@ -18,13 +18,17 @@
  * the final reports (class, printable title, where they start); a report
  * from a kmsg record names a kernel (facility 0) record that was fed, so a
  * console line, whatever it says, never becomes one; and a report the
- * kernel's records make on their own is never hidden by console text.
+ * kernel's records make on their own is never hidden by console text;
+ * and hpc_kmerge_replay() of the same lines written as console.log and
+ * kmsg.log agrees, when the input has its console lines first.
  */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "hpc/kmsg.h"
 #include "hpc/linebuf.h"
-#include "fuzz.h"
+#include "fuzz_triage.h"
 
 /* Kernel records fed (their sequence numbers), for the report checks. */
 struct seqs {
@@ -153,6 +157,54 @@ static int is_lost(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * The same run read back from its files as the conductor writes them
+ * (console.log, kmsg.log) by hpc_kmerge_replay(), which feeds the whole
+ * console first: when the input has every console line before the first
+ * record or loss, and no line the replay would cut, it must come to the
+ * same counters and reports.
+ */
+static void check_replay(const struct hpc_triage *t,
+			 const struct hpc_kmerge_stats *st,
+			 const uint8_t *data, size_t size)
+{
+	static struct hpc_triage *t2;
+	struct hpc_kmerge *m2;
+	const char *s = (const char *)data, *end = s + size;
+	int cfd, kfd;
+
+	if (!t2) {
+		t2 = hpc_triage_new();
+		FUZZ_CHECK(t2);
+	}
+	hpc_triage_reset(t2);
+	cfd = memfd_create("fuzz-console", MFD_CLOEXEC);
+	kfd = memfd_create("fuzz-kmsg", MFD_CLOEXEC);
+	FUZZ_CHECK(cfd >= 0 && kfd >= 0);
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
+		struct hpc_kmsg r;
+		int fd = is_lost(s, len) || hpc_kmsg_parse(s, len, &r) == 0 ?
+			 kfd : cfd;
+
+		FUZZ_CHECK(hpc_write_all(fd, s, len) == 0 &&
+			   hpc_write_all(fd, "\n", 1) == 0);
+		s = nl ? nl + 1 : end;
+	}
+	FUZZ_CHECK(lseek(cfd, 0, SEEK_SET) == 0 && lseek(kfd, 0, SEEK_SET) == 0);
+	m2 = hpc_kmerge_new(t2);
+	FUZZ_CHECK(m2);
+	FUZZ_CHECK(hpc_kmerge_replay(m2, cfd, kfd) == 0);
+	hpc_kmerge_finish(m2);
+	hpc_triage_finish(t2);
+	FUZZ_CHECK(!memcmp(hpc_kmerge_stats(m2), st, sizeof(*st)));
+	triage_same(t, t2);
+	hpc_kmerge_free(m2);
+	close(cfd);
+	close(kfd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* the pattern table is compiled once per triage: keep two */
@@ -164,7 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct hpc_report *p, *kp;
 	const char *s = (const char *)data, *end = s + size;
 	uint64_t lines_fed = 0, lost = 0, last_seq = 0;
-	int finished = 0, have_seq = 0;
+	int finished = 0, have_seq = 0, replayable = 1, seen_kmsg = 0;
 
 	if (!t) {
 		t = hpc_triage_new();
@@ -188,18 +240,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(line);
 		memcpy(line, s, len);
+		if (len > 4096)
+			replayable = 0;	/* the replay cuts it */
 		before = *hpc_kmerge_stats(m);
 		if (len == 7 && !memcmp(line, "#finish", 7)) {
 			hpc_kmerge_finish(m);
 			finished = 1;
+			replayable = 0;
 		} else if (is_lost(line, len)) {
 			uint64_t n = lost_count(line, len);
 
 			hpc_kmerge_lost(m, n);
+			seen_kmsg = 1;
 			lost = UINT64_MAX - lost < n ? UINT64_MAX : lost + n;
 		} else if (hpc_kmsg_parse(line, len, &rec) == 0) {
 			check_record(&rec, len);
 			is_rec = 1;
+			seen_kmsg = 1;
 			if (!finished) {
 				lines_fed += record_lines(&rec);
 				last_seq = rec.seq;
@@ -211,6 +268,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			hpc_kmerge_record(m, &rec);
 		} else {
+			if (seen_kmsg)
+				replayable = 0;
 			hpc_kmerge_console(m, line, len);
 		}
 		free(line);
@@ -274,6 +333,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(p);
 		FUZZ_CHECK(p->prio >= kp->prio);
 	}
+	if (replayable)
+		check_replay(t, &now, data, size);
 	hpc_kmerge_free(m);
 	free(kseqs.v);
 	return 0;
