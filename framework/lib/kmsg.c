@@ -485,9 +485,13 @@ static void replay_kmsg(void *ctx, const char *line, size_t len,
 		uint64_t n = 0;
 		size_t i;
 
-		for (i = 5; i < len && isdigit((unsigned char)line[i]) &&
-		     n < UINT64_MAX / 10; i++)
-			n = n * 10 + (uint64_t)(line[i] - '0');
+		/* every digit, saturating: the conductor writes up to
+		 * UINT64_MAX, and hpc_kmerge_lost() saturates too */
+		for (i = 5; i < len && isdigit((unsigned char)line[i]); i++) {
+			unsigned int d = (unsigned int)(line[i] - '0');
+
+			n = n > (UINT64_MAX - d) / 10 ? UINT64_MAX : n * 10 + d;
+		}
 		if (i == len && n)
 			hpc_kmerge_lost(m, n);
 		return;

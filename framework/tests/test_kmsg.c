@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -516,6 +517,70 @@ static void test_random_input(void **state)
 
 /* ---- runs replayed from their files (fixtures/kmerge/NAME/) ---- */
 
+
+/* A file of the given text, read from its start. */
+static int text_fd(const char *text)
+{
+	int fd = memfd_create("test-kmsg", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+/*
+ * kmsg.log read back: a "lost N" line counts as the conductor counted it,
+ * up to the largest N it can write (found by fuzz_kmerge: the replay
+ * dropped N >= 18446744073709551610, and with it the loss window, so
+ * hpc-triage --kmsg judged the console lines in it differently).
+ */
+static void test_replay_lost_counts(void **state)
+{
+	struct env *e = *state;
+	const struct hpc_report *r;
+	int cfd, kfd;
+
+	cfd = text_fd("[    1.000000] hpchaos: a\n"
+		      "[    1.500000] BUG: KASAN: use-after-free in "
+		      "hpc_trigger_uaf+0x89/0xa6 [hpchaos_trigger]\n"
+		      "[    2.000000] hpchaos: b\n");
+	kfd = text_fd("lost 18446744073709551615\n"
+		      "lost 1\n"
+		      "lost 12x\n"
+		      "lost \n"
+		      "lost 0\n"
+		      "6,2,2000000,-;hpchaos: b\n");
+	assert_int_equal(hpc_kmerge_replay(e->m, cfd, kfd), 0);
+	close(cfd);
+	close(kfd);
+	assert_true(hpc_kmerge_stats(e->m)->lost == UINT64_MAX);
+	r = finish(e);
+	assert_non_null(r);
+	assert_string_equal(r->title, "KASAN: use-after-free in hpc_trigger_uaf");
+	assert_int_equal(r->src, HPC_SRC_CONSOLE);
+	assert_int_equal(hpc_kmerge_stats(e->m)->unverified_lines, 2);
+}
+
+/* Longer numbers than the conductor writes saturate; others are ignored. */
+static void test_replay_lost_lines(void **state)
+{
+	struct env *e = *state;
+	int kfd;
+
+	kfd = text_fd("lost 7\n"
+		      "lost 0007\n"
+		      "lost -1\n"
+		      "lost 1 2\n"
+		      " lost 3\n");
+	assert_int_equal(hpc_kmerge_replay(e->m, -1, kfd), 0);
+	close(kfd);
+	assert_true(hpc_kmerge_stats(e->m)->lost == 14);
+	kfd = text_fd("lost 123456789012345678901234567890\n");
+	assert_int_equal(hpc_kmerge_replay(e->m, -1, kfd), 0);
+	close(kfd);
+	assert_true(hpc_kmerge_stats(e->m)->lost == UINT64_MAX);
+}
 static int read_expect(const char *path, char *type, char *title, char *src)
 {
 	char line[512];
@@ -643,6 +708,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tail_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiline_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_lost_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay_lost_lines, setup, teardown),
 		cmocka_unit_test(test_kmerge_fixtures),
 	};
 
