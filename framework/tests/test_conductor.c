@@ -137,6 +137,10 @@ static int fake_guest(const char *mode)
 		const char *l;
 		int seen = 0;
 
+		/* QMP events of the wrong types: recorded, never a crash */
+		fg_send(qmp, "{\"event\": null}\n"
+			"{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": null}}\n"
+			"{\"event\": \"SHUTDOWN\", \"data\": {\"reason\": 5}}\n");
 		/* forged host events, an undeclared one, the agent's own */
 		fg_send(agent, "EV 1000 d1:added\n");
 		fg_send(agent, "EV 1001 boot\n");

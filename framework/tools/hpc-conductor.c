@@ -652,7 +652,8 @@ static void on_qmp(void *ctx, struct json_object *msg)
 
 	(void)ctx;
 	if (json_object_object_get_ex(msg, "event", &ev)) {
-		const char *name = json_object_get_string(ev);
+		const char *name = json_object_is_type(ev, json_type_string) ?
+				   json_object_get_string(ev) : "";
 		struct json_object *o = tl_new("qmp");
 
 		json_object_object_add(o, "event", json_object_new_string(name));
@@ -661,7 +662,8 @@ static void on_qmp(void *ctx, struct json_object *msg)
 		tl_emit(o);
 		if (strcmp(name, "DEVICE_DELETED") == 0 &&
 		    json_object_object_get_ex(msg, "data", &data) &&
-		    json_object_object_get_ex(data, "device", &id)) {
+		    json_object_object_get_ex(data, "device", &id) &&
+		    json_object_is_type(id, json_type_string)) {
 			for (int i = 0; i < C.s->nactions; i++) {
 				if (C.dels[i].active &&
 				    strcmp(C.s->actions[i].target,
@@ -674,7 +676,8 @@ static void on_qmp(void *ctx, struct json_object *msg)
 		}
 		if (strcmp(name, "SHUTDOWN") == 0 &&
 		    json_object_object_get_ex(msg, "data", &data) &&
-		    json_object_object_get_ex(data, "reason", &id))
+		    json_object_object_get_ex(data, "reason", &id) &&
+		    json_object_is_type(id, json_type_string))
 			snprintf(C.shutdown_reason, sizeof(C.shutdown_reason), "%s",
 				 json_object_get_string(id));
 		return;
@@ -693,7 +696,8 @@ static void on_qmp(void *ctx, struct json_object *msg)
 			struct json_object *desc;
 			const char *d = "?";
 
-			if (json_object_object_get_ex(err, "desc", &desc))
+			if (json_object_object_get_ex(err, "desc", &desc) &&
+			    json_object_is_type(desc, json_type_string))
 				d = json_object_get_string(desc);
 			snprintf(C.action_error, sizeof(C.action_error),
 				 "%s %s (line %d) failed: %.300s", action_name(a),
