@@ -389,10 +389,14 @@ static inline struct page *hpc_devpriv_backing(struct page *page)
 
 /* ---- PCI BAR provider (hpchaos_bar.c) ---- */
 
-/* what it needs of the kernel; without it hpc_bar_* are stubs */
+/*
+ * What it needs of the kernel. Without it hpc_bar_* are stubs and the
+ * provider reports itself missing: no HPC_CAP_PCI_BAR, bar_map reads
+ * "none", a line in the log. How it maps the BAR (devmap ptes or
+ * refcounted pages) depends on the kernel too: hpchaos_compat.h.
+ */
 #define HPC_HAVE_BAR	(IS_ENABLED(CONFIG_PCI) && \
-			 IS_ENABLED(CONFIG_ZONE_DEVICE) && \
-			 IS_ENABLED(CONFIG_ARCH_HAS_PTE_DEVMAP))
+			 IS_ENABLED(CONFIG_ZONE_DEVICE))
 
 int hpc_bar_init(void);
 void hpc_bar_exit(void);

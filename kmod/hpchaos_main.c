@@ -141,7 +141,7 @@ static u64 hpc_caps(void)
 	/* the device-private provider needs CONFIG_DEVICE_PRIVATE */
 	if (IS_ENABLED(CONFIG_DEVICE_PRIVATE))
 		caps |= HPC_CAP_DEVICE_PRIVATE | HPC_CAP_MIGRATE;
-	/* the PCI BAR provider: PCI, ZONE_DEVICE, devmap ptes */
+	/* the PCI BAR provider: PCI, ZONE_DEVICE (mapping: bar_map parameter) */
 	if (HPC_HAVE_BAR)
 		caps |= HPC_CAP_PCI_BAR;
 	return caps | hpc_inject_caps();
@@ -391,7 +391,7 @@ static const struct file_operations hpc_fops = {
 	.unlocked_ioctl = hpc_ioctl,
 	.mmap = hpc_bar_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	/* no .llseek: nonseekable_open() makes lseek() fail -ESPIPE */
 };
 
 static struct miscdevice hpc_misc = {
