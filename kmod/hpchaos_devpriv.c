@@ -10,10 +10,10 @@
  * (migrate_device_range() over the whole pagemap, HPC_EVICT_BATCH pages at
  * a time, then memunmap_pages()).
  *
- * Locking: dp->lock (a spinlock: page_free() can run in atomic context)
- * protects the free stack, the in-use bitmap, dying and allocating.
- * dp->evict_lock serializes evictions (a revocation's, a surprise rescue):
- * they share the batch arrays.
+ * Locking (the order: hpchaos_internal.h): dp->lock, a spinlock since
+ * page_free() can run in atomic context, protects the free stack, the
+ * in-use bitmap, dying and allocating. dp->evict_lock serializes evictions
+ * (a revocation's, a surprise rescue): they share the batch arrays.
  */
 #define pr_fmt(fmt) "hpchaos: " fmt
 
@@ -378,7 +378,7 @@ int hpc_devpriv_migrate(struct hpc_mirror *m, struct hpc_range_op *op)
 			return -ENODEV;
 		}
 		dp = hpc_dp(p);
-		hpc_mirror_used_provider(m, p);
+		hpc_mirror_used_provider(m, p->id);
 	}
 	pfns = kcalloc(2 * HPC_CHUNK_PAGES, sizeof(*pfns), GFP_KERNEL);
 	if (!pfns) {
