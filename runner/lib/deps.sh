@@ -14,8 +14,17 @@ HPC_DEPS_RUN=(
 HPC_DEPS_KERNEL=(flex bison bc libssl-dev libelf-dev ccache xz-utils)
 # Packages for the libvirt backend (hpchaos doctor --setup-libvirt, make check).
 HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients)
-# Extra packages for the test suite (make check).
+# Extra packages for the test suite (make check). deps_ensure check adds
+# the newest Debian 12 6.12 headers (deps_headers_612): the W=1 build of
+# kmod in runner/tests/01-static.t needs a 6.12 tree next to 6.1.
 HPC_DEPS_CHECK=(shellcheck perl jq)
+
+# deps_headers_612: the newest linux-headers-6.12.*+deb12-amd64 in apt's
+# lists (bookworm-security; it pulls in its -common and linux-kbuild-6.12).
+deps_headers_612() {
+	{ apt-cache pkgnames linux-headers-6.12. 2>/dev/null || true; } |
+		grep -E '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' | sort -V | tail -n 1
+}
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {
@@ -29,10 +38,18 @@ deps_missing() {
 
 # deps_ensure run|check|kernel|libvirt: install what is missing, or say how.
 deps_ensure() {
-	local what=$1 missing=()
+	local what=$1 missing=() h612
 	local -a want=("${HPC_DEPS_RUN[@]}")
 	case $what in
-	check) want+=("${HPC_DEPS_CHECK[@]}" "${HPC_DEPS_KERNEL[@]}" "${HPC_DEPS_LIBVIRT[@]}") ;;
+	check)
+		want+=("${HPC_DEPS_CHECK[@]}" "${HPC_DEPS_KERNEL[@]}" "${HPC_DEPS_LIBVIRT[@]}")
+		h612=$(deps_headers_612)
+		if [[ -n $h612 ]]; then
+			want+=("$h612")
+		else
+			msg "no linux-headers-6.12.*+deb12-amd64 in apt's lists (bookworm-security missing, or run apt-get update): the 6.12 kmod build test will fail"
+		fi
+		;;
 	libvirt) want+=("${HPC_DEPS_LIBVIRT[@]}") ;;
 	kernel) want+=("${HPC_DEPS_KERNEL[@]}") ;;
 	esac
