@@ -588,6 +588,11 @@ static struct pci_driver hpc_bar_driver = {
 	.remove = hpc_bar_remove,
 };
 
+const char *hpc_bar_mode(void)
+{
+	return hpc_bar_map_param;
+}
+
 /*
  * Resolve bar_map; no device is fine: pci_register_driver() does not fail
  * for that.
@@ -626,6 +631,11 @@ module_param_string(bar_map, hpc_bar_map_param, sizeof(hpc_bar_map_param),
 		    0444);
 MODULE_PARM_DESC(bar_map,
 		 "PCI BAR user mappings: none, the kernel lacks CONFIG_PCI or CONFIG_ZONE_DEVICE");
+
+const char *hpc_bar_mode(void)
+{
+	return hpc_bar_map_param;
+}
 
 /* The provider reports itself unavailable: caps, bar_map, the log. */
 int hpc_bar_init(void)

@@ -29,6 +29,7 @@
 
 #include <linux/mm.h>
 #include <linux/memremap.h>
+#include <linux/stringify.h>
 
 /*
  * page_pgmap(): Alistair Popple's ZONE_DEVICE refcount series (6.15) moved
@@ -36,8 +37,10 @@
  */
 #ifdef HPC_HAVE_PAGE_PGMAP
 #define hpc_page_pgmap(page)	page_pgmap(page)
+#define HPC_COMPAT_PGMAP	"page_pgmap()"
 #else
 #define hpc_page_pgmap(page)	((page)->pgmap)
+#define HPC_COMPAT_PGMAP	"page->pgmap"
 #endif
 
 /*
@@ -49,12 +52,15 @@
 #if defined(HPC_HAVE_ZDPI_PGMAP_ORDER)
 #define hpc_zone_device_page_init(page, pgmap) \
 	zone_device_page_init(page, pgmap, 0)
+#define HPC_COMPAT_ZDPI		"(page, pgmap, order)"
 #elif defined(HPC_HAVE_ZDPI_ORDER)
 #define hpc_zone_device_page_init(page, pgmap) \
 	zone_device_page_init(page, 0)
+#define HPC_COMPAT_ZDPI		"(page, order)"
 #else
 #define hpc_zone_device_page_init(page, pgmap) \
 	zone_device_page_init(page)
+#define HPC_COMPAT_ZDPI		"(page)"
 #endif
 
 /*
@@ -67,6 +73,7 @@
  */
 #if defined(HPC_HAVE_FOLIO_FREE_ORDER)
 #define HPC_PAGE_FREE_MEMBER	folio_free
+#define HPC_COMPAT_FREE		"folio_free(folio, order)"
 #define HPC_DEFINE_PAGE_FREE(name, fn)					\
 	static void name(struct folio *folio, unsigned int order)	\
 	{								\
@@ -75,6 +82,7 @@
 	}
 #elif defined(HPC_HAVE_FOLIO_FREE)
 #define HPC_PAGE_FREE_MEMBER	folio_free
+#define HPC_COMPAT_FREE		"folio_free(folio)"
 #define HPC_DEFINE_PAGE_FREE(name, fn)					\
 	static void name(struct folio *folio)				\
 	{								\
@@ -82,6 +90,7 @@
 	}
 #else
 #define HPC_PAGE_FREE_MEMBER	page_free
+#define HPC_COMPAT_FREE		"page_free(page)"
 #define HPC_DEFINE_PAGE_FREE(name, fn)					\
 	static void name(struct page *page)				\
 	{								\
@@ -136,5 +145,25 @@ static inline int hpc_page_mapcount(struct page *page)
 #else
 #define HPC_HAVE_DEVMAP_PTE	0
 #endif
+
+#ifdef HPC_HAVE_VM_FLAGS_SET
+#define HPC_COMPAT_VM_FLAGS	"vm_flags_set()"
+#else
+#define HPC_COMPAT_VM_FLAGS	"vma->vm_flags"
+#endif
+#ifdef HPC_HAVE_PAGE_MAPCOUNT
+#define HPC_COMPAT_MAPCOUNT	"page_mapcount()"
+#else
+#define HPC_COMPAT_MAPCOUNT	"folio_mapcount()"
+#endif
+
+/* What the shims chose, for debugfs caps. */
+#define HPC_COMPAT_STR							\
+	"pgmap=" HPC_COMPAT_PGMAP					\
+	" zone_device_page_init=" HPC_COMPAT_ZDPI			\
+	" free_callback=" HPC_COMPAT_FREE				\
+	" vm_flags=" HPC_COMPAT_VM_FLAGS				\
+	" mapcount=" HPC_COMPAT_MAPCOUNT				\
+	" devmap_pte=" __stringify(HPC_HAVE_DEVMAP_PTE)
 
 #endif /* HPC_COMPAT_H */

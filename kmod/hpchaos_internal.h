@@ -430,6 +430,8 @@ static inline struct page *hpc_devpriv_backing(struct page *page)
 
 int hpc_bar_init(void);
 void hpc_bar_exit(void);
+/* "devmap", "page" or "none": how user mappings map a BAR */
+const char *hpc_bar_mode(void);
 /* mmap() of a /dev/hpchaos file at HPC_MMAP_OFFSET(id) */
 int hpc_bar_mmap(struct file *file, struct vm_area_struct *vma);
 
