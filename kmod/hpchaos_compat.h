@@ -55,11 +55,11 @@
 #define HPC_COMPAT_ZDPI		"(page, pgmap, order)"
 #elif defined(HPC_HAVE_ZDPI_ORDER)
 #define hpc_zone_device_page_init(page, pgmap) \
-	zone_device_page_init(page, 0)
+	do { (void)(pgmap); zone_device_page_init(page, 0); } while (0)
 #define HPC_COMPAT_ZDPI		"(page, order)"
 #else
 #define hpc_zone_device_page_init(page, pgmap) \
-	zone_device_page_init(page)
+	do { (void)(pgmap); zone_device_page_init(page); } while (0)
 #define HPC_COMPAT_ZDPI		"(page)"
 #endif
 
