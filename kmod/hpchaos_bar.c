@@ -7,9 +7,13 @@
  * of type MEMORY_DEVICE_GENERIC, the type device-dax uses: memremap_pages()
  * gives the BAR a memmap and a kernel direct mapping, and user space maps
  * it with mmap() of a /dev/hpchaos file at HPC_MMAP_OFFSET(id). The pages
- * are inserted as devmap ptes (vmf_insert_mixed() of a PFN_DEV|PFN_MAP
- * pfn), which hmm_range_fault() reports by pfn, so a mirror mirrors the
- * BAR like any other memory. See docs/kmod.md for why GENERIC and not
+ * are inserted the way the kernel in hand maps ZONE_DEVICE memory (module
+ * parameter bar_map, see hpchaos_compat.h): as devmap ptes
+ * (vmf_insert_mixed() of a PFN_DEV|PFN_MAP pfn, holding no reference)
+ * where the kernel has them, otherwise as refcounted pages
+ * (vmf_insert_page(), as device-dax does since devmap is gone). Either way
+ * hmm_range_fault() reports them by pfn, so a mirror mirrors the BAR like
+ * any other memory. See docs/kmod.md for why GENERIC and not
  * MEMORY_DEVICE_PCI_P2PDMA.
  *
  * The provider lives as long as the PCI device is bound. Removal of the
@@ -24,12 +28,7 @@
  * guest nothing: the mappings stay, and read zeros; only the later removal
  * of the PCI device in the guest revokes the provider.
  *
- * Locking, outer first:
- *   mm->mmap_lock (mmap(), the fault handler, vm_ops open/close)
- *     hpc_bar.sem (read: fault and mmap; write: setting dead)
- *     hpc_bar.maps_lock (the list of address spaces, VMA counts)
- *       i_mmap_rwsem, the mirrors' locks (unmap_mapping_pages())
- *   hpc_bar.lock (mapped: the memmap exists; held() reads refcounts)
+ * Locking: see the lock order in hpchaos_internal.h.
  */
 #define pr_fmt(fmt) "hpchaos: " fmt
 
@@ -39,15 +38,20 @@
 #include <linux/list.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
-#include <linux/pfn_t.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/version.h>
+#include <linux/string.h>
 
+#include "hpchaos_compat.h"
 #include "hpchaos_internal.h"
+
+#if HPC_HAVE_DEVMAP_PTE
+#include <linux/pfn_t.h>
+#endif
 
 #if HPC_HAVE_BAR
 
@@ -71,6 +75,7 @@ struct hpc_bar {
 	struct dev_pagemap pgmap;
 	struct pci_dev *pdev;		/* NULL once the device is removed */
 	unsigned long base_pfn;
+	bool refcounted;		/* user mappings hold page references */
 	unsigned long *used;		/* pages faulted into a user mapping */
 
 	struct rw_semaphore sem;
@@ -89,6 +94,35 @@ static struct hpc_bar *hpc_bar(struct hpc_prov *p)
 {
 	return container_of(p, struct hpc_bar, prov);
 }
+
+/*
+ * How user mappings map the BAR: "devmap" (special devmap ptes, no page
+ * reference; only where the kernel has them) or "page" (refcounted pages,
+ * as device-dax maps them on kernels without devmap). Default: devmap
+ * where available. hpc_bar_init() resolves it; reading the parameter shows
+ * the mode in use.
+ */
+static char hpc_bar_map_param[8] = "auto";
+module_param_string(bar_map, hpc_bar_map_param, sizeof(hpc_bar_map_param),
+		    0444);
+MODULE_PARM_DESC(bar_map,
+		 "PCI BAR user mappings: auto, devmap (needs devmap ptes) or page (refcounted)");
+static bool hpc_bar_refcounted;
+
+#if HPC_HAVE_DEVMAP_PTE
+static vm_fault_t hpc_bar_insert_devmap(struct vm_fault *vmf,
+					unsigned long pfn)
+{
+	return vmf_insert_mixed(vmf->vma, vmf->address,
+				__pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP));
+}
+#else
+static vm_fault_t hpc_bar_insert_devmap(struct vm_fault *vmf,
+					unsigned long pfn)
+{
+	return VM_FAULT_SIGBUS;	/* not reached: hpc_bar_init() chose "page" */
+}
+#endif
 
 /* first page offset (in the /dev/hpchaos file) of provider p's memory */
 static pgoff_t hpc_bar_pgoff(struct hpc_bar *bp)
@@ -188,16 +222,18 @@ static void hpc_bar_vm_close(struct vm_area_struct *vma)
 }
 
 /*
- * A CPU (or hmm_range_fault()) touched a page of the BAR mapping: map it
- * as a devmap pte. SIGBUS once the provider is not live.
+ * A CPU (or hmm_range_fault()) touched a page of the BAR mapping: map it,
+ * as a devmap pte or as a refcounted page (bp->refcounted). Write faults
+ * insert the same way (see hpchaos_compat.h on vmf_insert_mixed_mkwrite()).
+ * SIGBUS once the provider is not live.
  */
 static vm_fault_t hpc_bar_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct hpc_bar *bp = vma->vm_private_data;
 	unsigned long idx = vmf->pgoff & HPC_BAR_PGOFF_MASK;
+	unsigned long pfn;
 	vm_fault_t ret;
-	pfn_t pfn;
 	int err;
 
 	down_read(&bp->sem);
@@ -216,11 +252,11 @@ static vm_fault_t hpc_bar_fault(struct vm_fault *vmf)
 		ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 		goto out;
 	}
-	pfn = __pfn_to_pfn_t(bp->base_pfn + idx, PFN_DEV | PFN_MAP);
-	if (vmf->flags & FAULT_FLAG_WRITE)
-		ret = vmf_insert_mixed_mkwrite(vma, vmf->address, pfn);
+	pfn = bp->base_pfn + idx;
+	if (bp->refcounted)
+		ret = vmf_insert_page(vma, vmf->address, pfn_to_page(pfn));
 	else
-		ret = vmf_insert_mixed(vma, vmf->address, pfn);
+		ret = hpc_bar_insert_devmap(vmf, pfn);
 	if (ret == VM_FAULT_NOPAGE && !test_and_set_bit(idx, bp->used))
 		atomic64_inc(&bp->prov.pages_used);
 out:
@@ -278,11 +314,7 @@ int hpc_bar_mmap(struct file *file, struct vm_area_struct *vma)
 	if (ret)
 		goto err_put;
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
-#else
-	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP;
-#endif
+	hpc_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &hpc_bar_vm_ops;
 	vma->vm_private_data = bp;	/* holds the reference of hpc_prov_get() */
 	return 0;
@@ -295,10 +327,11 @@ err_put:
 /* ---- provider ops ---- */
 
 /*
- * Pages whose refcount is above the idle count of a MEMORY_DEVICE_GENERIC
- * page in 6.1 (1: the memmap starts every page at 1, and user mappings
- * are devmap ptes that hold no reference): someone took a reference with
- * get_user_pages() and has not put it yet.
+ * Pages whose refcount is above their idle count: someone took a reference
+ * with get_user_pages() and has not put it yet. The memmap starts every
+ * MEMORY_DEVICE_GENERIC page at 1 (and the core resets it to 1 when it
+ * drops to 0); devmap ptes hold no reference, a refcounted mapping holds
+ * one per mapping, so there the idle count is 1 + the mapcount.
  */
 static unsigned long hpc_bar_held(struct hpc_prov *p, unsigned long *first_pfn,
 				  int *first_ref)
@@ -310,11 +343,15 @@ static unsigned long hpc_bar_held(struct hpc_prov *p, unsigned long *first_pfn,
 	*first_ref = 0;
 	mutex_lock(&bp->lock);
 	for (i = 0; bp->mapped && i < p->npages; i++) {
-		int ref = page_ref_count(pfn_to_page(bp->base_pfn + i));
+		struct page *page = pfn_to_page(bp->base_pfn + i);
+		int ref = page_ref_count(page);
+		int idle = 1;
 
 		if (!(i % 4096))
 			cond_resched();
-		if (ref <= 1)
+		if (bp->refcounted && ref > 1)
+			idle += hpc_page_mapcount(page);
+		if (ref <= idle)
 			continue;
 		if (!held++) {
 			*first_pfn = bp->base_pfn + i;
@@ -354,6 +391,9 @@ static int hpc_bar_evict(struct hpc_prov *p)
  * still referenced would outlive their memmap: a cooperative revocation
  * waits for them first (the core reports it STUCK past its bound). A
  * surprise one does not wait, as when the hardware is gone, and says so.
+ * Refcounted user mappings are zapped first even then: their page
+ * references and mapcounts must not outlive the memmap (a devmap pte holds
+ * neither, and is zapped when the device is removed).
  */
 static void hpc_bar_kill(struct hpc_prov *p)
 {
@@ -362,6 +402,8 @@ static void hpc_bar_kill(struct hpc_prov *p)
 	int first_ref;
 
 	hpc_bar_stop(bp);
+	if (bp->refcounted && (p->flags & HPC_PFLAG_SURPRISE))
+		hpc_bar_zap(bp);
 	if (!(p->flags & HPC_PFLAG_SURPRISE)) {
 		/* the mappings are gone: references can only drop now */
 		while (hpc_bar_held(p, &first_pfn, &first_ref))
@@ -369,7 +411,7 @@ static void hpc_bar_kill(struct hpc_prov *p)
 	} else {
 		held = hpc_bar_held(p, &first_pfn, &first_ref);
 		if (held)
-			pr_warn("surprise revoke of %s: memunmap_pages() with %lu pages still referenced (first pfn %#lx refcount %d); 6.1 does not wait for them\n",
+			pr_warn("surprise revoke of %s: memunmap_pages() with %lu pages still referenced (first pfn %#lx refcount %d); the kernel does not wait for them\n",
 				p->name, held, first_pfn, first_ref);
 	}
 
@@ -454,6 +496,7 @@ static int hpc_bar_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	bp->pdev = pdev;
 	bp->base_pfn = PHYS_PFN(start);
 	bp->region = true;
+	bp->refcounted = hpc_bar_refcounted;
 
 	bp->pgmap.type = MEMORY_DEVICE_GENERIC;
 	bp->pgmap.range.start = start;
@@ -480,9 +523,10 @@ static int hpc_bar_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 		memunmap_pages(&bp->pgmap);
 		goto err_free;
 	}
-	dev_info(&pdev->dev, "hpchaos: BAR%d %pR is provider %u (%s), %lu pages\n",
+	dev_info(&pdev->dev, "hpchaos: BAR%d %pR is provider %u (%s), %lu pages, mapped as %s\n",
 		 HPC_BAR_INDEX, &pdev->resource[HPC_BAR_INDEX], bp->prov.id,
-		 bp->prov.name, bp->prov.npages);
+		 bp->prov.name, bp->prov.npages,
+		 bp->refcounted ? "refcounted pages" : "devmap ptes");
 	return 0;
 
 err_free:
@@ -544,9 +588,34 @@ static struct pci_driver hpc_bar_driver = {
 	.remove = hpc_bar_remove,
 };
 
-/* No device is fine: pci_register_driver() does not fail for that. */
+const char *hpc_bar_mode(void)
+{
+	return hpc_bar_map_param;
+}
+
+/*
+ * Resolve bar_map; no device is fine: pci_register_driver() does not fail
+ * for that.
+ */
 int hpc_bar_init(void)
 {
+	if (!strcmp(hpc_bar_map_param, "auto")) {
+		hpc_bar_refcounted = !HPC_HAVE_DEVMAP_PTE;
+	} else if (!strcmp(hpc_bar_map_param, "page")) {
+		hpc_bar_refcounted = true;
+	} else if (!strcmp(hpc_bar_map_param, "devmap")) {
+		if (!HPC_HAVE_DEVMAP_PTE) {
+			pr_err("bar_map=devmap: this kernel has no devmap ptes (CONFIG_ARCH_HAS_PTE_DEVMAP, pfn_t); use page or auto\n");
+			return -EINVAL;
+		}
+		hpc_bar_refcounted = false;
+	} else {
+		pr_err("bar_map=%s: not auto, devmap or page\n",
+		       hpc_bar_map_param);
+		return -EINVAL;
+	}
+	strscpy(hpc_bar_map_param, hpc_bar_refcounted ? "page" : "devmap",
+		sizeof(hpc_bar_map_param));
 	return pci_register_driver(&hpc_bar_driver);
 }
 
@@ -555,10 +624,29 @@ void hpc_bar_exit(void)
 	pci_unregister_driver(&hpc_bar_driver);
 }
 
-#else /* no PCI, ZONE_DEVICE or devmap ptes */
+#else /* no PCI or no ZONE_DEVICE */
 
+static char hpc_bar_map_param[8] = "auto";
+module_param_string(bar_map, hpc_bar_map_param, sizeof(hpc_bar_map_param),
+		    0444);
+MODULE_PARM_DESC(bar_map,
+		 "PCI BAR user mappings: none, the kernel lacks CONFIG_PCI or CONFIG_ZONE_DEVICE");
+
+const char *hpc_bar_mode(void)
+{
+	return hpc_bar_map_param;
+}
+
+/* The provider reports itself unavailable: caps, bar_map, the log. */
 int hpc_bar_init(void)
 {
+	if (strcmp(hpc_bar_map_param, "auto")) {
+		pr_err("bar_map=%s: no PCI BAR provider in this kernel (needs CONFIG_PCI and CONFIG_ZONE_DEVICE)\n",
+		       hpc_bar_map_param);
+		return -EINVAL;
+	}
+	strscpy(hpc_bar_map_param, "none", sizeof(hpc_bar_map_param));
+	pr_info("no PCI BAR provider: the kernel lacks CONFIG_PCI or CONFIG_ZONE_DEVICE\n");
 	return 0;
 }
 

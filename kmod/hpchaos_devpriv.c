@@ -10,10 +10,10 @@
  * (migrate_device_range() over the whole pagemap, HPC_EVICT_BATCH pages at
  * a time, then memunmap_pages()).
  *
- * Locking: dp->lock (a spinlock: page_free() can run in atomic context)
- * protects the free stack, the in-use bitmap, dying and allocating.
- * dp->evict_lock serializes evictions (a revocation's, a surprise rescue):
- * they share the batch arrays.
+ * Locking (the order: hpchaos_internal.h): dp->lock, a spinlock since
+ * page_free() can run in atomic context, protects the free stack, the
+ * in-use bitmap, dying and allocating. dp->evict_lock serializes evictions
+ * (a revocation's, a surprise rescue): they share the batch arrays.
  */
 #define pr_fmt(fmt) "hpchaos: " fmt
 
@@ -29,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include "hpchaos_compat.h"
 #include "hpchaos_internal.h"
 
 /* pages per eviction batch: 4 KiB of pfns each in evict_src and evict_dst */
@@ -65,12 +66,12 @@ static struct hpc_devpriv *hpc_dp(struct hpc_prov *p)
 static bool hpc_is_ours(struct page *page)
 {
 	return is_device_private_page(page) &&
-	       page->pgmap->owner == &hpc_pgmap_owner;
+	       hpc_page_pgmap(page)->owner == &hpc_pgmap_owner;
 }
 
 static struct hpc_devpriv *hpc_page_dp(struct page *page)
 {
-	return container_of(page->pgmap, struct hpc_devpriv, pgmap);
+	return container_of(hpc_page_pgmap(page), struct hpc_devpriv, pgmap);
 }
 
 struct page *hpc_devpriv_backing(struct page *page)
@@ -154,13 +155,16 @@ static struct page *hpc_dp_alloc(struct hpc_devpriv *dp, struct hpc_mirror *m)
 	d->backing = backing;
 	d->dp = dp;
 	page->zone_device_data = d;
-	zone_device_page_init(page);
+	hpc_zone_device_page_init(page, &dp->pgmap);
 	atomic64_inc(&dp->prov.pages_used);
 	hpc_dp_alloc_done(dp);
 	return page;
 }
 
-/* dev_pagemap_ops.page_free: the last reference to a device page is gone. */
+/*
+ * The last reference to a device page is gone: dev_pagemap_ops.page_free,
+ * or folio_free on newer kernels (HPC_DEFINE_PAGE_FREE, hpchaos_compat.h).
+ */
 static void hpc_dp_page_free(struct page *page)
 {
 	struct hpc_devpriv *dp = hpc_page_dp(page);
@@ -176,7 +180,7 @@ static void hpc_dp_page_free(struct page *page)
 	spin_unlock(&dp->lock);
 	atomic64_dec(&dp->prov.pages_used);
 	if (PLANTED(EARLY_PGMAP_PUT))
-		put_dev_pagemap(page->pgmap);	/* planted: one put too many */
+		put_dev_pagemap(hpc_page_pgmap(page));	/* planted: one put too many */
 }
 
 /* Copy a device page's data into a new system page for vma at addr. */
@@ -252,8 +256,10 @@ static vm_fault_t hpc_dp_migrate_to_ram(struct vm_fault *vmf)
 	return 0;
 }
 
+HPC_DEFINE_PAGE_FREE(hpc_dp_free_cb, hpc_dp_page_free)
+
 static const struct dev_pagemap_ops hpc_dp_ops = {
-	.page_free = hpc_dp_page_free,
+	.HPC_PAGE_FREE_MEMBER = hpc_dp_free_cb,
 	.migrate_to_ram = hpc_dp_migrate_to_ram,
 };
 
@@ -372,7 +378,7 @@ int hpc_devpriv_migrate(struct hpc_mirror *m, struct hpc_range_op *op)
 			return -ENODEV;
 		}
 		dp = hpc_dp(p);
-		hpc_mirror_used_provider(m, p);
+		hpc_mirror_used_provider(m, p->id);
 	}
 	pfns = kcalloc(2 * HPC_CHUNK_PAGES, sizeof(*pfns), GFP_KERNEL);
 	if (!pfns) {

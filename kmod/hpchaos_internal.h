@@ -2,15 +2,45 @@
 /*
  * hpchaos module internals, shared by its source files.
  *
- * Lock order (outer first); nothing below ever takes a lock above it:
+ * Lock order: the one statement of it; the other files refer here. A lock
+ * is only taken while holding locks above it in this list, never one
+ * below it (the kernel's own locks are shown where ours meet them):
  *
- *   hpc_mirror.regions_sem      (read: range operations; write: removal)
- *   hpc_mirror.create_lock      (region creation)
- *   mm->mmap_lock               (hmm_range_fault(), notifier registration)
- *   [invalidate_range_start]    (the kernel's notifier lockdep map)
- *   hpc_mirror.lock             (the mirror lock: the mirror's page table)
+ *   hpc_mirrors_lock             mirror.c: the list of mirrors
+ *   hpc_mirror.regions_sem       read: range operations; write: removal
+ *   hpc_mirror.create_lock       region creation
+ *   mm->mmap_lock                hmm_range_fault(), migrate_vma_*(),
+ *                                notifier insertion, mmap() and the BAR's
+ *                                fault handler and vm_ops (held by the core)
+ *   hpc_bar.sem                  read: BAR fault and mmap; write: dead
+ *   hpc_bar.maps_lock            the address spaces mapping a BAR
+ *   hpc_devpriv.evict_lock       an eviction's batch arrays
+ *   i_mmap_rwsem, page locks     unmap_mapping_pages(), migration
+ *   [invalidate_range_start]     the kernel's notifier lockdep map: whoever
+ *                                zaps, migrates or unmaps may run the
+ *                                invalidate callback here
+ *   hpc_mirror.lock              the mirror lock: the mirror's page table;
+ *                                the only lock the invalidate callback takes
+ *                                (trylock when it may not block)
  *
- * The invalidate callback only ever takes hpc_mirror.lock.
+ * Leaf locks: held briefly; none of the locks above (nor another leaf) is
+ * taken under them, so they may be taken under any of the above:
+ *
+ *   hpc_provs_lock               provider.c: the provider table (writers;
+ *                                readers use RCU), provider states
+ *   hpc_bar.lock                 the BAR's memmap exists; held() reads
+ *                                refcounts under it
+ *   hpc_devpriv.lock             spinlock: free stack, in-use bitmap, dying,
+ *                                allocating; page_free() takes it in
+ *                                whatever context drops a page's last
+ *                                reference
+ *   hpc_fpoint.lock              inject.c: spinlock, a fault point's state
+ *   hpc_kprobe_lock              inject.c: the kprobe delays; taken by
+ *                                debugfs writes and unload only
+ *
+ * Never held across a revocation's ops, a kill or a wait: the provider
+ * core calls them with no lock of ours held. Nothing is allocated under
+ * the mirror lock.
  */
 #ifndef HPC_INTERNAL_H
 #define HPC_INTERNAL_H
@@ -348,7 +378,7 @@ int hpc_prov_wait(struct hpc_prov *p, u32 timeout_ms);
 void hpc_prov_release(struct hpc_prov *p);
 struct hpc_prov *hpc_prov_get(u32 id);	/* takes hpc_prov_put() */
 void hpc_prov_put(struct hpc_prov *p);
-struct hpc_prov *hpc_prov_of_page(struct page *page);
+u32 hpc_prov_id_of_page(struct page *page);	/* RCU, no lock, no sleep */
 long hpc_ioc_provider(void __user *uarg);
 void hpc_prov_counters(struct hpc_counters *o);
 int hpc_prov_init(struct dentry *root);
@@ -358,7 +388,7 @@ void hpc_prov_exit(void);
 void hpc_mirrors_provider_lost(struct hpc_prov *p);
 /* A provider of this kind is back: LOST mirrors of that kind recover. */
 void hpc_mirrors_provider_back(struct hpc_prov *p);
-void hpc_mirror_used_provider(struct hpc_mirror *m, struct hpc_prov *p);
+void hpc_mirror_used_provider(struct hpc_mirror *m, u32 id);
 
 /* ---- device-private provider (hpchaos_devpriv.c) ---- */
 
@@ -389,13 +419,19 @@ static inline struct page *hpc_devpriv_backing(struct page *page)
 
 /* ---- PCI BAR provider (hpchaos_bar.c) ---- */
 
-/* what it needs of the kernel; without it hpc_bar_* are stubs */
+/*
+ * What it needs of the kernel. Without it hpc_bar_* are stubs and the
+ * provider reports itself missing: no HPC_CAP_PCI_BAR, bar_map reads
+ * "none", a line in the log. How it maps the BAR (devmap ptes or
+ * refcounted pages) depends on the kernel too: hpchaos_compat.h.
+ */
 #define HPC_HAVE_BAR	(IS_ENABLED(CONFIG_PCI) && \
-			 IS_ENABLED(CONFIG_ZONE_DEVICE) && \
-			 IS_ENABLED(CONFIG_ARCH_HAS_PTE_DEVMAP))
+			 IS_ENABLED(CONFIG_ZONE_DEVICE))
 
 int hpc_bar_init(void);
 void hpc_bar_exit(void);
+/* "devmap", "page" or "none": how user mappings map a BAR */
+const char *hpc_bar_mode(void);
 /* mmap() of a /dev/hpchaos file at HPC_MMAP_OFFSET(id) */
 int hpc_bar_mmap(struct file *file, struct vm_area_struct *vma);
 

@@ -19,6 +19,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "hpchaos_compat.h"
 #include "hpchaos_internal.h"
 
 unsigned int hpc_region_shift = 21;
@@ -141,11 +142,55 @@ static u64 hpc_caps(void)
 	/* the device-private provider needs CONFIG_DEVICE_PRIVATE */
 	if (IS_ENABLED(CONFIG_DEVICE_PRIVATE))
 		caps |= HPC_CAP_DEVICE_PRIVATE | HPC_CAP_MIGRATE;
-	/* the PCI BAR provider: PCI, ZONE_DEVICE, devmap ptes */
+	/* the PCI BAR provider: PCI, ZONE_DEVICE (mapping: bar_map parameter) */
 	if (HPC_HAVE_BAR)
 		caps |= HPC_CAP_PCI_BAR;
 	return caps | hpc_inject_caps();
 }
+
+/* debugfs caps: every capability, and what a missing one needs */
+static const struct {
+	u64 bit;
+	const char *name;
+	const char *needs;
+} hpc_cap_list[] = {
+	{ HPC_CAP_MIRROR, "mirror", NULL },
+	{ HPC_CAP_SNAPSHOT, "snapshot", NULL },
+	{ HPC_CAP_VALIDATE, "validate", NULL },
+	{ HPC_CAP_DEBUGFS, "debugfs", "CONFIG_DEBUG_FS" },
+	{ HPC_CAP_KPROBE_DELAY, "kprobe_delay", "CONFIG_KPROBES" },
+	{ HPC_CAP_FAULT_ATTR, "fault_attr", "CONFIG_FAULT_INJECTION_DEBUG_FS" },
+	{ HPC_CAP_ERROR_INJECTION, "error_injection",
+	  "CONFIG_FUNCTION_ERROR_INJECTION" },
+	{ HPC_CAP_DEVICE_PRIVATE, "device_private", "CONFIG_DEVICE_PRIVATE" },
+	{ HPC_CAP_MIGRATE, "migrate", "CONFIG_DEVICE_PRIVATE" },
+	{ HPC_CAP_PROVIDERS, "providers", NULL },
+	{ HPC_CAP_PCI_BAR, "pci_bar", "CONFIG_PCI and CONFIG_ZONE_DEVICE" },
+};
+
+/*
+ * One line per capability: "NAME yes" or "NAME no (needs OPTION)"; then
+ * how the PCI BAR is mapped and what hpchaos_compat.h chose for the
+ * kernel in hand.
+ */
+static int hpc_caps_show(struct seq_file *s, void *unused)
+{
+	u64 caps = hpc_caps();
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hpc_cap_list); i++) {
+		if (caps & hpc_cap_list[i].bit)
+			seq_printf(s, "%s yes\n", hpc_cap_list[i].name);
+		else
+			seq_printf(s, "%s no (needs %s)\n",
+				   hpc_cap_list[i].name,
+				   hpc_cap_list[i].needs ?: "?");
+	}
+	seq_printf(s, "bar_map %s\n", hpc_bar_mode());
+	seq_printf(s, "kernel_interfaces %s\n", HPC_COMPAT_STR);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hpc_caps);
 
 static u64 hpc_kconfig(void)
 {
@@ -391,7 +436,7 @@ static const struct file_operations hpc_fops = {
 	.unlocked_ioctl = hpc_ioctl,
 	.mmap = hpc_bar_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	/* no .llseek: nonseekable_open() makes lseek() fail -ESPIPE */
 };
 
 static struct miscdevice hpc_misc = {
@@ -473,6 +518,7 @@ static int __init hpc_init(void)
 			    &hpc_mirrors_fops);
 	debugfs_create_file("planted", 0444, hpc_debugfs, NULL,
 			    &hpc_planted_fops);
+	debugfs_create_file("caps", 0444, hpc_debugfs, NULL, &hpc_caps_fops);
 	hpc_detect_debugfs(hpc_debugfs);
 	ret = hpc_inject_init(hpc_debugfs);
 	if (ret)

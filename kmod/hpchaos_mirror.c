@@ -364,7 +364,7 @@ static int hpc_program(struct hpc_mirror *m, struct hpc_region *reg,
 			flags |= HPC_PTE_WRITE;
 		if (pfn_valid(pfn))
 			hpc_mirror_used_provider(m,
-					hpc_prov_of_page(pfn_to_page(pfn)));
+					hpc_prov_id_of_page(pfn_to_page(pfn)));
 		now = hpc_truth_now(reg, first + i);
 		if (now != gens[i]) {
 			flags |= HPC_PTE_STALE | HPC_PTE_REPORTED;
@@ -960,11 +960,11 @@ void hpc_mirror_list_show(struct seq_file *s)
 
 /* ---- device-memory providers ---- */
 
-/* m mirrored memory of provider p (NULL: not one of ours). */
-void hpc_mirror_used_provider(struct hpc_mirror *m, struct hpc_prov *p)
+/* m mirrored memory of provider id (0: not one of ours). */
+void hpc_mirror_used_provider(struct hpc_mirror *m, u32 id)
 {
-	if (p && !test_bit(p->id, &m->prov_used))
-		set_bit(p->id, &m->prov_used);
+	if (id && !test_bit(id, &m->prov_used))
+		set_bit(id, &m->prov_used);
 }
 
 /*

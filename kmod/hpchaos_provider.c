@@ -25,14 +25,23 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "hpchaos_compat.h"
 #include "hpchaos_internal.h"
 
+/*
+ * The provider table ([0] unused). Slots change under hpc_provs_lock, with
+ * rcu_assign_pointer(); hpc_prov_id_of_page() reads them under RCU alone
+ * (it runs for every page a mirror programs, under the mirror lock). A
+ * provider taken out of its slot keeps the table's reference until a
+ * grace period has passed, so no such reader can see it freed.
+ */
 static DEFINE_MUTEX(hpc_provs_lock);
-static struct hpc_prov *hpc_provs[HPC_MAX_PROVIDERS];	/* [0] unused */
+static struct hpc_prov __rcu *hpc_provs[HPC_MAX_PROVIDERS];
 static struct workqueue_struct *hpc_revoke_wq;
 
 /* what providers replaced by a re-plug had counted (under hpc_provs_lock) */
@@ -47,6 +56,13 @@ static const char * const hpc_pstate_names[] = {
 	[HPC_PSTATE_STUCK] = "stuck",
 	[HPC_PSTATE_GONE] = "gone",
 };
+
+/* Slot i of the table; hpc_provs_lock held. */
+static struct hpc_prov *hpc_prov_slot(unsigned int i)
+{
+	return rcu_dereference_protected(hpc_provs[i],
+					 lockdep_is_held(&hpc_provs_lock));
+}
 
 static const char *hpc_kind_name(u32 kind)
 {
@@ -80,34 +96,39 @@ struct hpc_prov *hpc_prov_get(u32 id)
 	if (id == 0 || id >= HPC_MAX_PROVIDERS)
 		return NULL;
 	mutex_lock(&hpc_provs_lock);
-	if (hpc_provs[id]) {
-		p = hpc_provs[id];
+	p = hpc_prov_slot(id);
+	if (p)
 		kref_get(&p->ref);
-	}
 	mutex_unlock(&hpc_provs_lock);
 	return p;
 }
 
 /*
- * The provider a ZONE_DEVICE page belongs to, or NULL if it is not ours.
- * Only compares pointers (never follows one), so it is safe on any page
- * and under the mirror lock; the result is only used as a hint.
+ * The id of the provider a ZONE_DEVICE page belongs to, 0 if it is not
+ * ours. Never sleeps and takes no lock (RCU only): it is called under the
+ * mirror lock, for every page programmed. The page's pgmap is compared,
+ * never followed, and the providers are read inside the RCU section only:
+ * hpc_prov_register() and hpc_prov_release() wait for a grace period
+ * before they drop the table's reference of a provider they took out.
  */
-struct hpc_prov *hpc_prov_of_page(struct page *page)
+u32 hpc_prov_id_of_page(struct page *page)
 {
 	struct dev_pagemap *pgmap;
 	unsigned int i;
+	u32 id = 0;
 
 	if (!is_zone_device_page(page))
-		return NULL;
-	pgmap = page->pgmap;
-	for (i = 1; i < HPC_MAX_PROVIDERS; i++) {
-		struct hpc_prov *p = READ_ONCE(hpc_provs[i]);
+		return 0;
+	pgmap = hpc_page_pgmap(page);
+	rcu_read_lock();
+	for (i = 1; i < HPC_MAX_PROVIDERS && !id; i++) {
+		struct hpc_prov *p = rcu_dereference(hpc_provs[i]);
 
-		if (p && READ_ONCE(p->pgmap) == pgmap)
-			return p;
+		if (p && p->pgmap == pgmap)
+			id = p->id;
 	}
-	return NULL;
+	rcu_read_unlock();
+	return id;
 }
 
 static void hpc_revoke_work(struct work_struct *work);
@@ -129,20 +150,20 @@ int hpc_prov_register(struct hpc_prov *p)
 
 	mutex_lock(&hpc_provs_lock);
 	for (i = 1; i < HPC_MAX_PROVIDERS && !slot; i++) {
-		struct hpc_prov *q = hpc_provs[i];
+		struct hpc_prov *q = hpc_prov_slot(i);
 
 		if (q && q->state == HPC_PSTATE_GONE && q->kind == p->kind &&
 		    (p->name[0] ? !strcmp(q->name, p->name) : true))
 			slot = i;
 	}
 	for (i = 1; i < HPC_MAX_PROVIDERS && !slot; i++)
-		if (!hpc_provs[i])
+		if (!hpc_prov_slot(i))
 			slot = i;
 	if (!slot) {
 		mutex_unlock(&hpc_provs_lock);
 		return -ENOSPC;
 	}
-	old = hpc_provs[slot];
+	old = hpc_prov_slot(slot);
 	if (old) {
 		hpc_retired.revocations += old->revocations;
 		hpc_retired.revoke_stuck += old->revoke_stuck;
@@ -157,13 +178,18 @@ int hpc_prov_register(struct hpc_prov *p)
 	/*
 	 * In the table but not LIVE until the mirrors that lost its kind have
 	 * recovered: whoever sees it LIVE sees them ACTIVE (hpc_mirrors_lock
-	 * and the mirrors' locks nest outside hpc_provs_lock, so not here).
+	 * and the mirror locks come before hpc_provs_lock in the lock order,
+	 * hpchaos_internal.h, so not here).
 	 */
 	p->state = HPC_PSTATE_NONE;
-	WRITE_ONCE(hpc_provs[slot], p);
+	rcu_assign_pointer(hpc_provs[slot], p);
 	mutex_unlock(&hpc_provs_lock);
 
-	hpc_prov_put(old);
+	if (old) {
+		/* hpc_prov_id_of_page() may still be looking at old */
+		synchronize_rcu();
+		hpc_prov_put(old);
+	}
 	hpc_mirrors_provider_back(p);
 	mutex_lock(&hpc_provs_lock);
 	WRITE_ONCE(p->state, HPC_PSTATE_LIVE);
@@ -195,12 +221,15 @@ void hpc_prov_release(struct hpc_prov *p)
 	WARN(READ_ONCE(p->state) != HPC_PSTATE_GONE,
 	     "hpchaos: %s could not be revoked (%d)\n", p->name, ret);
 	mutex_lock(&hpc_provs_lock);
-	owned = p->id && hpc_provs[p->id] == p;
+	owned = p->id && hpc_prov_slot(p->id) == p;
 	if (owned)
-		WRITE_ONCE(hpc_provs[p->id], NULL);
+		RCU_INIT_POINTER(hpc_provs[p->id], NULL);
 	mutex_unlock(&hpc_provs_lock);
-	if (owned)
+	if (owned) {
+		/* hpc_prov_id_of_page() may still be looking at p */
+		synchronize_rcu();
 		hpc_prov_put(p);
+	}
 }
 
 /*
@@ -481,7 +510,7 @@ void hpc_prov_counters(struct hpc_counters *o)
 	o->revoke_stuck += hpc_retired.revoke_stuck;
 	o->evicted += hpc_retired.evicted;
 	for (i = 1; i < HPC_MAX_PROVIDERS; i++) {
-		struct hpc_prov *p = hpc_provs[i];
+		struct hpc_prov *p = hpc_prov_slot(i);
 		u64 used;
 
 		if (!p)
