@@ -121,8 +121,19 @@ kill_tree() {
 		prev=${#all[@]}
 	done
 	((${#all[@]} > 0)) || return 0
+	# Process groups of their own among them (make runs in a session of its
+	# own): a compiler forked just as the tree was frozen, or orphaned as
+	# make died, is still in make's group.
+	local me g
+	local -a groups=()
+	me=$(ps -o pgid= -p $$ | tr -d ' ')
+	for g in $(ps -o pgid= -p "$(IFS=,; echo "${all[*]}")" 2>/dev/null | sort -u); do
+		[[ $g != "$me" && $g -gt 1 ]] && groups+=("-$g")
+	done
 	kill -TERM "${all[@]}" 2>/dev/null || true
+	((${#groups[@]} == 0)) || kill -TERM -- "${groups[@]}" 2>/dev/null || true
 	kill -CONT "${all[@]}" 2>/dev/null || true
+	((${#groups[@]} == 0)) || kill -CONT -- "${groups[@]}" 2>/dev/null || true
 	for ((i = 0; i < 50; i++)); do
 		local alive=0
 		for pid in "${all[@]}"; do
@@ -132,6 +143,7 @@ kill_tree() {
 		sleep 0.1
 	done
 	kill -KILL "${all[@]}" 2>/dev/null || true
+	((${#groups[@]} == 0)) || kill -KILL -- "${groups[@]}" 2>/dev/null || true
 	for pid in "$@"; do
 		wait "$pid" 2>/dev/null || true
 	done

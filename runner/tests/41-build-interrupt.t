@@ -20,7 +20,7 @@ ours() {
 	for pid in $(pgrep -f -- "$1" || true) $(pgrep -x -d ' ' 'make|cc1|gcc|as|ld|rsync|apt-get|http' || true); do
 		[[ $pid == "$$" ]] && continue
 		cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
-		if [[ $cwd == "$1"* ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$1"; then
+		if [[ $cwd == "$1"* ]] || { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$1"; then
 			n=$((n + 1))
 		fi
 	done
@@ -90,7 +90,7 @@ for phase in "${phases[@]}"; do
 			sleep 0.1
 		done
 		is "$(ours "$cache")" 0 "$phase, SIG$sig: no process left"
-		left=$(find -L "$cache" -maxdepth 3 -name '.tmp.*' 2>/dev/null | grep -v "^$real_cache" || true)
+		left=$(find "$cache" -maxdepth 3 -name '.tmp.*' 2>/dev/null || true) # not through the links into the real cache
 		for d in "$cache"/kernels/* "$cache"/kmod/*; do
 			[[ -L $cache/kernels || -L $cache/kmod ]] && continue
 			[[ -e $d ]] || continue
