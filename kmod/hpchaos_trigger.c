@@ -65,28 +65,27 @@ static void hpc_trigger_rcu_done(struct rcu_head *head)
 
 static noinline void hpc_trigger_spin(unsigned int secs, bool rcu)
 {
-	unsigned long end;
+	unsigned long end = jiffies + secs * HZ;
 
-	/*
-	 * An RCU CPU stall is only reported while a grace period waits for
-	 * this CPU. Nothing guarantees one is in flight when the spin starts,
-	 * and on a one-CPU guest the grace-period kthread cannot start one
-	 * once preemption is off: queue a callback and sleep a moment so that
-	 * a grace period has started and needs this CPU before the spin.
-	 */
-	if (rcu && atomic_cmpxchg(&trigger_rcu_pending, 0, 1) == 0)
-		call_rcu(&trigger_rcu_head, hpc_trigger_rcu_done);
-	if (rcu)
-		msleep(100);
-	end = jiffies + secs * HZ;
-	if (rcu)
-		rcu_read_lock();
 	preempt_disable();
+	if (rcu) {
+		rcu_read_lock();
+		/*
+		 * An RCU CPU stall is only reported while a grace period waits
+		 * for this CPU, and nothing else guarantees one is in flight:
+		 * queue a callback from inside the read-side section, so that
+		 * the next tick asks for a grace period that cannot end before
+		 * the spin does (the scenario gives the guest a second CPU for
+		 * the grace-period kthread).
+		 */
+		if (atomic_cmpxchg(&trigger_rcu_pending, 0, 1) == 0)
+			call_rcu(&trigger_rcu_head, hpc_trigger_rcu_done);
+	}
 	while (time_before(jiffies, end))
 		cpu_relax();
-	preempt_enable();
 	if (rcu)
 		rcu_read_unlock();
+	preempt_enable();
 }
 
 static noinline void hpc_trigger_badpage(void)
