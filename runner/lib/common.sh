@@ -178,7 +178,13 @@ bg_run() {
 	local __bg_var=$1 __bg_out __bg_pid __bg_rc=0
 	shift
 	__bg_out=$(mktemp "${TMPDIR:-/tmp}/hpchaos.bg.$$.XXXXXX")
-	"$@" >"$__bg_out" &
+	# SIGINT ignored in the child: a terminal's Ctrl-C reaches the whole
+	# group, and a subshell of a shell that traps INT would die of it at
+	# once, orphaning what it started; the trap here stops the tree instead.
+	(
+		trap '' INT
+		"$@"
+	) >"$__bg_out" &
 	__bg_pid=$!
 	track_child "$__bg_pid" tree
 	wait "$__bg_pid" || __bg_rc=$?

@@ -17,11 +17,12 @@ plan $((${#phases[@]} * ${#signals[@]} * 4))
 # is under CACHE, or that are make/compilers with their cwd there.
 ours() {
 	local pid n=0 cwd
-	for pid in $(pgrep -f -- "$1" || true) $(pgrep -x -d ' ' 'make|cc1|gcc|as|ld|rsync|apt-get|http' || true); do
+	for pid in $(pgrep -f -- "$1" || true) $(for p in make cc1 gcc as ld rsync apt-get http ccache; do pgrep -x "$p" || true; done); do
 		[[ $pid == "$$" ]] && continue
 		cwd=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
 		if [[ $cwd == "$1"* ]] || { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- "$1"; then
 			n=$((n + 1))
+			ps -o pid=,ppid=,pgid=,stat=,args= -p "$pid" 2>/dev/null | cut -c1-160 >>"$T_TMP/ours.log" || true
 		fi
 	done
 	echo "$n"
@@ -89,7 +90,9 @@ for phase in "${phases[@]}"; do
 			[[ $(ours "$cache") == 0 ]] && break
 			sleep 0.1
 		done
+		: >"$T_TMP/ours.log"
 		is "$(ours "$cache")" 0 "$phase, SIG$sig: no process left"
+	[[ ! -s $T_TMP/ours.log ]] || diag "left: $(sort -u "$T_TMP/ours.log")" >&2
 		left=$(find "$cache" -maxdepth 3 -name '.tmp.*' 2>/dev/null || true) # not through the links into the real cache
 		for d in "$cache"/kernels/* "$cache"/kmod/*; do
 			[[ -L $cache/kernels || -L $cache/kmod ]] && continue
