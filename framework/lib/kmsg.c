@@ -502,30 +502,9 @@ static void replay_kmsg(void *ctx, const char *line, size_t len,
 
 static int replay_fd(struct hpc_kmerge *m, int fd, hpc_line_fn fn)
 {
-	struct hpc_linebuf lb;
-	char chunk[65536];
-	ssize_t n;
-	int ret = 0;
-
 	if (fd < 0)
 		return 0;
-	if (hpc_linebuf_init(&lb, REPLAY_LINE_MAX) < 0)
-		return -ENOMEM;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		hpc_linebuf_feed(&lb, chunk, (size_t)n, fn, m);
-	}
-	hpc_linebuf_flush(&lb, fn, m);
-	hpc_linebuf_free(&lb);
-	return ret;
+	return hpc_linebuf_read_fd(fd, REPLAY_LINE_MAX, fn, m);
 }
 
 int hpc_kmerge_replay(struct hpc_kmerge *m, int console_fd, int kmsg_fd)

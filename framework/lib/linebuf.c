@@ -113,3 +113,29 @@ size_t hpc_sanitize(char *s, size_t len)
 	s[w] = '\0';
 	return w;
 }
+
+int hpc_linebuf_read_fd(int fd, size_t cap, hpc_line_fn fn, void *ctx)
+{
+	struct hpc_linebuf lb;
+	char chunk[65536];
+	ssize_t n;
+	int ret = 0;
+
+	if (hpc_linebuf_init(&lb, cap) < 0)
+		return -ENOMEM;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		hpc_linebuf_feed(&lb, chunk, (size_t)n, fn, ctx);
+	}
+	hpc_linebuf_flush(&lb, fn, ctx);
+	hpc_linebuf_free(&lb);
+	return ret;
+}

@@ -816,28 +816,7 @@ static void feed_cb(void *ctx, const char *line, size_t len,
 
 int hpc_triage_fd(struct hpc_triage *t, int fd)
 {
-	struct hpc_linebuf lb;
-	char chunk[65536];
-	ssize_t n;
-	int ret = 0;
-
-	if (hpc_linebuf_init(&lb, READ_LINE_MAX) < 0)
-		return -ENOMEM;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		hpc_linebuf_feed(&lb, chunk, (size_t)n, feed_cb, t);
-	}
-	hpc_linebuf_flush(&lb, feed_cb, t);
-	hpc_linebuf_free(&lb);
-	return ret;
+	return hpc_linebuf_read_fd(fd, READ_LINE_MAX, feed_cb, t);
 }
 
 int hpc_triage_file(const char *path, struct hpc_triage **out)

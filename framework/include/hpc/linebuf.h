@@ -30,6 +30,13 @@ void hpc_linebuf_feed(struct hpc_linebuf *lb, const char *data, size_t n,
 /* Deliver what is buffered as a last, unterminated line. */
 void hpc_linebuf_flush(struct hpc_linebuf *lb, hpc_line_fn fn, void *ctx);
 
+/*
+ * Read fd to its end, line by line (lines over cap cut, as hpc_linebuf_feed
+ * does), calling fn for each, the last one without a newline too.
+ * 0, or -errno (a read error: what was read is passed on; -ENOMEM).
+ */
+int hpc_linebuf_read_fd(int fd, size_t cap, hpc_line_fn fn, void *ctx);
+
 
 /* write() all n bytes (retrying short writes and EINTR); 0, or -1 on error. */
 int hpc_write_all(int fd, const char *buf, size_t n);
