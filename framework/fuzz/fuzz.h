@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,6 +67,37 @@ static inline int fuzz_printable(const char *s, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * fn(ctx, at, line, n) for each line of data (split at \n, the last one
+ * without it too): at points into data, line is a copy in a buffer of
+ * exactly n bytes, so ASan sees any read past it. Returns the line count.
+ */
+typedef void (*fuzz_line_fn)(void *ctx, const char *at, char *line, size_t n);
+
+static inline size_t fuzz_each_line(const uint8_t *data, size_t size,
+				    fuzz_line_fn fn, void *ctx)
+{
+	const char *p = (const char *)data;
+	size_t left = size, lines = 0;
+
+	while (left > 0) {
+		const char *nl = memchr(p, '\n', left);
+		size_t n = nl ? (size_t)(nl - p) : left;
+		char *line = malloc(n ? n : 1);
+
+		FUZZ_CHECK(line);
+		memcpy(line, p, n);
+		fn(ctx, p, line, n);
+		free(line);
+		lines++;
+		if (!nl)
+			break;
+		p += n + 1;
+		left -= n + 1;
+	}
+	return lines;
 }
 
 #endif

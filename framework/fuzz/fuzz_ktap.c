@@ -79,29 +79,20 @@ static void same(const struct hpc_ktap *a, const struct hpc_ktap *b)
 	}
 }
 
+static void ktap_line(void *ctx, const char *at, char *line, size_t n)
+{
+	(void)at;
+	hpc_ktap_line(ctx, line, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hpc_ktap *a = hpc_ktap_new(), *b = hpc_ktap_new();
-	const char *p = (const char *)data;
-	size_t left = size, lines = 0;
+	size_t lines;
 
 	FUZZ_CHECK(a && b);
-	hpc_ktap_text(a, p, size);
-	while (left > 0) {
-		const char *nl = memchr(p, '\n', left);
-		size_t n = nl ? (size_t)(nl - p) : left;
-		char *line = malloc(n ? n : 1);
-
-		FUZZ_CHECK(line);
-		memcpy(line, p, n);
-		hpc_ktap_line(b, line, n);
-		free(line);
-		lines++;
-		if (!nl)
-			break;
-		p += n + 1;
-		left -= n + 1;
-	}
+	hpc_ktap_text(a, (const char *)data, size);
+	lines = fuzz_each_line(data, size, ktap_line, b);
 	FUZZ_CHECK(hpc_ktap_info(b)->lines == lines);
 	hpc_ktap_finish(a);
 	hpc_ktap_finish(b);

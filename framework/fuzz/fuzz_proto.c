@@ -103,24 +103,14 @@ static void check(const char *orig, char *line, size_t len)
 	FUZZ_CHECK((size_t)n == len && memcmp(back, orig, len) == 0);
 }
 
+static void proto_line(void *ctx, const char *at, char *line, size_t n)
+{
+	(void)ctx;
+	check(at, line, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *p = (const char *)data;
-	size_t left = size;
-
-	while (left > 0) {
-		const char *nl = memchr(p, '\n', left);
-		size_t n = nl ? (size_t)(nl - p) : left;
-		char *line = malloc(n ? n : 1);
-
-		FUZZ_CHECK(line);
-		memcpy(line, p, n);
-		check(p, line, n);
-		free(line);
-		if (!nl)
-			break;
-		p += n + 1;
-		left -= n + 1;
-	}
+	fuzz_each_line(data, size, proto_line, NULL);
 	return 0;
 }

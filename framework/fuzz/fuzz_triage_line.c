@@ -12,28 +12,27 @@
 
 #include "fuzz_triage.h"
 
+struct feed_ctx {
+	struct hpc_triage *t;
+	size_t nline, finish_at;
+};
+
+static void feed_line(void *ctx, const char *at, char *line, size_t n)
+{
+	struct feed_ctx *f = ctx;
+
+	(void)at;
+	hpc_triage_line(f->t, line, n);
+	if (++f->nline == f->finish_at)
+		hpc_triage_finish(f->t);
+}
+
 static void feed(struct hpc_triage *t, const uint8_t *data, size_t size,
 		 size_t finish_at)
 {
-	const char *p = (const char *)data;
-	size_t left = size, nline = 0;
+	struct feed_ctx f = { .t = t, .finish_at = finish_at };
 
-	while (left > 0) {
-		const char *nl = memchr(p, '\n', left);
-		size_t n = nl ? (size_t)(nl - p) : left;
-		char *line = malloc(n ? n : 1);
-
-		FUZZ_CHECK(line);
-		memcpy(line, p, n);
-		hpc_triage_line(t, line, n);
-		free(line);
-		if (++nline == finish_at)
-			hpc_triage_finish(t);
-		if (!nl)
-			break;
-		p += n + 1;
-		left -= n + 1;
-	}
+	fuzz_each_line(data, size, feed_line, &f);
 	hpc_triage_finish(t);
 }
 
