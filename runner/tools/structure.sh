@@ -13,7 +13,7 @@ cd "$top"
 mapfile -t csrc < <(find framework kmod -type f \( -name '*.c' -o -name '*.h' \) \
 	! -path 'framework/tests/*' ! -path 'framework/fuzz/*' ! -path '*/build*/*' \
 	! -path '*/fixtures/*' ! -name '*.mod.c' | LC_ALL=C sort)
-mapfile -t shsrc < <({ printf '%s\n' runner/hpchaos guest-images/init; find runner/lib runner/bench runner/tools -type f -name '*.sh'; } | LC_ALL=C sort)
+mapfile -t shsrc < <({ printf '%s\n' runner/hpchaos guest-images/init; find runner/lib runner/bench runner/tools -type f -name '*.sh' 2>/dev/null || true; } | LC_ALL=C sort)
 
 bad=0
 while read -r n f; do
