@@ -30,7 +30,7 @@ static int usage(void)
 	fputs("usage: hpc-scenario lint FILE...\n"
 	      "       hpc-scenario info FILE...\n"
 	      "       hpc-scenario qemu-args FILE\n"
-	      "       hpc-scenario field FILE name|cmdline|timeout|description\n"
+	      "       hpc-scenario field FILE name|cmdline|machine|timeout|description\n"
 	      "       hpc-scenario resources FILE...\n"
 	      "       hpc-scenario reqs FILE KCONFIG\n", stderr);
 	return 2;
@@ -93,6 +93,8 @@ static int cmd_field(const char *file, const char *key)
 		printf("%s\n", scn.name);
 	else if (strcmp(key, "cmdline") == 0)
 		printf("%s\n", scn.machine.append);
+	else if (strcmp(key, "machine") == 0)
+		printf("%s\n", scn.machine.type);
 	else if (strcmp(key, "timeout") == 0)
 		printf("%u\n", scn.timeout_s);
 	else if (strcmp(key, "description") == 0)
