@@ -192,11 +192,14 @@ _make_bg() {
 
 # _ccache_env: point ccache at our directory with settings that make it hit
 # for Kbuild's commands: no working directory in the hash (Kbuild's
-# relative paths then make it the same in every tree).
+# relative paths then make it the same in every tree). Depend mode: the
+# include list comes from the compiler's own -MMD output (Kbuild always asks
+# for it), so a miss runs the compiler once instead of the preprocessor
+# first and then the compiler.
 _ccache_env() {
 	command -v ccache >/dev/null || return 1
 	export CCACHE_DIR=${CCACHE_DIR:-$HPC_CACHE/ccache}
-	export CCACHE_NOHASHDIR=1 CCACHE_BASEDIR=${CCACHE_BASEDIR:-/}
+	export CCACHE_NOHASHDIR=1 CCACHE_BASEDIR=${CCACHE_BASEDIR:-/} CCACHE_DEPEND=1
 	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 	return 0
 }
@@ -317,6 +320,36 @@ kernel_built() {
 		mv "$tmp" "$dir"
 	fi
 	printf '%s\n' "$dir"
+}
+
+# kernel_prepared chaos|chaos:6.12: the chaos line's build directory,
+# configured like the chaos kernel and prepared for out-of-tree modules
+# (make modules_prepare: generated headers, scripts, objtool), without
+# building the kernel; its path on stdout. A full build of the same line
+# later continues in the same directory. For compile checks of the module
+# (W=1) against a chaos config when the kernel itself is not needed; there
+# is no Module.symvers, so modpost cannot resolve symbols there.
+kernel_prepared() {
+	local spec=$1 src build log
+	deps_ensure kernel >&2 || die 1 "cannot prepare kernel trees without those packages"
+	case $spec in
+	chaos | chaos:6.1) ;;
+	chaos:6.12) HPC_SRC_PKG=linux-source-6.12 ;;
+	*) die 2 "kernel_prepared: '$spec' is not a chaos line (chaos, chaos:6.12)" ;;
+	esac
+	src=$(_src_unpack)
+	build=$src/$HPC_BUILD_DIRNAME
+	mkdir -p "$build"
+	log=$build/.hpchaos-prepare.log
+	: >"$log"
+	_kernel_configure "$src" "$build" "$log"
+	kconfig_verify "$build/.config" "$src"
+	local cc=gcc
+	_ccache_env && cc="ccache gcc"
+	progress "preparing $build for out-of-tree modules"
+	_make_bg "$log" -C "$src" O="$build" CC="$cc" -j"$(nproc)" modules_prepare ||
+		die 1 "make modules_prepare failed in $build: $(tail -n 3 "$log")"
+	printf '%s\n' "$build"
 }
 
 # kconfig_opt FILE: --config FILE (for tree:PATH): the config to start from.
