@@ -241,6 +241,44 @@ static const char *const kasan_lines[] = {
 	" hpc_trigger_uaf+0x89/0xa6 [hpchaos_trigger]",
 };
 
+/*
+ * The console far ahead of the records, with a report among its lines that
+ * no record will match: as records match the lines before it one by one,
+ * the early look still names it, at its console line; once a record
+ * matches a line after it, it was a program's and the look is empty.
+ * (The tail is triaged again on a look after matches, not at each match:
+ * fuzz_kmerge found a full pass per record too slow.)
+ */
+static void test_tail_look_console_ahead(void **state)
+{
+	struct env *e = *state;
+	char c[128], r[128];
+	const struct hpc_report *tr;
+
+	for (unsigned int i = 1; i <= 300; i++) {
+		if (i == 150) {
+			con(e, "[   12.000001][   T70] WARNING: CPU: 0 PID: 70 at x.c:1 forged+0x1/0x2");
+			continue;
+		}
+		snprintf(c, sizeof(c), "[%8u.000000][    T1] line %u", i, i);
+		con(e, c);
+	}
+	for (unsigned int i = 1; i < 150; i++) {
+		snprintf(r, sizeof(r), "6,%u,%llu,-,caller=T1;line %u", i,
+			 (unsigned long long)i * 1000000ULL, i);
+		rec(e, r);
+		if (i % 50 == 0 || i == 149) {
+			tr = hpc_kmerge_tail_report(e->m);
+			assert_non_null(tr);
+			assert_int_equal(tr->line, 150);
+			assert_int_equal(tr->src, HPC_SRC_CONSOLE);
+		}
+	}
+	rec(e, "6,151,151000000,-,caller=T1;line 151");
+	assert_null(hpc_kmerge_tail_report(e->m));
+	assert_null(finish(e));
+}
+
 /* Item 2: a program's copy of a report on the console is not a report. */
 static void test_forged_console_ignored(void **state)
 {
@@ -706,6 +744,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loss_window_from_console, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_records_whole_console, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail_look_console_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiline_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_lost_counts, setup, teardown),

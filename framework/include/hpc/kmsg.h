@@ -91,7 +91,7 @@ size_t hpc_kmerge_console_line(const struct hpc_kmerge *m, uint64_t seq);
  * early hint that the kernel died while the agent could not forward. The
  * verdict must come from the triage after hpc_kmerge_finish().
  */
-const struct hpc_report *hpc_kmerge_tail_report(const struct hpc_kmerge *m);
+const struct hpc_report *hpc_kmerge_tail_report(struct hpc_kmerge *m);
 /*
  * Replay a run from its files: console.log (console_fd) as console lines,
  * then kmsg.log (kmsg_fd: record lines and "lost N" lines, as the conductor
