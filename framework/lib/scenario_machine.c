@@ -300,69 +300,51 @@ static unsigned long long size_bytes(const char *v)
 #define FMW_ALIGN (256ULL << 20)
 #define FMW_MAX (1ULL << 40)
 
-/*
- * cxl-fmw=SIZE:HB[+HB...][:GRAN]: a CXL Fixed Memory Window of SIZE (a
- * multiple of 256M, up to 1T) decoded by the pxb-cxl host bridges HB
- * (interleaved across them: 1, 2, 3, 4, 6, 8, 12 or 16 ways, as QEMU 7.2
- * takes them) at granularity GRAN (256, 512, 1k, 2k, 4k, 8k or 16k; QEMU's
- * default 256 without it). The host bridges are checked in validate(), when
- * every device is known.
- */
-static int parse_fmw(struct parser *p, const char *v)
+/* The SIZE of cxl-fmw: a multiple of 256M, up to 1T. */
+static int fmw_size(struct parser *p, const char *size, struct hpc_cxl_fmw *f)
 {
-	struct hpc_machine *m = &p->s->machine;
-	struct hpc_cxl_fmw *f;
-	char buf[1024], *hbs, *gran, *hb, *next;
-	size_t sl;
+	size_t sl = strspn(size, "0123456789");
 
-	if (m->nfmw == HPC_SCN_MAX_FMW) {
-		perr(p, p->line, "too many cxl-fmw windows (at most %d)",
-		     HPC_SCN_MAX_FMW);
-		return -1;
-	}
-	f = &m->fmw[m->nfmw];
-	memset(f, 0, sizeof(*f));
-	f->line = p->line;
-	if (strlen(v) >= sizeof(buf) || !(hbs = strchr(v, ':'))) {
-		perr(p, p->line, "invalid cxl-fmw '%.64s': " FMW_USAGE, v);
-		return -1;
-	}
-	snprintf(buf, sizeof(buf), "%s", v);
-	hbs = buf + (hbs - v);
-	*hbs++ = '\0';
-	sl = strspn(buf, "0123456789");
-	if (sl == 0 || sl > 12 || (buf[sl] && (!strchr("KMGT", buf[sl]) || buf[sl + 1])) ||
-	    strlen(buf) >= sizeof(f->size) || size_bytes(buf) < FMW_ALIGN ||
-	    size_bytes(buf) % FMW_ALIGN || size_bytes(buf) > FMW_MAX) {
+	if (sl == 0 || sl > 12 ||
+	    (size[sl] && (!strchr("KMGT", size[sl]) || size[sl + 1])) ||
+	    strlen(size) >= sizeof(f->size) || size_bytes(size) < FMW_ALIGN ||
+	    size_bytes(size) % FMW_ALIGN || size_bytes(size) > FMW_MAX) {
 		perr(p, p->line,
 		     "invalid cxl-fmw size '%.32s': expected a multiple of 256M from 256M to 1T (QEMU's rule), e.g. 4G",
-		     buf);
+		     size);
 		return -1;
 	}
-	strcpy(f->size, buf);
-	gran = strchr(hbs, ':');
-	if (gran) {
-		static const char *const grans[] = {
-			"256", "512", "1k", "2k", "4k", "8k", "16k", NULL,
-		};
-		unsigned int g;
+	strcpy(f->size, size);
+	return 0;
+}
 
-		*gran++ = '\0';
-		for (g = 0; grans[g]; g++)
-			if (strcasecmp(gran, grans[g]) == 0)
-				break;
-		if (!grans[g]) {
-			perr(p, p->line,
-			     "invalid cxl-fmw interleave granularity '%.32s': expected 256, 512, 1k, 2k, 4k, 8k or 16k",
-			     gran);
-			return -1;
-		}
-		f->granularity = 256u << g;
-	}
-	if (!*hbs) {
-		perr(p, p->line, "cxl-fmw=%s: no host bridge: " FMW_USAGE, v);
+/* The GRAN of cxl-fmw: 256 << g for the g-th of the names below. */
+static int fmw_granularity(struct parser *p, const char *gran,
+			   struct hpc_cxl_fmw *f)
+{
+	static const char *const grans[] = {
+		"256", "512", "1k", "2k", "4k", "8k", "16k", NULL,
+	};
+	unsigned int g;
+
+	for (g = 0; grans[g]; g++)
+		if (strcasecmp(gran, grans[g]) == 0)
+			break;
+	if (!grans[g]) {
+		perr(p, p->line,
+		     "invalid cxl-fmw interleave granularity '%.32s': expected 256, 512, 1k, 2k, 4k, 8k or 16k",
+		     gran);
 		return -1;
 	}
+	f->granularity = 256u << g;
+	return 0;
+}
+
+/* HB[+HB...] of cxl-fmw (hbs is cut in place): each once, 1..16 ways. */
+static int fmw_targets(struct parser *p, char *hbs, struct hpc_cxl_fmw *f)
+{
+	char *hb, *next;
+
 	for (hb = hbs; hb; hb = next) {
 		next = strchr(hb, '+');
 		if (next)
@@ -384,13 +366,58 @@ static int parse_fmw(struct parser *p, const char *v)
 	}
 	switch (f->ntargets) {
 	case 1: case 2: case 3: case 4: case 6: case 8: case 12: case 16:
-		break;
+		return 0;
 	default:
 		perr(p, p->line,
 		     "cxl-fmw: %u host bridges: QEMU interleaves across 1, 2, 3, 4, 6, 8, 12 or 16",
 		     f->ntargets);
 		return -1;
 	}
+}
+
+/*
+ * cxl-fmw=SIZE:HB[+HB...][:GRAN]: a CXL Fixed Memory Window of SIZE (a
+ * multiple of 256M, up to 1T) decoded by the pxb-cxl host bridges HB
+ * (interleaved across them: 1, 2, 3, 4, 6, 8, 12 or 16 ways, as QEMU 7.2
+ * takes them) at granularity GRAN (256, 512, 1k, 2k, 4k, 8k or 16k; QEMU's
+ * default 256 without it). The host bridges are checked in validate(), when
+ * every device is known.
+ */
+static int parse_fmw(struct parser *p, const char *v)
+{
+	struct hpc_machine *m = &p->s->machine;
+	struct hpc_cxl_fmw *f;
+	char buf[1024], *hbs, *gran;
+
+	if (m->nfmw == HPC_SCN_MAX_FMW) {
+		perr(p, p->line, "too many cxl-fmw windows (at most %d)",
+		     HPC_SCN_MAX_FMW);
+		return -1;
+	}
+	f = &m->fmw[m->nfmw];
+	memset(f, 0, sizeof(*f));
+	f->line = p->line;
+	if (strlen(v) >= sizeof(buf) || !(hbs = strchr(v, ':'))) {
+		perr(p, p->line, "invalid cxl-fmw '%.64s': " FMW_USAGE, v);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	hbs = buf + (hbs - v);
+	*hbs++ = '\0';
+	if (fmw_size(p, buf, f) < 0)
+		return -1;
+	gran = strchr(hbs, ':');
+	if (gran) {
+		*gran++ = '\0';
+		if (fmw_granularity(p, gran, f) < 0)
+			return -1;
+	}
+	if (!*hbs) {
+		perr(p, p->line, "cxl-fmw=%s: no host bridge: " FMW_USAGE, v);
+		return -1;
+	}
+	if (fmw_targets(p, hbs, f) < 0)
+		return -1;
 	m->nfmw++;
 	return 0;
 }

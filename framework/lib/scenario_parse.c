@@ -448,15 +448,119 @@ static FILE *open_scenario(struct parser *p, const char *file)
 	return f;
 }
 
-int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
-		      int max_errors)
-{
-	struct parser p = { .s = s, .err = err, .max_errors = max_errors };
-	char buf[MAX_LINE + 1], line[MAX_LINE + 1];
-	size_t have = 0, len;
-	int start = 0, nul, last, r, skip = 0;
-	FILE *f;
+/* A logical line being put together from its continued physical lines. */
+struct joiner {
+	char line[MAX_LINE + 1];
+	size_t have;		/* bytes of line so far */
+	int start;		/* its first physical line */
+	int skip;		/* dropping the rest of a bad logical line */
+};
 
+/*
+ * Is the physical line buf (len bytes) bad: a NUL byte, too long, a control
+ * character? Each is an error of its line. Trailing '\r's are cut.
+ */
+static int physical_bad(struct parser *p, char *buf, size_t *len, int nul)
+{
+	if (nul) {
+		perr(p, p->line, "NUL byte in line: a scenario is text");
+		return 1;
+	}
+	if (*len > MAX_LINE) {
+		perr(p, p->line, "line too long (%zu bytes; at most %d)", *len,
+		     MAX_LINE);
+		return 1;
+	}
+	while (*len && buf[*len - 1] == '\r')
+		buf[--*len] = '\0';
+	for (size_t i = 0; i < *len; i++)
+		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
+			perr(p, p->line, "control character 0x%02x in line",
+			     (unsigned char)buf[i]);
+			return 1;
+		}
+	return 0;
+}
+
+/*
+ * Add a good physical line to j (cont: it ends in '\'). 1 when j->line is
+ * a whole logical line to take as a directive; 0 for a comment, a blank
+ * line or a line that continues.
+ */
+static int join_line(struct parser *p, struct joiner *j, char *buf, size_t len,
+		     int cont)
+{
+	if (j->have == 0) {
+		const char *t = buf + strspn(buf, " \t");
+
+		if (*t == '#' || *t == '\0')
+			return 0;
+	}
+	if (cont)
+		buf[--len] = '\0';
+	if (j->have + len + 1 > MAX_LINE) {
+		perr(p, j->start, "continued line too long (at most %d bytes)",
+		     MAX_LINE);
+		j->have = 0;
+		j->skip = cont;
+		return 0;
+	}
+	memcpy(j->line + j->have, buf, len);
+	j->have += len;
+	j->line[j->have] = '\0';
+	if (cont) {
+		j->line[j->have++] = ' ';
+		j->line[j->have] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Every physical line goes through read_line(), the one place that sees
+ * the bytes: a NUL, a control character or a line too long is an error
+ * naming that line, and the logical line it belongs to (with its
+ * continuation lines) is dropped whole, so no part of it is taken for a
+ * directive.
+ */
+static void read_directives(struct parser *p, FILE *f)
+{
+	struct joiner j = { .have = 0 };
+	char buf[MAX_LINE + 1];
+	size_t len;
+	int nul, last, r;
+
+	while ((r = read_line(f, buf, sizeof(buf), &len, &nul, &last)) > 0) {
+		int cont = last == '\\', bad;
+
+		p->line++;
+		if (j.have == 0 && !j.skip)
+			j.start = p->line;
+		bad = physical_bad(p, buf, &len, nul);
+		if (bad || j.skip) {
+			/* drop the logical line, up to its last continuation */
+			j.have = 0;
+			j.skip = cont;
+			continue;
+		}
+		if (join_line(p, &j, buf, len, cont)) {
+			int saved = p->line;
+
+			p->line = j.start;
+			directive(p, j.line);
+			p->line = saved;
+			j.have = 0;
+		}
+	}
+	if (r < 0)
+		perr(p, p->line, "read error: %s", strerror(errno));
+	if (j.have || j.skip)
+		perr(p, j.start, "file ends inside a continued line");
+}
+
+/* What a scenario that does not say otherwise gets. */
+static void scenario_defaults(struct hpc_scenario *s, const char *file)
+{
 	memset(s, 0, sizeof(*s));
 	snprintf(s->file, sizeof(s->file), "%s", file);
 	s->timeout_s = 300;
@@ -464,86 +568,20 @@ int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 	strcpy(s->machine.type, "pc");
 	strcpy(s->machine.memory, "512M");
 	s->machine.cpus = 1;
+}
 
+int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
+		      int max_errors)
+{
+	struct parser p = { .s = s, .err = err, .max_errors = max_errors };
+	FILE *f;
+
+	scenario_defaults(s, file);
 	f = open_scenario(&p, file);
 	if (!f)
 		return -1;
-	/*
-	 * Every physical line goes through read_line(), the one place that
-	 * sees the bytes: a NUL, a control character or a line too long is an
-	 * error naming that line, and the logical line it belongs to (with its
-	 * continuation lines) is dropped whole, so no part of it is taken for
-	 * a directive.
-	 */
-	while ((r = read_line(f, buf, sizeof(buf), &len, &nul, &last)) > 0) {
-		int cont, bad = 0;
-
-		p.line++;
-		if (have == 0 && !skip)
-			start = p.line;
-		if (nul) {
-			perr(&p, p.line, "NUL byte in line: a scenario is text");
-			bad = 1;
-		} else if (len > MAX_LINE) {
-			perr(&p, p.line, "line too long (%zu bytes; at most %d)",
-			     len, MAX_LINE);
-			bad = 1;
-		}
-		if (!bad) {
-			while (len && buf[len - 1] == '\r')
-				buf[--len] = '\0';
-			for (size_t i = 0; i < len; i++)
-				if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
-					perr(&p, p.line, "control character 0x%02x in line",
-					     (unsigned char)buf[i]);
-					bad = 1;
-					break;
-				}
-		}
-		cont = last == '\\';
-		if (bad || skip) {
-			/* drop the logical line, up to its last continuation */
-			have = 0;
-			skip = cont;
-			continue;
-		}
-		if (have == 0) {
-			const char *t = buf + strspn(buf, " \t");
-
-			if (*t == '#' || *t == '\0')
-				continue;
-		}
-		if (cont)
-			buf[--len] = '\0';
-		if (have + len + 1 > MAX_LINE) {
-			perr(&p, start, "continued line too long (at most %d bytes)",
-			     MAX_LINE);
-			have = 0;
-			skip = cont;
-			continue;
-		}
-		memcpy(line + have, buf, len);
-		have += len;
-		line[have] = '\0';
-		if (cont) {
-			line[have++] = ' ';
-			line[have] = '\0';
-			continue;
-		}
-		{
-			int saved = p.line;
-
-			p.line = start;
-			directive(&p, line);
-			p.line = saved;
-		}
-		have = 0;
-	}
-	if (r < 0)
-		perr(&p, p.line, "read error: %s", strerror(errno));
+	read_directives(&p, f);
 	fclose(f);
-	if (have || skip)
-		perr(&p, start, "file ends inside a continued line");
 	validate(&p);
 	return p.errors ? -1 : 0;
 }

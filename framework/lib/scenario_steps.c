@@ -252,13 +252,157 @@ static int parse_timing(struct parser *p, struct hpc_action *a, char **w,
 	return 0;
 }
 
+/* device_add ID / device_del ID: once per device; emits ID:added|deleted. */
+static int on_device(struct parser *p, struct hpc_action *a, char **w,
+		     int nargs)
+{
+	const struct hpc_scenario *s = p->s;
+	const struct hpc_device *d;
+	int add = strcmp(w[0], "device_add") == 0;
+	char ev[HPC_SCN_NAME];
+
+	a->kind = add ? HPC_ACT_DEVICE_ADD : HPC_ACT_DEVICE_DEL;
+	if (nargs != 1) {
+		perr(p, p->line, "expected '%s ID'", w[0]);
+		return -1;
+	}
+	if (a->every_min_ms) {
+		perr(p, p->line,
+		     "%s cannot repeat (every=): a device is added or deleted once; repeat signal or qom-set",
+		     w[0]);
+		return -1;
+	}
+	if (copy_name(p, a->target, w[1], "device id") < 0)
+		return -1;
+	d = hpc_scenario_device(s, a->target);
+	if (!d || d->is_object) {
+		perr(p, p->line, "%s: no device '%s' defined above", w[0],
+		     a->target);
+		return -1;
+	}
+	if (add && !d->hotplug) {
+		perr(p, p->line,
+		     "device_add %s: the device is plugged at boot; mark it 'hotplug' (line %d)",
+		     a->target, d->line);
+		return -1;
+	}
+	for (int j = 0; j < s->nactions; j++)
+		if (s->actions[j].kind == a->kind &&
+		    strcmp(s->actions[j].target, a->target) == 0) {
+			perr(p, p->line,
+			     "%s %s given twice (first at line %d): a device is %s once",
+			     w[0], a->target, s->actions[j].line,
+			     add ? "added" : "deleted");
+			return -1;
+		}
+	snprintf(ev, sizeof(ev), "%.50s:%s", w[1], add ? "added" : "deleted");
+	memcpy(a->emit, ev, sizeof(ev));
+	return 0;
+}
+
+/* qom-set /QOM/PATH PROPERTY VALUE: no value QEMU could take as a path. */
+static int on_qom_set(struct parser *p, struct hpc_action *a, char **w,
+		      int nargs)
+{
+	a->kind = HPC_ACT_QOM_SET;
+	if (nargs != 3 || strlen(w[1]) >= sizeof(a->path) ||
+	    strlen(w[3]) >= sizeof(a->value) || w[1][0] != '/' ||
+	    !prop_value_valid(w[1]) || !prop_value_valid(w[3])) {
+		perr(p, p->line, "expected 'qom-set /QOM/PATH PROPERTY VALUE'");
+		return -1;
+	}
+	if (strchr(w[3], '/')) {
+		/* a property set at run time may be one QEMU takes as a path */
+		perr(p, p->line,
+		     "qom-set %.64s: a value with '/' could name a host path: expected a value without '/'",
+		     w[2]);
+		return -1;
+	}
+	strcpy(a->path, w[1]);
+	if (copy_name(p, a->prop, w[2], "property") < 0)
+		return -1;
+	strcpy(a->value, w[3]);
+	return 0;
+}
+
+/* signal EVENT: only emits the event. */
+static int on_signal(struct parser *p, struct hpc_action *a, char **w,
+		     int nargs)
+{
+	a->kind = HPC_ACT_SIGNAL;
+	if (nargs != 1) {
+		perr(p, p->line, "expected 'signal EVENT'");
+		return -1;
+	}
+	return copy_name(p, a->emit, w[1], "event name");
+}
+
+/* The trigger: EVENT, or @MS / @MIN-MAX after the agent's HELLO. */
+static int on_trigger(struct parser *p, struct hpc_action *a, const char *w)
+{
+	if (w[0] != '@')
+		return copy_name(p, a->on, w, "event name");
+	if (parse_range(p, w + 1, 0, HPC_SCN_MAX_MS, "time", w, "@",
+			&a->after_min_ms, &a->after_max_ms) < 0)
+		return -1;
+	a->at = 1;
+	strcpy(a->on, "boot");
+	return 0;
+}
+
+/*
+ * Where the options after an action's arguments start (w[i] is the
+ * action): the first emit=, timeout= or until=; nw if none. -1 when a
+ * timing option comes after the action.
+ */
+static int on_first_opt(struct parser *p, char **w, int nw, int i)
+{
+	int first_opt = nw;
+
+	for (int j = i + 1; j < nw; j++) {
+		if (timing_key(w[j])) {
+			perr(p, p->line, "'%.64s' goes before the action: '" ON_USAGE "'",
+			     w[j]);
+			return -1;
+		}
+		if (first_opt == nw &&
+		    (strncmp(w[j], "emit=", 5) == 0 || strncmp(w[j], "timeout=", 8) == 0 ||
+		     strncmp(w[j], "until=", 6) == 0))
+			first_opt = j;
+	}
+	return first_opt;
+}
+
+static const struct {
+	const char *name;
+	int (*parse)(struct parser *p, struct hpc_action *a, char **w, int nargs);
+} on_actions[] = {
+	{ "device_add", on_device },
+	{ "device_del", on_device },
+	{ "qom-set", on_qom_set },
+	{ "signal", on_signal },
+};
+
+/* The action w[0] with its nargs arguments. */
+static int on_action(struct parser *p, struct hpc_action *a, char **w,
+		     int nargs)
+{
+	for (size_t k = 0; k < sizeof(on_actions) / sizeof(on_actions[0]); k++)
+		if (strcmp(w[0], on_actions[k].name) == 0)
+			return on_actions[k].parse(p, a, w, nargs);
+	perr(p, p->line,
+	     "unknown action '%.32s': expected device_add, device_del, qom-set or signal",
+	     w[0]);
+	return -1;
+}
+
 /* on EVENT|@MS [after=MS] [every=MS [count=N]] ACTION ARGS... [emit=E] [timeout=S] */
 int d_on(struct parser *p, char **w, int nw)
 {
 	struct hpc_scenario *s = p->s;
 	struct hpc_action *a;
 	struct opts o = { 0 };
-	int i = 2, nargs, first_opt;
+	int i = 2, first_opt;
 
 	if (nw < 3) {
 		perr(p, p->line, "expected '" ON_USAGE "'");
@@ -272,35 +416,15 @@ int d_on(struct parser *p, char **w, int nw)
 	a = &s->actions[s->nactions];
 	memset(a, 0, sizeof(*a));
 	a->line = p->line;
-	if (w[1][0] == '@') {
-		if (parse_range(p, w[1] + 1, 0, HPC_SCN_MAX_MS, "time", w[1], "@",
-				&a->after_min_ms, &a->after_max_ms) < 0)
-			return -1;
-		a->at = 1;
-		strcpy(a->on, "boot");
-	} else if (copy_name(p, a->on, w[1], "event name") < 0) {
-		return -1;
-	}
-	if (parse_timing(p, a, w, nw, &i) < 0)
+	if (on_trigger(p, a, w[1]) < 0 || parse_timing(p, a, w, nw, &i) < 0)
 		return -1;
 	if (i >= nw) {
 		perr(p, p->line, "expected an action after '%.64s'", w[i - 1]);
 		return -1;
 	}
-	first_opt = nw;
-	for (int j = i + 1; j < nw; j++) {
-		if (timing_key(w[j])) {
-			perr(p, p->line, "'%.64s' goes before the action: '" ON_USAGE "'",
-			     w[j]);
-			return -1;
-		}
-		if (first_opt == nw &&
-		    (strncmp(w[j], "emit=", 5) == 0 || strncmp(w[j], "timeout=", 8) == 0 ||
-		     strncmp(w[j], "until=", 6) == 0))
-			first_opt = j;
-	}
-	nargs = first_opt - i - 1;
-	if (parse_opts(p, w + first_opt, nw - first_opt, &o, "emit timeout until") < 0)
+	first_opt = on_first_opt(p, w, nw, i);
+	if (first_opt < 0 ||
+	    parse_opts(p, w + first_opt, nw - first_opt, &o, "emit timeout until") < 0)
 		return -1;
 	if (o.until && strcmp(w[i], "device_del")) {
 		perr(p, p->line, "until= is an option of device_del only");
@@ -308,85 +432,8 @@ int d_on(struct parser *p, char **w, int nw)
 	}
 	a->until_unplugged = o.until == 2;
 	a->timeout_s = o.has_timeout ? o.timeout : 60;
-	if (strcmp(w[i], "device_add") == 0 || strcmp(w[i], "device_del") == 0) {
-		const struct hpc_device *d;
-		int add = w[i][7] == 'a';
-
-		a->kind = add ? HPC_ACT_DEVICE_ADD : HPC_ACT_DEVICE_DEL;
-		if (nargs != 1) {
-			perr(p, p->line, "expected '%s ID'", w[i]);
-			return -1;
-		}
-		if (a->every_min_ms) {
-			perr(p, p->line,
-			     "%s cannot repeat (every=): a device is added or deleted once; repeat signal or qom-set",
-			     w[i]);
-			return -1;
-		}
-		if (copy_name(p, a->target, w[i + 1], "device id") < 0)
-			return -1;
-		d = hpc_scenario_device(s, a->target);
-		if (!d || d->is_object) {
-			perr(p, p->line, "%s: no device '%s' defined above", w[i],
-			     a->target);
-			return -1;
-		}
-		if (add && !d->hotplug) {
-			perr(p, p->line,
-			     "device_add %s: the device is plugged at boot; mark it 'hotplug' (line %d)",
-			     a->target, d->line);
-			return -1;
-		}
-		for (int j = 0; j < s->nactions; j++)
-			if (s->actions[j].kind == a->kind &&
-			    strcmp(s->actions[j].target, a->target) == 0) {
-				perr(p, p->line,
-				     "%s %s given twice (first at line %d): a device is %s once",
-				     w[i], a->target, s->actions[j].line,
-				     add ? "added" : "deleted");
-				return -1;
-			}
-		{
-			char ev[HPC_SCN_NAME];
-
-			snprintf(ev, sizeof(ev), "%.50s:%s", w[i + 1],
-				 add ? "added" : "deleted");
-			memcpy(a->emit, ev, sizeof(ev));
-		}
-	} else if (strcmp(w[i], "qom-set") == 0) {
-		a->kind = HPC_ACT_QOM_SET;
-		if (nargs != 3 || strlen(w[i + 1]) >= sizeof(a->path) ||
-		    strlen(w[i + 3]) >= sizeof(a->value) ||
-		    w[i + 1][0] != '/' || !prop_value_valid(w[i + 1]) ||
-		    !prop_value_valid(w[i + 3])) {
-			perr(p, p->line, "expected 'qom-set /QOM/PATH PROPERTY VALUE'");
-			return -1;
-		}
-		if (strchr(w[i + 3], '/')) {
-			/* a property set at run time may be one QEMU takes as a path */
-			perr(p, p->line,
-			     "qom-set %.64s: a value with '/' could name a host path: expected a value without '/'",
-			     w[i + 2]);
-			return -1;
-		}
-		strcpy(a->path, w[i + 1]);
-		if (copy_name(p, a->prop, w[i + 2], "property") < 0)
-			return -1;
-		strcpy(a->value, w[i + 3]);
-	} else if (strcmp(w[i], "signal") == 0) {
-		a->kind = HPC_ACT_SIGNAL;
-		if (nargs != 1) {
-			perr(p, p->line, "expected 'signal EVENT'");
-			return -1;
-		}
-		if (copy_name(p, a->emit, w[i + 1], "event name") < 0)
-			return -1;
-	} else {
-		perr(p, p->line,
-		     "unknown action '%.32s': expected device_add, device_del, qom-set or signal",
-		     w[i]);
+	if (on_action(p, a, w + i, first_opt - i - 1) < 0)
 		return -1;
-	}
 	if (o.emit[0])
 		strcpy(a->emit, o.emit);
 	if (strcmp(a->emit, HPC_EV_OUTCOME) == 0) {
@@ -396,4 +443,3 @@ int d_on(struct parser *p, char **w, int nw)
 	s->nactions++;
 	return 0;
 }
-
