@@ -210,73 +210,71 @@ static int write_outputs(struct run *r, FILE *err)
 	return 0;
 }
 
-int hpc_report_main(int argc, char **argv, FILE *out, FILE *err)
+/* The command line of the run-directory and --verdict modes. */
+struct report_args {
+	bool interrupted, quiet, no_color;
+	const char *dir, *vfile;
+};
+
+/* 0 parsed, 1 --help printed, 2 bad usage (said on err). */
+static int parse_args(int argc, char **argv, struct report_args *a, FILE *out,
+		      FILE *err)
 {
-	bool interrupted = false, quiet = false, no_color = false;
-	const char *dir = NULL, *vfile = NULL;
-	struct run r = { 0 };
 	bool opts = true;
+
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (opts && !strcmp(s, "--")) {
+			opts = false;
+		} else if (opts && !strcmp(s, "--interrupted")) {
+			a->interrupted = true;
+		} else if (opts && (!strcmp(s, "--quiet") || !strcmp(s, "-q"))) {
+			a->quiet = true;
+		} else if (opts && !strcmp(s, "--no-color")) {
+			a->no_color = true;
+		} else if (opts && !strcmp(s, "--verdict")) {
+			if (i + 1 >= argc || a->vfile)
+				goto usage;
+			a->vfile = argv[++i];
+		} else if (opts && !strncmp(s, "--verdict=", 10) && !a->vfile) {
+			a->vfile = s + 10;
+		} else if (opts && (!strcmp(s, "--help") || !strcmp(s, "-h"))) {
+			usage(out);
+			return 1;
+		} else if (opts && s[0] == '-' && s[1]) {
+			fprintf(err, "hpc-report: unknown option %s\n", s);
+			goto usage;
+		} else if (!a->dir) {
+			a->dir = s;
+		} else {
+			goto usage;
+		}
+	}
+	if (a->vfile ? a->dir || a->interrupted : !a->dir || !*a->dir)
+		goto usage;
+	return 0;
+usage:
+	usage(err);
+	return 2;
+}
+
+/* The run directory: read it, write the reports, print the table. */
+static int run_mode(const struct report_args *a, FILE *out, FILE *err)
+{
+	struct run r = { 0 };
 	time_t now;
 	struct tm tm;
 	int ret;
 
-	if (argc == 4 && !strcmp(argv[1], "--field"))
-		return field_mode(argv[2], argv[3], out, err);
-	if (argc >= 3 && !strcmp(argv[1], "--repro"))
-		return repro_mode(argv[2], argc - 3, argv + 3, out, err);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (opts && !strcmp(a, "--")) {
-			opts = false;
-		} else if (opts && !strcmp(a, "--interrupted")) {
-			interrupted = true;
-		} else if (opts && (!strcmp(a, "--quiet") || !strcmp(a, "-q"))) {
-			quiet = true;
-		} else if (opts && !strcmp(a, "--no-color")) {
-			no_color = true;
-		} else if (opts && !strcmp(a, "--verdict")) {
-			if (i + 1 >= argc || vfile) {
-				usage(err);
-				return 2;
-			}
-			vfile = argv[++i];
-		} else if (opts && !strncmp(a, "--verdict=", 10) && !vfile) {
-			vfile = a + 10;
-		} else if (opts && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			usage(out);
-			return 0;
-		} else if (opts && a[0] == '-' && a[1]) {
-			fprintf(err, "hpc-report: unknown option %s\n", a);
-			usage(err);
-			return 2;
-		} else if (!dir) {
-			dir = a;
-		} else {
-			usage(err);
-			return 2;
-		}
-	}
-	if (vfile) {
-		if (dir || interrupted) {
-			usage(err);
-			return 2;
-		}
-		return verdict_mode(vfile, quiet, out, err);
-	}
-	if (!dir || !*dir) {
-		usage(err);
-		return 2;
-	}
-
-	r.dir = strdup(dir);
+	r.dir = strdup(a->dir);
 	if (!r.dir) {
 		fprintf(err, "hpc-report: out of memory\n");
 		return 2;
 	}
 	for (size_t n = strlen(r.dir); n > 1 && r.dir[n - 1] == '/'; n--)
 		r.dir[n - 1] = '\0';
-	r.interrupted = interrupted;
+	r.interrupted = a->interrupted;
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(r.finished, sizeof(r.finished), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -287,11 +285,28 @@ int hpc_report_main(int argc, char **argv, FILE *out, FILE *err)
 	read_runjson(&r, err);
 	if (load_all(&r, err) < 0 || write_outputs(&r, err) < 0)
 		goto out;
-	if (!quiet)
-		print_table(&r, out, !no_color && isatty(fileno(out)) &&
+	if (!a->quiet)
+		print_table(&r, out, !a->no_color && isatty(fileno(out)) &&
 				     !nonempty(getenv("NO_COLOR")));
 	ret = exit_status(r.counts, r.interrupted);
 out:
 	run_free(&r);
 	return ret;
+}
+
+int hpc_report_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct report_args a = { 0 };
+	int ret;
+
+	if (argc == 4 && !strcmp(argv[1], "--field"))
+		return field_mode(argv[2], argv[3], out, err);
+	if (argc >= 3 && !strcmp(argv[1], "--repro"))
+		return repro_mode(argv[2], argc - 3, argv + 3, out, err);
+	ret = parse_args(argc, argv, &a, out, err);
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	if (a.vfile)
+		return verdict_mode(a.vfile, a.quiet, out, err);
+	return run_mode(&a, out, err);
 }

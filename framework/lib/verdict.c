@@ -459,25 +459,38 @@ static int get_string(struct json_object *root, const char *key, bool required,
 	return 0;
 }
 
-/* A name of names[] (verdicts, classes) that is exactly v, or -1. */
-static int name_of(const struct hpc_vstr *v, int (*parse)(const char *))
+/*
+ * The string member key, one of the names parse() knows (verdicts,
+ * classes) exactly: *out its index, -1 when absent or null (allowed unless
+ * required). 0, or -1 with why set.
+ */
+static int get_name(struct json_object *root, const char *key, bool required,
+		    int (*parse)(const char *), int *out, char *why, size_t wlen)
 {
-	return strlen(v->s) == v->len ? parse(v->s) : -1;
-}
-
-int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
-			  char *why, size_t wlen)
-{
-	struct json_object *o;
-	struct hpc_vstr s;
+	struct hpc_vstr v;
 	char ex[64];
-	int i;
 
-	memset(doc, 0, sizeof(*doc));
-	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(why, wlen, "not a JSON object");
+	*out = -1;
+	if (get_string(root, key, required, &v, why, wlen))
+		return -1;
+	if (!v.s)
+		return 0;
+	*out = strlen(v.s) == v.len ? parse(v.s) : -1;
+	if (*out < 0) {
+		excerpt(ex, sizeof(ex), &v);
+		snprintf(why, wlen, "unknown \"%s\" \"%s\"", key, ex);
 		return -1;
 	}
+	return 0;
+}
+
+/* "schema" 1, "scenario" not empty, the strings, "verdict", "class". */
+static int read_decision(struct json_object *root, struct hpc_verdict_doc *doc,
+			 char *why, size_t wlen)
+{
+	struct json_object *o;
+	int v, c;
+
 	if (!member(root, "schema", &o)) {
 		snprintf(why, wlen, "\"schema\" is missing");
 		return -1;
@@ -496,48 +509,67 @@ int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
 	if (get_string(root, "file", false, &doc->file, why, wlen) ||
 	    get_string(root, "title", false, &doc->title, why, wlen) ||
 	    get_string(root, "reason", false, &doc->reason, why, wlen) ||
-	    get_string(root, "verdict", true, &s, why, wlen))
+	    get_name(root, "verdict", true, hpc_verdict_parse, &v, why, wlen) ||
+	    get_name(root, "class", false, hpc_class_parse, &c, why, wlen))
 		return -1;
-	i = name_of(&s, hpc_verdict_parse);
-	if (i < 0) {
-		excerpt(ex, sizeof(ex), &s);
-		snprintf(why, wlen, "unknown \"verdict\" \"%s\"", ex);
+	doc->v = (enum hpc_verdict)v;
+	doc->cls = c < 0 ? HPC_C_NONE : (enum hpc_class)c;
+	return 0;
+}
+
+/* "groups": an array of strings; the first one, if not "", is kept. */
+static int read_groups(struct json_object *o, struct hpc_verdict_doc *doc,
+		       char *why, size_t wlen)
+{
+	size_t n;
+	struct json_object *g;
+
+	if (!json_object_is_type(o, json_type_array))
+		goto bad;
+	n = json_object_array_length(o);
+	for (size_t k = 0; k < n; k++) {
+		g = json_object_array_get_idx(o, k);
+		if (!g || !json_object_is_type(g, json_type_string))
+			goto bad;
+	}
+	g = n > 0 ? json_object_array_get_idx(o, 0) : NULL;
+	if (g && json_object_get_string_len(g) > 0) {
+		doc->group.s = json_object_get_string(g);
+		doc->group.len = (size_t)json_object_get_string_len(g);
+	}
+	return 0;
+bad:
+	snprintf(why, wlen, "\"groups\" must be an array of strings");
+	return -1;
+}
+
+/* "duration_s": a finite number >= 0. */
+static int read_duration(struct json_object *o, struct hpc_verdict_doc *doc,
+			 char *why, size_t wlen)
+{
+	double d;
+
+	if (json_object_is_type(o, json_type_int) ||
+	    json_object_is_type(o, json_type_double)) {
+		d = json_object_get_double(o);
+		if (isfinite(d) && d >= 0) {
+			doc->has_duration = true;
+			doc->duration_s = d;
+			return 0;
+		}
+	}
+	snprintf(why, wlen, "\"duration_s\" must be a non-negative number or null");
+	return -1;
+}
+
+/* The members about the run, each optional: a wrong type is an error. */
+static int read_run(struct json_object *root, struct hpc_verdict_doc *doc,
+		    char *why, size_t wlen)
+{
+	struct json_object *o;
+
+	if (member(root, "groups", &o) && read_groups(o, doc, why, wlen))
 		return -1;
-	}
-	doc->v = (enum hpc_verdict)i;
-
-	if (get_string(root, "class", false, &s, why, wlen))
-		return -1;
-	if (s.s) {
-		i = name_of(&s, hpc_class_parse);
-		if (i < 0) {
-			excerpt(ex, sizeof(ex), &s);
-			snprintf(why, wlen, "unknown \"class\" \"%s\"", ex);
-			return -1;
-		}
-		doc->cls = (enum hpc_class)i;
-	}
-
-	if (member(root, "groups", &o)) {
-		size_t n;
-
-		if (!json_object_is_type(o, json_type_array))
-			goto bad_groups;
-		n = json_object_array_length(o);
-		for (size_t k = 0; k < n; k++) {
-			struct json_object *g = json_object_array_get_idx(o, k);
-
-			if (!g || !json_object_is_type(g, json_type_string))
-				goto bad_groups;
-		}
-		if (n > 0 && json_object_get_string_len(json_object_array_get_idx(o, 0)) > 0) {
-			struct json_object *g = json_object_array_get_idx(o, 0);
-
-			doc->group.s = json_object_get_string(g);
-			doc->group.len = (size_t)json_object_get_string_len(g);
-		}
-	}
-
 	if (member(root, "seed", &o)) {
 		if (!json_object_is_type(o, json_type_int)) {
 			snprintf(why, wlen, "\"seed\" must be an integer or null");
@@ -545,20 +577,8 @@ int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
 		}
 		doc->seed = o;
 	}
-
-	if (member(root, "duration_s", &o)) {
-		double d;
-
-		if (!json_object_is_type(o, json_type_int) &&
-		    !json_object_is_type(o, json_type_double))
-			goto bad_duration;
-		d = json_object_get_double(o);
-		if (!isfinite(d) || d < 0)
-			goto bad_duration;
-		doc->has_duration = true;
-		doc->duration_s = d;
-	}
-
+	if (member(root, "duration_s", &o) && read_duration(o, doc, why, wlen))
+		return -1;
 	if (member(root, "interrupted", &o)) {
 		if (!json_object_is_type(o, json_type_boolean)) {
 			snprintf(why, wlen, "\"interrupted\" must be a boolean");
@@ -566,17 +586,22 @@ int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
 		}
 		doc->interrupted = json_object_get_boolean(o);
 	}
-
 	if (member(root, "steps", &o) && !json_object_is_type(o, json_type_array)) {
 		snprintf(why, wlen, "\"steps\" must be an array");
 		return -1;
 	}
 	return 0;
+}
 
-bad_groups:
-	snprintf(why, wlen, "\"groups\" must be an array of strings");
-	return -1;
-bad_duration:
-	snprintf(why, wlen, "\"duration_s\" must be a non-negative number or null");
-	return -1;
+int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
+			  char *why, size_t wlen)
+{
+	memset(doc, 0, sizeof(*doc));
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(why, wlen, "not a JSON object");
+		return -1;
+	}
+	if (read_decision(root, doc, why, wlen) || read_run(root, doc, why, wlen))
+		return -1;
+	return 0;
 }
