@@ -603,3 +603,9 @@ int hpc_scenario_in_group(const struct hpc_scenario *s, const char *group)
 	return 0;
 }
 
+
+int hpc_scenario_named(const struct hpc_scenario *s, const char *word)
+{
+	return strcmp(word, "all") == 0 || strcmp(word, s->name) == 0 ||
+	       hpc_scenario_in_group(s, word);
+}
