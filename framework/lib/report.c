@@ -159,13 +159,13 @@ static int repro_mode(const char *orig, int n, char **tries, FILE *out, FILE *er
 		if (hpc_vrec_load(&v[i], tries[i], dir) < 0)
 			v[i].verdict = HPC_V_ERROR;
 		free(dir);
-		same += same_outcome(&o, &v[i]);
+		same += rep_same_outcome(&o, &v[i]);
 	}
 	hpc_vrec_line(&o, line, sizeof(line));
 	fprintf(out, "repro: %d/%d tries gave %s (same verdict and title)\n",
 		same, n, line);
 	for (int i = 0; i < n; i++) {
-		if (same_outcome(&o, &v[i]))
+		if (rep_same_outcome(&o, &v[i]))
 			continue;
 		hpc_vrec_line(&v[i], line, sizeof(line));
 		fprintf(out, "repro:   try %d (%s): %s\n", i + 1,
@@ -184,9 +184,9 @@ static int write_outputs(struct run *r, FILE *err)
 		const char *name;
 		char *(*build)(const struct run *r, size_t *len);
 	} outs[] = {
-		{ "summary.json", build_summary },
-		{ "junit.xml", build_junit },
-		{ "ktap.txt", build_ktap },
+		{ "summary.json", rep_build_summary },
+		{ "junit.xml", rep_build_junit },
+		{ "ktap.txt", rep_build_ktap },
 	};
 
 	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
@@ -280,17 +280,17 @@ static int run_mode(const struct report_args *a, FILE *out, FILE *err)
 	strftime(r.finished, sizeof(r.finished), "%Y-%m-%dT%H:%M:%SZ", &tm);
 
 	ret = 2;
-	if (read_plan(&r, err) < 0)
+	if (rep_read_plan(&r, err) < 0)
 		goto out;
-	read_runjson(&r, err);
-	if (load_all(&r, err) < 0 || write_outputs(&r, err) < 0)
+	rep_read_runjson(&r, err);
+	if (rep_load_all(&r, err) < 0 || write_outputs(&r, err) < 0)
 		goto out;
 	if (!a->quiet)
-		print_table(&r, out, !a->no_color && isatty(fileno(out)) &&
-				     !nonempty(getenv("NO_COLOR")));
+		rep_print_table(&r, out, !a->no_color && isatty(fileno(out)) &&
+				!rep_nonempty(getenv("NO_COLOR")));
 	ret = exit_status(r.counts, r.interrupted);
 out:
-	run_free(&r);
+	rep_run_free(&r);
 	return ret;
 }
 

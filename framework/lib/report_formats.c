@@ -36,7 +36,7 @@ static struct json_object *by_scenario_json(const struct run *r)
 		struct json_object *e, *c, *fl;
 		unsigned int counts[HPC_REP_NVERDICTS] = { 0 }, runs = 0;
 
-		if (first_of(r, i) != i)
+		if (rep_first_of(r, i) != i)
 			continue;
 		e = json_object_new_object();
 		fl = json_object_new_array();
@@ -54,12 +54,12 @@ static struct json_object *by_scenario_json(const struct run *r)
 				continue;
 			for (size_t k = i; k < j && !seen; k++)
 				seen = !strcmp(r->v[k].scenario, v->scenario) &&
-				       same_outcome(&r->v[k], v);
+				       rep_same_outcome(&r->v[k], v);
 			if (seen)
 				continue;
 			for (size_t k = j; k < r->n; k++)
 				n += !strcmp(r->v[k].scenario, v->scenario) &&
-				     same_outcome(&r->v[k], v);
+				     rep_same_outcome(&r->v[k], v);
 			f = json_object_new_object();
 			json_object_object_add(f, "verdict",
 					       jstr(hpc_rep_verdict_name(v->verdict)));
@@ -84,7 +84,7 @@ static struct json_object *by_scenario_json(const struct run *r)
 	return arr;
 }
 
-char *build_summary(const struct run *r, size_t *len)
+char *rep_build_summary(const struct run *r, size_t *len)
 {
 	struct json_object *o = json_object_new_object(), *c, *res, *nr;
 	const char *s;
@@ -95,7 +95,7 @@ char *build_summary(const struct run *r, size_t *len)
 	json_object_object_add(o, "schema", json_object_new_int(1));
 	if (r->runjson) {
 		json_object_object_foreach(r->runjson, key, val) {
-			if (!reserved(key))
+			if (!rep_reserved_key(key))
 				json_object_object_add(o, key, json_object_get(val));
 		}
 	}
@@ -167,7 +167,7 @@ static void junit_props(FILE *f, const struct run *r)
 	json_object_object_foreach(r->runjson, key, val) {
 		const char *s;
 
-		if (reserved(key))
+		if (rep_reserved_key(key))
 			continue;
 		if (!val)
 			s = "null";
@@ -200,7 +200,7 @@ static int junit_case(FILE *f, const struct hpc_vrec *v)
 
 	switch (v->verdict) {
 	case HPC_V_FAIL:
-		msg = fail_message(v, "FAIL");
+		msg = rep_fail_message(v, "FAIL");
 		fputs("    <failure message=\"", f);
 		ok &= xput(f, msg);
 		fputs("\" type=\"", f);
@@ -210,8 +210,8 @@ static int junit_case(FILE *f, const struct hpc_vrec *v)
 		fputs("</failure>\n", f);
 		break;
 	case HPC_V_ERROR:
-		msg = strdup(nonempty(v->reason) ? v->reason :
-			     nonempty(v->title) ? v->title : "ERROR");
+		msg = strdup(rep_nonempty(v->reason) ? v->reason :
+			     rep_nonempty(v->title) ? v->title : "ERROR");
 		fputs("    <error message=\"", f);
 		ok &= xput(f, msg);
 		fputs("\" type=\"ERROR\">", f);
@@ -238,7 +238,7 @@ static int junit_case(FILE *f, const struct hpc_vrec *v)
 		ok &= xput(f, line);
 		fputs("&#10;", f);
 		/* the line above shows the title if any, else the reason */
-		if (nonempty(v->title) && nonempty(v->reason) &&
+		if (rep_nonempty(v->title) && rep_nonempty(v->reason) &&
 		    v->verdict != HPC_V_FAIL && v->verdict != HPC_V_ERROR) {
 			fputs("reason: ", f);
 			ok &= xput(f, v->reason);
@@ -263,11 +263,11 @@ static int junit_case(FILE *f, const struct hpc_vrec *v)
 	return ok ? 0 : -1;
 }
 
-char *build_junit(const struct run *r, size_t *len)
+char *rep_build_junit(const struct run *r, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
-	const char *started = run_string(r, "started");
+	const char *started = rep_run_string(r, "started");
 	int ret = 0;
 
 	if (!f)
@@ -295,6 +295,23 @@ char *build_junit(const struct run *r, size_t *len)
 
 /* ---- ktap.txt ---- */
 
+/* The directive of a result line: "# FAIL title", ...; none for PASS. */
+static const char *const ktap_directive[HPC_REP_NVERDICTS] = {
+	[HPC_V_FAIL] = "FAIL ",	  [HPC_V_ERROR] = "ERROR: ", [HPC_V_SKIP] = "SKIP ",
+	[HPC_V_XFAIL] = "XFAIL ", [HPC_V_RESET] = "RESET ",  [HPC_REP_NOTRUN] = "SKIP ",
+};
+
+/* The text after the directive (malloc'ed): the title for FAIL, else the reason. */
+static char *ktap_message(const struct hpc_vrec *v)
+{
+	if (v->verdict == HPC_V_FAIL ||
+	    (v->verdict == HPC_V_XFAIL && !rep_nonempty(v->reason)))
+		return rep_fail_message(v, "");
+	if (v->verdict == HPC_REP_NOTRUN)
+		return strdup("not run (interrupted)");
+	return strdup(rep_nonempty(v->reason) ? v->reason : "");
+}
+
 static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
 {
 	char *name = hpc_ktap_text_clean(v->scenario, HPC_REP_NAME_MAX * 2);
@@ -310,36 +327,11 @@ static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
 		if (!name)
 			return -1;
 	}
-	switch (v->verdict) {
-	case HPC_V_FAIL:
-		msg = fail_message(v, "");
-		directive = "FAIL ";
-		break;
-	case HPC_V_ERROR:
-		msg = strdup(nonempty(v->reason) ? v->reason : "");
-		directive = "ERROR: ";
-		break;
-	case HPC_V_SKIP:
-		msg = strdup(nonempty(v->reason) ? v->reason : "");
-		directive = "SKIP ";
-		break;
-	case HPC_V_XFAIL:
-		msg = nonempty(v->reason) ? strdup(v->reason) : fail_message(v, "");
-		directive = "XFAIL ";
-		break;
-	case HPC_V_RESET:
-		msg = strdup(nonempty(v->reason) ? v->reason : "");
-		directive = "RESET ";
-		break;
-	case HPC_REP_NOTRUN:
-		msg = strdup("not run (interrupted)");
-		directive = "SKIP ";
-		break;
-	default:
-		break;
-	}
-	if (directive)
+	directive = ktap_directive[v->verdict];
+	if (directive) {
+		msg = ktap_message(v);
 		ok = msg && (text = hpc_ktap_text_clean(msg, KTAP_TEXT_MAX));
+	}
 	if (ok) {
 		bool pass = v->verdict != HPC_V_FAIL && v->verdict != HPC_V_ERROR;
 
@@ -362,7 +354,7 @@ static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
 	return ok ? 0 : -1;
 }
 
-char *build_ktap(const struct run *r, size_t *len)
+char *rep_build_ktap(const struct run *r, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);

@@ -43,43 +43,43 @@ struct run {
 };
 
 /* report_text.c */
-bool nonempty(const char *s);
+bool rep_nonempty(const char *s);
 /* Copy of untrusted text: at most HPC_REP_TEXT_MAX bytes, valid UTF-8, no NUL. */
-char *clean_dup(const char *s, size_t len);
+char *rep_clean_dup(const char *s, size_t len);
 /* Printable ASCII on one line, in place: for the terminal and KTAP. */
-size_t ascii_line(char *s);
+size_t rep_ascii_line(char *s);
 
 /* report_vrec.c */
 /* The title/reason text shown for a verdict. */
-const char *vrec_text(const struct hpc_vrec *v);
+const char *rep_vrec_text(const struct hpc_vrec *v);
 /* Does the title start with "CLASS:" already? */
-bool title_has_class(const struct hpc_vrec *v);
+bool rep_title_has_class(const struct hpc_vrec *v);
 /* "CLASS: title", "CLASS", "title" or the reason (malloc'ed) */
-char *fail_message(const struct hpc_vrec *v, const char *fallback);
+char *rep_fail_message(const struct hpc_vrec *v, const char *fallback);
 /* Do two records have the same verdict, class and title? */
-bool same_outcome(const struct hpc_vrec *a, const struct hpc_vrec *b);
+bool rep_same_outcome(const struct hpc_vrec *a, const struct hpc_vrec *b);
 
 /* report_run.c */
-int read_plan(struct run *r, FILE *err);
-void read_runjson(struct run *r, FILE *err);
+int rep_read_plan(struct run *r, FILE *err);
+void rep_read_runjson(struct run *r, FILE *err);
 /* Every verdict.json of the plan, the counts and the total time. */
-int load_all(struct run *r, FILE *err);
-void run_free(struct run *r);
+int rep_load_all(struct run *r, FILE *err);
+void rep_run_free(struct run *r);
 /* A string member of run.json, or NULL. */
-const char *run_string(const struct run *r, const char *key);
+const char *rep_run_string(const struct run *r, const char *key);
 /* Is key one summary.json has of its own (not copied from run.json)? */
-bool reserved(const char *key);
+bool rep_reserved_key(const char *key);
 /* Index of the first record of record i's scenario (plan order). */
-size_t first_of(const struct run *r, size_t i);
+size_t rep_first_of(const struct run *r, size_t i);
 /* Does a scenario come more than once (a soak run)? */
-bool any_repeated(const struct run *r);
+bool rep_any_repeated(const struct run *r);
 
 /* report_formats.c: the files written into the run directory. */
-char *build_summary(const struct run *r, size_t *len);
-char *build_junit(const struct run *r, size_t *len);
-char *build_ktap(const struct run *r, size_t *len);
+char *rep_build_summary(const struct run *r, size_t *len);
+char *rep_build_junit(const struct run *r, size_t *len);
+char *rep_build_ktap(const struct run *r, size_t *len);
 
 /* report_table.c */
-void print_table(const struct run *r, FILE *out, bool color);
+void rep_print_table(const struct run *r, FILE *out, bool color);
 
 #endif

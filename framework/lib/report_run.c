@@ -8,7 +8,7 @@
 #include "hpc/runfile.h"
 #include "report_int.h"
 
-void run_free(struct run *r)
+void rep_run_free(struct run *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->ent[i].name);
@@ -110,7 +110,7 @@ static int check_dups(struct run *r, const char *path, FILE *err)
 	return bad ? -1 : 0;
 }
 
-int read_plan(struct run *r, FILE *err)
+int rep_read_plan(struct run *r, FILE *err)
 {
 	char *path, *buf, *p, *end, msg[128];
 	unsigned int line = 1;
@@ -165,7 +165,7 @@ static const char *const reserved_keys[] = {
 	"by_scenario",
 };
 
-bool reserved(const char *key)
+bool rep_reserved_key(const char *key)
 {
 	for (size_t i = 0; i < sizeof(reserved_keys) / sizeof(reserved_keys[0]); i++)
 		if (!strcmp(key, reserved_keys[i]))
@@ -173,7 +173,7 @@ bool reserved(const char *key)
 	return false;
 }
 
-void read_runjson(struct run *r, FILE *err)
+void rep_read_runjson(struct run *r, FILE *err)
 {
 	char *path, *buf, why[200];
 	size_t len;
@@ -202,7 +202,7 @@ void read_runjson(struct run *r, FILE *err)
 	free(path);
 }
 
-const char *run_string(const struct run *r, const char *key)
+const char *rep_run_string(const struct run *r, const char *key)
 {
 	struct json_object *o;
 
@@ -213,7 +213,7 @@ const char *run_string(const struct run *r, const char *key)
 }
 
 /* Index of the first record of v's scenario (plan order). */
-size_t first_of(const struct run *r, size_t i)
+size_t rep_first_of(const struct run *r, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
 		if (!strcmp(r->v[j].scenario, r->v[i].scenario))
@@ -221,15 +221,15 @@ size_t first_of(const struct run *r, size_t i)
 	return i;
 }
 
-bool any_repeated(const struct run *r)
+bool rep_any_repeated(const struct run *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (first_of(r, i) != i)
+		if (rep_first_of(r, i) != i)
 			return true;
 	return false;
 }
 
-int load_all(struct run *r, FILE *err)
+int rep_load_all(struct run *r, FILE *err)
 {
 	r->v = calloc(r->n ? r->n : 1, sizeof(*r->v));
 	if (!r->v)

@@ -46,7 +46,7 @@ static char *cell(const char *s, size_t width)
 
 	if (!d)
 		return NULL;
-	n = ascii_line(d);
+	n = rep_ascii_line(d);
 	if (n > width) {
 		if (width >= 3) {
 			memcpy(d + width - 3, "...", 3);
@@ -73,7 +73,7 @@ static void print_by_scenario(const struct run *r, FILE *out)
 		char *name;
 		bool first = true;
 
-		if (first_of(r, i) != i)
+		if (rep_first_of(r, i) != i)
 			continue;
 		for (size_t j = i; j < r->n; j++)
 			if (!strcmp(r->v[j].scenario, r->v[i].scenario)) {
@@ -108,10 +108,10 @@ static bool row_passed(const struct hpc_vrec *v)
 	       v->verdict == HPC_V_XFAIL || v->verdict == HPC_V_SKIP;
 }
 
-void print_table(const struct run *r, FILE *out, bool color)
+void rep_print_table(const struct run *r, FILE *out, bool color)
 {
 	const int fixed = 2 + 7 + 2 + 7 + 2 + 7 + 2;
-	const bool repeated = any_repeated(r);
+	const bool repeated = rep_any_repeated(r);
 	/* a long soak run lists only what did not pass */
 	const bool short_list = repeated && r->n > TABLE_MAX_ROWS;
 	unsigned int passed, failed, skipped, hidden = 0;
@@ -141,7 +141,7 @@ void print_table(const struct run *r, FILE *out, bool color)
 			continue;
 		}
 		name = cell(row_name(v, repeated), sw);
-		text = cell(vrec_text(v), (size_t)tw);
+		text = cell(rep_vrec_text(v), (size_t)tw);
 		if (!name || !text) {
 			free(name);
 			free(text);

@@ -11,7 +11,7 @@
 #include "hpc/linebuf.h"
 #include "report_int.h"
 
-bool nonempty(const char *s)
+bool rep_nonempty(const char *s)
 {
 	return s && *s;
 }
@@ -59,7 +59,7 @@ static size_t utf8_seq(const char *str, size_t n, uint32_t *cp)
 }
 
 /* Copy of untrusted text: at most HPC_REP_TEXT_MAX bytes, valid UTF-8, no NUL. */
-char *clean_dup(const char *s, size_t len)
+char *rep_clean_dup(const char *s, size_t len)
 {
 	size_t r = 0, w = 0;
 	char *d;
@@ -87,7 +87,7 @@ char *clean_dup(const char *s, size_t len)
 }
 
 /* Printable ASCII on one line, in place: for the terminal and KTAP. */
-size_t ascii_line(char *s)
+size_t rep_ascii_line(char *s)
 {
 	for (char *p = s; *p; p++)
 		if (*p == '\n' || *p == '\r' || *p == '\t')
@@ -165,7 +165,7 @@ char *hpc_ktap_text_clean(const char *s, size_t max)
 		return NULL;
 	memcpy(d, s, n);
 	d[n] = '\0';
-	n = ascii_line(d);
+	n = rep_ascii_line(d);
 	for (size_t i = 0; i < n; i++)
 		if (d[i] == '#')
 			d[i] = '?';

@@ -45,7 +45,7 @@ static int dup_vstr(const struct hpc_vstr *s, char **out)
 	*out = NULL;
 	if (!s->s)
 		return 0;
-	*out = clean_dup(s->s, s->len);
+	*out = rep_clean_dup(s->s, s->len);
 	return *out ? 0 : -2;
 }
 
@@ -117,13 +117,13 @@ bad:
 }
 
 /* The title/reason text shown for a verdict. */
-const char *vrec_text(const struct hpc_vrec *v)
+const char *rep_vrec_text(const struct hpc_vrec *v)
 {
 	if (v->verdict == HPC_REP_NOTRUN)
 		return "not run (interrupted)";
 	if (v->verdict == HPC_V_FAIL || v->verdict == HPC_V_XFAIL)
-		return nonempty(v->title) ? v->title : v->reason;
-	return nonempty(v->reason) ? v->reason : v->title;
+		return rep_nonempty(v->title) ? v->title : v->reason;
+	return rep_nonempty(v->reason) ? v->reason : v->title;
 }
 
 /*
@@ -131,57 +131,57 @@ const char *vrec_text(const struct hpc_vrec *v)
  * "KASAN: use-after-free in memunmap_pages" do): then "CLASS: title" would
  * name the class twice, and the title alone is used.
  */
-bool title_has_class(const struct hpc_vrec *v)
+bool rep_title_has_class(const struct hpc_vrec *v)
 {
 	const char *c = hpc_class_name(v->cls);
 	size_t n = strlen(c);
 
-	return v->cls != HPC_C_NONE && nonempty(v->title) &&
+	return v->cls != HPC_C_NONE && rep_nonempty(v->title) &&
 	       !strncmp(v->title, c, n) && v->title[n] == ':';
 }
 
 void hpc_vrec_line(const struct hpc_vrec *v, char *buf, size_t len)
 {
-	const char *text = nonempty(v->title) ? v->title : v->reason;
+	const char *text = rep_nonempty(v->title) ? v->title : v->reason;
 	bool cls = v->cls != HPC_C_NONE;
 
 	if (!len)
 		return;
-	if (title_has_class(v))
+	if (rep_title_has_class(v))
 		snprintf(buf, len, "%s %s", hpc_rep_verdict_name(v->verdict),
 			 v->title);
 	else
 		snprintf(buf, len, "%s%s%s%s%s",
 			 hpc_rep_verdict_name(v->verdict),
 			 cls ? " " : "", cls ? hpc_class_name(v->cls) : "",
-			 nonempty(text) ? ": " : "", nonempty(text) ? text : "");
-	ascii_line(buf);
+			 rep_nonempty(text) ? ": " : "", rep_nonempty(text) ? text : "");
+	rep_ascii_line(buf);
 }
 
 /* Do two records have the same verdict, class and title? */
-bool same_outcome(const struct hpc_vrec *a, const struct hpc_vrec *b)
+bool rep_same_outcome(const struct hpc_vrec *a, const struct hpc_vrec *b)
 {
 	return a->verdict == b->verdict && a->cls == b->cls &&
 	       !!a->title == !!b->title && (!a->title || !strcmp(a->title, b->title));
 }
 
 /* "CLASS: title", "CLASS", "title" or the reason */
-char *fail_message(const struct hpc_vrec *v, const char *fallback)
+char *rep_fail_message(const struct hpc_vrec *v, const char *fallback)
 {
 	char *m = NULL;
 	bool cls = v->cls != HPC_C_NONE;
 
-	if (title_has_class(v))
+	if (rep_title_has_class(v))
 		return strdup(v->title);
-	if (cls && nonempty(v->title)) {
+	if (cls && rep_nonempty(v->title)) {
 		if (asprintf(&m, "%s: %s", hpc_class_name(v->cls), v->title) < 0)
 			m = NULL;
 		return m;
 	}
 	if (cls)
 		return strdup(hpc_class_name(v->cls));
-	if (nonempty(v->title))
+	if (rep_nonempty(v->title))
 		return strdup(v->title);
-	return strdup(nonempty(v->reason) ? v->reason : fallback);
+	return strdup(rep_nonempty(v->reason) ? v->reason : fallback);
 }
 

@@ -10,7 +10,7 @@
 #include "scenario_parser.h"
 
 /* The value of property key of d, or NULL. */
-const char *prop_get(const struct hpc_device *d, const char *key)
+const char *scn_prop_get(const struct hpc_device *d, const char *key)
 {
 	for (int k = 0; k < d->nprops; k++)
 		if (strcmp(d->props[k].key, key) == 0)
@@ -58,45 +58,45 @@ static void validate_device(struct parser *p, const struct hpc_device *d)
 			continue;
 		ref = hpc_scenario_device(s, d->props[k].val);
 		if (!ref || !ref->is_object || ref > d)
-			perr(p, d->line, "%s=%s: no object with that id above",
-			     d->props[k].key, d->props[k].val);
+			scn_perr(p, d->line, "%s=%s: no object with that id above",
+				 d->props[k].key, d->props[k].val);
 	}
 	if (d->is_object)
 		return;
-	bus = prop_get(d, "bus");
+	bus = scn_prop_get(d, "bus");
 	if (bus && strcmp(bus, root)) {
 		parent = hpc_scenario_device(s, bus);
 		if (parent == d) {
-			perr(p, d->line, "bus=%s: a device cannot sit on its own bus: name a device above (or %s, the %s machine's root bus)",
-			     bus, root, s->machine.type);
+			scn_perr(p, d->line, "bus=%s: a device cannot sit on its own bus: name a device above (or %s, the %s machine's root bus)",
+				 bus, root, s->machine.type);
 			return;
 		}
 		if (!parent || parent->is_object || parent > d) {
-			perr(p, d->line, "bus=%s: no device with that id above (or %s, the %s machine's root bus)",
-			     bus, root, s->machine.type);
+			scn_perr(p, d->line, "bus=%s: no device with that id above (or %s, the %s machine's root bus)",
+				 bus, root, s->machine.type);
 			return;
 		}
 		if (parent->hotplug && !d->hotplug) {
-			perr(p, d->line, "bus=%s: that device is plugged later (hotplug), not at boot",
-			     bus);
+			scn_perr(p, d->line, "bus=%s: that device is plugged later (hotplug), not at boot",
+				 bus);
 			return;
 		}
 	}
 	if (!is_cxl_driver(d->driver))
 		return;
 	if (!s->machine.cxl) {
-		perr(p, d->line, "%s needs a CXL machine: 'machine type=q35 cxl=on ...'",
-		     d->driver);
+		scn_perr(p, d->line, "%s needs a CXL machine: 'machine type=q35 cxl=on ...'",
+			 d->driver);
 		return;
 	}
 	if (strcmp(d->driver, "pxb-cxl") == 0) {
 		if (d->hotplug)
-			perr(p, d->line, "pxb-cxl cannot be hotplugged (a host bridge is there at boot)");
+			scn_perr(p, d->line, "pxb-cxl cannot be hotplugged (a host bridge is there at boot)");
 		if (parent)
-			perr(p, d->line, "pxb-cxl: expected bus=%s (host bridges sit on the root bus), got bus=%s",
-			     root, bus);
-		if (!prop_get(d, "bus_nr"))
-			perr(p, d->line, "pxb-cxl: expected bus_nr=N (its first bus number, e.g. bus_nr=12)");
+			scn_perr(p, d->line, "pxb-cxl: expected bus=%s (host bridges sit on the root bus), got bus=%s",
+				 root, bus);
+		if (!scn_prop_get(d, "bus_nr"))
+			scn_perr(p, d->line, "pxb-cxl: expected bus_nr=N (its first bus number, e.g. bus_nr=12)");
 		return;
 	}
 	{
@@ -111,19 +111,19 @@ static void validate_device(struct parser *p, const struct hpc_device *d)
 				    strcmp(parent->driver, "cxl-downstream") == 0);
 
 		if (!ok) {
-			perr(p, d->line, "%s: expected bus=ID of a %s device above%s%s",
-			     d->driver, want, parent ? ", got a " : "",
-			     parent ? parent->driver : "");
+			scn_perr(p, d->line, "%s: expected bus=ID of a %s device above%s%s",
+				 d->driver, want, parent ? ", got a " : "",
+				 parent ? parent->driver : "");
 			return;
 		}
 	}
 	if (strcmp(d->driver, "cxl-type3") == 0) {
-		int pmem = prop_get(d, "memdev") || prop_get(d, "persistent-memdev");
+		int pmem = scn_prop_get(d, "memdev") || scn_prop_get(d, "persistent-memdev");
 
-		if (!pmem && !prop_get(d, "volatile-memdev"))
-			perr(p, d->line, "cxl-type3: expected memdev=OBJECT (its persistent memory; QEMU 7.2 has no other kind)");
-		else if (pmem && !prop_get(d, "lsa"))
-			perr(p, d->line, "cxl-type3: expected lsa=OBJECT (the label storage area persistent memory needs)");
+		if (!pmem && !scn_prop_get(d, "volatile-memdev"))
+			scn_perr(p, d->line, "cxl-type3: expected memdev=OBJECT (its persistent memory; QEMU 7.2 has no other kind)");
+		else if (pmem && !scn_prop_get(d, "lsa"))
+			scn_perr(p, d->line, "cxl-type3: expected lsa=OBJECT (the label storage area persistent memory needs)");
 	}
 }
 
@@ -143,15 +143,15 @@ static void validate_root_ports(struct parser *p, const struct hpc_device *hb)
 
 	for (int i = 0; i < s->ndevices; i++) {
 		const struct hpc_device *d = &s->devices[i];
-		const char *bus = prop_get(d, "bus");
+		const char *bus = scn_prop_get(d, "bus");
 
 		n += !d->is_object && strcmp(d->driver, "cxl-rp") == 0 && bus &&
 		     strcmp(bus, hb->id) == 0;
 	}
 	if (n == 1)
-		perr(p, hb->line,
-		     "pxb-cxl %s has one cxl-rp: Linux then never programs the host bridge's HDM decoder and QEMU 7.2 decodes nothing (reads 0, writes dropped); add a second cxl-rp, it may stay empty (e.g. 'device %s-rp1 cxl-rp port=1 bus=%s chassis=0 slot=N')",
-		     hb->id, hb->id, hb->id);
+		scn_perr(p, hb->line,
+			 "pxb-cxl %s has one cxl-rp: Linux then never programs the host bridge's HDM decoder and QEMU 7.2 decodes nothing (reads 0, writes dropped); add a second cxl-rp, it may stay empty (e.g. 'device %s-rp1 cxl-rp port=1 bus=%s chassis=0 slot=N')",
+			 hb->id, hb->id, hb->id);
 }
 
 /* Is target t of window w also a target of an earlier window? */
@@ -175,21 +175,21 @@ static void validate_cxl(struct parser *p)
 	const struct hpc_machine *m = &s->machine;
 
 	if (m->cxl && strcmp(m->type, "q35"))
-		perr(p, m->cxl_line, "machine cxl=on needs type=q35 (CXL host bridges are PCIe)");
+		scn_perr(p, m->cxl_line, "machine cxl=on needs type=q35 (CXL host bridges are PCIe)");
 	for (unsigned int i = 0; i < m->nfmw; i++) {
 		const struct hpc_cxl_fmw *f = &m->fmw[i];
 
 		if (!m->cxl) {
-			perr(p, f->line, "cxl-fmw needs cxl=on");
+			scn_perr(p, f->line, "cxl-fmw needs cxl=on");
 			continue;
 		}
 		for (unsigned int t = 0; t < f->ntargets; t++) {
 			const struct hpc_device *hb = hpc_scenario_device(s, f->targets[t]);
 
 			if (!hb || hb->is_object || strcmp(hb->driver, "pxb-cxl")) {
-				perr(p, f->line,
-				     "cxl-fmw: host bridge '%s' is not a pxb-cxl device of this scenario (expected 'device %s pxb-cxl bus_nr=N bus=pcie.0')",
-				     f->targets[t], f->targets[t]);
+				scn_perr(p, f->line,
+					 "cxl-fmw: host bridge '%s' is not a pxb-cxl device of this scenario (expected 'device %s pxb-cxl bus_nr=N bus=pcie.0')",
+					 f->targets[t], f->targets[t]);
 				continue;
 			}
 			if (!fmw_target_before(m, i, t))
@@ -198,7 +198,7 @@ static void validate_cxl(struct parser *p)
 	}
 }
 
-void validate(struct parser *p)
+void scn_validate(struct parser *p)
 {
 	struct hpc_scenario *s = p->s;
 	struct hpc_machine *m = &s->machine;
@@ -208,21 +208,21 @@ void validate(struct parser *p)
 	base = base ? base + 1 : s->file;
 	bl = strlen(base);
 	if (!s->name[0]) {
-		perr(p, 1, "missing 'name NAME'");
+		scn_perr(p, 1, "missing 'name NAME'");
 	} else if (bl < 5 || strcmp(base + bl - 4, ".scn") ||
 		   strncmp(base, s->name, bl - 4) || strlen(s->name) != bl - 4) {
-		perr(p, s->name_line, "name '%s' does not match the file name '%s' (expected 'name %.*s')",
-		     s->name, base, bl > 4 ? (int)(bl - 4) : (int)bl, base);
+		scn_perr(p, s->name_line, "name '%s' does not match the file name '%s' (expected 'name %.*s')",
+			 s->name, base, bl > 4 ? (int)(bl - 4) : (int)bl, base);
 	}
 	if (s->ngroups == 0)
-		perr(p, 1, "missing 'groups G...' (every scenario belongs to a group)");
+		scn_perr(p, 1, "missing 'groups G...' (every scenario belongs to a group)");
 	if (s->nsteps == 0)
-		perr(p, p->line, "no guest steps: expected at least one run/check/emit/wait step");
+		scn_perr(p, p->line, "no guest steps: expected at least one run/check/emit/wait step");
 	if (!!m->maxmem[0] != !!m->slots)
-		perr(p, 1, "machine: give both maxmem= and slots= (memory hotplug) or neither");
-	else if (m->maxmem[0] && machine_bytes(m->maxmem) < machine_bytes(m->memory))
-		perr(p, 1, "machine: maxmem=%s is less than memory=%s (QEMU wants maxmem >= memory)",
-		     m->maxmem, m->memory);
+		scn_perr(p, 1, "machine: give both maxmem= and slots= (memory hotplug) or neither");
+	else if (m->maxmem[0] && scn_machine_bytes(m->maxmem) < scn_machine_bytes(m->memory))
+		scn_perr(p, 1, "machine: maxmem=%s is less than memory=%s (QEMU wants maxmem >= memory)",
+			 m->maxmem, m->memory);
 	for (int i = 0; i < s->nactions; i++) {
 		const struct hpc_action *a = &s->actions[i];
 		int found = strcmp(a->on, "boot") == 0 ||
@@ -239,9 +239,9 @@ void validate(struct parser *p)
 			if (strcmp(s->guest_events[j], a->on) == 0)
 				found = 1;
 		if (!found)
-			perr(p, a->line,
-			     "on %s: no 'emit %s' step or host action emits that event, and no 'guest-events' line declares it",
-			     a->on, a->on);
+			scn_perr(p, a->line,
+				 "on %s: no 'emit %s' step or host action emits that event, and no 'guest-events' line declares it",
+				 a->on, a->on);
 	}
 	for (int i = 0; i < s->nsteps; i++) {
 		const struct hpc_step *st = &s->steps[i];
@@ -253,9 +253,9 @@ void validate(struct parser *p)
 			if (strcmp(s->actions[j].emit, st->name) == 0)
 				found = 1;
 		if (!found)
-			perr(p, st->line,
-			     "wait %s: no host action emits that event (device_add ID emits ID:added, device_del ID emits ID:deleted)",
-			     st->name);
+			scn_perr(p, st->line,
+				 "wait %s: no host action emits that event (device_add ID emits ID:added, device_del ID emits ID:deleted)",
+				 st->name);
 	}
 	for (int i = 0; i < s->ndevices; i++)
 		validate_device(p, &s->devices[i]);

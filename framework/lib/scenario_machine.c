@@ -26,9 +26,9 @@ static int parse_size(struct parser *p, const char *v, char *dst, size_t cap,
 	if (ok && !suffixed)
 		b = b <= (MAX_SIZE >> 20) ? b << 20 : MAX_SIZE + 1;
 	if (!ok || b < (1ULL << 20) || b > MAX_SIZE) {
-		perr(p, p->line,
-		     "invalid %s '%.32s': expected a size like 512M or 4G (bare digits: MiB), from 1M to 1T",
-		     what, v);
+		scn_perr(p, p->line,
+			 "invalid %s '%.32s': expected a size like 512M or 4G (bare digits: MiB), from 1M to 1T",
+			 what, v);
 		return -1;
 	}
 	strcpy(dst, v);
@@ -91,7 +91,7 @@ static void driver_names(int object, char *buf, size_t cap)
 	}
 }
 
-int prop_value_valid(const char *v)
+int scn_prop_value_valid(const char *v)
 {
 	if (!*v || strlen(v) >= sizeof(((struct hpc_prop *)0)->val))
 		return 0;
@@ -109,7 +109,7 @@ int prop_value_valid(const char *v)
 static int file_value_valid(const char *v)
 {
 	return v[0] == '@' && (isalnum((unsigned char)v[1]) || v[1] == '_') &&
-	       hpc_name_valid(v + 1);
+	       scn_name_valid(v + 1);
 }
 
 static int parse_props(struct parser *p, struct hpc_device *d,
@@ -124,57 +124,54 @@ static int parse_props(struct parser *p, struct hpc_device *d,
 			continue;
 		}
 		if (!eq || eq == w[i]) {
-			perr(p, p->line, "expected key=value, got '%.64s'", w[i]);
+			scn_perr(p, p->line, "expected key=value, got '%.64s'", w[i]);
 			return -1;
 		}
 		*eq = '\0';
-		if (d->nprops == HPC_SCN_MAX_PROPS) {
-			perr(p, p->line, "too many properties (at most %d)",
-			     HPC_SCN_MAX_PROPS);
+		if (scn_full(p, d->nprops, HPC_SCN_MAX_PROPS, "properties"))
 			return -1;
-		}
 		pr = &d->props[d->nprops];
-		if (copy_name(p, pr->key, w[i], "property name") < 0)
+		if (scn_copy_name(p, pr->key, w[i], "property name") < 0)
 			return -1;
 		if (strcmp(pr->key, "id") == 0) {
-			perr(p, p->line, "'id' is given as the first word, not as a property");
+			scn_perr(p, p->line, "'id' is given as the first word, not as a property");
 			return -1;
 		}
-		if (!word_in(drv->props, pr->key)) {
-			perr(p, p->line, "property '%s' is not allowed on %s: allowed are %s",
-			     pr->key, drv->name, drv->props);
+		if (!scn_word_in(drv->props, pr->key)) {
+			scn_perr(p, p->line, "property '%s' is not allowed on %s: allowed are %s",
+				 pr->key, drv->name, drv->props);
 			return -1;
 		}
 		for (int k = 0; k < d->nprops; k++)
 			if (strcmp(d->props[k].key, pr->key) == 0) {
-				perr(p, p->line, "property %s given twice", pr->key);
+				scn_perr(p, p->line, "property %s given twice", pr->key);
 				return -1;
 			}
-		if (!prop_value_valid(eq + 1)) {
-			perr(p, p->line,
-			     "invalid value for %s: expected [A-Za-z0-9_.:/+-@] (no commas or blanks)",
-			     pr->key);
+		if (!scn_prop_value_valid(eq + 1)) {
+			scn_perr(p, p->line,
+				 "invalid value for %s: expected [A-Za-z0-9_.:/+-@] (no commas or blanks)",
+				 pr->key);
 			return -1;
 		}
 		if (strcmp(pr->key, FILE_PROP) == 0 && !file_value_valid(eq + 1)) {
-			perr(p, p->line,
-			     "%s must name a file in the run directory as @NAME (NAME: [A-Za-z0-9_.:+-], starting with a letter, digit or '_')",
-			     pr->key);
+			scn_perr(p, p->line,
+				 "%s must name a file in the run directory as @NAME (NAME: [A-Za-z0-9_.:+-], starting with a letter, digit or '_')",
+				 pr->key);
 			return -1;
 		}
 		if (strcmp(pr->key, FILE_PROP) && eq[1] == '@') {
 			/* hpc_device_opts() makes every @ value a path */
-			perr(p, p->line, "%s=@...: only %s names a file (@NAME)",
-			     pr->key, FILE_PROP);
+			scn_perr(p, p->line, "%s=@...: only %s names a file (@NAME)",
+				 pr->key, FILE_PROP);
 			return -1;
 		}
 		if (strcmp(pr->key, "size") == 0) {
 			unsigned long long b;
 
 			if (hpc_size_parse(eq + 1, &b, NULL) < 0 || !b || b > MAX_SIZE) {
-				perr(p, p->line,
-				     "invalid size '%.32s': expected bytes, or a size like 64M or 4G, from 1 to 1T",
-				     eq + 1);
+				scn_perr(p, p->line,
+					 "invalid size '%.32s': expected bytes, or a size like 64M or 4G, from 1 to 1T",
+					 eq + 1);
 				return -1;
 			}
 		}
@@ -198,37 +195,34 @@ static int qemu_id_valid(const char *id)
 	return 1;
 }
 
-int d_object_device(struct parser *p, int is_object, char **w, int nw)
+int scn_object_device(struct parser *p, int is_object, char **w, int nw)
 {
 	struct hpc_scenario *s = p->s;
 	const struct driver *drv;
 	struct hpc_device *d;
 
 	if (nw < 3) {
-		perr(p, p->line, "expected '%s ID %s [key=value...]'", w[0],
-		     is_object ? "TYPE" : "DRIVER [hotplug]");
+		scn_perr(p, p->line, "expected '%s ID %s [key=value...]'", w[0],
+			 is_object ? "TYPE" : "DRIVER [hotplug]");
 		return -1;
 	}
-	if (s->ndevices == HPC_SCN_MAX_DEVICES) {
-		perr(p, p->line, "too many devices and objects (at most %d)",
-		     HPC_SCN_MAX_DEVICES);
+	if (scn_full(p, s->ndevices, HPC_SCN_MAX_DEVICES, "devices and objects"))
 		return -1;
-	}
 	d = &s->devices[s->ndevices];
 	memset(d, 0, sizeof(*d));
 	d->is_object = is_object;
 	d->line = p->line;
 	if (!qemu_id_valid(w[1]) || strlen(w[1]) >= sizeof(d->id)) {
-		perr(p, p->line, "invalid id '%.64s': expected a letter, then up to 63 of [A-Za-z0-9._-]",
-		     w[1]);
+		scn_perr(p, p->line, "invalid id '%.64s': expected a letter, then up to 63 of [A-Za-z0-9._-]",
+			 w[1]);
 		return -1;
 	}
 	strcpy(d->id, w[1]);
-	if (copy_name(p, d->driver, w[2], is_object ? "type" : "driver") < 0)
+	if (scn_copy_name(p, d->driver, w[2], is_object ? "type" : "driver") < 0)
 		return -1;
 	if (hpc_scenario_device(s, d->id)) {
-		perr(p, p->line, "duplicate id '%s' (first defined at line %d)",
-		     d->id, hpc_scenario_device(s, d->id)->line);
+		scn_perr(p, p->line, "duplicate id '%s' (first defined at line %d)",
+			 d->id, hpc_scenario_device(s, d->id)->line);
 		return -1;
 	}
 	drv = driver_find(is_object, d->driver);
@@ -236,8 +230,8 @@ int d_object_device(struct parser *p, int is_object, char **w, int nw)
 		char names[512];
 
 		driver_names(is_object, names, sizeof(names));
-		perr(p, p->line, "unsupported %s '%s': expected %s",
-		     is_object ? "object type" : "device driver", d->driver, names);
+		scn_perr(p, p->line, "unsupported %s '%s': expected %s",
+			 is_object ? "object type" : "device driver", d->driver, names);
 		return -1;
 	}
 	if (parse_props(p, d, drv, w + 3, nw - 3) < 0)
@@ -278,7 +272,7 @@ int hpc_size_parse(const char *v, unsigned long long *bytes, int *suffixed)
 }
 
 /* Bytes of a machine size parse_size() checked (bare digits: MiB). */
-unsigned long long machine_bytes(const char *v)
+unsigned long long scn_machine_bytes(const char *v)
 {
 	unsigned long long b = 0;
 	int suffixed = 0;
@@ -309,9 +303,9 @@ static int fmw_size(struct parser *p, const char *size, struct hpc_cxl_fmw *f)
 	    (size[sl] && (!strchr("KMGT", size[sl]) || size[sl + 1])) ||
 	    strlen(size) >= sizeof(f->size) || size_bytes(size) < FMW_ALIGN ||
 	    size_bytes(size) % FMW_ALIGN || size_bytes(size) > FMW_MAX) {
-		perr(p, p->line,
-		     "invalid cxl-fmw size '%.32s': expected a multiple of 256M from 256M to 1T (QEMU's rule), e.g. 4G",
-		     size);
+		scn_perr(p, p->line,
+			 "invalid cxl-fmw size '%.32s': expected a multiple of 256M from 256M to 1T (QEMU's rule), e.g. 4G",
+			 size);
 		return -1;
 	}
 	strcpy(f->size, size);
@@ -331,9 +325,9 @@ static int fmw_granularity(struct parser *p, const char *gran,
 		if (strcasecmp(gran, grans[g]) == 0)
 			break;
 	if (!grans[g]) {
-		perr(p, p->line,
-		     "invalid cxl-fmw interleave granularity '%.32s': expected 256, 512, 1k, 2k, 4k, 8k or 16k",
-		     gran);
+		scn_perr(p, p->line,
+			 "invalid cxl-fmw interleave granularity '%.32s': expected 256, 512, 1k, 2k, 4k, 8k or 16k",
+			 gran);
 		return -1;
 	}
 	f->granularity = 256u << g;
@@ -350,16 +344,16 @@ static int fmw_targets(struct parser *p, char *hbs, struct hpc_cxl_fmw *f)
 		if (next)
 			*next++ = '\0';
 		if (f->ntargets == HPC_SCN_MAX_FMW_TARGETS) {
-			perr(p, p->line, "cxl-fmw: too many host bridges (at most %d)",
-			     HPC_SCN_MAX_FMW_TARGETS);
+			scn_perr(p, p->line, "cxl-fmw: too many host bridges (at most %d)",
+				 HPC_SCN_MAX_FMW_TARGETS);
 			return -1;
 		}
-		if (copy_name(p, f->targets[f->ntargets], hb, "cxl-fmw host bridge") < 0)
+		if (scn_copy_name(p, f->targets[f->ntargets], hb, "cxl-fmw host bridge") < 0)
 			return -1;
 		for (unsigned int t = 0; t < f->ntargets; t++)
 			if (strcmp(f->targets[t], hb) == 0) {
-				perr(p, p->line, "cxl-fmw: host bridge '%s' given twice",
-				     hb);
+				scn_perr(p, p->line, "cxl-fmw: host bridge '%s' given twice",
+					 hb);
 				return -1;
 			}
 		f->ntargets++;
@@ -368,9 +362,9 @@ static int fmw_targets(struct parser *p, char *hbs, struct hpc_cxl_fmw *f)
 	case 1: case 2: case 3: case 4: case 6: case 8: case 12: case 16:
 		return 0;
 	default:
-		perr(p, p->line,
-		     "cxl-fmw: %u host bridges: QEMU interleaves across 1, 2, 3, 4, 6, 8, 12 or 16",
-		     f->ntargets);
+		scn_perr(p, p->line,
+			 "cxl-fmw: %u host bridges: QEMU interleaves across 1, 2, 3, 4, 6, 8, 12 or 16",
+			 f->ntargets);
 		return -1;
 	}
 }
@@ -380,7 +374,7 @@ static int fmw_targets(struct parser *p, char *hbs, struct hpc_cxl_fmw *f)
  * multiple of 256M, up to 1T) decoded by the pxb-cxl host bridges HB
  * (interleaved across them: 1, 2, 3, 4, 6, 8, 12 or 16 ways, as QEMU 7.2
  * takes them) at granularity GRAN (256, 512, 1k, 2k, 4k, 8k or 16k; QEMU's
- * default 256 without it). The host bridges are checked in validate(), when
+ * default 256 without it). The host bridges are checked in scn_validate(), when
  * every device is known.
  */
 static int parse_fmw(struct parser *p, const char *v)
@@ -389,16 +383,13 @@ static int parse_fmw(struct parser *p, const char *v)
 	struct hpc_cxl_fmw *f;
 	char buf[1024], *hbs, *gran;
 
-	if (m->nfmw == HPC_SCN_MAX_FMW) {
-		perr(p, p->line, "too many cxl-fmw windows (at most %d)",
-		     HPC_SCN_MAX_FMW);
+	if (scn_full(p, (int)m->nfmw, HPC_SCN_MAX_FMW, "cxl-fmw windows"))
 		return -1;
-	}
 	f = &m->fmw[m->nfmw];
 	memset(f, 0, sizeof(*f));
 	f->line = p->line;
 	if (strlen(v) >= sizeof(buf) || !(hbs = strchr(v, ':'))) {
-		perr(p, p->line, "invalid cxl-fmw '%.64s': " FMW_USAGE, v);
+		scn_perr(p, p->line, "invalid cxl-fmw '%.64s': " FMW_USAGE, v);
 		return -1;
 	}
 	snprintf(buf, sizeof(buf), "%s", v);
@@ -413,7 +404,7 @@ static int parse_fmw(struct parser *p, const char *v)
 			return -1;
 	}
 	if (!*hbs) {
-		perr(p, p->line, "cxl-fmw=%s: no host bridge: " FMW_USAGE, v);
+		scn_perr(p, p->line, "cxl-fmw=%s: no host bridge: " FMW_USAGE, v);
 		return -1;
 	}
 	if (fmw_targets(p, hbs, f) < 0)
@@ -422,7 +413,7 @@ static int parse_fmw(struct parser *p, const char *v)
 	return 0;
 }
 
-int d_machine(struct parser *p, char **w, int nw)
+int scn_machine(struct parser *p, char **w, int nw)
 {
 	struct hpc_machine *m = &p->s->machine;
 
@@ -431,14 +422,14 @@ int d_machine(struct parser *p, char **w, int nw)
 		const char *k = w[i], *v;
 
 		if (!eq) {
-			perr(p, p->line, "expected key=value, got '%.64s'", w[i]);
+			scn_perr(p, p->line, "expected key=value, got '%.64s'", w[i]);
 			return -1;
 		}
 		*eq = '\0';
 		v = eq + 1;
 		if (strcmp(k, "type") == 0) {
 			if (strcmp(v, "pc") && strcmp(v, "q35")) {
-				perr(p, p->line, "machine type must be pc or q35");
+				scn_perr(p, p->line, "machine type must be pc or q35");
 				return -1;
 			}
 			strcpy(m->type, v);
@@ -450,23 +441,23 @@ int d_machine(struct parser *p, char **w, int nw)
 			if (parse_size(p, v, m->maxmem, sizeof(m->maxmem), "maxmem") < 0)
 				return -1;
 		} else if (strcmp(k, "slots") == 0) {
-			if (parse_uint(p, v, 1, 32, "slots", &m->slots) < 0)
+			if (scn_parse_uint(p, v, 1, 32, "slots", &m->slots) < 0)
 				return -1;
 		} else if (strcmp(k, "cpus") == 0) {
-			if (parse_uint(p, v, 1, 16, "cpus", &m->cpus) < 0)
+			if (scn_parse_uint(p, v, 1, 16, "cpus", &m->cpus) < 0)
 				return -1;
 		} else if (strcmp(k, "nodes") == 0) {
-			if (parse_uint(p, v, 1, 4, "nodes", &m->nodes) < 0)
+			if (scn_parse_uint(p, v, 1, 4, "nodes", &m->nodes) < 0)
 				return -1;
 		} else if (strcmp(k, "nvdimm") == 0) {
 			if (strcmp(v, "on") && strcmp(v, "off")) {
-				perr(p, p->line, "machine nvdimm must be on or off");
+				scn_perr(p, p->line, "machine nvdimm must be on or off");
 				return -1;
 			}
 			m->nvdimm = strcmp(v, "on") == 0;
 		} else if (strcmp(k, "cxl") == 0) {
 			if (strcmp(v, "on") && strcmp(v, "off")) {
-				perr(p, p->line, "machine cxl must be on or off");
+				scn_perr(p, p->line, "machine cxl must be on or off");
 				return -1;
 			}
 			m->cxl = strcmp(v, "on") == 0;
@@ -475,9 +466,9 @@ int d_machine(struct parser *p, char **w, int nw)
 			if (parse_fmw(p, v) < 0)
 				return -1;
 		} else {
-			perr(p, p->line,
-			     "unknown machine key '%.32s': expected type, memory, maxmem, slots, cpus, nodes, nvdimm, cxl or cxl-fmw",
-			     k);
+			scn_perr(p, p->line,
+				 "unknown machine key '%.32s': expected type, memory, maxmem, slots, cpus, nodes, nvdimm, cxl or cxl-fmw",
+				 k);
 			return -1;
 		}
 	}

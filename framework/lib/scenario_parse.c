@@ -16,7 +16,7 @@
 
 #include "scenario_parser.h"
 
-void perr(struct parser *p, int line, const char *fmt, ...)
+void scn_perr(struct parser *p, int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,25 +34,25 @@ const char hpc_scn_outcome_reserved[] =
 	"the event name '" HPC_EV_OUTCOME "' is reserved: programs in the guest report how a device loss ended by writing 'outcome reset' or 'outcome revoke' to $HPC_EVENTS";
 
 /* Names are the agent protocol's: [A-Za-z0-9_.:+-]{1,64}. */
-int hpc_name_valid(const char *n)
+int scn_name_valid(const char *n)
 {
 	return hpc_proto_name_ok(n, strlen(n));
 }
 
-int copy_name(struct parser *p, char *dst, const char *src,
-		     const char *what)
+int scn_copy_name(struct parser *p, char *dst, const char *src,
+		  const char *what)
 {
-	if (!hpc_name_valid(src)) {
-		perr(p, p->line, "invalid %s '%.64s': expected 1-64 of [A-Za-z0-9_.:+-]",
-		     what, src);
+	if (!scn_name_valid(src)) {
+		scn_perr(p, p->line, "invalid %s '%.64s': expected 1-64 of [A-Za-z0-9_.:+-]",
+			 what, src);
 		return -1;
 	}
 	strcpy(dst, src);
 	return 0;
 }
 
-int parse_uint(struct parser *p, const char *v, unsigned int lo,
-		      unsigned int hi, const char *what, unsigned int *out)
+int scn_parse_uint(struct parser *p, const char *v, unsigned int lo,
+		   unsigned int hi, const char *what, unsigned int *out)
 {
 	char *end;
 	unsigned long x;
@@ -66,13 +66,22 @@ int parse_uint(struct parser *p, const char *v, unsigned int lo,
 	*out = (unsigned int)x;
 	return 0;
 bad:
-	perr(p, p->line, "invalid %s '%.32s': expected a number from %u to %u",
-	     what, v, lo, hi);
+	scn_perr(p, p->line, "invalid %s '%.32s': expected a number from %u to %u",
+		 what, v, lo, hi);
 	return -1;
 }
 
+/* 1 (and an error "too many WHAT (at most MAX)") when n has reached max. */
+int scn_full(struct parser *p, int n, int max, const char *what)
+{
+	if (n < max)
+		return 0;
+	scn_perr(p, p->line, "too many %s (at most %d)", what, max);
+	return 1;
+}
+
 /* Split s in place at blanks; returns the number of words. */
-int split_words(char *s, char **w, int max)
+int scn_split_words(char *s, char **w, int max)
 {
 	int n = 0;
 
@@ -91,7 +100,7 @@ int split_words(char *s, char **w, int max)
 }
 
 /* Is key one of the blank-separated words of list? */
-int word_in(const char *list, const char *key)
+int scn_word_in(const char *list, const char *key)
 {
 	size_t kl = strlen(key);
 
@@ -110,24 +119,24 @@ static int d_known_fail(struct parser *p, char *rest)
 	int nw;
 
 	if (!colon || !colon[3]) {
-		perr(p, p->line, "expected 'known-fail TEST-PATTERN... : REASON'");
+		scn_perr(p, p->line, "expected 'known-fail TEST-PATTERN... : REASON'");
 		return -1;
 	}
 	*colon = '\0';
 	if (strlen(colon + 3) >= sizeof(s->known_reason)) {
-		perr(p, p->line, "known-fail reason too long (at most %zu bytes)",
-		     sizeof(s->known_reason) - 1);
+		scn_perr(p, p->line, "known-fail reason too long (at most %zu bytes)",
+			 sizeof(s->known_reason) - 1);
 		return -1;
 	}
 	strcpy(s->known_reason, colon + 3);
-	nw = split_words(rest, w, MAX_WORDS);
+	nw = scn_split_words(rest, w, MAX_WORDS);
 	if (nw < 1 || s->nknown + nw > HPC_SCN_MAX_KNOWN) {
-		perr(p, p->line, "expected 1 to %d test name patterns", HPC_SCN_MAX_KNOWN);
+		scn_perr(p, p->line, "expected 1 to %d test name patterns", HPC_SCN_MAX_KNOWN);
 		return -1;
 	}
 	for (int i = 0; i < nw; i++) {
 		if (strlen(w[i]) >= sizeof(s->known[0])) {
-			perr(p, p->line, "test name pattern too long");
+			scn_perr(p, p->line, "test name pattern too long");
 			return -1;
 		}
 		strcpy(s->known[s->nknown++], w[i]);
@@ -142,20 +151,18 @@ static int d_requires(struct parser *p, char **w, int nw)
 	struct hpc_req *r;
 
 	if (nw != 3 || (strcmp(w[1], "config") && strcmp(w[1], "module"))) {
-		perr(p, p->line, "expected 'requires config CONFIG_NAME' or 'requires module NAME'");
+		scn_perr(p, p->line, "expected 'requires config CONFIG_NAME' or 'requires module NAME'");
 		return -1;
 	}
-	if (s->nreqs == HPC_SCN_MAX_REQS) {
-		perr(p, p->line, "too many requirements (at most %d)", HPC_SCN_MAX_REQS);
+	if (scn_full(p, s->nreqs, HPC_SCN_MAX_REQS, "requirements"))
 		return -1;
-	}
 	r = &s->reqs[s->nreqs];
 	r->kind = strcmp(w[1], "config") == 0 ? HPC_REQ_CONFIG : HPC_REQ_MODULE;
 	r->line = p->line;
-	if (copy_name(p, r->what, w[2], "requirement") < 0)
+	if (scn_copy_name(p, r->what, w[2], "requirement") < 0)
 		return -1;
 	if (r->kind == HPC_REQ_CONFIG && strncmp(r->what, "CONFIG_", 7)) {
-		perr(p, p->line, "expected a kernel option starting with CONFIG_");
+		scn_perr(p, p->line, "expected a kernel option starting with CONFIG_");
 		return -1;
 	}
 	s->nreqs++;
@@ -169,23 +176,23 @@ static void d_guest_events(struct parser *p, char **w, int nw)
 	struct hpc_scenario *s = p->s;
 
 	if (nw < 2 || s->nguest_events + nw - 1 > HPC_SCN_MAX_GUEST_EVENTS) {
-		perr(p, p->line, "expected 'guest-events NAME...' (at most %d names in all)",
-		     HPC_SCN_MAX_GUEST_EVENTS);
+		scn_perr(p, p->line, "expected 'guest-events NAME...' (at most %d names in all)",
+			 HPC_SCN_MAX_GUEST_EVENTS);
 		return;
 	}
 	for (int i = 1; i < nw; i++) {
 		if (strncmp(w[i], agent, sizeof(agent) - 1) == 0) {
-			perr(p, p->line,
-			     "guest-events %.64s: names starting with '%s' are the agent's own",
-			     w[i], agent);
+			scn_perr(p, p->line,
+				 "guest-events %.64s: names starting with '%s' are the agent's own",
+				 w[i], agent);
 			continue;
 		}
 		if (strcmp(w[i], HPC_EV_OUTCOME) == 0) {
-			perr(p, p->line,
-			     "guest-events " HPC_EV_OUTCOME ": declared implicitly, and reserved for 'outcome reset' and 'outcome revoke' (see 'expect')");
+			scn_perr(p, p->line,
+				 "guest-events " HPC_EV_OUTCOME ": declared implicitly, and reserved for 'outcome reset' and 'outcome revoke' (see 'expect')");
 			continue;
 		}
-		if (copy_name(p, s->guest_events[s->nguest_events], w[i],
+		if (scn_copy_name(p, s->guest_events[s->nguest_events], w[i],
 			      "event name") == 0)
 			s->nguest_events++;
 	}
@@ -197,20 +204,20 @@ static void d_expect(struct parser *p, char **w, int nw)
 	struct hpc_scenario *s = p->s;
 
 	if (nw < 2) {
-		perr(p, p->line, "expected 'expect revoke', 'expect reset' or 'expect revoke reset'");
+		scn_perr(p, p->line, "expected 'expect revoke', 'expect reset' or 'expect revoke reset'");
 		return;
 	}
 	if (s->expect_line) {
-		perr(p, p->line, "expect given twice (first at line %d): list every outcome on one line",
-		     s->expect_line);
+		scn_perr(p, p->line, "expect given twice (first at line %d): list every outcome on one line",
+			 s->expect_line);
 		return;
 	}
 	for (int i = 1; i < nw; i++) {
 		unsigned int o = hpc_outcome_parse(w[i]);
 
 		if (!o) {
-			perr(p, p->line, "unknown outcome '%.32s': expected revoke or reset",
-			     w[i]);
+			scn_perr(p, p->line, "unknown outcome '%.32s': expected revoke or reset",
+				 w[i]);
 			return;
 		}
 		s->expect |= o;
@@ -224,28 +231,28 @@ static void d_groups(struct parser *p, char **w, int nw)
 	struct hpc_scenario *s = p->s;
 
 	if (s->groups_line) {
-		perr(p, p->line, "groups given twice (first at line %d): list every group on one line",
-		     s->groups_line);
+		scn_perr(p, p->line, "groups given twice (first at line %d): list every group on one line",
+			 s->groups_line);
 		return;
 	}
 	s->groups_line = p->line;
 	if (nw < 2) {
-		perr(p, p->line, "expected 'groups G1 [G2...]' (1 to %d)",
-		     HPC_SCN_MAX_GROUPS);
+		scn_perr(p, p->line, "expected 'groups G1 [G2...]' (1 to %d)",
+			 HPC_SCN_MAX_GROUPS);
 		return;
 	}
 	for (int i = 1; i < nw; i++) {
 		/* the bound where the write is */
 		if (s->ngroups == HPC_SCN_MAX_GROUPS) {
-			perr(p, p->line, "too many groups: expected 'groups G1 [G2...]' (1 to %d)",
-			     HPC_SCN_MAX_GROUPS);
+			scn_perr(p, p->line, "too many groups: expected 'groups G1 [G2...]' (1 to %d)",
+				 HPC_SCN_MAX_GROUPS);
 			return;
 		}
 		if (hpc_scenario_in_group(s, w[i])) {
-			perr(p, p->line, "group '%s' given twice", w[i]);
+			scn_perr(p, p->line, "group '%s' given twice", w[i]);
 			continue;
 		}
-		if (copy_name(p, s->groups[s->ngroups], w[i], "group") == 0)
+		if (scn_copy_name(p, s->groups[s->ngroups], w[i], "group") == 0)
 			s->ngroups++;
 	}
 }
@@ -262,16 +269,16 @@ static int rest_of_line(struct parser *p, char *line, const char *word,
 	size_t n;
 
 	if (dst[0]) {
-		perr(p, p->line, "%s given twice: write it on one line (continued with '\\' if long)",
-		     word);
+		scn_perr(p, p->line, "%s given twice: write it on one line (continued with '\\' if long)",
+			 word);
 		return -1;
 	}
 	while (*r == ' ' || *r == '\t')
 		r++;
 	n = strlen(r);
 	if (n >= cap) {
-		perr(p, p->line, "%s too long (%zu bytes; at most %zu)", word, n,
-		     cap - 1);
+		scn_perr(p, p->line, "%s too long (%zu bytes; at most %zu)", word, n,
+			 cap - 1);
 		return -1;
 	}
 	memcpy(dst, r, n + 1);
@@ -291,14 +298,14 @@ static void directive(struct parser *p, char *line)
 
 		if (k >= 0) {
 			snprintf(copy, sizeof(copy), "%s", t + wl);
-			d_step(p, (enum hpc_step_kind)k, copy);
+			scn_step(p, (enum hpc_step_kind)k, copy);
 			return;
 		}
 	}
 	snprintf(copy, sizeof(copy), "%s", line);
-	nw = split_words(copy, w, MAX_WORDS);
+	nw = scn_split_words(copy, w, MAX_WORDS);
 	if (nw < 0) {
-		perr(p, p->line, "too many words (at most %d)", MAX_WORDS);
+		scn_perr(p, p->line, "too many words (at most %d)", MAX_WORDS);
 		return;
 	}
 	if (nw == 0)
@@ -306,8 +313,8 @@ static void directive(struct parser *p, char *line)
 
 	if (strcmp(w[0], "name") == 0) {
 		if (nw != 2)
-			perr(p, p->line, "expected 'name NAME'");
-		else if (copy_name(p, s->name, w[1], "scenario name") == 0)
+			scn_perr(p, p->line, "expected 'name NAME'");
+		else if (scn_copy_name(p, s->name, w[1], "scenario name") == 0)
 			s->name_line = p->line;
 	} else if (strcmp(w[0], "description") == 0) {
 		rest_of_line(p, line + strspn(line, " \t"), "description",
@@ -316,27 +323,27 @@ static void directive(struct parser *p, char *line)
 		d_groups(p, w, nw);
 	} else if (strcmp(w[0], "timeout") == 0 || strcmp(w[0], "boot-timeout") == 0) {
 		if (nw != 2)
-			perr(p, p->line, "expected '%s SECONDS'", w[0]);
+			scn_perr(p, p->line, "expected '%s SECONDS'", w[0]);
 		else
-			parse_uint(p, w[1], 1, 86400, w[0],
-				   w[0][0] == 't' ? &s->timeout_s : &s->boot_timeout_s);
+			scn_parse_uint(p, w[1], 1, 86400, w[0],
+				       w[0][0] == 't' ? &s->timeout_s : &s->boot_timeout_s);
 	} else if (strcmp(w[0], "requires") == 0) {
 		d_requires(p, w, nw);
 	} else if (strcmp(w[0], "machine") == 0) {
-		d_machine(p, w, nw);
+		scn_machine(p, w, nw);
 	} else if (strcmp(w[0], "cmdline") == 0) {
 		if (rest_of_line(p, line + strspn(line, " \t"), "cmdline",
 				 s->machine.append, sizeof(s->machine.append)) < 0)
 			return;
 		for (const char *c = s->machine.append; *c; c++)
 			if (!isgraph((unsigned char)*c) && *c != ' ') {
-				perr(p, p->line, "cmdline: unprintable character");
+				scn_perr(p, p->line, "cmdline: unprintable character");
 				break;
 			}
 	} else if (strcmp(w[0], "object") == 0 || strcmp(w[0], "device") == 0) {
-		d_object_device(p, w[0][0] == 'o', w, nw);
+		scn_object_device(p, w[0][0] == 'o', w, nw);
 	} else if (strcmp(w[0], "on") == 0) {
-		d_on(p, w, nw);
+		scn_on(p, w, nw);
 	} else if (strcmp(w[0], "guest-events") == 0) {
 		d_guest_events(p, w, nw);
 	} else if (strcmp(w[0], "expect") == 0) {
@@ -347,9 +354,9 @@ static void directive(struct parser *p, char *line)
 		snprintf(rest, sizeof(rest), "%s", line + strspn(line, " \t") + 10);
 		d_known_fail(p, rest);
 	} else {
-		perr(p, p->line,
-		     "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, known-fail, guest-events, expect, run, check, bg, reap, emit, wait or on",
-		     w[0]);
+		scn_perr(p, p->line,
+			 "unknown directive '%.32s': expected name, description, groups, timeout, boot-timeout, requires, machine, cmdline, object, device, known-fail, guest-events, expect, run, check, bg, reap, emit, wait or on",
+			 w[0]);
 	}
 }
 /*
@@ -414,35 +421,35 @@ static FILE *open_scenario(struct parser *p, const char *file)
 	FILE *f;
 
 	if (stat(file, &st) < 0) {
-		perr(p, 0, "cannot open: %s", strerror(errno));
+		scn_perr(p, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		perr(p, 0, "%s, not a regular file: expected a scenario file (FILE.scn)",
-		     file_kind(st.st_mode));
+		scn_perr(p, 0, "%s, not a regular file: expected a scenario file (FILE.scn)",
+			 file_kind(st.st_mode));
 		return NULL;
 	}
 	real = realpath(file, NULL);
 	real_ok = real && has_suffix(real, ".scn");
 	free(real);
 	if (!has_suffix(file, ".scn") || !real_ok) {
-		perr(p, 0, "not a scenario file: expected a file named *.scn%s",
-		     has_suffix(file, ".scn") ? " (this one is a symbolic link to a file that is not)" : "");
+		scn_perr(p, 0, "not a scenario file: expected a file named *.scn%s",
+			 has_suffix(file, ".scn") ? " (this one is a symbolic link to a file that is not)" : "");
 		return NULL;
 	}
 	fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		perr(p, 0, "cannot open: %s", strerror(errno));
+		scn_perr(p, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		perr(p, 0, "not a regular file: expected a scenario file (FILE.scn)");
+		scn_perr(p, 0, "not a regular file: expected a scenario file (FILE.scn)");
 		close(fd);
 		return NULL;
 	}
 	f = fdopen(fd, "r");
 	if (!f) {
-		perr(p, 0, "cannot open: %s", strerror(errno));
+		scn_perr(p, 0, "cannot open: %s", strerror(errno));
 		close(fd);
 	}
 	return f;
@@ -463,20 +470,20 @@ struct joiner {
 static int physical_bad(struct parser *p, char *buf, size_t *len, int nul)
 {
 	if (nul) {
-		perr(p, p->line, "NUL byte in line: a scenario is text");
+		scn_perr(p, p->line, "NUL byte in line: a scenario is text");
 		return 1;
 	}
 	if (*len > MAX_LINE) {
-		perr(p, p->line, "line too long (%zu bytes; at most %d)", *len,
-		     MAX_LINE);
+		scn_perr(p, p->line, "line too long (%zu bytes; at most %d)", *len,
+			 MAX_LINE);
 		return 1;
 	}
 	while (*len && buf[*len - 1] == '\r')
 		buf[--*len] = '\0';
 	for (size_t i = 0; i < *len; i++)
 		if ((unsigned char)buf[i] < 0x20 && buf[i] != '\t') {
-			perr(p, p->line, "control character 0x%02x in line",
-			     (unsigned char)buf[i]);
+			scn_perr(p, p->line, "control character 0x%02x in line",
+				 (unsigned char)buf[i]);
 			return 1;
 		}
 	return 0;
@@ -499,8 +506,8 @@ static int join_line(struct parser *p, struct joiner *j, char *buf, size_t len,
 	if (cont)
 		buf[--len] = '\0';
 	if (j->have + len + 1 > MAX_LINE) {
-		perr(p, j->start, "continued line too long (at most %d bytes)",
-		     MAX_LINE);
+		scn_perr(p, j->start, "continued line too long (at most %d bytes)",
+			 MAX_LINE);
 		j->have = 0;
 		j->skip = cont;
 		return 0;
@@ -553,9 +560,9 @@ static void read_directives(struct parser *p, FILE *f)
 		}
 	}
 	if (r < 0)
-		perr(p, p->line, "read error: %s", strerror(errno));
+		scn_perr(p, p->line, "read error: %s", strerror(errno));
 	if (j.have || j.skip)
-		perr(p, j.start, "file ends inside a continued line");
+		scn_perr(p, j.start, "file ends inside a continued line");
 }
 
 /* What a scenario that does not say otherwise gets. */
@@ -582,7 +589,7 @@ int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 		return -1;
 	read_directives(&p, f);
 	fclose(f);
-	validate(&p);
+	scn_validate(&p);
 	return p.errors ? -1 : 0;
 }
 

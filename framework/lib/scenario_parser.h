@@ -34,36 +34,38 @@ struct parser {
 };
 
 /* One error "FILE:LINE: message"; counted always, printed up to max_errors. */
-void perr(struct parser *p, int line, const char *fmt, ...)
+void scn_perr(struct parser *p, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 extern const char hpc_scn_outcome_reserved[];
 
 /* Names are the agent protocol's: [A-Za-z0-9_.:+-]{1,64}. */
-int hpc_name_valid(const char *n);
+int scn_name_valid(const char *n);
 /* Copy a valid name, or say what is wrong with it (what: "step name"). */
-int copy_name(struct parser *p, char *dst, const char *src, const char *what);
+int scn_copy_name(struct parser *p, char *dst, const char *src, const char *what);
 /* A decimal number lo..hi, or an error naming what. */
-int parse_uint(struct parser *p, const char *v, unsigned int lo,
+int scn_parse_uint(struct parser *p, const char *v, unsigned int lo,
 	       unsigned int hi, const char *what, unsigned int *out);
+/* 1 (and an error "too many WHAT (at most MAX)") when n has reached max. */
+int scn_full(struct parser *p, int n, int max, const char *what);
 /* Split s in place at blanks; returns the number of words, -1 over max. */
-int split_words(char *s, char **w, int max);
+int scn_split_words(char *s, char **w, int max);
 /* Is key one of the blank-separated words of list? */
-int word_in(const char *list, const char *key);
+int scn_word_in(const char *list, const char *key);
 /* A property value: [A-Za-z0-9_.:/+-@], no commas or blanks. */
-int prop_value_valid(const char *v);
+int scn_prop_value_valid(const char *v);
 /* The value of property key of d, or NULL. */
-const char *prop_get(const struct hpc_device *d, const char *key);
+const char *scn_prop_get(const struct hpc_device *d, const char *key);
 /* Bytes of a machine size (bare digits: MiB) the parser checked. */
-unsigned long long machine_bytes(const char *v);
+unsigned long long scn_machine_bytes(const char *v);
 
 /* Directives, one line each (w[0] is the directive's word). */
-int d_object_device(struct parser *p, int is_object, char **w, int nw);
-int d_machine(struct parser *p, char **w, int nw);
-int d_step(struct parser *p, enum hpc_step_kind kind, char *rest);
-int d_on(struct parser *p, char **w, int nw);
+int scn_object_device(struct parser *p, int is_object, char **w, int nw);
+int scn_machine(struct parser *p, char **w, int nw);
+int scn_step(struct parser *p, enum hpc_step_kind kind, char *rest);
+int scn_on(struct parser *p, char **w, int nw);
 
 /* The checks that need the whole file, after the last line. */
-void validate(struct parser *p);
+void scn_validate(struct parser *p);
 
 #endif

@@ -33,23 +33,23 @@ static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 			goto bad;
 		memcpy(key, w[i], kl);
 		key[kl] = '\0';
-		if (!word_in(allowed, key))
+		if (!scn_word_in(allowed, key))
 			goto bad;
-		if (word_in(seen, key)) {
-			perr(p, p->line, "%s= given twice", key);
+		if (scn_word_in(seen, key)) {
+			scn_perr(p, p->line, "%s= given twice", key);
 			return -1;
 		}
 		snprintf(seen + sl, sizeof(seen) - sl, " %s", key);
 		if (strcmp(key, "timeout") == 0) {
-			if (parse_uint(p, eq + 1, 1, 86400, "timeout", &o->timeout) < 0)
+			if (scn_parse_uint(p, eq + 1, 1, 86400, "timeout", &o->timeout) < 0)
 				return -1;
 			o->has_timeout = 1;
 		} else if (strcmp(key, "class") == 0) {
 			o->cls = hpc_class_parse(eq + 1);
 			if (o->cls <= HPC_C_NONE) {
-				perr(p, p->line,
-				     "unknown class '%.32s': expected CRASH, WARN, KASAN, LOCKDEP, HANG, STALE, CORRUPT, LEAK, TIMEOUT or CHECK",
-				     eq + 1);
+				scn_perr(p, p->line,
+					 "unknown class '%.32s': expected CRASH, WARN, KASAN, LOCKDEP, HANG, STALE, CORRUPT, LEAK, TIMEOUT or CHECK",
+					 eq + 1);
 				return -1;
 			}
 		} else if (strcmp(key, "until") == 0) {
@@ -58,13 +58,13 @@ static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 			} else if (strcmp(eq + 1, "unplugged") == 0) {
 				o->until = 2;
 			} else {
-				perr(p, p->line,
-				     "invalid until '%.32s': expected until=deleted (QEMU's DEVICE_DELETED, the default) or until=unplugged (the device left QEMU's /machine/peripheral)",
-				     eq + 1);
+				scn_perr(p, p->line,
+					 "invalid until '%.32s': expected until=deleted (QEMU's DEVICE_DELETED, the default) or until=unplugged (the device left QEMU's /machine/peripheral)",
+					 eq + 1);
 				return -1;
 			}
 		} else if (strcmp(key, "emit") == 0) {
-			if (copy_name(p, o->emit, eq + 1, "event name") < 0)
+			if (scn_copy_name(p, o->emit, eq + 1, "event name") < 0)
 				return -1;
 		} else {
 			goto bad;
@@ -72,13 +72,13 @@ static int parse_opts(struct parser *p, char **w, int nw, struct opts *o,
 	}
 	return 0;
 bad:
-	perr(p, p->line, "unexpected '%.64s': expected %s%s", w[i],
-	     *allowed ? "one of " : "nothing after the name", allowed);
+	scn_perr(p, p->line, "unexpected '%.64s': expected %s%s", w[i],
+		 *allowed ? "one of " : "nothing after the name", allowed);
 	return -1;
 }
 
 /* run|check|bg NAME [opts] : PAYLOAD  /  reap BG [opts]  /  emit NAME [: TEXT]  /  wait EVENT [opts] */
-int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
+int scn_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 {
 	struct hpc_scenario *s = p->s;
 	struct hpc_step *st;
@@ -98,30 +98,28 @@ int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 		while (*payload == ' ' || *payload == '\t')
 			payload++;
 	}
-	nw = split_words(rest, w, MAX_WORDS);
+	nw = scn_split_words(rest, w, MAX_WORDS);
 	if (nw < 1) {
-		perr(p, p->line, "expected '%s NAME%s'", hpc_step_kind_name(kind),
-		     needs_payload ? " [timeout=S] : COMMAND" : "");
+		scn_perr(p, p->line, "expected '%s NAME%s'", hpc_step_kind_name(kind),
+			 needs_payload ? " [timeout=S] : COMMAND" : "");
 		return -1;
 	}
 	if (needs_payload && (!payload || !*payload)) {
-		perr(p, p->line, "expected '%s %s [timeout=S] : COMMAND' (a ' : ' then the shell command)",
-		     hpc_step_kind_name(kind), w[0]);
+		scn_perr(p, p->line, "expected '%s %s [timeout=S] : COMMAND' (a ' : ' then the shell command)",
+			 hpc_step_kind_name(kind), w[0]);
 		return -1;
 	}
 	if (payload && !needs_payload && kind != HPC_STEP_EMIT) {
-		perr(p, p->line, "'%s' takes no ' : ' command", hpc_step_kind_name(kind));
+		scn_perr(p, p->line, "'%s' takes no ' : ' command", hpc_step_kind_name(kind));
 		return -1;
 	}
-	if (s->nsteps == HPC_SCN_MAX_STEPS) {
-		perr(p, p->line, "too many steps (at most %d)", HPC_SCN_MAX_STEPS);
+	if (scn_full(p, s->nsteps, HPC_SCN_MAX_STEPS, "steps"))
 		return -1;
-	}
 	st = &s->steps[s->nsteps];
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;
 	st->line = p->line;
-	if (copy_name(p, st->name, w[0], "step name") < 0)
+	if (scn_copy_name(p, st->name, w[0], "step name") < 0)
 		return -1;
 	if (parse_opts(p, w + 1, nw - 1, &o,
 		       kind == HPC_STEP_CHECK || kind == HPC_STEP_REAP ? "timeout class" :
@@ -132,13 +130,13 @@ int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 	st->judged = kind == HPC_STEP_CHECK || (kind == HPC_STEP_REAP && o.cls);
 	if ((kind == HPC_STEP_EMIT || kind == HPC_STEP_WAIT) &&
 	    strcmp(st->name, HPC_EV_OUTCOME) == 0) {
-		perr(p, p->line, "%s", hpc_scn_outcome_reserved);
+		scn_perr(p, p->line, "%s", hpc_scn_outcome_reserved);
 		return -1;
 	}
 	if (payload) {
 		if (strlen(payload) >= sizeof(st->payload)) {
-			perr(p, p->line, "command too long (at most %zu bytes)",
-			     sizeof(st->payload) - 1);
+			scn_perr(p, p->line, "command too long (at most %zu bytes)",
+				 sizeof(st->payload) - 1);
 			return -1;
 		}
 		strcpy(st->payload, payload);
@@ -151,8 +149,8 @@ int d_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 			    strcmp(s->steps[i].name, st->name) == 0)
 				found = 1;
 		if (!found) {
-			perr(p, p->line, "reap '%s': no earlier 'bg %s' step",
-			     st->name, st->name);
+			scn_perr(p, p->line, "reap '%s': no earlier 'bg %s' step",
+				 st->name, st->name);
 			return -1;
 		}
 	}
@@ -186,9 +184,9 @@ static int parse_range(struct parser *p, const char *v, unsigned int lo,
 	*max = (unsigned int)y;
 	return 0;
 bad:
-	perr(p, p->line,
-	     "invalid %s '%.32s': expected %sMS or %sMIN-MAX (MIN <= MAX), milliseconds from %u to %u",
-	     what, shown, pre, pre, lo, hi);
+	scn_perr(p, p->line,
+		 "invalid %s '%.32s': expected %sMS or %sMIN-MAX (MIN <= MAX), milliseconds from %u to %u",
+		 what, shown, pre, pre, lo, hi);
 	return -1;
 }
 
@@ -211,12 +209,12 @@ static int parse_timing(struct parser *p, struct hpc_action *a, char **w,
 
 		if (strncmp(w[*i], "after=", 6) == 0) {
 			if (seen_after++) {
-				perr(p, p->line, "after= given twice");
+				scn_perr(p, p->line, "after= given twice");
 				return -1;
 			}
 			if (a->at) {
-				perr(p, p->line,
-				     "on @MS takes no after=: give the time as @MS or @MIN-MAX");
+				scn_perr(p, p->line,
+					 "on @MS takes no after=: give the time as @MS or @MIN-MAX");
 				return -1;
 			}
 			if (parse_range(p, v, 0, HPC_SCN_MAX_MS, "after", w[*i] + 6, "",
@@ -224,7 +222,7 @@ static int parse_timing(struct parser *p, struct hpc_action *a, char **w,
 				return -1;
 		} else if (strncmp(w[*i], "every=", 6) == 0) {
 			if (seen_every++) {
-				perr(p, p->line, "every= given twice");
+				scn_perr(p, p->line, "every= given twice");
 				return -1;
 			}
 			if (parse_range(p, v, HPC_SCN_MIN_EVERY_MS, HPC_SCN_MAX_MS,
@@ -233,16 +231,16 @@ static int parse_timing(struct parser *p, struct hpc_action *a, char **w,
 				return -1;
 		} else {
 			if (a->count_given++) {
-				perr(p, p->line, "count= given twice");
+				scn_perr(p, p->line, "count= given twice");
 				return -1;
 			}
-			if (parse_uint(p, v, 1, HPC_SCN_MAX_FIRINGS, "count", &a->count) < 0)
+			if (scn_parse_uint(p, v, 1, HPC_SCN_MAX_FIRINGS, "count", &a->count) < 0)
 				return -1;
 		}
 	}
 	if (a->count_given && !a->every_min_ms) {
-		perr(p, p->line,
-		     "count= needs every=MS (count is how often a repeated action fires)");
+		scn_perr(p, p->line,
+			 "count= needs every=MS (count is how often a repeated action fires)");
 		return -1;
 	}
 	if (!a->every_min_ms)
@@ -263,36 +261,36 @@ static int on_device(struct parser *p, struct hpc_action *a, char **w,
 
 	a->kind = add ? HPC_ACT_DEVICE_ADD : HPC_ACT_DEVICE_DEL;
 	if (nargs != 1) {
-		perr(p, p->line, "expected '%s ID'", w[0]);
+		scn_perr(p, p->line, "expected '%s ID'", w[0]);
 		return -1;
 	}
 	if (a->every_min_ms) {
-		perr(p, p->line,
-		     "%s cannot repeat (every=): a device is added or deleted once; repeat signal or qom-set",
-		     w[0]);
+		scn_perr(p, p->line,
+			 "%s cannot repeat (every=): a device is added or deleted once; repeat signal or qom-set",
+			 w[0]);
 		return -1;
 	}
-	if (copy_name(p, a->target, w[1], "device id") < 0)
+	if (scn_copy_name(p, a->target, w[1], "device id") < 0)
 		return -1;
 	d = hpc_scenario_device(s, a->target);
 	if (!d || d->is_object) {
-		perr(p, p->line, "%s: no device '%s' defined above", w[0],
-		     a->target);
+		scn_perr(p, p->line, "%s: no device '%s' defined above", w[0],
+			 a->target);
 		return -1;
 	}
 	if (add && !d->hotplug) {
-		perr(p, p->line,
-		     "device_add %s: the device is plugged at boot; mark it 'hotplug' (line %d)",
-		     a->target, d->line);
+		scn_perr(p, p->line,
+			 "device_add %s: the device is plugged at boot; mark it 'hotplug' (line %d)",
+			 a->target, d->line);
 		return -1;
 	}
 	for (int j = 0; j < s->nactions; j++)
 		if (s->actions[j].kind == a->kind &&
 		    strcmp(s->actions[j].target, a->target) == 0) {
-			perr(p, p->line,
-			     "%s %s given twice (first at line %d): a device is %s once",
-			     w[0], a->target, s->actions[j].line,
-			     add ? "added" : "deleted");
+			scn_perr(p, p->line,
+				 "%s %s given twice (first at line %d): a device is %s once",
+				 w[0], a->target, s->actions[j].line,
+				 add ? "added" : "deleted");
 			return -1;
 		}
 	snprintf(ev, sizeof(ev), "%.50s:%s", w[1], add ? "added" : "deleted");
@@ -307,19 +305,19 @@ static int on_qom_set(struct parser *p, struct hpc_action *a, char **w,
 	a->kind = HPC_ACT_QOM_SET;
 	if (nargs != 3 || strlen(w[1]) >= sizeof(a->path) ||
 	    strlen(w[3]) >= sizeof(a->value) || w[1][0] != '/' ||
-	    !prop_value_valid(w[1]) || !prop_value_valid(w[3])) {
-		perr(p, p->line, "expected 'qom-set /QOM/PATH PROPERTY VALUE'");
+	    !scn_prop_value_valid(w[1]) || !scn_prop_value_valid(w[3])) {
+		scn_perr(p, p->line, "expected 'qom-set /QOM/PATH PROPERTY VALUE'");
 		return -1;
 	}
 	if (strchr(w[3], '/')) {
 		/* a property set at run time may be one QEMU takes as a path */
-		perr(p, p->line,
-		     "qom-set %.64s: a value with '/' could name a host path: expected a value without '/'",
-		     w[2]);
+		scn_perr(p, p->line,
+			 "qom-set %.64s: a value with '/' could name a host path: expected a value without '/'",
+			 w[2]);
 		return -1;
 	}
 	strcpy(a->path, w[1]);
-	if (copy_name(p, a->prop, w[2], "property") < 0)
+	if (scn_copy_name(p, a->prop, w[2], "property") < 0)
 		return -1;
 	strcpy(a->value, w[3]);
 	return 0;
@@ -331,17 +329,17 @@ static int on_signal(struct parser *p, struct hpc_action *a, char **w,
 {
 	a->kind = HPC_ACT_SIGNAL;
 	if (nargs != 1) {
-		perr(p, p->line, "expected 'signal EVENT'");
+		scn_perr(p, p->line, "expected 'signal EVENT'");
 		return -1;
 	}
-	return copy_name(p, a->emit, w[1], "event name");
+	return scn_copy_name(p, a->emit, w[1], "event name");
 }
 
 /* The trigger: EVENT, or @MS / @MIN-MAX after the agent's HELLO. */
 static int on_trigger(struct parser *p, struct hpc_action *a, const char *w)
 {
 	if (w[0] != '@')
-		return copy_name(p, a->on, w, "event name");
+		return scn_copy_name(p, a->on, w, "event name");
 	if (parse_range(p, w + 1, 0, HPC_SCN_MAX_MS, "time", w, "@",
 			&a->after_min_ms, &a->after_max_ms) < 0)
 		return -1;
@@ -361,8 +359,8 @@ static int on_first_opt(struct parser *p, char **w, int nw, int i)
 
 	for (int j = i + 1; j < nw; j++) {
 		if (timing_key(w[j])) {
-			perr(p, p->line, "'%.64s' goes before the action: '" ON_USAGE "'",
-			     w[j]);
+			scn_perr(p, p->line, "'%.64s' goes before the action: '" ON_USAGE "'",
+				 w[j]);
 			return -1;
 		}
 		if (first_opt == nw &&
@@ -390,14 +388,14 @@ static int on_action(struct parser *p, struct hpc_action *a, char **w,
 	for (size_t k = 0; k < sizeof(on_actions) / sizeof(on_actions[0]); k++)
 		if (strcmp(w[0], on_actions[k].name) == 0)
 			return on_actions[k].parse(p, a, w, nargs);
-	perr(p, p->line,
-	     "unknown action '%.32s': expected device_add, device_del, qom-set or signal",
-	     w[0]);
+	scn_perr(p, p->line,
+		 "unknown action '%.32s': expected device_add, device_del, qom-set or signal",
+		 w[0]);
 	return -1;
 }
 
 /* on EVENT|@MS [after=MS] [every=MS [count=N]] ACTION ARGS... [emit=E] [timeout=S] */
-int d_on(struct parser *p, char **w, int nw)
+int scn_on(struct parser *p, char **w, int nw)
 {
 	struct hpc_scenario *s = p->s;
 	struct hpc_action *a;
@@ -405,21 +403,18 @@ int d_on(struct parser *p, char **w, int nw)
 	int i = 2, first_opt;
 
 	if (nw < 3) {
-		perr(p, p->line, "expected '" ON_USAGE "'");
+		scn_perr(p, p->line, "expected '" ON_USAGE "'");
 		return -1;
 	}
-	if (s->nactions == HPC_SCN_MAX_ACTIONS) {
-		perr(p, p->line, "too many host actions (at most %d)",
-		     HPC_SCN_MAX_ACTIONS);
+	if (scn_full(p, s->nactions, HPC_SCN_MAX_ACTIONS, "host actions"))
 		return -1;
-	}
 	a = &s->actions[s->nactions];
 	memset(a, 0, sizeof(*a));
 	a->line = p->line;
 	if (on_trigger(p, a, w[1]) < 0 || parse_timing(p, a, w, nw, &i) < 0)
 		return -1;
 	if (i >= nw) {
-		perr(p, p->line, "expected an action after '%.64s'", w[i - 1]);
+		scn_perr(p, p->line, "expected an action after '%.64s'", w[i - 1]);
 		return -1;
 	}
 	first_opt = on_first_opt(p, w, nw, i);
@@ -427,7 +422,7 @@ int d_on(struct parser *p, char **w, int nw)
 	    parse_opts(p, w + first_opt, nw - first_opt, &o, "emit timeout until") < 0)
 		return -1;
 	if (o.until && strcmp(w[i], "device_del")) {
-		perr(p, p->line, "until= is an option of device_del only");
+		scn_perr(p, p->line, "until= is an option of device_del only");
 		return -1;
 	}
 	a->until_unplugged = o.until == 2;
@@ -437,7 +432,7 @@ int d_on(struct parser *p, char **w, int nw)
 	if (o.emit[0])
 		strcpy(a->emit, o.emit);
 	if (strcmp(a->emit, HPC_EV_OUTCOME) == 0) {
-		perr(p, p->line, "%s", hpc_scn_outcome_reserved);
+		scn_perr(p, p->line, "%s", hpc_scn_outcome_reserved);
 		return -1;
 	}
 	s->nactions++;

@@ -562,6 +562,16 @@ static int read_duration(struct json_object *o, struct hpc_verdict_doc *doc,
 	return -1;
 }
 
+/* 1 with why set to msg when o is not of type t, else 0. */
+static int wrong_type(struct json_object *o, enum json_type t, const char *msg,
+		      char *why, size_t wlen)
+{
+	if (json_object_is_type(o, t))
+		return 0;
+	snprintf(why, wlen, "%s", msg);
+	return 1;
+}
+
 /* The members about the run, each optional: a wrong type is an error. */
 static int read_run(struct json_object *root, struct hpc_verdict_doc *doc,
 		    char *why, size_t wlen)
@@ -571,26 +581,21 @@ static int read_run(struct json_object *root, struct hpc_verdict_doc *doc,
 	if (member(root, "groups", &o) && read_groups(o, doc, why, wlen))
 		return -1;
 	if (member(root, "seed", &o)) {
-		if (!json_object_is_type(o, json_type_int)) {
-			snprintf(why, wlen, "\"seed\" must be an integer or null");
+		if (wrong_type(o, json_type_int, "\"seed\" must be an integer or null",
+			       why, wlen))
 			return -1;
-		}
 		doc->seed = o;
 	}
 	if (member(root, "duration_s", &o) && read_duration(o, doc, why, wlen))
 		return -1;
 	if (member(root, "interrupted", &o)) {
-		if (!json_object_is_type(o, json_type_boolean)) {
-			snprintf(why, wlen, "\"interrupted\" must be a boolean");
+		if (wrong_type(o, json_type_boolean, "\"interrupted\" must be a boolean",
+			       why, wlen))
 			return -1;
-		}
 		doc->interrupted = json_object_get_boolean(o);
 	}
-	if (member(root, "steps", &o) && !json_object_is_type(o, json_type_array)) {
-		snprintf(why, wlen, "\"steps\" must be an array");
-		return -1;
-	}
-	return 0;
+	return member(root, "steps", &o) &&
+	       wrong_type(o, json_type_array, "\"steps\" must be an array", why, wlen) ? -1 : 0;
 }
 
 int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
