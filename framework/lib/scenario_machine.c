@@ -209,9 +209,7 @@ int scn_object_device(struct parser *p, int is_object, char **w, int nw)
 	if (scn_full(p, s->ndevices, HPC_SCN_MAX_DEVICES, "devices and objects"))
 		return -1;
 	d = &s->devices[s->ndevices];
-	memset(d, 0, sizeof(*d));
-	d->is_object = is_object;
-	d->line = p->line;
+	*d = (struct hpc_device){ .is_object = is_object, .line = p->line };
 	if (!qemu_id_valid(w[1]) || strlen(w[1]) >= sizeof(d->id)) {
 		scn_perr(p, p->line, "invalid id '%.64s': expected a letter, then up to 63 of [A-Za-z0-9._-]",
 			 w[1]);

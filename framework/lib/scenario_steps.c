@@ -116,9 +116,7 @@ int scn_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 	if (scn_full(p, s->nsteps, HPC_SCN_MAX_STEPS, "steps"))
 		return -1;
 	st = &s->steps[s->nsteps];
-	memset(st, 0, sizeof(*st));
-	st->kind = kind;
-	st->line = p->line;
+	*st = (struct hpc_step){ .kind = kind, .line = p->line };
 	if (scn_copy_name(p, st->name, w[0], "step name") < 0)
 		return -1;
 	if (parse_opts(p, w + 1, nw - 1, &o,
