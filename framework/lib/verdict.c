@@ -14,6 +14,7 @@
 
 #include "hpc/ktap.h"
 #include "hpc/linebuf.h"
+#include "hpc/runfile.h"
 #include "hpc/scenario.h"
 #include "hpc/verdict.h"
 
@@ -145,7 +146,7 @@ static void known_failures(const struct hpc_judge_in *in, struct hpc_decision *d
  * that it expects is RESET; a scenario that expects an outcome and got
  * none fails.
  */
-static void judge_outcome(const struct hpc_judge_in *in, struct hpc_decision *d)
+static int judge_outcome(const struct hpc_judge_in *in, struct hpc_decision *d)
 {
 	const struct hpc_scenario *s = in->s;
 	const unsigned int want = s->expect;
@@ -159,7 +160,7 @@ static void judge_outcome(const struct hpc_judge_in *in, struct hpc_decision *d)
 			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
 					 "the guest reported outcome '%s' at %.3f s: expected 'outcome reset' or 'outcome revoke'",
 					 oc->word, oc->t);
-			return;
+			return 1;
 		}
 		if (!(oc->what & want)) {
 			if (want)
@@ -173,7 +174,7 @@ static void judge_outcome(const struct hpc_judge_in *in, struct hpc_decision *d)
 						 hpc_outcome_name(oc->what), oc->t);
 			snprintf(d->title, sizeof(d->title), "CHECK: unexpected outcome: %s",
 				 hpc_outcome_name(oc->what));
-			return;
+			return 1;
 		}
 		if (oc->what == HPC_OUTCOME_RESET && reset < 0)
 			reset = i;
@@ -185,21 +186,22 @@ static void judge_outcome(const struct hpc_judge_in *in, struct hpc_decision *d)
 				 want == HPC_OUTCOME_REVOKE ? "revoke" : "reset|revoke");
 		snprintf(d->title, sizeof(d->title), "CHECK: expected outcome %s, none reported",
 			 list);
-		return;
+		return 1;
 	}
 	if (reset >= 0) {
 		hpc_decision_set(d, HPC_V_RESET, HPC_C_NONE, NULL,
 				 "all %d steps done; the device was lost (outcome reset at %.3f s), as expect at line %d allows",
 				 s->nsteps, in->outcomes[reset].t, s->expect_line);
-		return;
+		return 1;
 	}
 	if (in->noutcomes > 0) {
 		hpc_decision_set(d, HPC_V_PASS, HPC_C_NONE, NULL,
 				 "all %d steps done; outcome revoke (at %.3f s), as expect at line %d allows",
 				 s->nsteps, in->outcomes[0].t, s->expect_line);
-		return;
+		return 1;
 	}
 	hpc_decision_set(d, HPC_V_PASS, HPC_C_NONE, NULL, "all %d steps done", s->nsteps);
+	return 1;
 }
 
 /* The steps in order: 1 when one of them decided. */
@@ -245,106 +247,137 @@ static int judge_steps(const struct hpc_judge_in *in, struct hpc_decision *d)
 	return 0;
 }
 
-void hpc_judge(const struct hpc_judge_in *in, struct hpc_decision *d)
+/*
+ * The rows of docs/verdicts.md, "Precedence", in groups: each function
+ * decides (returns 1, d set) or passes to the next group (0).
+ */
+
+/* Rows 1-3: before the guest ran (skip, interrupted, not_connected). */
+static int judge_run(const struct hpc_judge_in *in, struct hpc_decision *d)
 {
-	const struct hpc_scenario *s = in->s;
 	const char *tail = str(in->qemu_tail);
 
-	memset(d, 0, sizeof(*d));
-	if (in->skip_reason && in->skip_reason[0]) {
+	if (in->skip_reason && in->skip_reason[0])
 		hpc_decision_set(d, HPC_V_SKIP, HPC_C_NONE, NULL, "%s", in->skip_reason);
-		return;
-	}
-	if (in->interrupted) {
+	else if (in->interrupted)
 		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL, "interrupted by a signal");
-		return;
-	}
-	if (!in->connected) {
+	else if (!in->connected)
 		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL, "%s: %s", str(in->why_stop),
 				 tail[0] ? tail : "(no output from the guest process)");
-		return;
-	}
-	if (in->report) {
-		if (in->report_where && in->report_where[0])
-			hpc_decision_set(d, HPC_V_FAIL, in->report_cls, in->report_title,
-					 "kernel report %s", in->report_where);
-		else
-			hpc_decision_set(d, HPC_V_FAIL, in->report_cls, in->report_title,
-					 "kernel report at console line %zu", in->report_line);
-		return;
-	}
-	if (in->action_error && in->action_error[0]) {
-		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL, "%s", in->action_error);
-		return;
-	}
-	if (in->action_timeout > 0 && in->action_timeout <= s->nactions) {
-		const struct hpc_action *a = &s->actions[in->action_timeout - 1];
+	else
+		return 0;
+	return 1;
+}
 
+/* Rows 4-6: kernel_report, action_error, device_del_timeout. */
+static int judge_host(const struct hpc_judge_in *in, struct hpc_decision *d)
+{
+	const struct hpc_scenario *s = in->s;
+	const struct hpc_action *a;
+
+	if (in->report && in->report_where && in->report_where[0]) {
+		hpc_decision_set(d, HPC_V_FAIL, in->report_cls, in->report_title,
+				 "kernel report %s", in->report_where);
+	} else if (in->report) {
+		hpc_decision_set(d, HPC_V_FAIL, in->report_cls, in->report_title,
+				 "kernel report at console line %zu", in->report_line);
+	} else if (in->action_error && in->action_error[0]) {
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL, "%s", in->action_error);
+	} else if (in->action_timeout > 0 && in->action_timeout <= s->nactions) {
+		a = &s->actions[in->action_timeout - 1];
 		hpc_decision_set(d, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
 				 a->until_unplugged ?
 				 "device_del %s (line %d): still in QEMU's /machine/peripheral after %u s" :
 				 "device_del %s (line %d): no DEVICE_DELETED within %u s",
 				 a->target, a->line, a->timeout_s);
 		snprintf(d->title, sizeof(d->title), "TIMEOUT: device_del %s", a->target);
-		return;
+	} else {
+		return 0;
 	}
-	if (!in->hello) {
-		if (in->console_lines == 0)
-			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
-					 "no console output from the guest (%s)%s%s",
-					 str(in->why_stop), tail[0] ? ": " : "", tail);
-		else if (in->boot_bound)
-			/*
-			 * The kernel printed and then never started the
-			 * agent: it stopped making progress in early boot
-			 * (we stopped it; it did not stop by itself).
-			 */
-			hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG,
-					 "HANG: guest did not reach the agent",
-					 "no agent after %u s (boot bound); last console line, %.0f s before the bound: %s",
-					 in->boot_timeout_s, in->console_silent_s,
-					 str(in->console_last));
-		else if (in->guest_exited)
-			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
-					 "guest stopped before the agent started (shutdown reason: %s); see console.log",
-					 in->shutdown_reason && in->shutdown_reason[0] ?
-					 in->shutdown_reason : "unknown");
-		else
-			hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG,
-					 "HANG: guest did not reach the agent", "%s",
-					 str(in->why_stop));
-		return;
-	}
-	/* Steps, in order: a failed check decides; a step timeout is TIMEOUT. */
-	if (judge_steps(in, d))
-		return;
-	if (!in->bye) {
-		if (in->guest_exited && (in->guest_signal == SIGABRT ||
-					 in->guest_signal == SIGSEGV ||
-					 in->guest_signal == SIGBUS)) {
-			/* QEMU itself died (an assertion, a crash): not the kernel */
-			hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
-					 "QEMU died of signal %d: %s", in->guest_signal,
-					 tail[0] ? tail : "(nothing on its stderr)");
-		} else if (in->guest_exited) {
-			hpc_decision_set(d, HPC_V_FAIL, HPC_C_CRASH,
-					 "CRASH: guest reset without a kernel report",
-					 "guest stopped before the agent finished (shutdown reason: %s)",
-					 in->shutdown_reason && in->shutdown_reason[0] ?
-					 in->shutdown_reason : "unknown");
-		} else {
-			hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG, "HANG: guest unresponsive",
-					 "%s", str(in->why_stop));
-		}
-		return;
-	}
-	if (in->bye_code != 0) {
+	return 1;
+}
+
+/* Rows 7-10: no HELLO from the agent. */
+static int judge_boot(const struct hpc_judge_in *in, struct hpc_decision *d)
+{
+	const char *tail = str(in->qemu_tail);
+
+	if (in->hello)
+		return 0;
+	if (in->console_lines == 0)
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+				 "no console output from the guest (%s)%s%s",
+				 str(in->why_stop), tail[0] ? ": " : "", tail);
+	else if (in->boot_bound)
+		/*
+		 * The kernel printed and then never started the agent: it
+		 * stopped making progress in early boot (we stopped it; it
+		 * did not stop by itself).
+		 */
+		hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG,
+				 "HANG: guest did not reach the agent",
+				 "no agent after %u s (boot bound); last console line, %.0f s before the bound: %s",
+				 in->boot_timeout_s, in->console_silent_s,
+				 str(in->console_last));
+	else if (in->guest_exited)
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+				 "guest stopped before the agent started (shutdown reason: %s); see console.log",
+				 in->shutdown_reason && in->shutdown_reason[0] ?
+				 in->shutdown_reason : "unknown");
+	else
+		hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG,
+				 "HANG: guest did not reach the agent", "%s",
+				 str(in->why_stop));
+	return 1;
+}
+
+/* Rows 15-18: no BYE from the agent, or BYE with an error. */
+static int judge_bye(const struct hpc_judge_in *in, struct hpc_decision *d)
+{
+	const char *tail = str(in->qemu_tail);
+	bool qemu_died = in->guest_signal == SIGABRT ||
+			 in->guest_signal == SIGSEGV || in->guest_signal == SIGBUS;
+
+	if (in->bye && in->bye_code == 0)
+		return 0;
+	if (in->bye)
 		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
 				 "the agent reported an error (BYE %d); see timeline.jsonl",
 				 in->bye_code);
-		return;
-	}
-	judge_outcome(in, d);
+	else if (in->guest_exited && qemu_died)
+		/* QEMU itself died (an assertion, a crash): not the kernel */
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+				 "QEMU died of signal %d: %s", in->guest_signal,
+				 tail[0] ? tail : "(nothing on its stderr)");
+	else if (in->guest_exited)
+		hpc_decision_set(d, HPC_V_FAIL, HPC_C_CRASH,
+				 "CRASH: guest reset without a kernel report",
+				 "guest stopped before the agent finished (shutdown reason: %s)",
+				 in->shutdown_reason && in->shutdown_reason[0] ?
+				 in->shutdown_reason : "unknown");
+	else
+		hpc_decision_set(d, HPC_V_FAIL, HPC_C_HANG, "HANG: guest unresponsive",
+				 "%s", str(in->why_stop));
+	return 1;
+}
+
+/* The precedence table: the first group that decides gives the verdict. */
+static int (*const precedence[])(const struct hpc_judge_in *in,
+				 struct hpc_decision *d) = {
+	judge_run,	/* 1-3 */
+	judge_host,	/* 4-6 */
+	judge_boot,	/* 7-10 */
+	judge_steps,	/* 11-14: the steps in order */
+	judge_bye,	/* 15-18 */
+	judge_outcome,	/* 19-: the outcome events; always decides */
+};
+
+void hpc_judge(const struct hpc_judge_in *in, struct hpc_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (size_t i = 0; i < sizeof(precedence) / sizeof(precedence[0]); i++)
+		if (precedence[i](in, d))
+			return;
 }
 
 /* ---- verdict.json ---- */
@@ -368,42 +401,14 @@ struct json_object *hpc_verdict_json_new(const struct hpc_decision *d)
 int hpc_verdict_json_write(const char *dir, struct json_object *o)
 {
 	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	char *tmp = NULL, *dst = NULL;
-	size_t len = strlen(txt);
-	int fd = -1, ret = -1, e;
+	char *data;
+	int ret, e;
 
-	if (asprintf(&tmp, "%s/." HPC_VERDICT_FILE ".XXXXXX", dir) < 0) {
-		tmp = NULL;
-		goto out;
-	}
-	if (asprintf(&dst, "%s/" HPC_VERDICT_FILE, dir) < 0) {
-		dst = NULL;
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);	/* mode 0600 */
-	if (fd < 0)
-		goto out;
-	if (hpc_write_all(fd, txt, len) < 0 || hpc_write_all(fd, "\n", 1) < 0)
-		goto unlink;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto unlink;
-	}
-	fd = -1;
-	if (rename(tmp, dst) < 0)
-		goto unlink;
-	ret = 0;
-	goto out;
-unlink:
+	if (!txt || asprintf(&data, "%s\n", txt) < 0)
+		return -1;
+	ret = hpc_runfile_write(dir, HPC_VERDICT_FILE, data, strlen(data));
 	e = errno;
-	unlink(tmp);
-	errno = e;
-out:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	free(tmp);
-	free(dst);
+	free(data);
 	errno = e;
 	return ret;
 }
@@ -454,25 +459,38 @@ static int get_string(struct json_object *root, const char *key, bool required,
 	return 0;
 }
 
-/* A name of names[] (verdicts, classes) that is exactly v, or -1. */
-static int name_of(const struct hpc_vstr *v, int (*parse)(const char *))
+/*
+ * The string member key, one of the names parse() knows (verdicts,
+ * classes) exactly: *out its index, -1 when absent or null (allowed unless
+ * required). 0, or -1 with why set.
+ */
+static int get_name(struct json_object *root, const char *key, bool required,
+		    int (*parse)(const char *), int *out, char *why, size_t wlen)
 {
-	return strlen(v->s) == v->len ? parse(v->s) : -1;
-}
-
-int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
-			  char *why, size_t wlen)
-{
-	struct json_object *o;
-	struct hpc_vstr s;
+	struct hpc_vstr v;
 	char ex[64];
-	int i;
 
-	memset(doc, 0, sizeof(*doc));
-	if (!json_object_is_type(root, json_type_object)) {
-		snprintf(why, wlen, "not a JSON object");
+	*out = -1;
+	if (get_string(root, key, required, &v, why, wlen))
+		return -1;
+	if (!v.s)
+		return 0;
+	*out = strlen(v.s) == v.len ? parse(v.s) : -1;
+	if (*out < 0) {
+		excerpt(ex, sizeof(ex), &v);
+		snprintf(why, wlen, "unknown \"%s\" \"%s\"", key, ex);
 		return -1;
 	}
+	return 0;
+}
+
+/* "schema" 1, "scenario" not empty, the strings, "verdict", "class". */
+static int read_decision(struct json_object *root, struct hpc_verdict_doc *doc,
+			 char *why, size_t wlen)
+{
+	struct json_object *o;
+	int v, c;
+
 	if (!member(root, "schema", &o)) {
 		snprintf(why, wlen, "\"schema\" is missing");
 		return -1;
@@ -491,87 +509,104 @@ int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
 	if (get_string(root, "file", false, &doc->file, why, wlen) ||
 	    get_string(root, "title", false, &doc->title, why, wlen) ||
 	    get_string(root, "reason", false, &doc->reason, why, wlen) ||
-	    get_string(root, "verdict", true, &s, why, wlen))
+	    get_name(root, "verdict", true, hpc_verdict_parse, &v, why, wlen) ||
+	    get_name(root, "class", false, hpc_class_parse, &c, why, wlen))
 		return -1;
-	i = name_of(&s, hpc_verdict_parse);
-	if (i < 0) {
-		excerpt(ex, sizeof(ex), &s);
-		snprintf(why, wlen, "unknown \"verdict\" \"%s\"", ex);
-		return -1;
+	doc->v = (enum hpc_verdict)v;
+	doc->cls = c < 0 ? HPC_C_NONE : (enum hpc_class)c;
+	return 0;
+}
+
+/* "groups": an array of strings; the first one, if not "", is kept. */
+static int read_groups(struct json_object *o, struct hpc_verdict_doc *doc,
+		       char *why, size_t wlen)
+{
+	size_t n;
+	struct json_object *g;
+
+	if (!json_object_is_type(o, json_type_array))
+		goto bad;
+	n = json_object_array_length(o);
+	for (size_t k = 0; k < n; k++) {
+		g = json_object_array_get_idx(o, k);
+		if (!g || !json_object_is_type(g, json_type_string))
+			goto bad;
 	}
-	doc->v = (enum hpc_verdict)i;
-
-	if (get_string(root, "class", false, &s, why, wlen))
-		return -1;
-	if (s.s) {
-		i = name_of(&s, hpc_class_parse);
-		if (i < 0) {
-			excerpt(ex, sizeof(ex), &s);
-			snprintf(why, wlen, "unknown \"class\" \"%s\"", ex);
-			return -1;
-		}
-		doc->cls = (enum hpc_class)i;
-	}
-
-	if (member(root, "groups", &o)) {
-		size_t n;
-
-		if (!json_object_is_type(o, json_type_array))
-			goto bad_groups;
-		n = json_object_array_length(o);
-		for (size_t k = 0; k < n; k++) {
-			struct json_object *g = json_object_array_get_idx(o, k);
-
-			if (!g || !json_object_is_type(g, json_type_string))
-				goto bad_groups;
-		}
-		if (n > 0 && json_object_get_string_len(json_object_array_get_idx(o, 0)) > 0) {
-			struct json_object *g = json_object_array_get_idx(o, 0);
-
-			doc->group.s = json_object_get_string(g);
-			doc->group.len = (size_t)json_object_get_string_len(g);
-		}
-	}
-
-	if (member(root, "seed", &o)) {
-		if (!json_object_is_type(o, json_type_int)) {
-			snprintf(why, wlen, "\"seed\" must be an integer or null");
-			return -1;
-		}
-		doc->seed = o;
-	}
-
-	if (member(root, "duration_s", &o)) {
-		double d;
-
-		if (!json_object_is_type(o, json_type_int) &&
-		    !json_object_is_type(o, json_type_double))
-			goto bad_duration;
-		d = json_object_get_double(o);
-		if (!isfinite(d) || d < 0)
-			goto bad_duration;
-		doc->has_duration = true;
-		doc->duration_s = d;
-	}
-
-	if (member(root, "interrupted", &o)) {
-		if (!json_object_is_type(o, json_type_boolean)) {
-			snprintf(why, wlen, "\"interrupted\" must be a boolean");
-			return -1;
-		}
-		doc->interrupted = json_object_get_boolean(o);
-	}
-
-	if (member(root, "steps", &o) && !json_object_is_type(o, json_type_array)) {
-		snprintf(why, wlen, "\"steps\" must be an array");
-		return -1;
+	g = n > 0 ? json_object_array_get_idx(o, 0) : NULL;
+	if (g && json_object_get_string_len(g) > 0) {
+		doc->group.s = json_object_get_string(g);
+		doc->group.len = (size_t)json_object_get_string_len(g);
 	}
 	return 0;
-
-bad_groups:
+bad:
 	snprintf(why, wlen, "\"groups\" must be an array of strings");
 	return -1;
-bad_duration:
+}
+
+/* "duration_s": a finite number >= 0. */
+static int read_duration(struct json_object *o, struct hpc_verdict_doc *doc,
+			 char *why, size_t wlen)
+{
+	double d;
+
+	if (json_object_is_type(o, json_type_int) ||
+	    json_object_is_type(o, json_type_double)) {
+		d = json_object_get_double(o);
+		if (isfinite(d) && d >= 0) {
+			doc->has_duration = true;
+			doc->duration_s = d;
+			return 0;
+		}
+	}
 	snprintf(why, wlen, "\"duration_s\" must be a non-negative number or null");
 	return -1;
+}
+
+/* 1 with why set to msg when o is not of type t, else 0. */
+static int wrong_type(struct json_object *o, enum json_type t, const char *msg,
+		      char *why, size_t wlen)
+{
+	if (json_object_is_type(o, t))
+		return 0;
+	snprintf(why, wlen, "%s", msg);
+	return 1;
+}
+
+/* The members about the run, each optional: a wrong type is an error. */
+static int read_run(struct json_object *root, struct hpc_verdict_doc *doc,
+		    char *why, size_t wlen)
+{
+	struct json_object *o;
+
+	if (member(root, "groups", &o) && read_groups(o, doc, why, wlen))
+		return -1;
+	if (member(root, "seed", &o)) {
+		if (wrong_type(o, json_type_int, "\"seed\" must be an integer or null",
+			       why, wlen))
+			return -1;
+		doc->seed = o;
+	}
+	if (member(root, "duration_s", &o) && read_duration(o, doc, why, wlen))
+		return -1;
+	if (member(root, "interrupted", &o)) {
+		if (wrong_type(o, json_type_boolean, "\"interrupted\" must be a boolean",
+			       why, wlen))
+			return -1;
+		doc->interrupted = json_object_get_boolean(o);
+	}
+	return member(root, "steps", &o) &&
+	       wrong_type(o, json_type_array, "\"steps\" must be an array", why, wlen) ? -1 : 0;
+}
+
+int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
+			  char *why, size_t wlen)
+{
+	memset(doc, 0, sizeof(*doc));
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(why, wlen, "not a JSON object");
+		return -1;
+	}
+	if (read_decision(root, doc, why, wlen) || read_run(root, doc, why, wlen))
+		return -1;
+	return 0;
 }

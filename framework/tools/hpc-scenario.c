@@ -4,6 +4,9 @@
  *
  *   hpc-scenario lint FILE...        check files; errors as FILE:LINE: message
  *   hpc-scenario info FILE...        one line per file: name<TAB>groups<TAB>file<TAB>description
+ *   hpc-scenario info --group G FILE...     the same for the scenarios in group G
+ *   hpc-scenario info --named WORD FILE...  ... for those WORD names: all, a
+ *                                    scenario name or a group
  *   hpc-scenario qemu-args FILE      machine and boot-device arguments, NUL-separated
  *   hpc-scenario field FILE KEY      one value: name, cmdline, timeout, description
  *   hpc-scenario resources FILE...   one line per file: name<TAB>timeout<TAB>cpus<TAB>
@@ -28,7 +31,7 @@ static struct hpc_scenario scn;
 static int usage(void)
 {
 	fputs("usage: hpc-scenario lint FILE...\n"
-	      "       hpc-scenario info FILE...\n"
+	      "       hpc-scenario info [--group G | --named WORD] FILE...\n"
 	      "       hpc-scenario qemu-args FILE\n"
 	      "       hpc-scenario field FILE name|cmdline|machine|timeout|description\n"
 	      "       hpc-scenario resources FILE...\n"
@@ -36,19 +39,12 @@ static int usage(void)
 	return 2;
 }
 
-static int cmd_lint(int argc, char **argv)
-{
-	int bad = 0;
-
-	for (int i = 0; i < argc; i++)
-		if (hpc_scenario_load(argv[i], &scn, stderr, 50) < 0)
-			bad++;
-	if (bad)
-		fprintf(stderr, "hpc-scenario: %d of %d files have errors\n", bad, argc);
-	return bad ? 2 : 0;
-}
-
-static int cmd_info(int argc, char **argv)
+/*
+ * Load each of the files and call fn for each that loads (errors go to
+ * stderr, at most 50 a file). Returns how many files have errors.
+ */
+static int each_file(int argc, char **argv, void (*fn)(const char *arg),
+		     const char *arg)
 {
 	int bad = 0;
 
@@ -57,12 +53,51 @@ static int cmd_info(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		printf("%s\t", scn.name);
-		for (int g = 0; g < scn.ngroups; g++)
-			printf("%s%s", g ? "," : "", scn.groups[g]);
-		printf("\t%s\t%s\n", scn.file, scn.description);
+		if (fn)
+			fn(arg);
 	}
+	return bad;
+}
+
+static int cmd_lint(int argc, char **argv)
+{
+	int bad = each_file(argc, argv, NULL, NULL);
+
+	if (bad)
+		fprintf(stderr, "hpc-scenario: %d of %d files have errors\n", bad, argc);
 	return bad ? 2 : 0;
+}
+
+/* name<TAB>groups<TAB>file<TAB>description */
+static void print_info(const char *unused)
+{
+	(void)unused;
+	printf("%s\t", scn.name);
+	for (int g = 0; g < scn.ngroups; g++)
+		printf("%s%s", g ? "," : "", scn.groups[g]);
+	printf("\t%s\t%s\n", scn.file, scn.description);
+}
+
+static void print_info_in_group(const char *group)
+{
+	if (hpc_scenario_in_group(&scn, group))
+		print_info(NULL);
+}
+
+static void print_info_named(const char *word)
+{
+	if (hpc_scenario_named(&scn, word))
+		print_info(NULL);
+}
+
+/* info [--group G | --named WORD] FILE...: only the scenarios selected. */
+static int cmd_info(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[0], "--group") == 0)
+		return each_file(argc - 2, argv + 2, print_info_in_group, argv[1]) ? 2 : 0;
+	if (argc >= 2 && strcmp(argv[0], "--named") == 0)
+		return each_file(argc - 2, argv + 2, print_info_named, argv[1]) ? 2 : 0;
+	return each_file(argc, argv, print_info, NULL) ? 2 : 0;
 }
 
 static int cmd_qemu_args(const char *file)
@@ -152,19 +187,16 @@ static unsigned long long backed_mib(const struct hpc_scenario *s)
 }
 
 /* name<TAB>timeout<TAB>cpus<TAB>memory-MiB per file, for the scheduler. */
+static void print_resources(const char *unused)
+{
+	(void)unused;
+	printf("%s\t%u\t%u\t%llu\n", scn.name, scn.timeout_s,
+	       scn.machine.cpus ? scn.machine.cpus : 1, backed_mib(&scn));
+}
+
 static int cmd_resources(int argc, char **argv)
 {
-	int bad = 0;
-
-	for (int i = 0; i < argc; i++) {
-		if (hpc_scenario_load(argv[i], &scn, stderr, 50) < 0) {
-			bad++;
-			continue;
-		}
-		printf("%s\t%u\t%u\t%llu\n", scn.name, scn.timeout_s,
-		       scn.machine.cpus ? scn.machine.cpus : 1, backed_mib(&scn));
-	}
-	return bad ? 2 : 0;
+	return each_file(argc, argv, print_resources, NULL) ? 2 : 0;
 }
 
 int main(int argc, char **argv)

@@ -229,11 +229,9 @@ run_read_scenarios() {
 	[[ ${#RUN_NAMES[@]} -eq $# ]] || die 2 "could not read the scenarios' machines"
 }
 
-cmd_run() {
-	local kernel=stock seed='' accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60
-	local repeat='' repeat_given duration='' want_jobs=auto njobs
-	local -a args=() files
-	local rc=0 extra=''
+# run_opts ARG...: the options of 'hpchaos run', into cmd_run's locals
+# (kernel seed accel results heartbeat repeat duration want_jobs args).
+run_opts() {
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
@@ -250,16 +248,48 @@ cmd_run() {
 		-j?*) want_jobs=${1#-j}; shift ;;
 		--jobs=*) want_jobs=${1#--jobs=}; shift ;;
 		-v | --verbose) export HPC_VERBOSE=1; shift ;;
-		-h | --help) usage; return 0 ;;
+		-h | --help) usage; exit 0 ;;
 		-*) die 2 "run: unknown option '$1' (see 'hpchaos help')" ;;
 		*) args+=("$1"); shift ;;
 		esac
 	done
+}
+
+# check_heartbeat SECONDS: the --heartbeat of run and repro.
+check_heartbeat() {
+	[[ $1 =~ ^[0-9]{1,5}$ && $1 -ge 5 ]] || die 2 "--heartbeat: expected seconds >= 5"
+}
+
+# trap_signals: INT, TERM and HUP stop the run (on_signal).
+trap_signals() {
+	trap 'on_signal INT' INT
+	trap 'on_signal TERM' TERM
+	trap 'on_signal HUP' HUP
+}
+
+# run_soak_msg: say how a soak run repeats (cmd_run's repeat, duration,
+# repeat_given); a run for a duration ends at RUN_END.
+run_soak_msg() {
+	if [[ -z $duration ]]; then
+		msg "soak: $repeat repetitions; repetition r runs with seed $seed + r - 1"
+	else
+		msg "soak: for $(fmt_secs "$duration")${repeat_given:+ (at most $repeat repetitions)}; repetition r runs with seed $seed + r - 1"
+		RUN_END=$((SECONDS + duration))
+		[[ -n $repeat_given ]] || RUN_REPEAT=1000000
+	fi
+}
+
+cmd_run() {
+	local kernel=stock seed='' accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60
+	local repeat='' repeat_given duration='' want_jobs=auto njobs
+	local -a args=() files
+	local rc=0 extra=''
+	run_opts "$@"
 	if [[ -n $seed ]]; then
 		check_seed "$seed"
 		seed=$((10#$seed))
 	fi
-	[[ $heartbeat =~ ^[0-9]{1,5}$ && $heartbeat -ge 5 ]] || die 2 "--heartbeat: expected seconds >= 5"
+	check_heartbeat "$heartbeat"
 	if [[ -n $repeat ]]; then
 		if [[ ! $repeat =~ ^[0-9]{1,6}$ ]] || ((10#$repeat < 1 || 10#$repeat > 100000)); then
 			die 2 "--repeat: expected a number from 1 to 100000, got '$repeat'"
@@ -290,9 +320,7 @@ cmd_run() {
 		JOBS_WHY+="; times ${#RUN_HOSTS[@]} hosts, each taken to hold what this machine holds"
 	fi
 
-	trap 'on_signal INT' INT
-	trap 'on_signal TERM' TERM
-	trap 'on_signal HUP' HUP
+	trap_signals
 	image_ensure "$kernel"
 	backend_setup
 
@@ -311,15 +339,7 @@ cmd_run() {
 	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "$seed" "$kernel" "$extra"
 	msg "run $RUN_ID: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
 	msg "-j $JOBS ($JOBS_WHY)"
-	if [[ $RUN_SOAK == 1 ]]; then
-		if [[ -z $duration ]]; then
-			msg "soak: $repeat repetitions; repetition r runs with seed $seed + r - 1"
-		else
-			msg "soak: for $(fmt_secs "$duration")${repeat_given:+ (at most $repeat repetitions)}; repetition r runs with seed $seed + r - 1"
-			RUN_END=$((SECONDS + duration))
-			[[ -n $repeat_given ]] || RUN_REPEAT=1000000
-		fi
-	fi
+	[[ $RUN_SOAK == 0 ]] || run_soak_msg
 	timings_load "$RUN_TKEY" "$accel"
 	mapfile -t RUN_ORDER < <(sched_order RUN_NAMES RUN_TIMEOUTS)
 	info "order (longest first, timings from $HPC_TIMINGS): $(for i in "${RUN_ORDER[@]}"; do printf '%s ' "${RUN_NAMES[$i]}"; done)"
@@ -330,7 +350,6 @@ cmd_run() {
 	msg "results: $RUN_DIR"
 	return "$rc"
 }
-
 # field FILE KEY: one value of a JSON file (hpc-report --field); fails when absent.
 field() { "$HPC_BIN/hpc-report" --field "$1" "$2" 2>/dev/null; }
 
@@ -359,10 +378,10 @@ repro_target() {
 		die 2 "repro: $REPRO_SRC is not a hpchaos run: run.json is missing (it says which kernel and module ran)"
 }
 
-cmd_repro() {
-	local tries=10 all=0 accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60 target=''
-	local spec planted d name seed scn i t entry rc=0 total n check
-	local -a names=() seeds=() scns=() origs=() verdicts
+
+# repro_opts ARG...: the options of 'hpchaos repro', into cmd_repro's locals
+# (tries all accel results heartbeat target).
+repro_opts() {
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--tries) tries=${2:?--tries needs a value}; shift 2 ;;
@@ -372,7 +391,7 @@ cmd_repro() {
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
 		-v | --verbose) export HPC_VERBOSE=1; shift ;;
-		-h | --help) usage; return 0 ;;
+		-h | --help) usage; exit 0 ;;
 		-*) die 2 "repro: unknown option '$1' (see 'hpchaos help')" ;;
 		*)
 			[[ -z $target ]] || die 2 "repro: one result directory, please (got '$target' and '$1')"
@@ -386,19 +405,14 @@ cmd_repro() {
 		die 2 "--tries: expected a number from 1 to 1000, got '$tries'"
 	fi
 	tries=$((10#$tries))
-	[[ $heartbeat =~ ^[0-9]{1,5}$ && $heartbeat -ge 5 ]] || die 2 "--heartbeat: expected seconds >= 5"
+	check_heartbeat "$heartbeat"
 	[[ -d $target ]] || die 2 "repro: $target: no such directory"
-	target=$(readlink -f "$target")
-	repro_target "$target" "$all"
+}
 
-	# the same kernel and module variant
-	spec=$(field "$REPRO_SRC/run.json" kernel.spec) ||
-		die 2 "repro: $REPRO_SRC/run.json records no kernel spec (kernel.spec): a result from an older hpchaos"
-	[[ $spec == stock || $spec == chaos || $spec == tree:?* ]] ||
-		die 2 "repro: $REPRO_SRC/run.json: unknown kernel spec '$spec'"
-	planted=$(field "$REPRO_SRC/run.json" kmod_planted || echo none)
-	planted_check "$planted"
-	# the same scenario (the copy that ran) and seed
+# repro_scenarios: for each of REPRO_DIRS the scenario (the copy that ran)
+# and seed, into cmd_repro's names, seeds, scns and origs.
+repro_scenarios() {
+	local d name seed scn
 	for d in "${REPRO_DIRS[@]}"; do
 		name=$(field "$d/verdict.json" scenario) ||
 			die 2 "repro: $d/verdict.json is unreadable or names no scenario"
@@ -413,13 +427,58 @@ cmd_repro() {
 		scns+=("$scn")
 		origs+=("$d/verdict.json")
 	done
+}
+
+# repro_entry I T: the plan entry of try T of result I (0-based).
+repro_entry() {
+	printf '%02d-%s-t%d' "$(($1 + 1))" "${names[$1]}" "$2"
+}
+
+# repro_one I: replay result I (of cmd_repro's arrays) its tries times,
+# after checking that its seed gives the recorded schedule; the tries'
+# verdict files into cmd_repro's verdicts.
+repro_one() {
+	local i=$1 t entry check
+	verdicts=()
+	msg "replaying ${REPRO_DIRS[$i]#"$REPRO_SRC"/} ($("$HPC_BIN/hpc-report" --verdict "${origs[$i]}" || true)), seed ${seeds[$i]}"
+	# the drawn delays, re-derived from the seed, must be those recorded
+	check=$RUN_DIR/schedule-check.$((i + 1))
+	if "$HPC_BIN/hpc-conductor" --scenario "${scns[$i]}" --seed "${seeds[$i]}" \
+		--check-schedule "${origs[$i]}" >"$check" 2>&1; then
+		msg "$(cat "$check")"
+	else
+		sed 's/^/hpchaos: warning: /' "$check" >&2
+	fi
+	for ((t = 1; t <= tries; t++)); do
+		n=$((n + 1))
+		entry=$(repro_entry "$i" "$t")
+		slots_run_one "[$n/$total]" "$entry" "${scns[$i]}" "${names[$i]}" "${seeds[$i]}" "try $t"
+		verdicts+=("$RUN_DIR/$entry/verdict.json")
+	done
+}
+
+cmd_repro() {
+	local tries=10 all=0 accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60 target=''
+	local spec planted i t rc=0 total n
+	local -a names=() seeds=() scns=() origs=() verdicts
+	repro_opts "$@"
+	target=$(readlink -f "$target")
+	repro_target "$target" "$all"
+
+	# the same kernel and module variant
+	spec=$(field "$REPRO_SRC/run.json" kernel.spec) ||
+		die 2 "repro: $REPRO_SRC/run.json records no kernel spec (kernel.spec): a result from an older hpchaos"
+	[[ $spec == stock || $spec == chaos || $spec == tree:?* ]] ||
+		die 2 "repro: $REPRO_SRC/run.json: unknown kernel spec '$spec'"
+	planted=$(field "$REPRO_SRC/run.json" kmod_planted || echo none)
+	planted_check "$planted"
+	# the same scenario (the copy that ran) and seed
+	repro_scenarios
 	"$HPC_BIN/hpc-scenario" lint "${scns[@]}" || die 2 "the recorded scenario files have errors; nothing was booted"
 	accel=$(accel_pick "$accel")
 	[[ $planted == none ]] || export HPC_PLANTED=$planted
 
-	trap 'on_signal INT' INT
-	trap 'on_signal TERM' TERM
-	trap 'on_signal HUP' HUP
+	trap_signals
 	image_ensure "$spec"
 	backend_setup
 	RUN_DIR=$(new_run_dir "$results")
@@ -429,7 +488,8 @@ cmd_repro() {
 	ln -sfn "$RUN_ID" "$results/latest"
 	for i in "${!names[@]}"; do
 		for ((t = 1; t <= tries; t++)); do
-			printf '%02d-%s-t%d\n' "$((i + 1))" "${names[$i]}" "$t"
+			repro_entry "$i" "$t"
+			echo
 		done
 	done >"$RUN_DIR/plan"
 	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "${seeds[0]}" "$spec" \
@@ -438,22 +498,7 @@ cmd_repro() {
 	total=$((${#names[@]} * tries))
 	n=0
 	for i in "${!names[@]}"; do
-		msg "replaying ${REPRO_DIRS[$i]#"$REPRO_SRC"/} ($("$HPC_BIN/hpc-report" --verdict "${origs[$i]}" || true)), seed ${seeds[$i]}"
-		# the drawn delays, re-derived from the seed, must be those recorded
-		check=$RUN_DIR/schedule-check.$((i + 1))
-		if "$HPC_BIN/hpc-conductor" --scenario "${scns[$i]}" --seed "${seeds[$i]}" \
-			--check-schedule "${origs[$i]}" >"$check" 2>&1; then
-			msg "$(cat "$check")"
-		else
-			sed 's/^/hpchaos: warning: /' "$check" >&2
-		fi
-		verdicts=()
-		for ((t = 1; t <= tries; t++)); do
-			n=$((n + 1))
-			entry=$(printf '%02d-%s-t%d' "$((i + 1))" "${names[$i]}" "$t")
-			slots_run_one "[$n/$total]" "$entry" "${scns[$i]}" "${names[$i]}" "${seeds[$i]}" "try $t"
-			verdicts+=("$RUN_DIR/$entry/verdict.json")
-		done
+		repro_one "$i"
 		"$HPC_BIN/hpc-report" --repro "${origs[$i]}" "${verdicts[@]}" | tee -a "$RUN_DIR/repro.txt" || rc=1
 	done
 	trap - INT TERM HUP

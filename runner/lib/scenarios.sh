@@ -8,22 +8,23 @@ scenarios_files() {
 	find "$HPC_SCENARIOS" -name '*.scn' -type f | LC_ALL=C sort
 }
 
-# scenarios_info: name<TAB>groups<TAB>file<TAB>description for every scenario.
+# scenarios_info [--group G | --named WORD]: name<TAB>groups<TAB>file<TAB>
+# description for every scenario, or those in group G, or those WORD names
+# (all, a name or a group). hpc-scenario does the matching (the one place:
+# hpc_scenario_named() in lib/scenario_parse.c).
 scenarios_info() {
 	local -a files
 	mapfile -t files < <(scenarios_files)
 	[[ ${#files[@]} -gt 0 ]] || die 2 "no scenario files under $HPC_SCENARIOS"
-	"$HPC_BIN/hpc-scenario" info "${files[@]}" || die 2 "scenario files have errors (run 'hpchaos lint')"
+	"$HPC_BIN/hpc-scenario" info "$@" "${files[@]}" || die 2 "scenario files have errors (run 'hpchaos lint')"
 }
 
 # scenarios_resolve ARG...: the files the arguments name, in order, each once.
 # An argument is a .scn file path, a scenario name, a group, or 'all'.
 scenarios_resolve() {
-	local arg name groups file found
-	local line
+	local arg file found
 	local -A seen=()
-	local -a info out=()
-	mapfile -t info < <(scenarios_info)
+	local -a out=()
 	for arg in "$@"; do
 		found=0
 		if [[ $arg == *.scn ]]; then
@@ -34,14 +35,11 @@ scenarios_resolve() {
 			seen[$file]=1
 			continue
 		fi
-		for line in "${info[@]}"; do
-			IFS=$'\t' read -r name groups file _ <<<"$line"
-			if [[ $arg == all || $arg == "$name" || ,$groups, == *",$arg,"* ]]; then
-				found=1
-				[[ -n ${seen[$file]:-} ]] || out+=("$file")
-				seen[$file]=1
-			fi
-		done
+		while IFS=$'\t' read -r _ _ file _; do
+			found=1
+			[[ -n ${seen[$file]:-} ]] || out+=("$file")
+			seen[$file]=1
+		done < <(scenarios_info --named "$arg")
 		[[ $found == 1 ]] || die 2 "no scenario or group named '$arg' (see 'hpchaos list')"
 	done
 	printf '%s\n' "${out[@]}"

@@ -192,7 +192,13 @@ int hpc_scenario_load(const char *file, struct hpc_scenario *s, FILE *err,
 
 const struct hpc_device *hpc_scenario_device(const struct hpc_scenario *s,
 					      const char *id);
+/*
+ * Group matching, the one place of it (hpc-scenario info --group|--named
+ * does it for the runner): is the scenario in group? Does word name it:
+ * "all", its name or one of its groups?
+ */
 int hpc_scenario_in_group(const struct hpc_scenario *s, const char *group);
+int hpc_scenario_named(const struct hpc_scenario *s, const char *word);
 
 /*
  * Check requirements against a kernel .config and a modules list (one

@@ -144,8 +144,9 @@ struct json_object;
 struct json_object *hpc_verdict_json_new(const struct hpc_decision *d);
 
 /*
- * Write o to DIR/verdict.json: a temp file in DIR, mode 0600 like the rest
- * of the run directory, then rename(2). 0, or -1 with errno set.
+ * Write o to DIR/verdict.json through hpc_runfile_write() (a temp file in
+ * DIR, mode 0600 like the rest of the run directory, fsync, rename(2)). 0,
+ * or -1 with errno set.
  */
 int hpc_verdict_json_write(const char *dir, struct json_object *o);
 /* A string member of verdict.json, borrowed from the parsed object. */
