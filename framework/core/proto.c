@@ -268,67 +268,95 @@ static int parse_step(struct cur *c, struct hpc_msg *m)
 	return 0;
 }
 
+/* The one field left on the line: a number up to max. */
+static int last_number(struct cur *c, uint64_t max, uint64_t *v)
+{
+	struct tok t;
+
+	if (next_field(c, &t) < 0 || !at_end(c))
+		return -1;
+	return parse_dec(&t, max, v);
+}
+
+static int parse_ping(struct cur *c, struct hpc_msg *m)
+{
+	return last_number(c, UINT64_MAX, &m->guest_ns);
+}
+
+static int parse_out(struct cur *c, struct hpc_msg *m)
+{
+	struct tok t;
+
+	if (field_before_text(c, &t) < 0 || parse_idx(&t, &m->idx) < 0)
+		return -1;
+	return take_text(c, m);
+}
+
+static int parse_ktap(struct cur *c, struct hpc_msg *m)
+{
+	return take_text(c, m);
+}
+
+/* The record is checked by hpc_kmsg_parse(); here it must be there. */
+static int parse_kmsg(struct cur *c, struct hpc_msg *m)
+{
+	if (at_end(c) || take_text(c, m) < 0 || m->text_len == 0)
+		return -1;
+	return 0;
+}
+
+static int parse_kmsg_lost(struct cur *c, struct hpc_msg *m)
+{
+	if (last_number(c, UINT64_MAX, &m->lost) < 0 || m->lost == 0)
+		return -1;
+	return 0;
+}
+
+static int parse_bye(struct cur *c, struct hpc_msg *m)
+{
+	uint64_t v;
+
+	if (last_number(c, PROTO_MAX_EXIT, &v) < 0)
+		return -1;
+	m->exit_code = (int)v;
+	return 0;
+}
+
+/* The guest's keywords; fields: a field must follow the keyword. */
+static const struct {
+	const char *kw;
+	enum hpc_msg_type type;		/* STEP: parse_step() chooses */
+	int fields;
+	int (*parse)(struct cur *c, struct hpc_msg *m);
+} guest_lines[] = {
+	{ HPC_KW_KTAP, HPC_MSG_KTAP, 0, parse_ktap },
+	{ HPC_KW_KMSG, HPC_MSG_KMSG, 0, parse_kmsg },
+	{ HPC_KW_HELLO, HPC_MSG_HELLO, 1, parse_hello },
+	{ HPC_KW_PING, HPC_MSG_PING, 1, parse_ping },
+	{ HPC_KW_EV, HPC_MSG_EV, 1, parse_ev },
+	{ HPC_KW_STEP, HPC_MSG_INVALID, 1, parse_step },
+	{ HPC_KW_OUT, HPC_MSG_OUT, 1, parse_out },
+	{ HPC_KW_KMSGLOST, HPC_MSG_KMSG_LOST, 1, parse_kmsg_lost },
+	{ HPC_KW_BYE, HPC_MSG_BYE, 1, parse_bye },
+};
+
 static int parse_line(struct cur *c, struct hpc_msg *m)
 {
-	struct tok kw, t;
-	uint64_t v;
+	struct tok kw;
+	size_t i;
 
 	if (field_before_text(c, &kw) < 0)
 		return -1;
-	if (tok_is(&kw, HPC_KW_KTAP)) {
-		m->type = HPC_MSG_KTAP;
-		return take_text(c, m);
-	}
-	if (tok_is(&kw, HPC_KW_KMSG)) {
-		/* the record is checked by hpc_kmsg_parse() */
-		m->type = HPC_MSG_KMSG;
-		if (at_end(c) || take_text(c, m) < 0 || m->text_len == 0)
-			return -1;
-		return 0;
-	}
-	/* every other message has at least one more field */
-	if (at_end(c))
-		return -1;
-	c->p++;
-	if (at_end(c))
-		return -1;
-	if (tok_is(&kw, HPC_KW_HELLO)) {
-		m->type = HPC_MSG_HELLO;
-		return parse_hello(c, m);
-	}
-	if (tok_is(&kw, HPC_KW_PING)) {
-		m->type = HPC_MSG_PING;
-		if (next_field(c, &t) < 0 || !at_end(c))
-			return -1;
-		return parse_ns(&t, &m->guest_ns);
-	}
-	if (tok_is(&kw, HPC_KW_EV)) {
-		m->type = HPC_MSG_EV;
-		return parse_ev(c, m);
-	}
-	if (tok_is(&kw, HPC_KW_STEP))
-		return parse_step(c, m);
-	if (tok_is(&kw, HPC_KW_OUT)) {
-		m->type = HPC_MSG_OUT;
-		if (field_before_text(c, &t) < 0 || parse_idx(&t, &m->idx) < 0)
-			return -1;
-		return take_text(c, m);
-	}
-	if (tok_is(&kw, HPC_KW_KMSGLOST)) {
-		m->type = HPC_MSG_KMSG_LOST;
-		if (next_field(c, &t) < 0 || !at_end(c) ||
-		    parse_dec(&t, UINT64_MAX, &v) < 0 || v == 0)
-			return -1;
-		m->lost = v;
-		return 0;
-	}
-	if (tok_is(&kw, HPC_KW_BYE)) {
-		m->type = HPC_MSG_BYE;
-		if (next_field(c, &t) < 0 || !at_end(c) ||
-		    parse_dec(&t, PROTO_MAX_EXIT, &v) < 0)
-			return -1;
-		m->exit_code = (int)v;
-		return 0;
+	for (i = 0; i < sizeof(guest_lines) / sizeof(guest_lines[0]); i++) {
+		if (!tok_is(&kw, guest_lines[i].kw))
+			continue;
+		m->type = guest_lines[i].type;
+		if (guest_lines[i].fields) {
+			/* one separator, then something */
+			if (at_end(c) || ++c->p >= c->end)
+				return -1;
+		}
+		return guest_lines[i].parse(c, m);
 	}
 	return -1;
 }

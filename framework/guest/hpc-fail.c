@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hpc/opts.h"
 #include "lib/hpcg.h"
 
 #define DBG		"/sys/kernel/debug"
@@ -46,6 +47,9 @@
 #define FUNC_NAME_MAX	120
 #define DEFAULT_RETVAL	(-12)	/* -ENOMEM */
 #define MAX_ERRNO	4095
+/* The long options (hpc/opts.h). */
+#define OPTS	"failslab=s fail-page-alloc=p fail-function=f times=t interval=i " \
+		"nth=n verbose=v all-tasks!a at-exec!e help!h"
 
 static struct {
 	int failslab, page_alloc;	/* probability in %, -1: not used */
@@ -167,21 +171,75 @@ static int disarm_attr(const char *dir)
 	return 1;
 }
 
+/* A facility's own file: its value while armed (NULL: none), its default. */
+struct filter {
+	const char *file;
+	const char *armed;
+	const char *dflt;
+};
+
+static const struct filter slab_filters[] = {
+	{ "ignore-gfp-wait", "N", "Y" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct filter page_filters[] = {
+	{ "ignore-gfp-wait", "N", "Y" },
+	{ "ignore-gfp-highmem", "N", "Y" },
+	{ "min-order", "0", "1" },
+	{ NULL, NULL, NULL },
+};
+
+/* writing "\n" to inject clears every function; arm_functions() sets them */
+static const struct filter function_filters[] = {
+	{ "inject", NULL, "\n" },
+	{ NULL, NULL, NULL },
+};
+
+enum { FAILSLAB, FAIL_PAGE_ALLOC, FAIL_FUNCTION, N_FACILITIES };
+
+static const struct facility {
+	const char *dir;
+	const char *name;
+	const char *config;		/* what a kernel without it lacks */
+	const struct filter *filters;
+} fac[N_FACILITIES] = {
+	[FAILSLAB] = { DBG "/failslab", "failslab", "CONFIG_FAILSLAB",
+		       slab_filters },
+	[FAIL_PAGE_ALLOC] = { DBG "/fail_page_alloc", "fail_page_alloc",
+			      "CONFIG_FAIL_PAGE_ALLOC", page_filters },
+	[FAIL_FUNCTION] = { DBG "/fail_function", "fail_function",
+			    "CONFIG_FAIL_FUNCTION", function_filters },
+};
+
+/* Is facility f asked for? */
+static int used(int f)
+{
+	switch (f) {
+	case FAILSLAB:
+		return o.failslab >= 0;
+	case FAIL_PAGE_ALLOC:
+		return o.page_alloc >= 0;
+	default:
+		return o.nfuncs > 0;
+	}
+}
+
 /* Failures a facility injected: what its "times" budget lost. */
-static void report(const char *dir, const char *what)
+static void report(const struct facility *f)
 {
 	char path[256], buf[32] = "";
 	int fd;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/times", dir);
+	snprintf(path, sizeof(path), "%s/times", f->dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n > 0 && o.times >= 0 && !o.nth)
-		printf("hpc-fail: %s: %ld failures injected\n", what,
+		printf("hpc-fail: %s: %ld failures injected\n", f->name,
 		       o.times - strtol(buf, NULL, 10));
 }
 
@@ -193,16 +251,33 @@ static void report(const char *dir, const char *what)
  */
 static void disarm(void)
 {
+	const struct filter *fl;
+	int f;
+
 	armed = 0;
-	if (disarm_attr(DBG "/failslab"))
-		tryput(DBG "/failslab", "ignore-gfp-wait", "Y");
-	if (disarm_attr(DBG "/fail_page_alloc")) {
-		tryput(DBG "/fail_page_alloc", "ignore-gfp-wait", "Y");
-		tryput(DBG "/fail_page_alloc", "ignore-gfp-highmem", "Y");
-		tryput(DBG "/fail_page_alloc", "min-order", "1");
+	for (f = 0; f < N_FACILITIES; f++) {
+		if (!disarm_attr(fac[f].dir))
+			continue;
+		for (fl = fac[f].filters; fl && fl->file; fl++)
+			tryput(fac[f].dir, fl->file, "%s", fl->dflt);
 	}
-	if (disarm_attr(DBG "/fail_function"))
-		tryput(DBG "/fail_function", "inject", "\n");	/* clears every function */
+}
+
+/* fail_function: the functions, each with its return value. */
+static void arm_functions(void)
+{
+	char dir[256];
+	int i, r;
+
+	for (i = 0; i < o.nfuncs; i++) {
+		r = hpc_write_file(DBG "/fail_function/inject", o.funcs[i]);
+		if (r)
+			die(r == -EINVAL || r == -ENOENT ? EXIT_USAGE : 1,
+			    "fail_function: %s cannot be injected (%s): it must be marked ALLOW_ERROR_INJECTION",
+			    o.funcs[i], strerror(-r));
+		snprintf(dir, sizeof(dir), DBG "/fail_function/%s", o.funcs[i]);
+		putf(dir, "retval", "%#lx", (unsigned long)o.retvals[i]);
+	}
 }
 
 /*
@@ -214,43 +289,27 @@ static void disarm(void)
  */
 static void arm(int task_filter)
 {
-	int i;
+	const struct filter *fl;
+	int f;
 
-	if (o.failslab >= 0)
-		need(DBG "/failslab", "CONFIG_FAILSLAB");
-	if (o.page_alloc >= 0)
-		need(DBG "/fail_page_alloc", "CONFIG_FAIL_PAGE_ALLOC");
-	if (o.nfuncs)
-		need(DBG "/fail_function", "CONFIG_FAIL_FUNCTION");
+	for (f = 0; f < N_FACILITIES; f++)
+		if (used(f))
+			need(fac[f].dir, fac[f].config);
 	armed = 1;
-	if (o.failslab >= 0) {
-		arm_attr(DBG "/failslab", task_filter);
-		putf(DBG "/failslab", "ignore-gfp-wait", "N");
+	for (f = 0; f < N_FACILITIES; f++) {
+		if (!used(f))
+			continue;
+		arm_attr(fac[f].dir, task_filter);
+		for (fl = fac[f].filters; fl && fl->file; fl++)
+			if (fl->armed)
+				putf(fac[f].dir, fl->file, "%s", fl->armed);
 	}
-	if (o.page_alloc >= 0) {
-		arm_attr(DBG "/fail_page_alloc", task_filter);
-		putf(DBG "/fail_page_alloc", "ignore-gfp-wait", "N");
-		putf(DBG "/fail_page_alloc", "ignore-gfp-highmem", "N");
-		putf(DBG "/fail_page_alloc", "min-order", "0");
-	}
-	if (o.nfuncs) {
-		arm_attr(DBG "/fail_function", task_filter);
-		for (i = 0; i < o.nfuncs; i++) {
-			char dir[256];
-			int r = hpc_write_file(DBG "/fail_function/inject", o.funcs[i]);
-
-			if (r)
-				die(r == -EINVAL || r == -ENOENT ? EXIT_USAGE : 1,
-				    "fail_function: %s cannot be injected (%s): it must be marked ALLOW_ERROR_INJECTION",
-				    o.funcs[i], strerror(-r));
-			snprintf(dir, sizeof(dir), DBG "/fail_function/%s", o.funcs[i]);
-			putf(dir, "retval", "%#lx", (unsigned long)o.retvals[i]);
-		}
-	}
+	if (o.nfuncs)
+		arm_functions();
 	if (o.failslab >= 0)
-		putf(DBG "/failslab", "probability", "%d", o.failslab);
+		putf(fac[FAILSLAB].dir, "probability", "%d", o.failslab);
 	if (o.page_alloc >= 0)
-		putf(DBG "/fail_page_alloc", "probability", "%d", o.page_alloc);
+		putf(fac[FAIL_PAGE_ALLOC].dir, "probability", "%d", o.page_alloc);
 	/*
 	 * With --nth the task's fail-nth decides, and probability 0 keeps
 	 * should_fail() from drawing random numbers at all (from a kprobe,
@@ -258,7 +317,7 @@ static void arm(int task_filter)
 	 * CONFIG_FUNCTION_TRACER).
 	 */
 	if (o.nfuncs && !o.nth)
-		putf(DBG "/fail_function", "probability", "100");
+		putf(fac[FAIL_FUNCTION].dir, "probability", "100");
 }
 
 static long num(const char *opt, const char *s, long lo, long hi)
@@ -309,22 +368,9 @@ static void add_func(char *arg)
 /* The options; the index of the first argument after them. */
 static int parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "failslab", required_argument, NULL, 's' },
-		{ "fail-page-alloc", required_argument, NULL, 'p' },
-		{ "fail-function", required_argument, NULL, 'f' },
-		{ "times", required_argument, NULL, 't' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "nth", required_argument, NULL, 'n' },
-		{ "verbose", required_argument, NULL, 'v' },
-		{ "all-tasks", no_argument, NULL, 'a' },
-		{ "at-exec", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = hpc_getopt(argc, argv, "+h", OPTS)) != -1) {
 		switch (c) {
 		case 's': o.failslab = (int)num("--failslab", optarg, 0, 100); break;
 		case 'p': o.page_alloc = (int)num("--fail-page-alloc", optarg, 0, 100); break;
@@ -404,12 +450,11 @@ static void flag_at_exec(pid_t pid)
 /* What each facility injected, once CMD ended. */
 static void report_all(void)
 {
-	if (o.failslab >= 0)
-		report(DBG "/failslab", "failslab");
-	if (o.page_alloc >= 0)
-		report(DBG "/fail_page_alloc", "fail_page_alloc");
-	if (o.nfuncs)
-		report(DBG "/fail_function", "fail_function");
+	int f;
+
+	for (f = 0; f < N_FACILITIES; f++)
+		if (used(f))
+			report(&fac[f]);
 	if (o.nth)
 		printf("hpc-fail: fail-nth %ld: each armed thread failed its %ldth fault site (the kernel log says \"FAULT_INJECTION: forcing a failure\")\n",
 		       o.nth, o.nth);

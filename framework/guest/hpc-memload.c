@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "hpc/io.h"
+#include "hpc/opts.h"
 #include "hpc/prng.h"
 #include "lib/hpcg.h"
 
@@ -42,6 +43,9 @@
 #define PASS_MIX	0xd1b54a32d192ed03ULL
 #define PROGRESS_NS	1000000000ULL	/* a progress line this often */
 #define WATCH_NS	(50 * 1000 * 1000)	/* the main thread looks this often */
+/* The long options (hpc/opts.h). */
+#define OPTS	"size=s duration=d passes=p seed=S threads=t verify!v node=n " \
+		"inject-corruption!i help!h"
 
 struct worker {
 	pthread_t tid;
@@ -191,23 +195,11 @@ static void *worker_main(void *arg)
 
 static void parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "size", required_argument, NULL, 's' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "passes", required_argument, NULL, 'p' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "verify", no_argument, NULL, 'v' },
-		{ "node", required_argument, NULL, 'n' },
-		{ "inject-corruption", no_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	cfg.seed = hpcg_env_seed(cfg.seed);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = hpc_getopt(argc, argv, "", OPTS)) != -1) {
 		switch (c) {
 		case 's':
 			cfg.size = hpcg_opt_size("--size", optarg);

@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hpc/opts.h"
 #include "hpc/parse.h"
 #include "hpchaos.h"
 #include "lib/hpcg.h"
@@ -34,6 +35,8 @@
 #define EXIT_SKIP	4
 #define MAX_PAGES	(1ULL << 24)	/* --pages */
 #define MAX_TIMEOUT_MS	3600000ULL	/* --timeout-ms: an hour */
+/* The long options (hpc/opts.h). */
+#define OPTS	"pages=p async!a surprise!s timeout-ms=t help!h"
 
 static const char *const state_names[] = {
 	[HPC_PSTATE_NONE] = "none", [HPC_PSTATE_LIVE] = "live",
@@ -142,17 +145,9 @@ struct args {
 /* The options: -1, or the exit code (help, bad usage). */
 static int parse_opts(int argc, char **argv, struct args *a)
 {
-	static const struct option opts[] = {
-		{ "pages", required_argument, NULL, 'p' },
-		{ "async", no_argument, NULL, 'a' },
-		{ "surprise", no_argument, NULL, 's' },
-		{ "timeout-ms", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = hpc_getopt(argc, argv, "h", OPTS)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_u64(optarg, MAX_PAGES, &a->pages) || !a->pages) {

@@ -83,57 +83,61 @@ static void test_parse_ll(void **state)
 	assert_int_equal(errno, EBADF);
 }
 
+/* Texts a parser takes (with the value) or refuses (ok 0). */
+struct parse_case {
+	const char *s;
+	int ok;
+	uint64_t want;
+};
+
+static void check_cases(int (*parse)(const char *, uint64_t *),
+			const struct parse_case *c, size_t n)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v = 0;
+		if (parse(c[i].s, &v) != (c[i].ok ? 0 : -1))
+			fail_msg("\"%s\": %s, expected %s", c[i].s,
+				 c[i].ok ? "refused" : "taken",
+				 c[i].ok ? "taken" : "refused");
+		if (c[i].ok && v != c[i].want)
+			fail_msg("\"%s\": %llu, expected %llu", c[i].s,
+				 (unsigned long long)v,
+				 (unsigned long long)c[i].want);
+	}
+}
+
 static void test_parse_size(void **state)
 {
-	uint64_t v = 0;
+	static const struct parse_case cases[] = {
+		{ "4096", 1, 4096 }, { "64M", 1, 64ULL << 20 },
+		{ "1g", 1, 1ULL << 30 }, { "2K", 1, 2048 },
+		{ "3T", 1, 3ULL << 40 }, { "16777215T", 1, 16777215ULL << 40 },
+		{ "0", 0, 0 }, { "0M", 0, 0 }, { "M", 0, 0 }, { "", 0, 0 },
+		{ "1P", 0, 0 }, { "1MB", 0, 0 }, { "-1M", 0, 0 },
+		{ "16777216T", 0, 0 },		/* 2^64 */
+	};
 
 	(void)state;
-	assert_int_equal(hpc_parse_size("4096", &v), 0);
-	assert_true(v == 4096);
-	assert_int_equal(hpc_parse_size("64M", &v), 0);
-	assert_true(v == 64ULL << 20);
-	assert_int_equal(hpc_parse_size("1g", &v), 0);
-	assert_true(v == 1ULL << 30);
-	assert_int_equal(hpc_parse_size("2K", &v), 0);
-	assert_true(v == 2048);
-	assert_int_equal(hpc_parse_size("3T", &v), 0);
-	assert_true(v == 3ULL << 40);
-	assert_int_equal(hpc_parse_size("0", &v), -1);
-	assert_int_equal(hpc_parse_size("0M", &v), -1);
-	assert_int_equal(hpc_parse_size("M", &v), -1);
-	assert_int_equal(hpc_parse_size("", &v), -1);
-	assert_int_equal(hpc_parse_size("1P", &v), -1);
-	assert_int_equal(hpc_parse_size("1MB", &v), -1);
-	assert_int_equal(hpc_parse_size("-1M", &v), -1);
-	assert_int_equal(hpc_parse_size("16777216T", &v), -1);	/* 2^64 */
-	assert_int_equal(hpc_parse_size("16777215T", &v), 0);
+	check_cases(hpc_parse_size, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_parse_duration(void **state)
 {
-	uint64_t v = 0;
+	static const struct parse_case cases[] = {
+		{ "250ms", 1, 250 * NS_MS }, { "3s", 1, 3 * NS_S },
+		{ "3", 1, 3 * NS_S }, { "2m", 1, 120 * NS_S },
+		{ "1h", 1, 3600 * NS_S },
+		{ "720h", 1, HPC_PARSE_MAX_DURATION_NS },
+		{ "721h", 0, 0 }, { "2592000001ms", 0, 0 }, { "0s", 0, 0 },
+		{ "s", 0, 0 }, { "ms", 0, 0 }, { "1d", 0, 0 }, { "1.5s", 0, 0 },
+		{ "", 0, 0 },
+	};
 
 	(void)state;
-	assert_int_equal(hpc_parse_duration("250ms", &v), 0);
-	assert_true(v == 250 * NS_MS);
-	assert_int_equal(hpc_parse_duration("3s", &v), 0);
-	assert_true(v == 3 * NS_S);
-	assert_int_equal(hpc_parse_duration("3", &v), 0);
-	assert_true(v == 3 * NS_S);
-	assert_int_equal(hpc_parse_duration("2m", &v), 0);
-	assert_true(v == 120 * NS_S);
-	assert_int_equal(hpc_parse_duration("1h", &v), 0);
-	assert_true(v == 3600 * NS_S);
-	assert_int_equal(hpc_parse_duration("720h", &v), 0);
-	assert_true(v == HPC_PARSE_MAX_DURATION_NS);
-	assert_int_equal(hpc_parse_duration("721h", &v), -1);
-	assert_int_equal(hpc_parse_duration("2592000001ms", &v), -1);
-	assert_int_equal(hpc_parse_duration("0s", &v), -1);
-	assert_int_equal(hpc_parse_duration("s", &v), -1);
-	assert_int_equal(hpc_parse_duration("ms", &v), -1);
-	assert_int_equal(hpc_parse_duration("1d", &v), -1);
-	assert_int_equal(hpc_parse_duration("1.5s", &v), -1);
-	assert_int_equal(hpc_parse_duration("", &v), -1);
+	check_cases(hpc_parse_duration, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_prng(void **state)
@@ -295,11 +299,44 @@ static const char *host(const char *s, int plan_n, struct hpc_host_msg *m)
 	return hpc_proto_parse_host(s, strlen(s), plan_n, m);
 }
 
+/* Host lines refused: why, and the type the caller checks its order on. */
+static const struct {
+	const char *line;
+	int nul;		/* a NUL byte after the text */
+	int plan_n;
+	const char *why;
+	enum hpc_host_type type;
+} refused[] = {
+	{ "", 0, 1, "empty line", HPC_HOST_INVALID },
+	{ " GO", 0, 1, "empty line", HPC_HOST_INVALID },
+	{ "GO", 1, 1, "NUL byte", HPC_HOST_INVALID },
+	{ "HELLO 1 x", 0, 1, "unknown line", HPC_HOST_INVALID },
+	{ "GO now", 0, 1, "malformed GO", HPC_HOST_GO },
+	{ "PLAN 257", 0, 1, "malformed PLAN", HPC_HOST_PLAN },
+	{ "PLAN", 0, 1, "malformed PLAN", HPC_HOST_PLAN },
+	{ "PLAN 01", 0, 1, "malformed PLAN", HPC_HOST_PLAN },
+	{ "EV", 0, 1, "malformed EV", HPC_HOST_EV },
+	{ "EV a b", 0, 1, "malformed EV", HPC_HOST_EV },
+	{ "EV bad/name", 0, 1, "malformed EV", HPC_HOST_EV },
+	{ "S", 0, 1, "malformed S", HPC_HOST_INVALID },
+	{ "S ", 0, 1, "malformed S", HPC_HOST_STEP },
+	{ "S 1  run 5 x y", 0, 2, "malformed S", HPC_HOST_STEP },
+	{ "S 1 run 5", 0, 2, "malformed S", HPC_HOST_STEP },
+	{ "S 2 run 5 x y", 0, 2, "bad step index", HPC_HOST_STEP },
+	{ "S 0 run 5 x y", 0, 0, "bad step index", HPC_HOST_STEP },
+	{ "S -1 run 5 x y", 0, 2, "bad step index", HPC_HOST_STEP },
+	{ "S 1 walk 5 x y", 0, 2, "bad step kind", HPC_HOST_STEP },
+	{ "S 1 run 86401 x y", 0, 2, "bad timeout", HPC_HOST_STEP },
+	{ "S 1 run 05 x y", 0, 2, "bad timeout", HPC_HOST_STEP },
+	{ "S 1 run 5 bad/name y", 0, 2, "bad step name", HPC_HOST_STEP },
+};
+
 static void test_parse_host(void **state)
 {
 	struct hpc_host_msg m;
 	const char *why;
 	char line[HPC_PROTO_MAX_LINE + 8];
+	size_t i;
 	int n;
 
 	(void)state;
@@ -334,34 +371,16 @@ static void test_parse_host(void **state)
 	assert_int_equal(m.kind, HPC_STEP_REAP);
 	assert_int_equal(m.timeout_s, 86400);
 
-	assert_string_equal(host("", 1, &m), "empty line");
-	assert_string_equal(host(" GO", 1, &m), "empty line");
-	assert_string_equal(hpc_proto_parse_host("GO\0", 3, 1, &m), "NUL byte");
-	assert_string_equal(host("HELLO 1 x", 1, &m), "unknown line");
-	assert_int_equal(m.type, HPC_HOST_INVALID);
-	assert_string_equal(host("GO now", 1, &m), "malformed GO");
-	assert_int_equal(m.type, HPC_HOST_GO);
-	assert_string_equal(host("PLAN 257", 1, &m), "malformed PLAN");
-	assert_int_equal(m.type, HPC_HOST_PLAN);
-	assert_string_equal(host("PLAN", 1, &m), "malformed PLAN");
-	assert_string_equal(host("PLAN 01", 1, &m), "malformed PLAN");
-	assert_string_equal(host("EV", 1, &m), "malformed EV");
-	assert_string_equal(host("EV a b", 1, &m), "malformed EV");
-	assert_string_equal(host("EV bad/name", 1, &m), "malformed EV");
-	assert_string_equal(host("S", 1, &m), "malformed S");
-	assert_int_equal(m.type, HPC_HOST_INVALID);
-	assert_string_equal(host("S ", 1, &m), "malformed S");
-	assert_int_equal(m.type, HPC_HOST_STEP);
-	assert_string_equal(host("S 1  run 5 x y", 2, &m), "malformed S");
-	assert_string_equal(host("S 1 run 5", 2, &m), "malformed S");
-	assert_string_equal(host("S 2 run 5 x y", 2, &m), "bad step index");
-	assert_string_equal(host("S 0 run 5 x y", 0, &m), "bad step index");
-	assert_string_equal(host("S -1 run 5 x y", 2, &m), "bad step index");
-	why = host("S 1 walk 5 x y", 2, &m);
-	assert_string_equal(why, "bad step kind");
-	assert_string_equal(host("S 1 run 86401 x y", 2, &m), "bad timeout");
-	assert_string_equal(host("S 1 run 05 x y", 2, &m), "bad timeout");
-	assert_string_equal(host("S 1 run 5 bad/name y", 2, &m), "bad step name");
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *s = refused[i].line;
+
+		why = hpc_proto_parse_host(s, strlen(s) + refused[i].nul,
+					   refused[i].plan_n, &m);
+		if (!why || strcmp(why, refused[i].why))
+			fail_msg("\"%s\": \"%s\", expected \"%s\"", s,
+				 why ? why : "(taken)", refused[i].why);
+		assert_int_equal(m.type, refused[i].type);
+	}
 }
 
 struct lines {

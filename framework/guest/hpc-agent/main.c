@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "hpc/opts.h"
 #include "hpc/parse.h"
 
 #define KMSG_DEV	"/dev/kmsg"
@@ -43,6 +44,9 @@
 #define FD_EVENTS	(-3)
 #define FD_KMSG		(-4)
 #define LOOP_FDS	(4 + HPC_MAX_STEPS)
+/* The long options (hpc/opts.h). */
+#define OPTS	"port=p port-fd=f no-poweroff!n kmsg=k kmsg-in=K cmdline=c " \
+		"workdir=w events=e help!h"
 
 /* ------------------------------------------------------------------ */
 /* the port                                                            */
@@ -304,21 +308,9 @@ static void take_option(int c)
 
 static void parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "port-fd", required_argument, NULL, 'f' },
-		{ "no-poweroff", no_argument, NULL, 'n' },
-		{ "kmsg", required_argument, NULL, 'k' },
-		{ "kmsg-in", required_argument, NULL, 'K' },
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "events", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+	while ((c = hpc_getopt(argc, argv, "", OPTS)) != -1)
 		take_option(c);
 	if (optind != argc)
 		fatal("unexpected argument %s", argv[optind]);
