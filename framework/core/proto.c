@@ -19,14 +19,12 @@
 /* Largest protocol version HELLO may carry. */
 #define PROTO_MAX_VERSION	65535
 
-static const char *const step_kind_names[HPC_STEP__COUNT] = {
-	[HPC_STEP_RUN] = "run",
-	[HPC_STEP_CHECK] = "check",
-	[HPC_STEP_BG] = "bg",
-	[HPC_STEP_REAP] = "reap",
-	[HPC_STEP_EMIT] = "emit",
-	[HPC_STEP_WAIT] = "wait",
+/* By enum hpc_step_kind: run, check, bg, reap, emit, wait. */
+static const char *const step_kind_names[] = {
+	"run", "check", "bg", "reap", "emit", "wait",
 };
+_Static_assert(sizeof(step_kind_names) / sizeof(step_kind_names[0]) ==
+	       HPC_STEP__COUNT, "a name for each step kind");
 
 const char *hpc_step_kind_name(enum hpc_step_kind k)
 {

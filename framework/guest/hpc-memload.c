@@ -217,12 +217,8 @@ static void parse_args(int argc, char **argv)
 			cfg.threads = (unsigned int)hpcg_opt_u64("--threads", optarg,
 							      1, MAX_THREADS);
 			break;
-		case 'v':
-			cfg.verify = 1;
-			break;
-		case 'i':
-			cfg.inject = 1;
-			break;
+		case 'v': cfg.verify = 1; break;
+		case 'i': cfg.inject = 1; break;
 		case 'n':
 			cfg.node = (int)hpcg_opt_u64("--node", optarg, 0, MAX_NODE);
 			break;
@@ -231,7 +227,7 @@ static void parse_args(int argc, char **argv)
 			exit(0);
 		default:
 			hpcg_usage_error("unknown option or missing value: '%s'",
-				    argv[optind - 1]);
+					 argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -261,7 +257,7 @@ static void bind_node(size_t len)
 		return;
 	if (errno == EINVAL)
 		hpcg_usage_error("--node %d: no such node, or it has no memory",
-			    cfg.node);
+				 cfg.node);
 	fprintf(stderr, "hpc-memload: mbind node %d: %s\n", cfg.node,
 		strerror(errno));
 	exit(EXIT_RUNTIME);
