@@ -4,12 +4,12 @@
  * host sends (PLAN, S, GO, EV) as the guest agent reads them, and the
  * host's formatter of step lines.
  *
- * The agent is a program with no library part, so its source is compiled
- * into this harness (main renamed) and its own line reader and line
- * handler (hpcg_lines, host_line) are called; nothing is spawned (steps
- * only run from the main loop) and the agent's output goes nowhere (no
- * port: port, kmsg and the event FIFO are closed). This harness depends
- * on those names in guest/hpc-agent.c.
+ * The agent's units but its main loop (guest/hpc-agent/, main.c left out)
+ * are linked into this harness, and the line splitter it reads the port
+ * with (the core's hpc_linebuf) and its line handler (agent_host_line)
+ * are called; nothing is spawned (steps only run from the main loop) and
+ * the agent's output goes nowhere (no port: port, kmsg and the event FIFO
+ * are closed). This harness depends on those names in agent.h.
  *
  * The first byte chooses the mode:
  *   even: the rest is host lines, fed in pieces of a size the second byte
@@ -18,10 +18,11 @@
  *         formats must be one line of the right length, and the agent
  *         must take it as step idx of a plan of HPC_MAX_STEPS steps.
  */
-#define main hpc_agent_main
-#include "../guest/hpc-agent.c"
-#undef main
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "../guest/hpc-agent/agent.h"
 #include "fuzz.h"
 
 static void agent_reset(void)
@@ -30,15 +31,10 @@ static void agent_reset(void)
 
 	for (i = 0; i < HPC_MAX_STEPS; i++)
 		free(A.steps[i].payload);
-	hpcg_lines_free(&A.in);
+	hpc_linebuf_free(&A.in);
 	memset(&A, 0, sizeof(A));
-	A.port = -1;
-	A.kmsg = -1;
-	A.ev_fd = -1;
-	A.sigfd = -1;
-	A.port_fd_opt = -1;
-	A.kin = -1;
-	FUZZ_CHECK(hpcg_lines_init(&A.in, HPC_PROTO_MAX_LINE - 1) == 0);
+	agent_init_state();
+	FUZZ_CHECK(hpc_linebuf_init(&A.in, HPC_PROTO_MAX_LINE - 1) == 0);
 }
 
 static void plan_check(void)
@@ -70,26 +66,30 @@ static void plan_check(void)
 			   hpc_proto_name_ok(A.ev[i].name, strlen(A.ev[i].name)));
 }
 
-/* Host lines as port_read() takes them. */
+/* One line as port_read() hands it on. */
+static void host_line_cb(void *ctx, const char *line, size_t len,
+			 unsigned int flags)
+{
+	(void)ctx;
+	FUZZ_CHECK(len <= HPC_PROTO_MAX_LINE - 1);
+	FUZZ_CHECK(line[len] == '\0');
+	FUZZ_CHECK((flags & ~HPC_LINE_TRUNCATED) == 0);
+	FUZZ_CHECK(!(flags & HPC_LINE_TRUNCATED) ||
+		   len == HPC_PROTO_MAX_LINE - 1);
+	agent_host_line(line, len, !!(flags & HPC_LINE_TRUNCATED));
+}
+
+/* Host lines as port_read() takes them: in pieces, the last one flushed. */
 static void host_lines(const uint8_t *p, size_t n, size_t piece)
 {
 	while (n > 0) {
-		size_t k = n < piece ? n : piece, pushed;
-		char *line;
-		size_t len;
-		int cut;
+		size_t k = n < piece ? n : piece;
 
-		pushed = hpcg_lines_push(&A.in, (const char *)p, k);
-		p += pushed;
-		n -= pushed;
-		while (hpcg_lines_next(&A.in, n == 0, &line, &len, &cut)) {
-			FUZZ_CHECK(len <= HPC_PROTO_MAX_LINE - 1);
-			FUZZ_CHECK(line[len] == '\0');
-			host_line(line, len, cut);
-		}
-		/* the reader must make room once its lines are taken */
-		FUZZ_CHECK(pushed > 0 || k == 0);
+		hpc_linebuf_feed(&A.in, (const char *)p, k, host_line_cb, NULL);
+		p += k;
+		n -= k;
 	}
+	hpc_linebuf_flush(&A.in, host_line_cb, NULL);
 	plan_check();
 }
 
@@ -131,9 +131,9 @@ static void format_step(struct fuzz_in *in)
 	FUZZ_CHECK(kind < HPC_STEP__COUNT);
 
 	/* the agent takes it */
-	why = host_cmd("PLAN 256", 8, 0);
+	why = agent_host_cmd("PLAN 256", 8, 0);
 	FUZZ_CHECK(!why);
-	why = host_cmd(buf, (size_t)r - 1, 0);
+	why = agent_host_cmd(buf, (size_t)r - 1, 0);
 	if (why)
 		fprintf(stderr, "agent refused a formatted line: %s\n", why);
 	FUZZ_CHECK(!why);

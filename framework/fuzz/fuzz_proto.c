@@ -6,7 +6,8 @@
  * back byte for byte when the message is written out again (text fields:
  * when they were printable already; an empty text may have had its
  * separator); the line must not be modified; what it fills in must be in
- * the ranges proto.h gives.
+ * the ranges proto.h gives. Written out means by hpc_proto_format_msg(),
+ * the agent's writer: every accepted line must come back from it.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -14,36 +15,16 @@
 #include "hpc/proto.h"
 #include "fuzz.h"
 
-/* The message as the agent writes it; -1 for a type not known here. */
+/* The message as the agent writes it, without its '\n'; -1 if it cannot. */
 static int unparse(const struct hpc_msg *m, char *buf, size_t cap)
 {
-	char st[32];
-	const char *sep = m->text_len ? " " : "";
+	int n = hpc_proto_format_msg(m, buf, cap);
 
-	switch (m->type) {
-	case HPC_MSG_HELLO:
-		return snprintf(buf, cap, "HELLO %u %s", m->version, m->release);
-	case HPC_MSG_PING:
-		return snprintf(buf, cap, "PING %" PRIu64, m->guest_ns);
-	case HPC_MSG_EV:
-		return snprintf(buf, cap, "EV %" PRIu64 " %s%s%s", m->guest_ns,
-				m->name, sep, m->text);
-	case HPC_MSG_STEP_START:
-		return snprintf(buf, cap, "STEP %d START %" PRIu64, m->idx,
-				m->guest_ns);
-	case HPC_MSG_STEP_END:
-		FUZZ_CHECK(hpc_proto_format_status(&m->status, st, sizeof(st)) > 0);
-		return snprintf(buf, cap, "STEP %d END %" PRIu64 " %s %" PRIu64,
-				m->idx, m->guest_ns, st, m->duration_ms);
-	case HPC_MSG_OUT:
-		return snprintf(buf, cap, "OUT %d%s%s", m->idx, sep, m->text);
-	case HPC_MSG_KTAP:
-		return snprintf(buf, cap, "KTAP%s%s", sep, m->text);
-	case HPC_MSG_BYE:
-		return snprintf(buf, cap, "BYE %d", m->exit_code);
-	default:
+	if (n < 0)
 		return -1;
-	}
+	FUZZ_CHECK(n >= 2 && buf[n - 1] == '\n' && n <= HPC_PROTO_MAX_LINE);
+	buf[--n] = '\0';
+	return n;
 }
 
 static void check(const char *orig, char *line, size_t len)
@@ -89,11 +70,11 @@ static void check(const char *orig, char *line, size_t len)
 		}
 	}
 	n = unparse(&m, back, sizeof(back));
-	if (n < 0)
-		return;
+	/* an accepted line is one the agent can write */
+	FUZZ_CHECK(n >= 0);
 	FUZZ_CHECK((size_t)n < sizeof(back));
 	if (m.type == HPC_MSG_EV || m.type == HPC_MSG_OUT ||
-	    m.type == HPC_MSG_KTAP) {
+	    m.type == HPC_MSG_KTAP || m.type == HPC_MSG_KMSG) {
 		if (!fuzz_printable(orig, len))
 			return;
 		/* "OUT 3 " is "OUT 3" with an empty text */

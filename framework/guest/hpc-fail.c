@@ -35,12 +35,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hpc/opts.h"
 #include "lib/hpcg.h"
 
 #define DBG		"/sys/kernel/debug"
-#define EXIT_USAGE	2
+#define EXIT_USAGE	HPCG_EXIT_USAGE
 #define EXIT_SKIP	4
 #define MAX_FUNCS	8
+#define PUT_TRIES	100	/* writes of a fault_attr file met by -ENOMEM */
+#define MAX_COUNT	1000000000	/* --times, --interval, --nth */
+#define FUNC_NAME_MAX	120
+#define DEFAULT_RETVAL	(-12)	/* -ENOMEM */
+#define MAX_ERRNO	4095
+/* The long options (hpc/opts.h). */
+#define OPTS	"failslab=s fail-page-alloc=p fail-function=f times=t interval=i " \
+		"nth=n verbose=v all-tasks!a at-exec!e help!h"
 
 static struct {
 	int failslab, page_alloc;	/* probability in %, -1: not used */
@@ -85,8 +94,8 @@ static int vput(const char *dir, const char *file, const char *fmt, va_list ap)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	vsnprintf(val, sizeof(val), fmt, ap);
-	for (tries = 0; tries < 100; tries++) {
-		r = hpcg_write_file(path, val);
+	for (tries = 0; tries < PUT_TRIES; tries++) {
+		r = hpc_write_file(path, val);
 		if (r != -ENOMEM)
 			break;
 	}
@@ -106,19 +115,14 @@ static int tryput(const char *dir, const char *file, const char *fmt, ...)
 	return r;
 }
 
-static void putf(const char *dir, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void putf(const char *dir, const char *file, const char *fmt, ...)
+/* A write that must succeed: r is tryput()'s result; else die(). */
+static void must(const char *dir, const char *file, int r)
 {
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vput(dir, file, fmt, ap);
-	va_end(ap);
 	if (r)
 		die(1, "%s/%s: cannot write it: %s", dir, file, strerror(-r));
 }
+
+#define putf(dir, file, ...) must(dir, file, tryput(dir, file, __VA_ARGS__))
 
 static void need(const char *dir, const char *what)
 {
@@ -167,21 +171,75 @@ static int disarm_attr(const char *dir)
 	return 1;
 }
 
+/* A facility's own file: its value while armed (NULL: none), its default. */
+struct filter {
+	const char *file;
+	const char *armed;
+	const char *dflt;
+};
+
+static const struct filter slab_filters[] = {
+	{ "ignore-gfp-wait", "N", "Y" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct filter page_filters[] = {
+	{ "ignore-gfp-wait", "N", "Y" },
+	{ "ignore-gfp-highmem", "N", "Y" },
+	{ "min-order", "0", "1" },
+	{ NULL, NULL, NULL },
+};
+
+/* writing "\n" to inject clears every function; arm_functions() sets them */
+static const struct filter function_filters[] = {
+	{ "inject", NULL, "\n" },
+	{ NULL, NULL, NULL },
+};
+
+enum { FAILSLAB, FAIL_PAGE_ALLOC, FAIL_FUNCTION, N_FACILITIES };
+
+static const struct facility {
+	const char *dir;
+	const char *name;
+	const char *config;		/* what a kernel without it lacks */
+	const struct filter *filters;
+} fac[N_FACILITIES] = {
+	[FAILSLAB] = { DBG "/failslab", "failslab", "CONFIG_FAILSLAB",
+		       slab_filters },
+	[FAIL_PAGE_ALLOC] = { DBG "/fail_page_alloc", "fail_page_alloc",
+			      "CONFIG_FAIL_PAGE_ALLOC", page_filters },
+	[FAIL_FUNCTION] = { DBG "/fail_function", "fail_function",
+			    "CONFIG_FAIL_FUNCTION", function_filters },
+};
+
+/* Is facility f asked for? */
+static int used(int f)
+{
+	switch (f) {
+	case FAILSLAB:
+		return o.failslab >= 0;
+	case FAIL_PAGE_ALLOC:
+		return o.page_alloc >= 0;
+	default:
+		return o.nfuncs > 0;
+	}
+}
+
 /* Failures a facility injected: what its "times" budget lost. */
-static void report(const char *dir, const char *what)
+static void report(const struct facility *f)
 {
 	char path[256], buf[32] = "";
 	int fd;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/times", dir);
+	snprintf(path, sizeof(path), "%s/times", f->dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n > 0 && o.times >= 0 && !o.nth)
-		printf("hpc-fail: %s: %ld failures injected\n", what,
+		printf("hpc-fail: %s: %ld failures injected\n", f->name,
 		       o.times - strtol(buf, NULL, 10));
 }
 
@@ -193,16 +251,33 @@ static void report(const char *dir, const char *what)
  */
 static void disarm(void)
 {
+	const struct filter *fl;
+	int f;
+
 	armed = 0;
-	if (disarm_attr(DBG "/failslab"))
-		tryput(DBG "/failslab", "ignore-gfp-wait", "Y");
-	if (disarm_attr(DBG "/fail_page_alloc")) {
-		tryput(DBG "/fail_page_alloc", "ignore-gfp-wait", "Y");
-		tryput(DBG "/fail_page_alloc", "ignore-gfp-highmem", "Y");
-		tryput(DBG "/fail_page_alloc", "min-order", "1");
+	for (f = 0; f < N_FACILITIES; f++) {
+		if (!disarm_attr(fac[f].dir))
+			continue;
+		for (fl = fac[f].filters; fl && fl->file; fl++)
+			tryput(fac[f].dir, fl->file, "%s", fl->dflt);
 	}
-	if (disarm_attr(DBG "/fail_function"))
-		tryput(DBG "/fail_function", "inject", "\n");	/* clears every function */
+}
+
+/* fail_function: the functions, each with its return value. */
+static void arm_functions(void)
+{
+	char dir[256];
+	int i, r;
+
+	for (i = 0; i < o.nfuncs; i++) {
+		r = hpc_write_file(DBG "/fail_function/inject", o.funcs[i]);
+		if (r)
+			die(r == -EINVAL || r == -ENOENT ? EXIT_USAGE : 1,
+			    "fail_function: %s cannot be injected (%s): it must be marked ALLOW_ERROR_INJECTION",
+			    o.funcs[i], strerror(-r));
+		snprintf(dir, sizeof(dir), DBG "/fail_function/%s", o.funcs[i]);
+		putf(dir, "retval", "%#lx", (unsigned long)o.retvals[i]);
+	}
 }
 
 /*
@@ -214,43 +289,27 @@ static void disarm(void)
  */
 static void arm(int task_filter)
 {
-	int i;
+	const struct filter *fl;
+	int f;
 
-	if (o.failslab >= 0)
-		need(DBG "/failslab", "CONFIG_FAILSLAB");
-	if (o.page_alloc >= 0)
-		need(DBG "/fail_page_alloc", "CONFIG_FAIL_PAGE_ALLOC");
-	if (o.nfuncs)
-		need(DBG "/fail_function", "CONFIG_FAIL_FUNCTION");
+	for (f = 0; f < N_FACILITIES; f++)
+		if (used(f))
+			need(fac[f].dir, fac[f].config);
 	armed = 1;
-	if (o.failslab >= 0) {
-		arm_attr(DBG "/failslab", task_filter);
-		putf(DBG "/failslab", "ignore-gfp-wait", "N");
+	for (f = 0; f < N_FACILITIES; f++) {
+		if (!used(f))
+			continue;
+		arm_attr(fac[f].dir, task_filter);
+		for (fl = fac[f].filters; fl && fl->file; fl++)
+			if (fl->armed)
+				putf(fac[f].dir, fl->file, "%s", fl->armed);
 	}
-	if (o.page_alloc >= 0) {
-		arm_attr(DBG "/fail_page_alloc", task_filter);
-		putf(DBG "/fail_page_alloc", "ignore-gfp-wait", "N");
-		putf(DBG "/fail_page_alloc", "ignore-gfp-highmem", "N");
-		putf(DBG "/fail_page_alloc", "min-order", "0");
-	}
-	if (o.nfuncs) {
-		arm_attr(DBG "/fail_function", task_filter);
-		for (i = 0; i < o.nfuncs; i++) {
-			char dir[256];
-			int r = hpcg_write_file(DBG "/fail_function/inject", o.funcs[i]);
-
-			if (r)
-				die(r == -EINVAL || r == -ENOENT ? EXIT_USAGE : 1,
-				    "fail_function: %s cannot be injected (%s): it must be marked ALLOW_ERROR_INJECTION",
-				    o.funcs[i], strerror(-r));
-			snprintf(dir, sizeof(dir), DBG "/fail_function/%s", o.funcs[i]);
-			putf(dir, "retval", "%#lx", (unsigned long)o.retvals[i]);
-		}
-	}
+	if (o.nfuncs)
+		arm_functions();
 	if (o.failslab >= 0)
-		putf(DBG "/failslab", "probability", "%d", o.failslab);
+		putf(fac[FAILSLAB].dir, "probability", "%d", o.failslab);
 	if (o.page_alloc >= 0)
-		putf(DBG "/fail_page_alloc", "probability", "%d", o.page_alloc);
+		putf(fac[FAIL_PAGE_ALLOC].dir, "probability", "%d", o.page_alloc);
 	/*
 	 * With --nth the task's fail-nth decides, and probability 0 keeps
 	 * should_fail() from drawing random numbers at all (from a kprobe,
@@ -258,19 +317,16 @@ static void arm(int task_filter)
 	 * CONFIG_FUNCTION_TRACER).
 	 */
 	if (o.nfuncs && !o.nth)
-		putf(DBG "/fail_function", "probability", "100");
+		putf(fac[FAIL_FUNCTION].dir, "probability", "100");
 }
 
 static long num(const char *opt, const char *s, long lo, long hi)
 {
-	char *end;
-	long v;
+	long long v;
 
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || end == s || v < lo || v > hi)
+	if (hpc_parse_ll(s, 0, lo, hi, &v))
 		die(EXIT_USAGE, "%s: expected %ld..%ld, got '%.32s'", opt, lo, hi, s);
-	return v;
+	return (long)v;
 }
 
 static void usage(FILE *f)
@@ -292,76 +348,57 @@ static void usage(FILE *f)
 	      "  --all-tasks           no task filter: every task can fail (arm and return)\n", f);
 }
 
-int main(int argc, char **argv)
+/* --fail-function F[=E] */
+static void add_func(char *arg)
 {
-	static const struct option opts[] = {
-		{ "failslab", required_argument, NULL, 's' },
-		{ "fail-page-alloc", required_argument, NULL, 'p' },
-		{ "fail-function", required_argument, NULL, 'f' },
-		{ "times", required_argument, NULL, 't' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "nth", required_argument, NULL, 'n' },
-		{ "verbose", required_argument, NULL, 'v' },
-		{ "all-tasks", no_argument, NULL, 'a' },
-		{ "at-exec", no_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	char *eq, path[64];
-	int sync[2], c, status;
-	pid_t pid;
+	char *eq;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	if (o.nfuncs == MAX_FUNCS)
+		die(EXIT_USAGE, "--fail-function: at most %d", MAX_FUNCS);
+	eq = strchr(arg, '=');
+	o.retvals[o.nfuncs] = eq ? num("--fail-function", eq + 1, -MAX_ERRNO, -1) :
+				   DEFAULT_RETVAL;
+	if (eq)
+		*eq = '\0';
+	if (!*arg || strlen(arg) > FUNC_NAME_MAX || strchr(arg, '/'))
+		die(EXIT_USAGE, "--fail-function: expected a function name");
+	o.funcs[o.nfuncs++] = arg;
+}
+
+/* The options; the index of the first argument after them. */
+static int parse_args(int argc, char **argv)
+{
+	int c;
+
+	while ((c = hpc_getopt(argc, argv, "+h", OPTS)) != -1) {
 		switch (c) {
 		case 's': o.failslab = (int)num("--failslab", optarg, 0, 100); break;
 		case 'p': o.page_alloc = (int)num("--fail-page-alloc", optarg, 0, 100); break;
-		case 'f':
-			if (o.nfuncs == MAX_FUNCS)
-				die(EXIT_USAGE, "--fail-function: at most %d", MAX_FUNCS);
-			eq = strchr(optarg, '=');
-			o.retvals[o.nfuncs] = eq ? num("--fail-function", eq + 1, -4095, -1) : -12;
-			if (eq)
-				*eq = '\0';
-			if (!*optarg || strlen(optarg) > 120 || strchr(optarg, '/'))
-				die(EXIT_USAGE, "--fail-function: expected a function name");
-			o.funcs[o.nfuncs++] = optarg;
-			break;
-		case 't': o.times = num("--times", optarg, -1, 1000000000); break;
-		case 'i': o.interval = num("--interval", optarg, 1, 1000000000); break;
-		case 'n': o.nth = num("--nth", optarg, 1, 1000000000); break;
+		case 'f': add_func(optarg); break;
+		case 't': o.times = num("--times", optarg, -1, MAX_COUNT); break;
+		case 'i': o.interval = num("--interval", optarg, 1, MAX_COUNT); break;
+		case 'n': o.nth = num("--nth", optarg, 1, MAX_COUNT); break;
 		case 'v': o.verbose = num("--verbose", optarg, 0, 2); break;
 		case 'a': o.all_tasks = 1; break;
 		case 'e': o.at_exec = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc && !strcmp(argv[optind], "off") && optind + 1 == argc) {
-		need(DBG, "debugfs");
-		disarm();
-		return 0;
-	}
-	if (o.failslab < 0 && o.page_alloc < 0 && !o.nfuncs && !o.nth)
-		die(EXIT_USAGE, "nothing to inject: give --failslab, --fail-page-alloc, --fail-function or --nth");
-	if (o.all_tasks) {
-		if (optind != argc)
-			die(EXIT_USAGE, "--all-tasks arms and returns: no command");
-		if (o.nth)
-			die(EXIT_USAGE, "--nth is per task: it needs a command");
-		arm(0);
-		printf("armed for every task; 'hpc-fail off' disarms\n");
-		return 0;
-	}
-	if (optind == argc)
-		die(EXIT_USAGE, "no command (hpc-fail [OPTIONS] -- CMD ...), or --all-tasks");
+	return optind;
+}
 
-	if (access("/proc/self/make-it-fail", F_OK) ||
-	    (o.nth && access("/proc/self/fail-nth", F_OK))) {
-		printf("SKIP: no /proc/self/make-it-fail or fail-nth: this kernel lacks CONFIG_FAULT_INJECTION\n");
-		return EXIT_SKIP;
-	}
-	arm(1);
-	fflush(stdout);
+/*
+ * Start CMD, armed (the facilities are): its pid once its exec succeeded.
+ * The flags go on after a successful exec (the pipe closes on it): set
+ * before, the exec itself would meet the failures, and an exec that fails
+ * past its point of no return is a SIGSEGV.
+ */
+static pid_t start_cmd(char **cmd)
+{
+	int sync[2], err, status;
+	pid_t pid;
+
 	if (pipe2(sync, O_CLOEXEC))
 		die(1, "pipe: %s", strerror(errno));
 	pid = fork();
@@ -377,52 +414,102 @@ int main(int argc, char **argv)
 			    (o.nth && setenv("HPC_FAIL_NTH", v, 1)))
 				_exit(127);
 		}
-		execvp(argv[optind], argv + optind);
-		c = errno;
-		if (write(sync[1], &c, sizeof(c)) < 0)
+		execvp(cmd[0], cmd);
+		err = errno;
+		if (write(sync[1], &err, sizeof(err)) < 0)
 			_exit(127);
 		_exit(127);
 	}
-	/*
-	 * The flags go on after a successful exec (the pipe closes on it):
-	 * set before, the exec itself would meet the failures, and an exec
-	 * that fails past its point of no return is a SIGSEGV.
-	 */
 	close(sync[1]);
-	if (read(sync[0], &c, sizeof(c)) == (ssize_t)sizeof(c)) {
+	if (read(sync[0], &err, sizeof(err)) == (ssize_t)sizeof(err)) {
 		waitpid(pid, &status, 0);
 		disarm();
-		die(127, "%s: %s", argv[optind], strerror(c));
+		die(127, "%s: %s", cmd[0], strerror(err));
 	}
 	close(sync[0]);
-	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", (int)pid);
-	if (o.at_exec && (c = hpcg_write_file(path, "1")))
-		fprintf(stderr, "hpc-fail: %s: %s\n", path, strerror(-c));
-	if (o.at_exec && o.nth) {
-		char v[32];
+	return pid;
+}
 
-		snprintf(v, sizeof(v), "%ld", o.nth);
-		snprintf(path, sizeof(path), "/proc/%d/fail-nth", (int)pid);
-		if ((c = hpcg_write_file(path, v)))
-			fprintf(stderr, "hpc-fail: %s: %s\n", path, strerror(-c));
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die(1, "waitpid: %s", strerror(errno));
-	if (o.failslab >= 0)
-		report(DBG "/failslab", "failslab");
-	if (o.page_alloc >= 0)
-		report(DBG "/fail_page_alloc", "fail_page_alloc");
-	if (o.nfuncs)
-		report(DBG "/fail_function", "fail_function");
+/* --at-exec: the flags of the process CMD became. */
+static void flag_at_exec(pid_t pid)
+{
+	char path[64], v[32];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", (int)pid);
+	if ((r = hpc_write_file(path, "1")))
+		fprintf(stderr, "hpc-fail: %s: %s\n", path, strerror(-r));
+	if (!o.nth)
+		return;
+	snprintf(v, sizeof(v), "%ld", o.nth);
+	snprintf(path, sizeof(path), "/proc/%d/fail-nth", (int)pid);
+	if ((r = hpc_write_file(path, v)))
+		fprintf(stderr, "hpc-fail: %s: %s\n", path, strerror(-r));
+}
+
+/* What each facility injected, once CMD ended. */
+static void report_all(void)
+{
+	int f;
+
+	for (f = 0; f < N_FACILITIES; f++)
+		if (used(f))
+			report(&fac[f]);
 	if (o.nth)
 		printf("hpc-fail: fail-nth %ld: each armed thread failed its %ldth fault site (the kernel log says \"FAULT_INJECTION: forcing a failure\")\n",
 		       o.nth, o.nth);
+}
+
+/* hpc-fail [OPTIONS] -- CMD ...: CMD's status. */
+static int run_cmd(char **cmd)
+{
+	int status;
+	pid_t pid;
+
+	if (access("/proc/self/make-it-fail", F_OK) ||
+	    (o.nth && access("/proc/self/fail-nth", F_OK))) {
+		printf("SKIP: no /proc/self/make-it-fail or fail-nth: this kernel lacks CONFIG_FAULT_INJECTION\n");
+		return EXIT_SKIP;
+	}
+	arm(1);
+	fflush(stdout);
+	pid = start_cmd(cmd);
+	if (o.at_exec)
+		flag_at_exec(pid);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die(1, "waitpid: %s", strerror(errno));
+	report_all();
 	disarm();
 	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "hpc-fail: %s killed by signal %d\n", argv[optind],
+		fprintf(stderr, "hpc-fail: %s killed by signal %d\n", cmd[0],
 			WTERMSIG(status));
 		return 128 + WTERMSIG(status);
 	}
 	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	int first = parse_args(argc, argv);
+
+	if (first < argc && !strcmp(argv[first], "off") && first + 1 == argc) {
+		need(DBG, "debugfs");
+		disarm();
+		return 0;
+	}
+	if (o.failslab < 0 && o.page_alloc < 0 && !o.nfuncs && !o.nth)
+		die(EXIT_USAGE, "nothing to inject: give --failslab, --fail-page-alloc, --fail-function or --nth");
+	if (o.all_tasks) {
+		if (first != argc)
+			die(EXIT_USAGE, "--all-tasks arms and returns: no command");
+		if (o.nth)
+			die(EXIT_USAGE, "--nth is per task: it needs a command");
+		arm(0);
+		printf("armed for every task; 'hpc-fail off' disarms\n");
+		return 0;
+	}
+	if (first == argc)
+		die(EXIT_USAGE, "no command (hpc-fail [OPTIONS] -- CMD ...), or --all-tasks");
+	return run_cmd(argv + first);
 }

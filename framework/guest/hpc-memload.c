@@ -26,17 +26,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hpc/io.h"
+#include "hpc/opts.h"
+#include "hpc/prng.h"
 #include "lib/hpcg.h"
 
 #define EXIT_RUNTIME	1
-#define EXIT_USAGE	2
+#define EXIT_USAGE	HPCG_EXIT_USAGE
 #define EXIT_CORRUPT	3
 #define MAX_THREADS	256
 #define MAX_REPORTS	64		/* CORRUPT lines printed in total */
 #define MAX_REPORTS_PAGE 4		/* ... and per page */
 #define MAX_NODE	1023
 #define MPOL_BIND_	2		/* <linux/mempolicy.h> MPOL_BIND */
-#define GOLDEN		0x9e3779b97f4a7c15ULL
+/* Second key of a page's pattern stream, per pass. */
+#define PASS_MIX	0xd1b54a32d192ed03ULL
+#define PROGRESS_NS	1000000000ULL	/* a progress line this often */
+#define WATCH_NS	(50 * 1000 * 1000)	/* the main thread looks this often */
+/* The long options (hpc/opts.h). */
+#define OPTS	"size=s duration=d passes=p seed=S threads=t verify!v node=n " \
+		"inject-corruption!i help!h"
 
 struct worker {
 	pthread_t tid;
@@ -64,20 +73,6 @@ static atomic_ullong corrupt_words;
 static atomic_int reports;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hpc-memload: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see --help)\n", stderr);
-	exit(EXIT_USAGE);
-}
-
 static void usage(void)
 {
 	printf("usage: hpc-memload --size SIZE [--duration TIME | --passes N]\n"
@@ -96,29 +91,24 @@ static void usage(void)
 	       "exit: 0 clean, 1 runtime error, 2 bad usage, 3 corruption\n");
 }
 
-static uint64_t mix64(uint64_t z)
+/* The splitmix64 stream that fills page `page` in pass `pass`. */
+static struct hpc_prng page_stream(uint64_t page, uint64_t pass)
 {
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
+	struct hpc_prng r = {
+		hpc_mix64(cfg.seed ^ hpc_mix64(page * HPC_PRNG_GAMMA + 1)) ^
+		hpc_mix64(pass * PASS_MIX + page)
+	};
 
-/* Start of the splitmix64 stream that fills page `page` in pass `pass`. */
-static uint64_t page_base(uint64_t page, uint64_t pass)
-{
-	return mix64(cfg.seed ^ mix64(page * GOLDEN + 1)) ^
-	       mix64(pass * 0xd1b54a32d192ed03ULL + page);
+	return r;
 }
 
 static void fill_page(uint64_t *w, size_t words, uint64_t page, uint64_t pass)
 {
-	uint64_t s = page_base(page, pass);
+	struct hpc_prng r = page_stream(page, pass);
 	size_t i;
 
-	for (i = 0; i < words; i++) {
-		s += GOLDEN;
-		w[i] = mix64(s);
-	}
+	for (i = 0; i < words; i++)
+		w[i] = hpc_prng_next(&r);
 }
 
 static void report_corrupt(uint64_t page, size_t off, uint64_t want,
@@ -138,15 +128,13 @@ static void report_corrupt(uint64_t page, size_t off, uint64_t want,
 static unsigned long check_page(const uint64_t *w, size_t words, uint64_t page,
 				uint64_t pass, const char *when)
 {
-	uint64_t s = page_base(page, pass);
+	struct hpc_prng r = page_stream(page, pass);
 	unsigned long bad = 0;
 	size_t i;
 
 	for (i = 0; i < words; i++) {
-		uint64_t want;
+		uint64_t want = hpc_prng_next(&r);
 
-		s += GOLDEN;
-		want = mix64(s);
 		if (__builtin_expect(w[i] != want, 0)) {
 			if (bad < MAX_REPORTS_PAGE)
 				report_corrupt(page, i * sizeof(*w), want, w[i],
@@ -205,98 +193,49 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static uint64_t parse_size(const char *s)
-{
-	uint64_t v;
-
-	if (hpcg_parse_size(s, &v))
-		usage_error("--size: bad size '%.32s' (e.g. 64M)", s);
-	return v;
-}
-
-static uint64_t parse_duration(const char *s)
-{
-	uint64_t v;
-
-	if (hpcg_parse_duration(s, &v))
-		usage_error("--duration: bad time '%.32s' (e.g. 10s, 500ms, 2m, 1h)", s);
-	return v;
-}
-
-static uint64_t parse_num(const char *opt, const char *s, uint64_t min,
-			  uint64_t max)
-{
-	uint64_t v;
-
-	if (hpcg_parse_u64(s, strlen(s), max, &v) < 0 || v < min)
-		usage_error("bad %s '%s' (%" PRIu64 "..%" PRIu64 ")", opt, s, min,
-			    max);
-	return v;
-}
-
 static void parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "size", required_argument, NULL, 's' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "passes", required_argument, NULL, 'p' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "verify", no_argument, NULL, 'v' },
-		{ "node", required_argument, NULL, 'n' },
-		{ "inject-corruption", no_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *env_seed = getenv("HPC_SEED");
-	uint64_t v;
 	int c;
 
-	if (env_seed && hpcg_parse_u64(env_seed, strlen(env_seed), UINT64_MAX,
-				       &v) == 0)
-		cfg.seed = v;
+	cfg.seed = hpcg_env_seed(cfg.seed);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = hpc_getopt(argc, argv, "", OPTS)) != -1) {
 		switch (c) {
 		case 's':
-			cfg.size = parse_size(optarg);
+			cfg.size = hpcg_opt_size("--size", optarg);
 			break;
 		case 'd':
-			cfg.duration_ns = parse_duration(optarg);
+			cfg.duration_ns = hpcg_opt_duration("--duration", optarg);
 			break;
 		case 'p':
-			cfg.passes = parse_num("--passes", optarg, 1, 1000000000);
+			cfg.passes = hpcg_opt_u64("--passes", optarg, 1, 1000000000);
 			break;
 		case 'S':
-			cfg.seed = parse_num("--seed", optarg, 0, UINT64_MAX);
+			cfg.seed = hpcg_opt_u64("--seed", optarg, 0, UINT64_MAX);
 			break;
 		case 't':
-			cfg.threads = (unsigned int)parse_num("--threads", optarg,
+			cfg.threads = (unsigned int)hpcg_opt_u64("--threads", optarg,
 							      1, MAX_THREADS);
 			break;
-		case 'v':
-			cfg.verify = 1;
-			break;
-		case 'i':
-			cfg.inject = 1;
-			break;
+		case 'v': cfg.verify = 1; break;
+		case 'i': cfg.inject = 1; break;
 		case 'n':
-			cfg.node = (int)parse_num("--node", optarg, 0, MAX_NODE);
+			cfg.node = (int)hpcg_opt_u64("--node", optarg, 0, MAX_NODE);
 			break;
 		case 'h':
 			usage();
 			exit(0);
 		default:
-			usage_error("unknown option or missing value: '%s'",
-				    argv[optind - 1]);
+			hpcg_usage_error("unknown option or missing value: '%s'",
+					 argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+		hpcg_usage_error("unexpected argument '%s'", argv[optind]);
 	if (!cfg.size)
-		usage_error("--size is required");
+		hpcg_usage_error("--size is required");
 	if (cfg.duration_ns && cfg.passes)
-		usage_error("--duration and --passes exclude each other");
+		hpcg_usage_error("--duration and --passes exclude each other");
 	if (!cfg.duration_ns && !cfg.passes)
 		cfg.passes = 1;
 }
@@ -317,38 +256,124 @@ static void bind_node(size_t len)
 		    (unsigned long)(MAX_NODE + 2), 0) == 0)
 		return;
 	if (errno == EINVAL)
-		usage_error("--node %d: no such node, or it has no memory",
-			    cfg.node);
+		hpcg_usage_error("--node %d: no such node, or it has no memory",
+				 cfg.node);
 	fprintf(stderr, "hpc-memload: mbind node %d: %s\n", cfg.node,
 		strerror(errno));
 	exit(EXIT_RUNTIME);
 }
 
-int main(int argc, char **argv)
+/* The mapping of cfg.size bytes (rounded up to pages); its page count. */
+static uint64_t map_memory(void)
 {
-	static struct worker wk[MAX_THREADS];
-	uint64_t pages, t0, next_progress, per, extra, first = 0;
-	unsigned int i, nthreads;
-	int all_stopped = 0, rc;
+	uint64_t pages;
 
-	parse_args(argc, argv);
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	cfg.page = (size_t)sysconf(_SC_PAGESIZE);
 	if (cfg.size > UINT64_MAX - cfg.page || cfg.size > SIZE_MAX / 2)
-		usage_error("--size too large");
+		hpcg_usage_error("--size too large");
 	pages = (cfg.size + cfg.page - 1) / cfg.page;
 	cfg.size = pages * cfg.page;
-	nthreads = cfg.threads < pages ? cfg.threads : (unsigned int)pages;
-
 	cfg.mem = mmap(NULL, (size_t)cfg.size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (cfg.mem == MAP_FAILED) {
 		fprintf(stderr, "hpc-memload: mmap %" PRIu64 " bytes: %s\n",
 			cfg.size, strerror(errno));
-		return EXIT_RUNTIME;
+		exit(EXIT_RUNTIME);
 	}
 	if (cfg.node >= 0)
 		bind_node((size_t)cfg.size);
+	return pages;
+}
+
+/* nthreads workers, each on its share of the pages. 0, or -1. */
+static int start_workers(struct worker *wk, unsigned int nthreads,
+			 uint64_t pages)
+{
+	uint64_t per = pages / nthreads, extra = pages % nthreads, first = 0;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < nthreads; i++) {
+		wk[i].first = (size_t)first;
+		wk[i].count = (size_t)(per + (i < extra ? 1 : 0));
+		first += wk[i].count;
+	}
+	for (i = 0; i < nthreads; i++) {
+		rc = pthread_create(&wk[i].tid, NULL, worker_main, &wk[i]);
+		if (rc) {
+			fprintf(stderr, "hpc-memload: pthread_create: %s\n",
+				strerror(rc));
+			atomic_store(&stop, 1);
+			while (i-- > 0)
+				pthread_join(wk[i].tid, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Passes every worker has completed. */
+static uint64_t min_passes(struct worker *wk, unsigned int nthreads)
+{
+	uint64_t min_pass = UINT64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < nthreads; i++)
+		if (atomic_load(&wk[i].passes) < min_pass)
+			min_pass = atomic_load(&wk[i].passes);
+	return min_pass;
+}
+
+static int all_finished(struct worker *wk, unsigned int nthreads)
+{
+	unsigned int i;
+
+	for (i = 0; i < nthreads; i++)
+		if (!atomic_load(&wk[i].finished))
+			return 0;
+	return 1;
+}
+
+/* Until every worker has stopped: the duration, progress lines. */
+static void watch_workers(struct worker *wk, unsigned int nthreads,
+			  uint64_t t0)
+{
+	uint64_t next_progress = t0 + PROGRESS_NS;
+	int all_stopped = 0;
+
+	while (!all_stopped) {
+		struct timespec ts = { 0, WATCH_NS };
+		uint64_t now, min_pass;
+
+		nanosleep(&ts, NULL);
+		now = hpc_mono_ns();
+		if (cfg.duration_ns && now - t0 >= cfg.duration_ns)
+			atomic_store(&stop, 1);
+		min_pass = min_passes(wk, nthreads);
+		all_stopped = all_finished(wk, nthreads);
+		if (now >= next_progress && !all_stopped) {
+			pthread_mutex_lock(&out_lock);
+			printf("progress: elapsed=%.1fs passes=%" PRIu64
+			       " written=%llu\n", secs(now - t0), min_pass,
+			       (unsigned long long)atomic_load(&bytes_written));
+			pthread_mutex_unlock(&out_lock);
+			next_progress += PROGRESS_NS;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct worker wk[MAX_THREADS];
+	uint64_t pages, t0;
+	unsigned long long bad;
+	unsigned int i, nthreads;
+
+	hpcg_prog = "hpc-memload";
+	parse_args(argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pages = map_memory();
+	nthreads = cfg.threads < pages ? cfg.threads : (unsigned int)pages;
 
 	printf("memload: size=%" PRIu64 " pages=%" PRIu64 " page=%zu threads=%u "
 	       "seed=%" PRIu64 " verify=%d node=%d ", cfg.size, pages, cfg.page,
@@ -358,68 +383,18 @@ int main(int argc, char **argv)
 	else
 		printf("passes=%" PRIu64 "\n", cfg.passes);
 
-	per = pages / nthreads;
-	extra = pages % nthreads;
-	for (i = 0; i < nthreads; i++) {
-		wk[i].first = (size_t)first;
-		wk[i].count = (size_t)(per + (i < extra ? 1 : 0));
-		first += wk[i].count;
-	}
-	t0 = hpcg_mono_ns();
-	for (i = 0; i < nthreads; i++) {
-		rc = pthread_create(&wk[i].tid, NULL, worker_main, &wk[i]);
-		if (rc) {
-			fprintf(stderr, "hpc-memload: pthread_create: %s\n",
-				strerror(rc));
-			atomic_store(&stop, 1);
-			while (i-- > 0)
-				pthread_join(wk[i].tid, NULL);
-			return EXIT_RUNTIME;
-		}
-	}
-
-	next_progress = t0 + 1000000000ULL;
-	while (!all_stopped) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
-		uint64_t now, min_pass = UINT64_MAX;
-
-		nanosleep(&ts, NULL);
-		now = hpcg_mono_ns();
-		if (cfg.duration_ns && now - t0 >= cfg.duration_ns)
-			atomic_store(&stop, 1);
-		all_stopped = 1;
-		for (i = 0; i < nthreads; i++) {
-			uint64_t p = atomic_load(&wk[i].passes);
-
-			if (p < min_pass)
-				min_pass = p;
-			if (!atomic_load(&wk[i].finished))
-				all_stopped = 0;
-		}
-		if (now >= next_progress && !all_stopped) {
-			pthread_mutex_lock(&out_lock);
-			printf("progress: elapsed=%.1fs passes=%" PRIu64
-			       " written=%llu\n", secs(now - t0), min_pass,
-			       (unsigned long long)atomic_load(&bytes_written));
-			pthread_mutex_unlock(&out_lock);
-			next_progress += 1000000000ULL;
-		}
-	}
+	t0 = hpc_mono_ns();
+	if (start_workers(wk, nthreads, pages) < 0)
+		return EXIT_RUNTIME;
+	watch_workers(wk, nthreads, t0);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(wk[i].tid, NULL);
 
-	{
-		uint64_t min_pass = UINT64_MAX;
-		unsigned long long bad = atomic_load(&corrupt_words);
-
-		for (i = 0; i < nthreads; i++)
-			if (atomic_load(&wk[i].passes) < min_pass)
-				min_pass = atomic_load(&wk[i].passes);
-		printf("%s: elapsed=%.1fs passes=%" PRIu64 " written=%llu "
-		       "corrupt_words=%llu\n", bad ? "FAILED" : "done",
-		       secs(hpcg_mono_ns() - t0), min_pass,
-		       (unsigned long long)atomic_load(&bytes_written), bad);
-		munmap(cfg.mem, (size_t)cfg.size);
-		return bad ? EXIT_CORRUPT : 0;
-	}
+	bad = atomic_load(&corrupt_words);
+	printf("%s: elapsed=%.1fs passes=%" PRIu64 " written=%llu "
+	       "corrupt_words=%llu\n", bad ? "FAILED" : "done",
+	       secs(hpc_mono_ns() - t0), min_passes(wk, nthreads),
+	       (unsigned long long)atomic_load(&bytes_written), bad);
+	munmap(cfg.mem, (size_t)cfg.size);
+	return bad ? EXIT_CORRUPT : 0;
 }

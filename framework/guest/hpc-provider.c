@@ -24,19 +24,31 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hpc/opts.h"
+#include "hpc/parse.h"
 #include "hpchaos.h"
 #include "lib/hpcg.h"
 
 #define EXIT_FAILED	1
-#define EXIT_USAGE	2
+#define EXIT_USAGE	HPCG_EXIT_USAGE
 #define EXIT_STUCK	3
 #define EXIT_SKIP	4
+#define MAX_PAGES	(1ULL << 24)	/* --pages */
+#define MAX_TIMEOUT_MS	3600000ULL	/* --timeout-ms: an hour */
+/* The long options (hpc/opts.h). */
+#define OPTS	"pages=p async!a surprise!s timeout-ms=t help!h"
 
 static const char *const state_names[] = {
 	[HPC_PSTATE_NONE] = "none", [HPC_PSTATE_LIVE] = "live",
 	[HPC_PSTATE_REVOKING] = "revoking", [HPC_PSTATE_STUCK] = "stuck",
 	[HPC_PSTATE_GONE] = "gone",
 };
+
+static const char *state_name(uint32_t s)
+{
+	return s < sizeof(state_names) / sizeof(state_names[0]) && state_names[s] ?
+	       state_names[s] : "?";
+}
 
 static const char *kind_name(uint32_t k)
 {
@@ -55,15 +67,15 @@ static void usage(FILE *f)
 	      "exit: 0 done, 1 failed, 2 usage, 3 revocation stuck past its bound, 4 skip\n", f);
 }
 
+/* A whole decimal number 0..max (strtoull's syntax, but no '-'). */
 static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
-	char *end;
+	long long n;
 
-	if (!s || !*s || *s == '-')
+	if (!s || *s == '-' || hpc_parse_ll(s, 10, 0, (long long)max, &n))
 		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return (errno || *end || *v > max) ? -1 : 0;
+	*v = (uint64_t)n;
+	return 0;
 }
 
 static int call(int fd, struct hpc_provider *p)
@@ -79,8 +91,7 @@ static void print(const struct hpc_provider *p)
 	       " to_ram=%" PRIu64 " evicted=%" PRIu64 " revocations=%" PRIu64
 	       " stuck=%" PRIu64 " last_us=%" PRIu64 " result=%d\n",
 	       p->id, p->name, kind_name(p->kind),
-	       p->state < sizeof(state_names) / sizeof(state_names[0]) ?
-	       state_names[p->state] : "?", p->generation,
+	       state_name(p->state), p->generation,
 	       (uint64_t)p->pages, (uint64_t)p->pages_used, (uint64_t)p->held,
 	       (uint64_t)p->migrate_to_device, (uint64_t)p->migrate_to_ram,
 	       (uint64_t)p->evicted, (uint64_t)p->revocations,
@@ -110,7 +121,7 @@ static int leak_check(int fd, uint32_t id)
 		return fail("counters", -errno);
 	if (p.state != HPC_PSTATE_GONE) {
 		printf("NOT REVOKED: provider %u is %s\n", id,
-		       p.state < 5 ? state_names[p.state] : "?");
+		       state_name(p.state));
 		return EXIT_FAILED;
 	}
 	if (p.pages_used || p.held || c.pgmap_refs) {
@@ -124,36 +135,33 @@ static int leak_check(int fd, uint32_t id)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "pages", required_argument, NULL, 'p' },
-		{ "async", no_argument, NULL, 'a' },
-		{ "surprise", no_argument, NULL, 's' },
-		{ "timeout-ms", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct hpcg_fault_scope scope = { -1, -1 };
-	struct hpc_provider p = { 0 };
-	uint64_t pages = 1, tmo = 0, id = 0;
-	uint32_t flags = 0;
+/* What the command line asks for. */
+struct args {
 	const char *cmd;
-	int c, fd, r;
+	uint64_t pages, tmo, id;
+	uint32_t flags;
+};
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+/* The options: -1, or the exit code (help, bad usage). */
+static int parse_opts(int argc, char **argv, struct args *a)
+{
+	int c;
+
+	while ((c = hpc_getopt(argc, argv, "h", OPTS)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_u64(optarg, 1ULL << 24, &pages) || !pages) {
-				fprintf(stderr, "hpc-provider: --pages: expected 1..16777216, got '%.32s'\n", optarg);
+			if (parse_u64(optarg, MAX_PAGES, &a->pages) || !a->pages) {
+				fprintf(stderr, "hpc-provider: --pages: expected 1..%llu, got '%.32s'\n",
+					(unsigned long long)MAX_PAGES, optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'a': flags |= HPC_PFLAG_ASYNC; break;
-		case 's': flags |= HPC_PFLAG_SURPRISE; break;
+		case 'a': a->flags |= HPC_PFLAG_ASYNC; break;
+		case 's': a->flags |= HPC_PFLAG_SURPRISE; break;
 		case 't':
-			if (parse_u64(optarg, 3600000, &tmo)) {
-				fprintf(stderr, "hpc-provider: --timeout-ms: expected 0..3600000, got '%.32s'\n", optarg);
+			if (parse_u64(optarg, MAX_TIMEOUT_MS, &a->tmo)) {
+				fprintf(stderr, "hpc-provider: --timeout-ms: expected 0..%llu, got '%.32s'\n",
+					(unsigned long long)MAX_TIMEOUT_MS, optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -161,16 +169,26 @@ int main(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+/* The command and its id: -1, or the exit code. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int r = parse_opts(argc, argv, a);
+
+	if (r >= 0)
+		return r;
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	cmd = argv[optind++];
-	if (strcmp(cmd, "add") && strcmp(cmd, "list")) {
+	a->cmd = argv[optind++];
+	if (strcmp(a->cmd, "add") && strcmp(a->cmd, "list")) {
 		if (optind >= argc ||
-		    parse_u64(argv[optind], HPC_MAX_PROVIDERS - 1, &id) || !id) {
+		    parse_u64(argv[optind], HPC_MAX_PROVIDERS - 1, &a->id) || !a->id) {
 			fprintf(stderr, "hpc-provider: %s: expected a provider id 1..%d\n",
-				cmd, HPC_MAX_PROVIDERS - 1);
+				a->cmd, HPC_MAX_PROVIDERS - 1);
 			return EXIT_USAGE;
 		}
 		optind++;
@@ -179,66 +197,95 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hpc-provider: unexpected argument '%.64s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (flags && strcmp(cmd, "revoke")) {
+	if (a->flags && strcmp(a->cmd, "revoke")) {
 		fputs("hpc-provider: --async and --surprise go with revoke\n", stderr);
 		return EXIT_USAGE;
 	}
+	return -1;
+}
 
+static int add(int fd, uint64_t pages)
+{
+	struct hpc_provider p = { .op = HPC_POP_ADD };
+	int r;
+
+	p.kind = HPC_PKIND_DEVICE_PRIVATE;
+	p.pages = pages;
+	r = call(fd, &p);
+	if (r)
+		return fail("add", r);
+	printf("%u\n", p.id);
+	return 0;
+}
+
+static int list(int fd)
+{
+	for (uint32_t i = 1; i < HPC_MAX_PROVIDERS; i++) {
+		struct hpc_provider q = { .op = HPC_POP_INFO, .id = i };
+
+		if (!call(fd, &q))
+			print(&q);
+	}
+	return 0;
+}
+
+/* info, revoke, wait: one operation on provider p->id. */
+static int provider_op(int fd, struct hpc_provider *p, const char *cmd)
+{
+	struct hpcg_fault_scope scope = { -1, -1 };
+	int r;
+
+	/*
+	 * hpc-fail's injection, aimed at this revocation (its eviction) and
+	 * nothing else: on for the ioctl only, not for the output after it.
+	 */
+	if (p->op == HPC_POP_REVOKE) {
+		r = hpcg_fault_inject_begin(&scope);
+		if (r < 0)
+			fprintf(stderr, "hpc-provider: HPC_MAKE_IT_FAIL: %s\n", strerror(-r));
+	}
+	r = call(fd, p);
+	hpcg_fault_inject_end(&scope);
+	if (r == 0 || r == -ETIMEDOUT)
+		print(p);
+	if (r == -ETIMEDOUT)
+		printf("STUCK: provider %u not revoked within its bound\n", p->id);
+	return r ? fail(cmd, r) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .pages = 1 };
+	struct hpc_provider p = { 0 };
+	int fd, r = parse_args(argc, argv, &a);
+
+	if (r >= 0)
+		return r;
 	fd = open(HPC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		printf("SKIP: cannot open %s: %s (is the hpchaos module loaded?)\n",
 		       HPC_DEVICE_PATH, strerror(errno));
 		return EXIT_SKIP;
 	}
-	p.id = (uint32_t)id;
-	p.timeout_ms = (uint32_t)tmo;
-	if (!strcmp(cmd, "add")) {
-		p.op = HPC_POP_ADD;
-		p.kind = HPC_PKIND_DEVICE_PRIVATE;
-		p.pages = pages;
-		r = call(fd, &p);
-		if (r)
-			return fail("add", r);
-		printf("%u\n", p.id);
-		return 0;
-	}
-	if (!strcmp(cmd, "list")) {
-		for (uint32_t i = 1; i < HPC_MAX_PROVIDERS; i++) {
-			struct hpc_provider q = { .op = HPC_POP_INFO, .id = i };
-
-			if (!call(fd, &q))
-				print(&q);
-		}
-		return 0;
-	}
-	if (!strcmp(cmd, "info")) {
-		p.op = HPC_POP_INFO;
-	} else if (!strcmp(cmd, "revoke")) {
-		p.op = HPC_POP_REVOKE;
-		p.flags = flags;
-	} else if (!strcmp(cmd, "wait")) {
-		p.op = HPC_POP_WAIT;
-	} else if (!strcmp(cmd, "leak-check")) {
+	p.id = (uint32_t)a.id;
+	p.timeout_ms = (uint32_t)a.tmo;
+	if (!strcmp(a.cmd, "add"))
+		return add(fd, a.pages);
+	if (!strcmp(a.cmd, "list"))
+		return list(fd);
+	if (!strcmp(a.cmd, "leak-check"))
 		return leak_check(fd, p.id);
+	if (!strcmp(a.cmd, "info")) {
+		p.op = HPC_POP_INFO;
+	} else if (!strcmp(a.cmd, "revoke")) {
+		p.op = HPC_POP_REVOKE;
+		p.flags = a.flags;
+	} else if (!strcmp(a.cmd, "wait")) {
+		p.op = HPC_POP_WAIT;
 	} else {
-		fprintf(stderr, "hpc-provider: unknown command '%.32s'\n", cmd);
+		fprintf(stderr, "hpc-provider: unknown command '%.32s'\n", a.cmd);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	/*
-	 * hpc-fail's injection, aimed at this revocation (its eviction) and
-	 * nothing else: on for the ioctl only, not for the output after it.
-	 */
-	if (p.op == HPC_POP_REVOKE) {
-		r = hpcg_fault_inject_begin(&scope);
-		if (r < 0)
-			fprintf(stderr, "hpc-provider: HPC_MAKE_IT_FAIL: %s\n", strerror(-r));
-	}
-	r = call(fd, &p);
-	hpcg_fault_inject_end(&scope);
-	if (r == 0 || r == -ETIMEDOUT)
-		print(&p);
-	if (r == -ETIMEDOUT)
-		printf("STUCK: provider %u not revoked within its bound\n", p.id);
-	return r ? fail(cmd, r) : 0;
+	return provider_op(fd, &p, a.cmd);
 }

@@ -822,6 +822,30 @@ static void test_event_fifo(void **state)
 	cleanup(&r);
 }
 
+/* A host line of the longest size (4096 bytes with its newline) is taken. */
+static void test_longest_line(void **state)
+{
+	static char payload[HPC_PROTO_MAX_LINE];
+	static struct run r;
+	size_t head = strlen("S 0 run 10 long "), n;
+
+	(void)state;
+	n = HPC_PROTO_MAX_LINE - 1 - head;
+	memset(payload, 'x', n);
+	memcpy(payload, "echo ok #", 9);
+	payload[n] = '\0';
+	start(&r, "");
+	assert_non_null(wait_msg(&r, HPC_MSG_HELLO, NULL, 5000));
+	send_str(&r, "PLAN 1\n");
+	send_step(&r, 0, "run", 10, "long", payload);
+	send_str(&r, "GO\n");
+	assert_int_equal(finish(&r, 10000), HPC_BYE_OK);
+	assert_int_equal(count(&r, HPC_MSG_EV, 0, HPC_EV_BAD_INPUT), 0);
+	assert_end(&r, 0, HPC_ST_EXIT, 0);
+	assert_true(has_text(&r, HPC_MSG_OUT, 0, "ok"));
+	cleanup(&r);
+}
+
 static void test_bad_input(void **state)
 {
 	static char longline[6000];
@@ -1037,6 +1061,7 @@ int main(void)
 		STOP_CASE(6, "stop: reap times out"),
 		cmocka_unit_test_teardown(test_events_remembered, teardown),
 		cmocka_unit_test_teardown(test_event_fifo, teardown),
+		cmocka_unit_test_teardown(test_longest_line, teardown),
 		cmocka_unit_test_teardown(test_bad_input, teardown),
 		cmocka_unit_test_teardown(test_output_limits, teardown),
 		cmocka_unit_test_teardown(test_bg_timeout_and_drain, teardown),

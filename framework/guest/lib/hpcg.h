@@ -1,23 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers for the static guest programs (no libhpc in the guest):
- * time, strict number parsing, full writes and a bounded line reader.
+ * Helpers only the static guest programs need (guest/lib/hpcg.c): the fault
+ * injection hpc-fail hands over. Everything else they share with the host
+ * is in the core (hpc/parse.h, hpc/io.h, hpc/prng.h, hpc/linebuf.h,
+ * hpc/proto.h; libhpccore.a).
  */
 #ifndef HPCG_H
 #define HPCG_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t hpcg_mono_ns(void);
+#include "hpc/io.h"
+#include "hpc/parse.h"
 
-/*
- * Canonical decimal (digits only, no sign, no leading zeros) in the len
- * bytes at s, at most max. Returns 0 or -1.
- */
-int hpcg_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out);
+/* The files of the calling thread hpc-fail's injection turns on. */
+#define HPCG_MAKE_IT_FAIL	"/proc/thread-self/make-it-fail"
+#define HPCG_FAIL_NTH		"/proc/thread-self/fail-nth"
+/* Largest HPC_FAIL_NTH taken. */
+#define HPCG_FAIL_NTH_MAX	1000000000
 
 /*
  * Fault injection handed over by hpc-fail: when the environment has
@@ -47,53 +48,49 @@ struct hpcg_fault_scope {
 int hpcg_fault_inject_begin(struct hpcg_fault_scope *s);
 void hpcg_fault_inject_end(struct hpcg_fault_scope *s);
 
-/*
- * A size: canonical digits with an optional binary suffix K, M, G or T
- * (either case), non-zero. 0 with *out in bytes, or -1.
- */
-int hpcg_parse_size(const char *s, uint64_t *out);
+/* Exit status of a guest program for bad usage. */
+#define HPCG_EXIT_USAGE	2
 
 /*
- * A duration: digits with a unit ms, s (also none), m or h, non-zero, at
- * most 30 days. 0 with *ns in nanoseconds, or -1.
+ * Bad usage: "<hpcg_prog>: <message> (see --help)" on stderr, exit
+ * HPCG_EXIT_USAGE. A program sets hpcg_prog to its name first.
  */
-int hpcg_parse_duration(const char *s, uint64_t *ns);
+extern const char *hpcg_prog;
+void hpcg_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
-/* Write val to the existing file path (sysfs, debugfs, /proc). 0 or -errno. */
-int hpcg_write_file(const char *path, const char *val);
+/* Option values (core parsers), bad usage when they do not parse. */
+uint64_t hpcg_opt_size(const char *opt, const char *s);
+uint64_t hpcg_opt_duration(const char *opt, const char *s);
+uint64_t hpcg_opt_u64(const char *opt, const char *s, uint64_t min,
+		      uint64_t max);
 
-/* write() all of buf, retrying on EINTR/short writes. 0 or -1. */
-int hpcg_write_all(int fd, const void *buf, size_t n);
+/* $HPC_SEED when it is a canonical number, else dflt. */
+uint64_t hpcg_env_seed(uint64_t dflt);
 
 /*
- * Bounded line reader over a byte stream. Lines longer than cap bytes are
- * cut: the first cap bytes come out with *cut set, the rest is dropped up
- * to the next '\n'. Never allocates after init.
+ * The old names of core functions, for hpc-mirror and hpc-mirror-test
+ * until they call the core by its names; nothing else uses them.
  */
-struct hpcg_lines {
-	char *buf;		/* cap + 1 bytes */
-	size_t cap;
-	size_t start;		/* first unconsumed byte */
-	size_t end;		/* one past the last byte read */
-	int skipping;		/* dropping the tail of a cut line */
-	int eof;
-};
+static inline uint64_t hpcg_mono_ns(void)
+{
+	return hpc_mono_ns();
+}
 
-int hpcg_lines_init(struct hpcg_lines *l, size_t cap);
-void hpcg_lines_free(struct hpcg_lines *l);
-/*
- * read() once from fd into the free space. Returns the byte count, 0 at
- * end of file (l->eof set), -1 on error (errno set; EAGAIN when empty).
- */
-ssize_t hpcg_lines_fill(struct hpcg_lines *l, int fd);
-/* Append bytes (for data that was not read from an fd); returns how many fit. */
-size_t hpcg_lines_push(struct hpcg_lines *l, const char *data, size_t n);
-/*
- * Next complete line (without '\n', NUL-terminated, valid until the next
- * call on l). With final set, a trailing line without '\n' is returned
- * too. Returns 1 with a line, 0 when none is complete.
- */
-int hpcg_lines_next(struct hpcg_lines *l, int final, char **line,
-		    size_t *len, int *cut);
+static inline int hpcg_parse_u64(const char *s, size_t len, uint64_t max,
+				 uint64_t *out)
+{
+	return hpc_parse_u64(s, len, max, out);
+}
+
+static inline int hpcg_parse_size(const char *s, uint64_t *out)
+{
+	return hpc_parse_size(s, out);
+}
+
+static inline int hpcg_parse_duration(const char *s, uint64_t *ns)
+{
+	return hpc_parse_duration(s, ns);
+}
 
 #endif

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Bounded line splitter for untrusted byte streams (guest console, agent
- * channel, QMP). Lines longer than the limit are cut: the first part is
- * delivered with HPC_LINE_TRUNCATED set and the rest is dropped up to the
- * next newline. Never allocates per line.
+ * channel both ways, QMP, the agent's step output and event FIFO); core:
+ * linked by the host tools and the guest programs alike. Lines longer than
+ * the limit are cut: the first part is delivered with HPC_LINE_TRUNCATED set
+ * and the rest is dropped up to the next newline. A line of exactly the
+ * limit is whole. Never allocates per line.
  */
 #ifndef HPC_LINEBUF_H
 #define HPC_LINEBUF_H
 
 #include <stddef.h>
+#include <sys/types.h>
+
+#include "hpc/io.h"	/* hpc_write_all(), for the includers of old */
 
 #define HPC_LINE_TRUNCATED 1u
 
@@ -37,9 +42,14 @@ void hpc_linebuf_flush(struct hpc_linebuf *lb, hpc_line_fn fn, void *ctx);
  */
 int hpc_linebuf_read_fd(int fd, size_t cap, hpc_line_fn fn, void *ctx);
 
+/*
+ * One read() of fd (EINTR retried) fed to lb; at end of file what is
+ * buffered is delivered as a last line (hpc_linebuf_flush). Returns the
+ * byte count, 0 at end of file, or -1 with errno (EAGAIN: nothing there).
+ */
+ssize_t hpc_linebuf_fill(struct hpc_linebuf *lb, int fd, hpc_line_fn fn,
+			 void *ctx);
 
-/* write() all n bytes (retrying short writes and EINTR); 0, or -1 on error. */
-int hpc_write_all(int fd, const char *buf, size_t n);
 /*
  * Make untrusted text printable in place: strips ANSI escape sequences and
  * '\r', replaces other bytes outside 0x20..0x7e (except tab) with '?'.

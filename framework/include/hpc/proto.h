@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The agent protocol (docs/internals.md, "Agent protocol"): constants shared
- * by the guest agent and the host, plus the host-side parser of guest lines.
- *
- * The guest only uses the constants and the static inline helpers; the
- * functions declared at the end live in lib/proto.c (host libhpc.a).
+ * The agent protocol (docs/internals.md, "Agent protocol") in both
+ * directions, core/proto.c: linked by the host tools and the guest agent
+ * alike. Guest -> host: hpc_proto_format_msg() writes a line (the agent),
+ * hpc_proto_parse() reads it back (the conductor). Host -> guest:
+ * hpc_proto_format_step() writes a step line (the conductor),
+ * hpc_proto_parse_host() reads any host line (the agent).
  */
 #ifndef HPC_PROTO_H
 #define HPC_PROTO_H
@@ -70,53 +71,14 @@ enum hpc_step_kind {
 	HPC_STEP__COUNT
 };
 
-static inline const char *hpc_step_kind_name(enum hpc_step_kind k)
-{
-	static const char *const names[HPC_STEP__COUNT] = {
-		[HPC_STEP_RUN] = "run",
-		[HPC_STEP_CHECK] = "check",
-		[HPC_STEP_BG] = "bg",
-		[HPC_STEP_REAP] = "reap",
-		[HPC_STEP_EMIT] = "emit",
-		[HPC_STEP_WAIT] = "wait",
-	};
-
-	if ((unsigned int)k >= HPC_STEP__COUNT)
-		return NULL;
-	return names[k];
-}
+/* "run", "check", ... for a step kind; NULL for none. */
+const char *hpc_step_kind_name(enum hpc_step_kind k);
 
 /* Kind for the len bytes at s (need not be NUL-terminated), or -1. */
-static inline int hpc_step_kind_parse(const char *s, size_t len)
-{
-	int k;
-
-	for (k = 0; k < HPC_STEP__COUNT; k++) {
-		const char *n = hpc_step_kind_name((enum hpc_step_kind)k);
-
-		if (strlen(n) == len && memcmp(n, s, len) == 0)
-			return k;
-	}
-	return -1;
-}
+int hpc_step_kind_parse(const char *s, size_t len);
 
 /* 1 if the len bytes at s are a valid name: [A-Za-z0-9_.:+-]{1,64}. */
-static inline int hpc_proto_name_ok(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len < 1 || len > HPC_PROTO_MAX_NAME)
-		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-		      c == ':' || c == '+' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
+int hpc_proto_name_ok(const char *s, size_t len);
 
 /* How a step ended (`STEP <idx> END ... <status> ...`). */
 enum hpc_status_kind {
@@ -131,7 +93,7 @@ struct hpc_status {
 	int value;
 };
 
-/* ---- host side (lib/proto.c) ---- */
+/* ---- guest -> host lines ---- */
 
 enum hpc_msg_type {
 	HPC_MSG_INVALID,
@@ -173,6 +135,17 @@ struct hpc_msg {
  */
 int hpc_proto_parse(char *line, size_t len, struct hpc_msg *out);
 
+/*
+ * Write m as the agent sends it, with its '\n', into buf (NUL-terminated):
+ * the canonical line hpc_proto_parse() takes back. Free text (EV, OUT,
+ * KTAP, KMSG: the text_len bytes of text, any bytes) is cut so that the
+ * line stays within HPC_PROTO_MAX_LINE, a NUL or '\n' in it becomes '?',
+ * and an empty text has no separator. Returns the length, or -1: a value
+ * out of range (index, status, exit code, a bad name or release, an empty
+ * KMSG, KMSGLOST 0), HPC_MSG_INVALID, or a cap too small.
+ */
+int hpc_proto_format_msg(const struct hpc_msg *m, char *buf, size_t cap);
+
 /* "HELLO", "PING", ..., "INVALID" for a message type. */
 const char *hpc_proto_msg_name(enum hpc_msg_type t);
 
@@ -194,5 +167,39 @@ int hpc_proto_format_status(const struct hpc_status *st, char *buf, size_t cap);
 int hpc_proto_format_step(char *buf, size_t cap, int idx, const char *kind,
 			  unsigned int timeout_s, const char *name,
 			  const char *payload);
+
+/* ---- host -> guest lines ---- */
+
+enum hpc_host_type {
+	HPC_HOST_INVALID,
+	HPC_HOST_PLAN,		/* plan_n */
+	HPC_HOST_STEP,		/* idx, kind, timeout_s, name, payload */
+	HPC_HOST_GO,
+	HPC_HOST_EV,		/* name */
+};
+
+struct hpc_host_msg {
+	enum hpc_host_type type;
+	unsigned int plan_n;		/* PLAN: 0..HPC_MAX_STEPS */
+	int idx;			/* S: 0..plan_n-1 */
+	enum hpc_step_kind kind;	/* S */
+	unsigned int timeout_s;		/* S: 0..HPC_PROTO_MAX_TIMEOUT */
+	const char *name;		/* S, EV: a valid name, in the line */
+	size_t name_len;
+	const char *payload;		/* S: the rest of the line, maybe empty */
+	size_t payload_len;
+};
+
+/*
+ * Parse one host->guest line (without its '\n'; need not be
+ * NUL-terminated; any bytes), the steps of a plan of plan_n steps. Returns
+ * NULL, or why the line is refused ("NUL byte", "empty line", "unknown
+ * line", "malformed S", "bad step index", ...). out->type is the line's
+ * keyword even when its fields are refused (but HPC_HOST_INVALID for a
+ * bare "S"), so that the caller can put its own checks of order first;
+ * the other fields are set only when NULL is returned.
+ */
+const char *hpc_proto_parse_host(const char *line, size_t len, int plan_n,
+				 struct hpc_host_msg *out);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* The bounded line splitter (hpc/linebuf.h) and hpc_sanitize(). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,20 +7,10 @@
 
 #include "hpc/linebuf.h"
 
-int hpc_write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+/* Bytes one hpc_linebuf_fill() reads at most (a pipe's page). */
+#define LINEBUF_FILL_CHUNK	4096
+/* Bytes one read() of hpc_linebuf_read_fd() takes (whole files). */
+#define LINEBUF_READ_CHUNK	65536
 
 int hpc_linebuf_init(struct hpc_linebuf *lb, size_t cap)
 {
@@ -114,28 +105,45 @@ size_t hpc_sanitize(char *s, size_t len)
 	return w;
 }
 
+/* One read() of fd into chunk, fed to lb (EINTR retried); see fill. */
+static ssize_t read_feed(struct hpc_linebuf *lb, int fd, char *chunk,
+			 size_t size, hpc_line_fn fn, void *ctx)
+{
+	ssize_t n;
+
+	do {
+		n = read(fd, chunk, size);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		hpc_linebuf_feed(lb, chunk, (size_t)n, fn, ctx);
+	else if (n == 0)
+		hpc_linebuf_flush(lb, fn, ctx);
+	return n;
+}
+
+ssize_t hpc_linebuf_fill(struct hpc_linebuf *lb, int fd, hpc_line_fn fn,
+			 void *ctx)
+{
+	char chunk[LINEBUF_FILL_CHUNK];
+
+	return read_feed(lb, fd, chunk, sizeof(chunk), fn, ctx);
+}
+
 int hpc_linebuf_read_fd(int fd, size_t cap, hpc_line_fn fn, void *ctx)
 {
 	struct hpc_linebuf lb;
-	char chunk[65536];
+	char chunk[LINEBUF_READ_CHUNK];
 	ssize_t n;
 	int ret = 0;
 
 	if (hpc_linebuf_init(&lb, cap) < 0)
 		return -ENOMEM;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		hpc_linebuf_feed(&lb, chunk, (size_t)n, fn, ctx);
+	while ((n = read_feed(&lb, fd, chunk, sizeof(chunk), fn, ctx)) > 0)
+		;
+	if (n < 0) {
+		ret = -errno;
+		hpc_linebuf_flush(&lb, fn, ctx);
 	}
-	hpc_linebuf_flush(&lb, fn, ctx);
 	hpc_linebuf_free(&lb);
 	return ret;
 }
