@@ -223,6 +223,13 @@ static inline unsigned long hpc_region_size(void)
 	return 1UL << hpc_region_shift;
 }
 
+/* The region's page index of addr. */
+static inline unsigned long hpc_region_idx(const struct hpc_region *reg,
+					   unsigned long addr)
+{
+	return (addr - reg->start) >> PAGE_SHIFT;
+}
+
 /* Per-operation results, copied to struct hpc_range_op. */
 struct hpc_op_stat {
 	u32 faults;
@@ -230,14 +237,38 @@ struct hpc_op_stat {
 	u32 stale;
 };
 
+/* Scratch space and results of one range operation (hpchaos_access.c). */
+struct hpc_op_ctx {
+	unsigned long pfns[HPC_CHUNK_PAGES];
+	u32 gens[HPC_CHUNK_PAGES];
+	u8 snap[HPC_CHUNK_PAGES];
+	u8 *bounce;			/* HPC_CHUNK_PAGES pages or NULL */
+	struct hpc_op_stat os;
+};
+
+/* hpchaos_mirror.c: the regions and the fault rule */
 struct hpc_mirror *hpc_mirror_create(void);
 void hpc_mirror_destroy(struct hpc_mirror *m);
-int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write);
-int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op);
-int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op);
 int hpc_mirror_reset(struct hpc_mirror *m, struct hpc_reset *r);
 int hpc_state_err(struct hpc_mirror *m);
 void hpc_mirror_list_show(struct seq_file *s);
+/* end of the chunk at addr: inside one region, at most HPC_CHUNK_PAGES */
+unsigned long hpc_chunk_end(unsigned long addr, unsigned long end);
+/* regions_sem held (read); _get creates the region, _lookup does not */
+struct hpc_region *hpc_region_get(struct hpc_mirror *m, unsigned long addr);
+struct hpc_region *hpc_region_lookup(struct hpc_mirror *m, unsigned long addr);
+int hpc_chunk_fault(struct hpc_mirror *m, struct hpc_region *reg,
+		    struct hpc_op_ctx *ctx, unsigned long start,
+		    unsigned long end, bool write);
+/* on success the mirror lock is HELD */
+int hpc_chunk_peek_lock(struct hpc_mirror *m, struct hpc_region *reg,
+			struct hpc_op_ctx *ctx, unsigned long start,
+			unsigned long end);
+
+/* hpchaos_access.c: the range operations through the mirror */
+int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write);
+int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op);
+int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op);
 
 /* ---- stale-use detector (hpchaos_detect.c) ---- */
 
