@@ -43,6 +43,7 @@
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -58,13 +59,19 @@
 #define HPC_BAR_VENDOR		0x1af4	/* Red Hat, Inc. */
 #define HPC_BAR_DEVICE		0x1110	/* Inter-VM shared memory */
 #define HPC_BAR_INDEX		2	/* ivshmem: BAR2 is the shared memory */
+/* kill() polls every HPC_BAR_HELD_POLL_MS until no page is held */
+#define HPC_BAR_HELD_POLL_MS	20
+/* held() walks the memmap, rescheduling every HPC_BAR_RESCHED_PAGES */
+#define HPC_BAR_RESCHED_PAGES	4096
+/* "auto", "devmap", "page" or "none" and the NUL */
+#define HPC_BAR_MODE_LEN	8
 
 /* mmap offsets: the provider id above HPC_MMAP_SHIFT, the page below */
 #define HPC_BAR_PGOFF_SHIFT	(HPC_MMAP_SHIFT - PAGE_SHIFT)
 #define HPC_BAR_PGOFF_MASK	((1UL << HPC_BAR_PGOFF_SHIFT) - 1)
 
 /* An address space (a device node's inode) that maps the BAR. */
-struct hpc_bar_map {
+struct hpc_bar_mapping {
 	struct list_head node;
 	struct address_space *mapping;
 	unsigned long vmas;		/* VMAs of it that map the BAR now */
@@ -82,7 +89,7 @@ struct hpc_bar {
 	bool dead;			/* under sem: no new user mappings */
 
 	struct mutex maps_lock;
-	struct list_head maps;		/* struct hpc_bar_map */
+	struct list_head maps;		/* struct hpc_bar_mapping */
 	unsigned long vmas;		/* all VMAs that map the BAR */
 
 	struct mutex lock;
@@ -90,7 +97,7 @@ struct hpc_bar {
 	bool region;			/* under lock: BAR2 is requested */
 };
 
-static struct hpc_bar *hpc_bar(struct hpc_prov *p)
+static struct hpc_bar *hpc_bar_of(struct hpc_prov *p)
 {
 	return container_of(p, struct hpc_bar, prov);
 }
@@ -102,7 +109,7 @@ static struct hpc_bar *hpc_bar(struct hpc_prov *p)
  * where available. hpc_bar_init() resolves it; reading the parameter shows
  * the mode in use.
  */
-static char hpc_bar_map_param[8] = "auto";
+static char hpc_bar_map_param[HPC_BAR_MODE_LEN] = "auto";
 module_param_string(bar_map, hpc_bar_map_param, sizeof(hpc_bar_map_param),
 		    0444);
 MODULE_PARM_DESC(bar_map,
@@ -143,9 +150,10 @@ static void hpc_bar_used_clear(struct hpc_bar *bp)
 }
 
 /* Count a VMA of mapping; a new mapping gets an entry. */
-static int hpc_bar_map_add(struct hpc_bar *bp, struct address_space *mapping)
+static int hpc_bar_mapping_add(struct hpc_bar *bp,
+			       struct address_space *mapping)
 {
-	struct hpc_bar_map *m;
+	struct hpc_bar_mapping *m;
 
 	lockdep_assert_held(&bp->maps_lock);
 	list_for_each_entry(m, &bp->maps, node) {
@@ -165,9 +173,10 @@ static int hpc_bar_map_add(struct hpc_bar *bp, struct address_space *mapping)
 	return 0;
 }
 
-static void hpc_bar_map_del(struct hpc_bar *bp, struct address_space *mapping)
+static void hpc_bar_mapping_del(struct hpc_bar *bp,
+				struct address_space *mapping)
 {
-	struct hpc_bar_map *m;
+	struct hpc_bar_mapping *m;
 
 	lockdep_assert_held(&bp->maps_lock);
 	list_for_each_entry(m, &bp->maps, node) {
@@ -191,7 +200,7 @@ static void hpc_bar_map_del(struct hpc_bar *bp, struct address_space *mapping)
  */
 static void hpc_bar_zap(struct hpc_bar *bp)
 {
-	struct hpc_bar_map *m;
+	struct hpc_bar_mapping *m;
 
 	mutex_lock(&bp->maps_lock);
 	list_for_each_entry(m, &bp->maps, node)
@@ -207,7 +216,7 @@ static void hpc_bar_vm_open(struct vm_area_struct *vma)
 	kref_get(&bp->prov.ref);
 	mutex_lock(&bp->maps_lock);
 	/* the mapping has an entry already: this only counts, no allocation */
-	WARN_ON_ONCE(hpc_bar_map_add(bp, vma->vm_file->f_mapping));
+	WARN_ON_ONCE(hpc_bar_mapping_add(bp, vma->vm_file->f_mapping));
 	mutex_unlock(&bp->maps_lock);
 }
 
@@ -216,7 +225,7 @@ static void hpc_bar_vm_close(struct vm_area_struct *vma)
 	struct hpc_bar *bp = vma->vm_private_data;
 
 	mutex_lock(&bp->maps_lock);
-	hpc_bar_map_del(bp, vma->vm_file->f_mapping);
+	hpc_bar_mapping_del(bp, vma->vm_file->f_mapping);
 	mutex_unlock(&bp->maps_lock);
 	hpc_prov_put(&bp->prov);
 }
@@ -295,7 +304,7 @@ int hpc_bar_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -EINVAL;
 		goto err_put;
 	}
-	bp = hpc_bar(p);
+	bp = hpc_bar_of(p);
 	if (idx >= p->npages || n > p->npages - idx) {
 		ret = -EINVAL;
 		goto err_put;
@@ -308,7 +317,7 @@ int hpc_bar_mmap(struct file *file, struct vm_area_struct *vma)
 		goto err_put;
 	}
 	mutex_lock(&bp->maps_lock);
-	ret = hpc_bar_map_add(bp, file->f_mapping);
+	ret = hpc_bar_mapping_add(bp, file->f_mapping);
 	mutex_unlock(&bp->maps_lock);
 	up_read(&bp->sem);
 	if (ret)
@@ -336,7 +345,7 @@ err_put:
 static unsigned long hpc_bar_held(struct hpc_prov *p, unsigned long *first_pfn,
 				  int *first_ref)
 {
-	struct hpc_bar *bp = hpc_bar(p);
+	struct hpc_bar *bp = hpc_bar_of(p);
 	unsigned long i, held = 0;
 
 	*first_pfn = 0;
@@ -347,7 +356,7 @@ static unsigned long hpc_bar_held(struct hpc_prov *p, unsigned long *first_pfn,
 		int ref = page_ref_count(page);
 		int idle = 1;
 
-		if (!(i % 4096))
+		if (!(i % HPC_BAR_RESCHED_PAGES))
 			cond_resched();
 		if (bp->refcounted && ref > 1)
 			idle += hpc_page_mapcount(page);
@@ -372,7 +381,7 @@ static void hpc_bar_stop(struct hpc_bar *bp)
 
 static void hpc_bar_unmap_user(struct hpc_prov *p)
 {
-	struct hpc_bar *bp = hpc_bar(p);
+	struct hpc_bar *bp = hpc_bar_of(p);
 
 	hpc_bar_stop(bp);
 	hpc_bar_zap(bp);
@@ -397,7 +406,7 @@ static int hpc_bar_evict(struct hpc_prov *p)
  */
 static void hpc_bar_kill(struct hpc_prov *p)
 {
-	struct hpc_bar *bp = hpc_bar(p);
+	struct hpc_bar *bp = hpc_bar_of(p);
 	unsigned long held, first_pfn;
 	int first_ref;
 
@@ -407,7 +416,7 @@ static void hpc_bar_kill(struct hpc_prov *p)
 	if (!(p->flags & HPC_PFLAG_SURPRISE)) {
 		/* the mappings are gone: references can only drop now */
 		while (hpc_bar_held(p, &first_pfn, &first_ref))
-			msleep(20);
+			msleep(HPC_BAR_HELD_POLL_MS);
 	} else {
 		held = hpc_bar_held(p, &first_pfn, &first_ref);
 		if (held)
@@ -431,7 +440,7 @@ static void hpc_bar_kill(struct hpc_prov *p)
 /* Once GONE and unused: no VMA maps it (each holds a reference). */
 static void hpc_bar_destroy(struct hpc_prov *p)
 {
-	struct hpc_bar *bp = hpc_bar(p);
+	struct hpc_bar *bp = hpc_bar_of(p);
 
 	WARN_ON_ONCE(!list_empty(&bp->maps));
 	bitmap_free(bp->used);
@@ -448,14 +457,12 @@ static const struct hpc_prov_ops hpc_bar_prov_ops = {
 
 /* ---- the PCI driver ---- */
 
-static int hpc_bar_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+/* BAR2 must be a memory BAR that memremap_pages() can take whole. */
+static int hpc_bar_check(struct pci_dev *pdev)
 {
 	resource_size_t start = pci_resource_start(pdev, HPC_BAR_INDEX);
 	resource_size_t len = pci_resource_len(pdev, HPC_BAR_INDEX);
 	unsigned long align = memremap_compat_align();
-	struct hpc_bar *bp;
-	void *addr;
-	int ret;
 
 	if (!(pci_resource_flags(pdev, HPC_BAR_INDEX) & IORESOURCE_MEM) ||
 	    !len) {
@@ -467,27 +474,27 @@ static int hpc_bar_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	if (!IS_ALIGNED(start, align) || !IS_ALIGNED(len, align)) {
 		dev_err(&pdev->dev, "hpchaos: BAR%d %pR is not %lu KiB aligned\n",
 			HPC_BAR_INDEX, &pdev->resource[HPC_BAR_INDEX],
-			align >> 10);
+			align / SZ_1K);
 		return -EINVAL;
 	}
+	return 0;
+}
 
-	ret = pci_enable_device_mem(pdev);
-	if (ret)
-		return ret;
-	ret = pci_request_region(pdev, HPC_BAR_INDEX, "hpchaos");
-	if (ret)
-		goto err_disable;
+/* The provider of pdev's BAR2, with its pagemap set up but not mapped. */
+static struct hpc_bar *hpc_bar_alloc(struct pci_dev *pdev)
+{
+	resource_size_t start = pci_resource_start(pdev, HPC_BAR_INDEX);
+	resource_size_t len = pci_resource_len(pdev, HPC_BAR_INDEX);
+	struct hpc_bar *bp;
 
 	bp = kzalloc(sizeof(*bp), GFP_KERNEL);
-	if (!bp) {
-		ret = -ENOMEM;
-		goto err_region;
-	}
+	if (!bp)
+		return NULL;
 	bp->prov.npages = len >> PAGE_SHIFT;
 	bp->used = bitmap_zalloc(bp->prov.npages, GFP_KERNEL);
 	if (!bp->used) {
-		ret = -ENOMEM;
-		goto err_free;
+		kfree(bp);
+		return NULL;
 	}
 	init_rwsem(&bp->sem);
 	mutex_init(&bp->maps_lock);
@@ -502,6 +509,30 @@ static int hpc_bar_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
 	bp->pgmap.range.start = start;
 	bp->pgmap.range.end = start + len - 1;
 	bp->pgmap.nr_range = 1;
+	return bp;
+}
+
+static int hpc_bar_probe(struct pci_dev *pdev, const struct pci_device_id *ent)
+{
+	struct hpc_bar *bp;
+	void *addr;
+	int ret;
+
+	ret = hpc_bar_check(pdev);
+	if (ret)
+		return ret;
+	ret = pci_enable_device_mem(pdev);
+	if (ret)
+		return ret;
+	ret = pci_request_region(pdev, HPC_BAR_INDEX, "hpchaos");
+	if (ret)
+		goto err_disable;
+
+	bp = hpc_bar_alloc(pdev);
+	if (!bp) {
+		ret = -ENOMEM;
+		goto err_region;
+	}
 	addr = memremap_pages(&bp->pgmap, dev_to_node(&pdev->dev));
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
@@ -626,7 +657,7 @@ void hpc_bar_exit(void)
 
 #else /* no PCI or no ZONE_DEVICE */
 
-static char hpc_bar_map_param[8] = "auto";
+static char hpc_bar_map_param[HPC_BAR_MODE_LEN] = "auto";
 module_param_string(bar_map, hpc_bar_map_param, sizeof(hpc_bar_map_param),
 		    0444);
 MODULE_PARM_DESC(bar_map,

@@ -34,11 +34,14 @@
 
 /* pages per eviction batch: 4 KiB of pfns each in evict_src and evict_dst */
 #define HPC_EVICT_BATCH		512UL
+/* tries of an eviction's page allocation; passes over busy pages, apart */
+#define HPC_EVICT_ALLOC_TRIES	3
+#define HPC_EVICT_PASSES	3
+#define HPC_EVICT_PASS_WAIT_MS	20
 
 struct hpc_devpriv {
 	struct hpc_prov prov;
 	struct dev_pagemap pgmap;
-	struct resource *res;
 	unsigned long base_pfn;
 	spinlock_t lock;
 	unsigned long *free_stack;	/* page indexes */
@@ -58,12 +61,12 @@ struct hpc_dpage {
 	struct hpc_devpriv *dp;
 };
 
-static struct hpc_devpriv *hpc_dp(struct hpc_prov *p)
+static struct hpc_devpriv *hpc_dp_of(struct hpc_prov *p)
 {
 	return container_of(p, struct hpc_devpriv, prov);
 }
 
-static bool hpc_is_ours(struct page *page)
+static bool hpc_dp_is_ours(struct page *page)
 {
 	return is_device_private_page(page) &&
 	       hpc_page_pgmap(page)->owner == &hpc_pgmap_owner;
@@ -78,7 +81,7 @@ struct page *hpc_devpriv_backing(struct page *page)
 {
 	struct hpc_dpage *d;
 
-	if (!hpc_is_ours(page))
+	if (!hpc_dp_is_ours(page))
 		return NULL;
 	d = READ_ONCE(page->zone_device_data);
 	return d ? d->backing : NULL;
@@ -299,7 +302,7 @@ static void hpc_fill_to_system(struct migrate_vma *args)
 		struct page *dpage;
 
 		if (!spage || !(args->src[i] & MIGRATE_PFN_MIGRATE) ||
-		    !hpc_is_ours(spage))
+		    !hpc_dp_is_ours(spage))
 			continue;
 		dpage = hpc_dp_to_ram_page(spage, args->vma,
 					   args->start + (i << PAGE_SHIFT),
@@ -377,7 +380,7 @@ int hpc_devpriv_migrate(struct hpc_mirror *m, struct hpc_range_op *op)
 			hpc_prov_put(p);
 			return -ENODEV;
 		}
-		dp = hpc_dp(p);
+		dp = hpc_dp_of(p);
 		hpc_mirror_used_provider(m, p->id);
 	}
 	pfns = kcalloc(2 * HPC_CHUNK_PAGES, sizeof(*pfns), GFP_KERNEL);
@@ -438,7 +441,8 @@ static unsigned long hpc_dp_evict_batch(struct hpc_devpriv *dp,
 		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
 		hpc_delay_evict();
-		for (tries = 0; tries < 3 && !dpage; tries++)
+		for (tries = 0; tries < HPC_EVICT_ALLOC_TRIES && !dpage;
+		     tries++)
 			if (!hpc_fault_point(NULL, HPC_FP_EVICT_ALLOC))
 				dpage = alloc_page(GFP_HIGHUSER_MOVABLE);
 		if (!dpage && !PLANTED(EVICT_IGNORE_ALLOC)) {
@@ -501,19 +505,20 @@ static int hpc_dp_evict_pass(struct hpc_devpriv *dp)
 
 static int hpc_dp_evict(struct hpc_prov *p)
 {
-	struct hpc_devpriv *dp = hpc_dp(p);
+	struct hpc_devpriv *dp = hpc_dp_of(p);
 	int pass, ret = 0;
 
 	hpc_dp_stop_alloc(dp);
 	if (PLANTED(NO_EVICT))
 		return 0;	/* planted: straight on to memunmap_pages() */
 	/* pages busy (locked, pinned) at one pass may move at the next */
-	for (pass = 0; pass < 3 && atomic64_read(&p->pages_used); pass++) {
+	for (pass = 0; pass < HPC_EVICT_PASSES && atomic64_read(&p->pages_used);
+	     pass++) {
 		ret = hpc_dp_evict_pass(dp);
 		if (ret)
 			break;
 		if (atomic64_read(&p->pages_used))
-			msleep(20);
+			msleep(HPC_EVICT_PASS_WAIT_MS);
 	}
 	if (ret) {
 		spin_lock(&dp->lock);
@@ -525,12 +530,12 @@ static int hpc_dp_evict(struct hpc_prov *p)
 
 static void hpc_dp_rescue(struct hpc_prov *p)
 {
-	hpc_dp_evict_pass(hpc_dp(p));
+	hpc_dp_evict_pass(hpc_dp_of(p));
 }
 
 static void hpc_dp_kill(struct hpc_prov *p)
 {
-	struct hpc_devpriv *dp = hpc_dp(p);
+	struct hpc_devpriv *dp = hpc_dp_of(p);
 
 	hpc_dp_stop_alloc(dp);
 	memunmap_pages(&dp->pgmap);
@@ -546,7 +551,7 @@ static void hpc_dp_kill(struct hpc_prov *p)
 static unsigned long hpc_dp_held(struct hpc_prov *p, unsigned long *first_pfn,
 				 int *first_ref)
 {
-	struct hpc_devpriv *dp = hpc_dp(p);
+	struct hpc_devpriv *dp = hpc_dp_of(p);
 	unsigned long idx;
 
 	*first_pfn = 0;
@@ -563,7 +568,7 @@ static unsigned long hpc_dp_held(struct hpc_prov *p, unsigned long *first_pfn,
 
 static void hpc_dp_destroy(struct hpc_prov *p)
 {
-	struct hpc_devpriv *dp = hpc_dp(p);
+	struct hpc_devpriv *dp = hpc_dp_of(p);
 
 	mutex_destroy(&dp->evict_lock);
 	kfree(dp->evict_dst);
@@ -602,7 +607,6 @@ int hpc_devpriv_add(unsigned long npages, u32 *id)
 		ret = PTR_ERR(res);
 		goto err_free;
 	}
-	dp->res = res;
 	dp->prov.npages = size >> PAGE_SHIFT;
 	dp->free_stack = kvcalloc(dp->prov.npages, sizeof(*dp->free_stack),
 				  GFP_KERNEL);

@@ -2,20 +2,29 @@
 /*
  * hpchaos module internals, shared by its source files.
  *
- * Lock order: the one statement of it; the other files refer here. A lock
- * is only taken while holding locks above it in this list, never one
- * below it (the kernel's own locks are shown where ours meet them):
+ * Lock order: the one statement of it, complete; the other files refer
+ * here. A lock is only taken while holding locks above it in this list,
+ * never one below it (the kernel's own locks are shown where ours meet
+ * them, in brackets):
  *
- *   hpc_mirrors_lock             mirror.c: the list of mirrors
- *   hpc_mirror.regions_sem       read: range operations; write: removal
- *   hpc_mirror.create_lock       region creation
- *   mm->mmap_lock                hmm_range_fault(), migrate_vma_*(),
- *                                notifier insertion, mmap() and the BAR's
- *                                fault handler and vm_ops (held by the core)
+ *   [device_lock(&pdev->dev)]    the PCI core, around the BAR driver's
+ *                                probe() (registers a provider) and
+ *                                remove() (revokes one, waits for it)
+ *   hpc_mirrors_lock             mirror.c: the list of mirrors; a provider's
+ *                                loss and return walk it, taking each
+ *                                mirror's regions_sem and lock under it
+ *   hpc_mirror.regions_sem       read: range operations, a provider's loss;
+ *                                write: region removal (RESET, close())
+ *   hpc_mirror.create_lock       region creation, notifier insertion
+ *   [mm->mmap_lock]              hmm_range_fault(), migrate_vma_*(),
+ *                                mmu_interval_notifier_insert() (may take it
+ *                                for write), mmap() and the BAR's fault
+ *                                handler and vm_ops (held by the core)
  *   hpc_bar.sem                  read: BAR fault and mmap; write: dead
- *   hpc_bar.maps_lock            the address spaces mapping a BAR
+ *   hpc_bar.maps_lock            the address spaces mapping a BAR; zapping
+ *                                them takes i_mmap_rwsem below
  *   hpc_devpriv.evict_lock       an eviction's batch arrays
- *   i_mmap_rwsem, page locks     unmap_mapping_pages(), migration
+ *   [i_mmap_rwsem, page locks]   unmap_mapping_pages(), migration
  *   [invalidate_range_start]     the kernel's notifier lockdep map: whoever
  *                                zaps, migrates or unmaps may run the
  *                                invalidate callback here
@@ -26,21 +35,33 @@
  * Leaf locks: held briefly; none of the locks above (nor another leaf) is
  * taken under them, so they may be taken under any of the above:
  *
- *   hpc_provs_lock               provider.c: the provider table (writers;
- *                                readers use RCU), provider states
- *   hpc_bar.lock                 the BAR's memmap exists; held() reads
- *                                refcounts under it
+ *   hpc_provs_lock               provider.c: the provider table (writers),
+ *                                provider states
+ *   rcu_read_lock()              provider.c: readers of the provider table
+ *                                (hpc_prov_id_of_page(), under the mirror
+ *                                lock); synchronize_rcu() runs with no lock
+ *                                of ours held
+ *   hpc_bar.lock                 the BAR's memmap exists, BAR2 requested;
+ *                                held() reads refcounts under it
  *   hpc_devpriv.lock             spinlock: free stack, in-use bitmap, dying,
  *                                allocating; page_free() takes it in
  *                                whatever context drops a page's last
  *                                reference
  *   hpc_fpoint.lock              inject.c: spinlock, a fault point's state
+ *                                (fault points run under the mirror lock)
+ *   hpc_ring_lock                detect.c: spinlock, the stale-event ring
+ *                                (reports run under the mirror lock)
  *   hpc_kprobe_lock              inject.c: the kprobe delays; taken by
- *                                debugfs writes and unload only
+ *                                its debugfs file and unload only, around
+ *                                [un]register_kprobe()
  *
  * Never held across a revocation's ops, a kill or a wait: the provider
- * core calls them with no lock of ours held. Nothing is allocated under
- * the mirror lock.
+ * core calls them with no lock of ours held. mmu_interval_notifier_remove()
+ * (which waits for a running callback) and mmu_interval_read_begin() are
+ * never called with the mirror lock held (but by the planted
+ * begin-under-lock). Nothing is allocated under the mirror lock. The
+ * separate module hpchaos_trigger (hpchaos_trigger.c) shares no lock with
+ * this one; its ABBA pair of mutexes is wrong on purpose.
  */
 #ifndef HPC_INTERNAL_H
 #define HPC_INTERNAL_H
@@ -223,6 +244,13 @@ static inline unsigned long hpc_region_size(void)
 	return 1UL << hpc_region_shift;
 }
 
+/* The region's page index of addr. */
+static inline unsigned long hpc_region_idx(const struct hpc_region *reg,
+					   unsigned long addr)
+{
+	return (addr - reg->start) >> PAGE_SHIFT;
+}
+
 /* Per-operation results, copied to struct hpc_range_op. */
 struct hpc_op_stat {
 	u32 faults;
@@ -230,14 +258,38 @@ struct hpc_op_stat {
 	u32 stale;
 };
 
+/* Scratch space and results of one range operation (hpchaos_access.c). */
+struct hpc_op_ctx {
+	unsigned long pfns[HPC_CHUNK_PAGES];
+	u32 gens[HPC_CHUNK_PAGES];
+	u8 snap[HPC_CHUNK_PAGES];
+	u8 *bounce;			/* HPC_CHUNK_PAGES pages or NULL */
+	struct hpc_op_stat os;
+};
+
+/* hpchaos_mirror.c: the regions and the fault rule */
 struct hpc_mirror *hpc_mirror_create(void);
 void hpc_mirror_destroy(struct hpc_mirror *m);
-int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write);
-int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op);
-int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op);
 int hpc_mirror_reset(struct hpc_mirror *m, struct hpc_reset *r);
 int hpc_state_err(struct hpc_mirror *m);
 void hpc_mirror_list_show(struct seq_file *s);
+/* end of the chunk at addr: inside one region, at most HPC_CHUNK_PAGES */
+unsigned long hpc_chunk_end(unsigned long addr, unsigned long end);
+/* regions_sem held (read); _get creates the region, _lookup does not */
+struct hpc_region *hpc_region_get(struct hpc_mirror *m, unsigned long addr);
+struct hpc_region *hpc_region_lookup(struct hpc_mirror *m, unsigned long addr);
+int hpc_chunk_fault(struct hpc_mirror *m, struct hpc_region *reg,
+		    struct hpc_op_ctx *ctx, unsigned long start,
+		    unsigned long end, bool write);
+/* on success the mirror lock is HELD */
+int hpc_chunk_peek_lock(struct hpc_mirror *m, struct hpc_region *reg,
+			struct hpc_op_ctx *ctx, unsigned long start,
+			unsigned long end);
+
+/* hpchaos_access.c: the range operations through the mirror */
+int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write);
+int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op);
+int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op);
 
 /* ---- stale-use detector (hpchaos_detect.c) ---- */
 

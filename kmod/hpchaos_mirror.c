@@ -14,17 +14,19 @@
  *	if (mmu_interval_read_retry(notifier, seq)) unlock, again
  *	program the entries, unlock
  *
- * and the invalidate callback takes the same lock (trylock when the range
- * is not blockable), calls mmu_interval_set_seq() and clears the entries.
- * Reads and writes "by the device" go through the entries the mirror holds
- * (kmap_local_page() of their pfn) under the mirror lock, never through the
- * CPU's page table. Planted bugs (PLANTED(x)) break exactly one step.
+ * (one range walk, hpc_range_walk(), serves it and the look without
+ * faulting), and the invalidate callback takes the same lock (trylock when
+ * the range is not blockable), calls mmu_interval_set_seq() and clears the
+ * entries. The planted bugs of this protocol (PLANTED(x)) break exactly one
+ * step each, and stay in this file (runner/tests/01-static.t builds the
+ * objects that read them for every variant). The range operations that
+ * use all this (READ, WRITE, SNAPSHOT, VALIDATE) are in hpchaos_access.c;
+ * the list of mirrors and what a provider's loss does to them are here.
  */
 #define pr_fmt(fmt) "hpchaos: " fmt
 
 #include <linux/delay.h>
 #include <linux/err.h>
-#include <linux/highmem.h>
 #include <linux/hmm.h>
 #include <linux/jiffies.h>
 #include <linux/memremap.h>
@@ -36,7 +38,6 @@
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include "hpchaos_internal.h"
@@ -45,6 +46,9 @@ static LIST_HEAD(hpc_mirrors);
 static DEFINE_MUTEX(hpc_mirrors_lock);
 static atomic_t hpc_mirror_ids = ATOMIC_INIT(0);
 
+/* planted sleep-nonblock: how long it sleeps where it must not */
+#define HPC_PLANTED_SLEEP_US	100
+
 /* Owner token of the device-private pages of our providers. */
 int hpc_pgmap_owner;
 
@@ -52,42 +56,6 @@ int hpc_pgmap_owner;
 int hpc_state_err(struct hpc_mirror *m)
 {
 	return READ_ONCE(m->state) == HPC_STATE_LOST ? -ENODEV : -EIO;
-}
-
-/* Scratch space of one range operation. */
-struct hpc_op_ctx {
-	unsigned long pfns[HPC_CHUNK_PAGES];
-	u32 gens[HPC_CHUNK_PAGES];
-	u8 snap[HPC_CHUNK_PAGES];
-	u8 *bounce;			/* HPC_CHUNK_PAGES pages or NULL */
-};
-
-static struct hpc_op_ctx *hpc_ctx_alloc(struct hpc_mirror *m, bool bounce)
-{
-	struct hpc_op_ctx *ctx;
-	int ret;
-
-	ret = hpc_fault_point(m, HPC_FP_OP_ALLOC);
-	if (ret)
-		return ERR_PTR(ret);
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
-	if (!ctx)
-		return ERR_PTR(-ENOMEM);
-	if (bounce) {
-		ctx->bounce = kvmalloc(HPC_CHUNK_PAGES << PAGE_SHIFT,
-				       GFP_KERNEL);
-		if (!ctx->bounce) {
-			kfree(ctx);
-			return ERR_PTR(-ENOMEM);
-		}
-	}
-	return ctx;
-}
-
-static void hpc_ctx_free(struct hpc_op_ctx *ctx)
-{
-	kvfree(ctx->bounce);
-	kfree(ctx);
 }
 
 static unsigned int hpc_event_index(enum mmu_notifier_event ev)
@@ -114,14 +82,9 @@ static unsigned int hpc_event_index(enum mmu_notifier_event ev)
 	}
 }
 
-static inline unsigned long hpc_idx(const struct hpc_region *reg,
-				    unsigned long addr)
-{
-	return (addr - reg->start) >> PAGE_SHIFT;
-}
 
 /* End of the chunk that starts at addr: one region, HPC_CHUNK_PAGES. */
-static unsigned long hpc_chunk_end(unsigned long addr, unsigned long end)
+unsigned long hpc_chunk_end(unsigned long addr, unsigned long end)
 {
 	unsigned long rend = (addr | (hpc_region_size() - 1)) + 1;
 	unsigned long cend = addr + (HPC_CHUNK_PAGES << PAGE_SHIFT);
@@ -143,8 +106,8 @@ static unsigned long hpc_region_clear(struct hpc_mirror *m,
 	end = min(end, reg->end);
 	if (start >= end)
 		return 0;
-	last = hpc_idx(reg, end);
-	for (i = hpc_idx(reg, start); i < last; i++) {
+	last = hpc_region_idx(reg, end);
+	for (i = hpc_region_idx(reg, start); i < last; i++) {
 		if (reg->pte[i].flags & HPC_PTE_VALID)
 			cleared++;
 		reg->pte[i].flags = 0;
@@ -159,7 +122,7 @@ static unsigned long hpc_region_clear(struct hpc_mirror *m,
  * The driver's part of an invalidation. *advanced tells whether the
  * detector's truth was advanced here, under the mirror lock.
  */
-static bool hpc_mirror_invalidate(struct hpc_region *reg,
+static bool hpc_driver_invalidate(struct hpc_region *reg,
 				  const struct mmu_notifier_range *range,
 				  unsigned long cur_seq, bool *advanced)
 {
@@ -177,7 +140,7 @@ static bool hpc_mirror_invalidate(struct hpc_region *reg,
 		return false;
 
 	if (PLANTED(SLEEP_NONBLOCK) && !blockable)
-		usleep_range(100, 200);
+		usleep_range(HPC_PLANTED_SLEEP_US, 2 * HPC_PLANTED_SLEEP_US);
 
 	if (!PLANTED(NO_SET_SEQ))
 		mmu_interval_set_seq(&reg->notifier, cur_seq);
@@ -207,7 +170,7 @@ static bool hpc_region_invalidate(struct mmu_interval_notifier *mni,
 	if (!blockable)
 		hpc_stat_inc(m, HPC_C_INVAL_NONBLOCK);
 
-	ret = hpc_mirror_invalidate(reg, range, cur_seq, &advanced);
+	ret = hpc_driver_invalidate(reg, range, cur_seq, &advanced);
 	if (!ret)
 		hpc_stat_inc(m, HPC_C_INVAL_BUSY);
 	/*
@@ -282,16 +245,14 @@ static unsigned long hpc_region_destroy(struct hpc_mirror *m,
 	return dropped;
 }
 
-static struct hpc_region *hpc_region_lookup(struct hpc_mirror *m,
-					    unsigned long addr)
+struct hpc_region *hpc_region_lookup(struct hpc_mirror *m, unsigned long addr)
 {
 	lockdep_assert_held(&m->regions_sem);
 	return xa_load(&m->regions, addr >> hpc_region_shift);
 }
 
 /* The region holding addr, created if needed. regions_sem held (read). */
-static struct hpc_region *hpc_region_get(struct hpc_mirror *m,
-					 unsigned long addr)
+struct hpc_region *hpc_region_get(struct hpc_mirror *m, unsigned long addr)
 {
 	unsigned long index = addr >> hpc_region_shift;
 	struct hpc_region *reg;
@@ -318,6 +279,18 @@ out:
 	return reg;
 }
 
+/* Clear every entry of m; regions_sem (read) and the mirror lock held. */
+static unsigned long hpc_regions_clear_all(struct hpc_mirror *m)
+{
+	struct hpc_region *reg;
+	unsigned long index, dropped = 0;
+
+	lockdep_assert_held(&m->lock);
+	xa_for_each(&m->regions, index, reg)
+		dropped += hpc_region_clear(m, reg, 0, ULONG_MAX);
+	return dropped;
+}
+
 /* regions_sem held for write */
 static unsigned long hpc_regions_remove_all(struct hpc_mirror *m)
 {
@@ -342,7 +315,7 @@ static int hpc_program(struct hpc_mirror *m, struct hpc_region *reg,
 		       struct hpc_op_stat *os)
 {
 	unsigned long i, n = (range->end - range->start) >> PAGE_SHIFT;
-	unsigned long first = hpc_idx(reg, range->start);
+	unsigned long first = hpc_region_idx(reg, range->start);
 	int ret;
 
 	lockdep_assert_held(&m->lock);
@@ -388,175 +361,68 @@ static int hpc_program(struct hpc_mirror *m, struct hpc_region *reg,
 	return 0;
 }
 
-/*
- * Fault [start, end), one chunk inside reg, into the mirror.
- */
-static int hpc_fault(struct hpc_mirror *m, struct hpc_region *reg,
-		     struct hpc_op_ctx *ctx, unsigned long start,
-		     unsigned long end, bool write, struct hpc_op_stat *os)
+/* hmm_range of [start, end), one chunk inside reg, into ctx->pfns. */
+static void hpc_range_init(struct hmm_range *range, struct hpc_region *reg,
+			   struct hpc_op_ctx *ctx, unsigned long start,
+			   unsigned long end, unsigned long default_flags)
 {
-	struct mm_struct *mm = m->mm;
-	struct hmm_range range = {
+	*range = (struct hmm_range) {
 		.notifier = &reg->notifier,
 		.start = start,
 		.end = end,
 		.hmm_pfns = ctx->pfns,
-		.default_flags = HMM_PFN_REQ_FAULT |
-				 (write ? HMM_PFN_REQ_WRITE : 0),
+		.default_flags = default_flags,
 		.pfn_flags_mask = 0,
 		.dev_private_owner = &hpc_pgmap_owner,
 	};
-	unsigned int max_tries = max(READ_ONCE(hpc_knobs.max_tries), 1U);
-	unsigned long timeout = jiffies + msecs_to_jiffies(
-		max(READ_ONCE(hpc_knobs.fault_timeout_ms), 1U));
-	unsigned int tries = 0;
+}
+
+/* One more round of a retry loop, counted as counter c says. */
+static void hpc_count_retry(struct hpc_mirror *m, enum hpc_cnt c,
+			    struct hpc_op_stat *os)
+{
+	hpc_stat_inc(m, c);
+	os->retries++;
+}
+
+/* hmm_range_fault() under the mmap lock, and, faulting, its counters. */
+static int hpc_hmm_range_fault(struct hpc_mirror *m, struct hmm_range *range,
+			   bool fault)
+{
 	int ret;
 
-	for (;;) {
-		if (tries++ >= max_tries || time_after(jiffies, timeout)) {
-			hpc_stat_inc(m, HPC_C_RETRY_EXHAUSTED);
-			return -EBUSY;
-		}
-		if (fatal_signal_pending(current))
-			return -EINTR;
-
-		if (PLANTED(BEGIN_UNDER_LOCK)) {
-			mutex_lock(&m->lock);
-			range.notifier_seq =
-				mmu_interval_read_begin(range.notifier);
-			mutex_unlock(&m->lock);
-		} else {
-			range.notifier_seq =
-				mmu_interval_read_begin(range.notifier);
-		}
-		hpc_truth_sample(reg, start, end, ctx->gens);
-
-		ret = hpc_fault_point(m, HPC_FP_RANGE_FAULT);
-		if (!ret) {
-			if (mmap_read_lock_killable(mm))
-				return -EINTR;
-			ret = hmm_range_fault(&range);
-			mmap_read_unlock(mm);
-			hpc_stat_inc(m, HPC_C_FAULTS);
-			hpc_stat_add(m, HPC_C_FAULT_PAGES,
-				     (end - start) >> PAGE_SHIFT);
-		}
-		if (ret == -EBUSY) {
-			hpc_stat_inc(m, HPC_C_RETRIES_BUSY);
-			os->retries++;
-			continue;
-		}
-		if (ret)
-			return ret;
-
-		if (PLANTED(RETRY_BEFORE_LOCK) &&
-		    mmu_interval_read_retry(range.notifier,
-					    range.notifier_seq)) {
-			hpc_stat_inc(m, HPC_C_RETRIES_SEQ);
-			os->retries++;
-			continue;
-		}
-		hpc_delay_fault_lock();
-		mutex_lock(&m->lock);
-		if (!PLANTED(NO_READ_RETRY) && !PLANTED(RETRY_BEFORE_LOCK) &&
-		    mmu_interval_read_retry(range.notifier,
-					    range.notifier_seq)) {
-			mutex_unlock(&m->lock);
-			hpc_stat_inc(m, HPC_C_RETRIES_SEQ);
-			os->retries++;
-			continue;
-		}
-		break;
+	if (mmap_read_lock_killable(m->mm))
+		return -EINTR;
+	ret = hmm_range_fault(range);
+	mmap_read_unlock(m->mm);
+	if (fault) {
+		hpc_stat_inc(m, HPC_C_FAULTS);
+		hpc_stat_add(m, HPC_C_FAULT_PAGES,
+			     (range->end - range->start) >> PAGE_SHIFT);
 	}
-	ret = hpc_program(m, reg, &range, ctx->gens, os);
-	mutex_unlock(&m->lock);
 	return ret;
 }
 
 /*
- * Copy pages [*done, npages) of the chunk at addr between buf and the
- * pages the mirror's entries point to. Stops with -ENOENT at the first
- * page the mirror cannot serve (no entry, or read-only for a write).
+ * The range walk, the one both callers use: the fault path (hpc_chunk_fault(),
+ * range->default_flags with HMM_PFN_REQ_FAULT) and the look without
+ * faulting (hpc_chunk_peek_lock(): SNAPSHOT, VALIDATE). hmm_range_fault() over
+ * range (one chunk inside reg) by the notifier rule, again on -EBUSY and
+ * on a changed sequence, at most max_tries rounds and fault_timeout_ms.
+ * Returns 0 with the mirror lock HELD and no invalidation of the range
+ * since the walk (read_retry checked under the lock).
+ *
+ * Only the fault path samples the detector's generations (into gens), has
+ * a fault point, counts faults and delays before the lock; the planted
+ * bugs of the fault rule break it here, and only it.
  */
-static int hpc_access_locked(struct hpc_mirror *m, struct hpc_region *reg,
-			     unsigned long addr, unsigned long npages,
-			     u8 *buf, bool write, unsigned long *done,
-			     struct hpc_op_stat *os)
+static int hpc_range_walk(struct hpc_mirror *m, struct hpc_region *reg,
+			  struct hmm_range *range, u32 *gens,
+			  struct hpc_op_stat *os)
 {
-	unsigned long i;
-
-	lockdep_assert_held(&m->lock);
-	for (i = *done; i < npages; i++) {
-		unsigned long va = addr + (i << PAGE_SHIFT);
-		unsigned long idx = hpc_idx(reg, va);
-		struct hpc_pte *pte = &reg->pte[idx];
-		u32 now = hpc_truth_now(reg, idx);
-		u8 *kaddr;
-		struct page *page;
-
-		if (!(pte->flags & HPC_PTE_VALID) ||
-		    (write && !(pte->flags & HPC_PTE_WRITE)))
-			return -ENOENT;
-		if ((pte->flags & HPC_PTE_STALE) || pte->gen != now) {
-			os->stale++;
-			if (!(pte->flags & HPC_PTE_REPORTED)) {
-				pte->flags |= HPC_PTE_REPORTED;
-				hpc_stale_report(m, write ? "write" : "read",
-					va, pte->pfn, pte->seq,
-					READ_ONCE(reg->notifier.invalidate_seq),
-					pte->gen, now);
-			}
-			if (READ_ONCE(hpc_knobs.stale_action) !=
-			    HPC_STALE_USE)
-				return -ESTALE;
-		}
-		if (!pfn_valid(pte->pfn)) {
-			os->stale++;
-			if (!(pte->flags & HPC_PTE_REPORTED)) {
-				pte->flags |= HPC_PTE_REPORTED;
-				hpc_stale_report(m, "pfn", va, pte->pfn,
-					pte->seq,
-					READ_ONCE(reg->notifier.invalidate_seq),
-					pte->gen, now);
-			}
-			return -ESTALE;
-		}
-		page = pfn_to_page(pte->pfn);
-		if (is_device_private_page(page)) {
-			/* our device memory: its data is in the backing page */
-			page = hpc_devpriv_backing(page);
-			if (!page)
-				return -EFAULT;
-		}
-		kaddr = kmap_local_page(page);
-		if (write)
-			memcpy(kaddr, buf + (i << PAGE_SHIFT), PAGE_SIZE);
-		else
-			memcpy(buf + (i << PAGE_SHIFT), kaddr, PAGE_SIZE);
-		kunmap_local(kaddr);
-		*done = i + 1;
-	}
-	return 0;
-}
-
-/*
- * Look at [start, end) (one chunk in reg) without faulting: on success
- * ctx->pfns holds the CPU's view and the mirror lock is HELD, with no
- * invalidation since the walk (read_retry checked under the lock).
- */
-static int hpc_peek_lock(struct hpc_mirror *m, struct hpc_region *reg,
-			 struct hpc_op_ctx *ctx, unsigned long start,
-			 unsigned long end, struct hpc_op_stat *os)
-{
-	struct hmm_range range = {
-		.notifier = &reg->notifier,
-		.start = start,
-		.end = end,
-		.hmm_pfns = ctx->pfns,
-		.default_flags = 0,
-		.pfn_flags_mask = 0,
-		.dev_private_owner = &hpc_pgmap_owner,
-	};
+	bool fault = range->default_flags & HMM_PFN_REQ_FAULT;
+	bool retry_locked = !fault || (!PLANTED(NO_READ_RETRY) &&
+				       !PLANTED(RETRY_BEFORE_LOCK));
 	unsigned int max_tries = max(READ_ONCE(hpc_knobs.max_tries), 1U);
 	unsigned long timeout = jiffies + msecs_to_jiffies(
 		max(READ_ONCE(hpc_knobs.fault_timeout_ms), 1U));
@@ -570,309 +436,85 @@ static int hpc_peek_lock(struct hpc_mirror *m, struct hpc_region *reg,
 		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		range.notifier_seq = mmu_interval_read_begin(range.notifier);
-		if (mmap_read_lock_killable(m->mm))
-			return -EINTR;
-		ret = hmm_range_fault(&range);
-		mmap_read_unlock(m->mm);
+
+		if (fault && PLANTED(BEGIN_UNDER_LOCK)) {
+			mutex_lock(&m->lock);
+			range->notifier_seq =
+				mmu_interval_read_begin(range->notifier);
+			mutex_unlock(&m->lock);
+		} else {
+			range->notifier_seq =
+				mmu_interval_read_begin(range->notifier);
+		}
+		ret = 0;
+		if (fault) {
+			hpc_truth_sample(reg, range->start, range->end, gens);
+			ret = hpc_fault_point(m, HPC_FP_RANGE_FAULT);
+		}
+		if (!ret)
+			ret = hpc_hmm_range_fault(m, range, fault);
 		if (ret == -EBUSY) {
-			hpc_stat_inc(m, HPC_C_RETRIES_BUSY);
-			os->retries++;
+			hpc_count_retry(m, HPC_C_RETRIES_BUSY, os);
 			continue;
 		}
 		if (ret)
 			return ret;
+
+		if (fault && PLANTED(RETRY_BEFORE_LOCK) &&
+		    mmu_interval_read_retry(range->notifier,
+					    range->notifier_seq)) {
+			hpc_count_retry(m, HPC_C_RETRIES_SEQ, os);
+			continue;
+		}
+		if (fault)
+			hpc_delay_fault_lock();
 		mutex_lock(&m->lock);
-		if (mmu_interval_read_retry(range.notifier,
-					    range.notifier_seq)) {
+		if (retry_locked &&
+		    mmu_interval_read_retry(range->notifier,
+					    range->notifier_seq)) {
 			mutex_unlock(&m->lock);
-			hpc_stat_inc(m, HPC_C_RETRIES_SEQ);
-			os->retries++;
+			hpc_count_retry(m, HPC_C_RETRIES_SEQ, os);
 			continue;
 		}
 		return 0;
 	}
 }
 
-static u8 hpc_snap_byte(unsigned long hpfn, const struct hpc_pte *pte)
+/* Fault [start, end), one chunk inside reg, into the mirror. */
+int hpc_chunk_fault(struct hpc_mirror *m, struct hpc_region *reg,
+		    struct hpc_op_ctx *ctx, unsigned long start,
+		    unsigned long end, bool write)
 {
-	unsigned long pfn = hpfn & ~HMM_PFN_FLAGS;
-	u8 b;
-
-	if (hpfn & HMM_PFN_ERROR) {
-		b = HPC_SNAP_ERROR;
-	} else if (!(hpfn & HMM_PFN_VALID)) {
-		b = HPC_SNAP_NONE;
-	} else if (!pfn_valid(pfn)) {
-		/* mapped, but its memmap is gone (a surprise-revoked BAR) */
-		b = HPC_SNAP_ERROR;
-	} else {
-		struct page *page = pfn_to_page(pfn);
-
-		if (is_zero_pfn(pfn))
-			b = HPC_SNAP_ZERO;
-		else if (is_device_private_page(page))
-			b = HPC_SNAP_DEV_PRIVATE;
-		else if (is_zone_device_page(page))
-			b = HPC_SNAP_DEVICE;
-		else
-			b = HPC_SNAP_RAM;
-		b |= HPC_SNAP_READ;
-		if (hpfn & HMM_PFN_WRITE)
-			b |= HPC_SNAP_WRITE;
-	}
-	if (pte->flags & HPC_PTE_VALID) {
-		b |= HPC_SNAP_MIRRORED;
-		if (pte->flags & HPC_PTE_WRITE)
-			b |= HPC_SNAP_MIRROR_WRITE;
-		if (!(hpfn & HMM_PFN_VALID) || pfn != pte->pfn)
-			b |= HPC_SNAP_MIRROR_DIFF;
-	}
-	return b;
-}
-
-/* Compare the mirror's entries with the CPU's view; mirror lock held. */
-static void hpc_validate_locked(struct hpc_mirror *m, struct hpc_region *reg,
-				const struct hpc_op_ctx *ctx,
-				unsigned long start, unsigned long end,
-				struct hpc_op_stat *os)
-{
-	unsigned long i, n = (end - start) >> PAGE_SHIFT;
-	unsigned long first = hpc_idx(reg, start);
-	unsigned long checked = 0, bad = 0;
-
-	lockdep_assert_held(&m->lock);
-	for (i = 0; i < n; i++) {
-		struct hpc_pte *pte = &reg->pte[first + i];
-		unsigned long hpfn = ctx->pfns[i];
-
-		if (!(pte->flags & HPC_PTE_VALID))
-			continue;
-		checked++;
-		if ((hpfn & HMM_PFN_VALID) && !(hpfn & HMM_PFN_ERROR) &&
-		    (hpfn & ~HMM_PFN_FLAGS) == pte->pfn &&
-		    (!(pte->flags & HPC_PTE_WRITE) || (hpfn & HMM_PFN_WRITE)))
-			continue;
-		bad++;
-		os->stale++;
-		if (!(pte->flags & HPC_PTE_REPORTED)) {
-			pte->flags |= HPC_PTE_REPORTED;
-			hpc_stale_report(m, "validate",
-					 start + (i << PAGE_SHIFT), pte->pfn,
-					 pte->seq,
-					 READ_ONCE(reg->notifier.invalidate_seq),
-					 pte->gen, hpc_truth_now(reg, first + i));
-		}
-	}
-	hpc_stat_add(m, HPC_C_VALIDATE_PAGES, checked);
-	hpc_stat_add(m, HPC_C_VALIDATE_MISMATCH, bad);
-}
-
-/* VALIDATE over [addr, end); mm reference held by the caller. */
-static int hpc_validate_range(struct hpc_mirror *m, struct hpc_op_ctx *ctx,
-			      unsigned long addr, unsigned long end,
-			      u64 *done, struct hpc_op_stat *os)
-{
-	unsigned long next;
-	int ret = 0;
-
-	down_read(&m->regions_sem);
-	for (; addr < end; addr = next) {
-		struct hpc_region *reg;
-
-		next = hpc_chunk_end(addr, end);
-		reg = hpc_region_lookup(m, addr);
-		if (reg && READ_ONCE(reg->nvalid)) {
-			ret = hpc_peek_lock(m, reg, ctx, addr, next, os);
-			if (ret)
-				break;
-			hpc_validate_locked(m, reg, ctx, addr, next, os);
-			mutex_unlock(&m->lock);
-		}
-		*done += next - addr;
-	}
-	up_read(&m->regions_sem);
-	return ret;
-}
-
-static void hpc_op_stat_out(struct hpc_range_op *op,
-			    const struct hpc_op_stat *os)
-{
-	op->faults = os->faults;
-	op->retries = os->retries;
-	op->stale = os->stale;
-}
-
-int hpc_mirror_rw(struct hpc_mirror *m, struct hpc_range_op *op, bool write)
-{
-	u8 __user *ubuf = u64_to_user_ptr(op->buf);
-	unsigned long start = op->addr, end = op->addr + op->len;
-	unsigned int max_tries = max(READ_ONCE(hpc_knobs.max_tries), 1U);
-	unsigned int every = READ_ONCE(hpc_knobs.auto_validate);
-	struct hpc_op_stat os = {};
-	struct hpc_op_ctx *ctx;
-	unsigned long addr, next;
-	int ret = 0;
-
-	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
-		return hpc_state_err(m);
-	hpc_stat_inc(m, write ? HPC_C_WRITES : HPC_C_READS);
-	ctx = hpc_ctx_alloc(m, true);
-	if (IS_ERR(ctx))
-		return PTR_ERR(ctx);
-	if (!mmget_not_zero(m->mm)) {
-		ret = -ESRCH;
-		goto out_free;
-	}
-
-	down_read(&m->regions_sem);
-	for (addr = start; addr < end; addr = next) {
-		unsigned long npages, done = 0;
-		struct hpc_region *reg;
-		unsigned int tries = 0;
-
-		next = hpc_chunk_end(addr, end);
-		npages = (next - addr) >> PAGE_SHIFT;
-		reg = hpc_region_get(m, addr);
-		if (IS_ERR(reg)) {
-			ret = PTR_ERR(reg);
-			break;
-		}
-		if (write && copy_from_user(ctx->bounce, ubuf + (addr - start),
-					    next - addr)) {
-			ret = -EFAULT;
-			break;
-		}
-		for (;;) {
-			mutex_lock(&m->lock);
-			ret = hpc_access_locked(m, reg, addr, npages,
-						ctx->bounce, write, &done, &os);
-			mutex_unlock(&m->lock);
-			if (ret != -ENOENT || (op->flags & HPC_OP_NOFAULT))
-				break;
-			if (tries++ >= max_tries) {
-				hpc_stat_inc(m, HPC_C_RETRY_EXHAUSTED);
-				ret = -EBUSY;
-				break;
-			}
-			ret = hpc_fault(m, reg, ctx,
-					addr + (done << PAGE_SHIFT), next,
-					write, &os);
-			if (ret)
-				break;
-			os.faults++;
-		}
-		if (ret) {
-			if (write)
-				op->done += done << PAGE_SHIFT;
-			break;
-		}
-		if (!write && copy_to_user(ubuf + (addr - start), ctx->bounce,
-					   next - addr)) {
-			ret = -EFAULT;
-			break;
-		}
-		op->done += next - addr;
-		hpc_stat_add(m, write ? HPC_C_BYTES_WRITTEN : HPC_C_BYTES_READ,
-			     next - addr);
-	}
-	up_read(&m->regions_sem);
-
-	if (!ret && every && atomic_inc_return(&m->ops) % every == 0) {
-		u64 checked = 0;
-
-		ret = hpc_validate_range(m, ctx, start, end, &checked, &os);
-	}
-	mmput(m->mm);
-out_free:
-	hpc_ctx_free(ctx);
-	hpc_op_stat_out(op, &os);
-	return ret;
-}
-
-int hpc_mirror_snapshot(struct hpc_mirror *m, struct hpc_range_op *op)
-{
-	u8 __user *ubuf = u64_to_user_ptr(op->buf);
-	unsigned long start = op->addr, end = op->addr + op->len;
-	struct hpc_op_stat os = {};
-	struct hpc_op_ctx *ctx;
-	unsigned long addr, next;
-	int ret = 0;
-
-	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
-		return hpc_state_err(m);
-	ctx = hpc_ctx_alloc(m, false);
-	if (IS_ERR(ctx))
-		return PTR_ERR(ctx);
-	if (!mmget_not_zero(m->mm)) {
-		ret = -ESRCH;
-		goto out_free;
-	}
-
-	down_read(&m->regions_sem);
-	for (addr = start; addr < end; addr = next) {
-		unsigned long i, n, first;
-		struct hpc_region *reg;
-
-		next = hpc_chunk_end(addr, end);
-		n = (next - addr) >> PAGE_SHIFT;
-		reg = hpc_region_get(m, addr);
-		if (IS_ERR(reg)) {
-			ret = PTR_ERR(reg);
-			break;
-		}
-		ret = hpc_peek_lock(m, reg, ctx, addr, next, &os);
-		if (ret)
-			break;
-		first = hpc_idx(reg, addr);
-		for (i = 0; i < n; i++)
-			ctx->snap[i] = hpc_snap_byte(ctx->pfns[i],
-						     &reg->pte[first + i]);
-		mutex_unlock(&m->lock);
-		if (copy_to_user(ubuf + ((addr - start) >> PAGE_SHIFT),
-				 ctx->snap, n)) {
-			ret = -EFAULT;
-			break;
-		}
-		op->done += next - addr;
-	}
-	up_read(&m->regions_sem);
-	mmput(m->mm);
-out_free:
-	hpc_ctx_free(ctx);
-	hpc_op_stat_out(op, &os);
-	return ret;
-}
-
-int hpc_mirror_validate(struct hpc_mirror *m, struct hpc_range_op *op)
-{
-	struct hpc_op_stat os = {};
-	struct hpc_op_ctx *ctx;
+	struct hmm_range range;
 	int ret;
 
-	if (READ_ONCE(m->state) != HPC_STATE_ACTIVE)
-		return hpc_state_err(m);
-	ctx = hpc_ctx_alloc(m, false);
-	if (IS_ERR(ctx))
-		return PTR_ERR(ctx);
-	if (!mmget_not_zero(m->mm)) {
-		ret = -ESRCH;
-		goto out_free;
-	}
-	ret = hpc_validate_range(m, ctx, op->addr, op->addr + op->len,
-				 &op->done, &os);
-	mmput(m->mm);
-out_free:
-	hpc_ctx_free(ctx);
-	hpc_op_stat_out(op, &os);
+	hpc_range_init(&range, reg, ctx, start, end, HMM_PFN_REQ_FAULT |
+		       (write ? HMM_PFN_REQ_WRITE : 0));
+	ret = hpc_range_walk(m, reg, &range, ctx->gens, &ctx->os);
+	if (ret)
+		return ret;
+	ret = hpc_program(m, reg, &range, ctx->gens, &ctx->os);
+	mutex_unlock(&m->lock);
 	return ret;
+}
+
+/*
+ * Look at [start, end) (one chunk in reg) without faulting: on success
+ * ctx->pfns holds the CPU's view and the mirror lock is HELD, with no
+ * invalidation since the walk.
+ */
+int hpc_chunk_peek_lock(struct hpc_mirror *m, struct hpc_region *reg,
+			struct hpc_op_ctx *ctx, unsigned long start,
+			unsigned long end)
+{
+	struct hmm_range range;
+
+	hpc_range_init(&range, reg, ctx, start, end, 0);
+	return hpc_range_walk(m, reg, &range, NULL, &ctx->os);
 }
 
 int hpc_mirror_reset(struct hpc_mirror *m, struct hpc_reset *r)
 {
-	struct hpc_region *reg;
-	unsigned long index;
-
 	r->dropped = 0;
 	if (r->flags & HPC_RESET_REGIONS) {
 		down_write(&m->regions_sem);
@@ -881,8 +523,7 @@ int hpc_mirror_reset(struct hpc_mirror *m, struct hpc_reset *r)
 	} else if (r->flags & HPC_RESET_TABLE) {
 		down_read(&m->regions_sem);
 		mutex_lock(&m->lock);
-		xa_for_each(&m->regions, index, reg)
-			r->dropped += hpc_region_clear(m, reg, 0, ULONG_MAX);
+		r->dropped = hpc_regions_clear_all(m);
 		mutex_unlock(&m->lock);
 		up_read(&m->regions_sem);
 	}
@@ -975,20 +616,17 @@ void hpc_mirror_used_provider(struct hpc_mirror *m, u32 id)
  */
 void hpc_mirrors_provider_lost(struct hpc_prov *p)
 {
-	struct hpc_region *reg;
 	struct hpc_mirror *m;
-	unsigned long index;
 
 	mutex_lock(&hpc_mirrors_lock);
 	list_for_each_entry(m, &hpc_mirrors, node) {
-		unsigned long dropped = 0;
+		unsigned long dropped;
 
 		if (!test_bit(p->id, &m->prov_used))
 			continue;
 		down_read(&m->regions_sem);
 		mutex_lock(&m->lock);
-		xa_for_each(&m->regions, index, reg)
-			dropped += hpc_region_clear(m, reg, 0, ULONG_MAX);
+		dropped = hpc_regions_clear_all(m);
 		if (m->state == HPC_STATE_ACTIVE) {
 			WRITE_ONCE(m->state, HPC_STATE_LOST);
 			m->lost_kind = p->kind;
