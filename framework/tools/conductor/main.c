@@ -43,7 +43,9 @@
 
 #define SCENARIO_MAX_ERRORS	20
 #define HEARTBEAT_MIN_S		5
+#define EXIT_FAIL		1
 #define EXIT_USAGE		2
+#define EXIT_ERROR		3
 #define EXIT_INTERRUPTED	130
 
 static void usage(FILE *f)
@@ -245,9 +247,9 @@ static int finish(struct conductor *c, int connected)
 		return EXIT_INTERRUPTED;
 	switch (vd.v) {
 	case HPC_V_FAIL:
-		return 1;
+		return EXIT_FAIL;
 	case HPC_V_ERROR:
-		return 3;
+		return EXIT_ERROR;
 	default:
 		return 0;
 	}
