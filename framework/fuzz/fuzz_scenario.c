@@ -139,13 +139,14 @@ static void check_loaded(const struct hpc_scenario *s)
 		o = hpc_device_opts(d, NULL);
 		free(o);
 		if (d->hotplug) {
-			n = hpc_device_qmp_json(d, buf, sizeof(buf));
-			if (n >= 0) {
-				struct json_object *j = json_tokener_parse(buf);
+			struct json_object *j = hpc_device_qmp_args(d);
+			struct json_object *back = json_tokener_parse(
+				json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 
-				FUZZ_CHECK(j && json_object_is_type(j, json_type_object));
-				json_object_put(j);
-			}
+			FUZZ_CHECK(j && json_object_is_type(j, json_type_object));
+			FUZZ_CHECK(back && json_object_is_type(back, json_type_object));
+			json_object_put(back);
+			json_object_put(j);
 		}
 	}
 	FUZZ_CHECK(s->nactions >= 0 && s->nactions <= HPC_SCN_MAX_ACTIONS);

@@ -9,23 +9,32 @@ static void qlog(struct hpc_qmp *q, const char *dir, const char *txt)
 {
 	if (!q->log)
 		return;
-	fprintf(q->log, "%.6f %s %s\n", q->now ? q->now() : 0.0, dir, txt);
+	fprintf(q->log, "%.6f %s %s\n", q->now ? q->now(q->ctx) : 0.0, dir, txt);
 	fflush(q->log);
 }
 
-static int send_obj(struct hpc_qmp *q, struct json_object *o)
+/* {"execute": cmd, "arguments": args, "id": id} (takes args): 0 or -1. */
+static int send_command(struct hpc_qmp *q, const char *cmd,
+			struct json_object *args, int id)
 {
-	const char *txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	struct json_object *o = json_object_new_object();
+	const char *txt;
 	int r;
 
+	json_object_object_add(o, "execute", json_object_new_string(cmd));
+	if (args)
+		json_object_object_add(o, "arguments", args);
+	json_object_object_add(o, "id", json_object_new_int(id));
+	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	qlog(q, ">", txt);
 	r = hpc_write_all(q->fd, txt, strlen(txt));
 	if (r == 0)
 		r = hpc_write_all(q->fd, "\n", 1);
+	json_object_put(o);
 	return r;
 }
 
-int hpc_qmp_init(struct hpc_qmp *q, int fd, FILE *log, double (*now)(void))
+int hpc_qmp_init(struct hpc_qmp *q, int fd, FILE *log, double (*now)(void *ctx))
 {
 	memset(q, 0, sizeof(*q));
 	q->fd = fd;
@@ -42,16 +51,9 @@ void hpc_qmp_free(struct hpc_qmp *q)
 
 int hpc_qmp_send(struct hpc_qmp *q, const char *cmd, struct json_object *args)
 {
-	struct json_object *o = json_object_new_object();
-	int id = q->next_id++, r;
+	int id = q->next_id++;
 
-	json_object_object_add(o, "execute", json_object_new_string(cmd));
-	if (args)
-		json_object_object_add(o, "arguments", args);
-	json_object_object_add(o, "id", json_object_new_int(id));
-	r = send_obj(q, o);
-	json_object_put(o);
-	return r < 0 ? -1 : id;
+	return send_command(q, cmd, args, id) < 0 ? -1 : id;
 }
 
 static void on_line(void *ctx, const char *line, size_t len, unsigned int flags)
@@ -70,13 +72,7 @@ static void on_line(void *ctx, const char *line, size_t len, unsigned int flags)
 		return;
 	}
 	if (!q->ready && json_object_object_get_ex(msg, "QMP", NULL)) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "execute",
-				       json_object_new_string("qmp_capabilities"));
-		json_object_object_add(o, "id", json_object_new_int(0));
-		send_obj(q, o);
-		json_object_put(o);
+		send_command(q, "qmp_capabilities", NULL, 0);
 	} else if (!q->ready) {
 		struct json_object *id;
 
@@ -101,4 +97,14 @@ int hpc_qmp_read(struct hpc_qmp *q)
 		return -1;
 	hpc_linebuf_feed(&q->lb, buf, (size_t)n, on_line, q);
 	return 0;
+}
+
+const char *hpc_qmp_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
 }

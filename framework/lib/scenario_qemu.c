@@ -148,20 +148,15 @@ static struct json_object *qmp_value(const char *v)
 	return json_object_new_string(v);
 }
 
-int hpc_device_qmp_json(const struct hpc_device *d, char *buf, size_t cap)
+struct json_object *hpc_device_qmp_args(const struct hpc_device *d)
 {
 	struct json_object *args = json_object_new_object();
-	const char *txt;
-	int r;
 
 	json_object_object_add(args, "driver", json_object_new_string(d->driver));
 	json_object_object_add(args, "id", json_object_new_string(d->id));
 	for (int k = 0; k < d->nprops; k++)
 		json_object_object_add(args, d->props[k].key,
 				       qmp_value(d->props[k].val));
-	txt = json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN);
-	r = snprintf(buf, cap, "%s", txt);
-	json_object_put(args);
-	return r >= 0 && (size_t)r < cap ? 0 : -1;
+	return args;
 }
 

@@ -32,7 +32,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,11 +48,14 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
+#include "hpc/cli.h"
 #include "hpc/libvirt_xml.h"
 #include "hpc/linebuf.h"
+#include "hpc/qmp.h"
 #include "hpc/scenario.h"
 
 #define PUMP_BUF	65536
+#define PERIPHERAL	"/machine/peripheral/"
 #define DRAIN_MS	2000	/* console output after the stop, at most */
 
 struct pump {
@@ -69,7 +71,8 @@ struct pump {
 static struct {
 	struct hpc_scenario s;
 	const char *files;	/* prefix of backing files on the libvirt host */
-	const char *pool;	/* backing files as volumes of this pool (remote) */
+	const char *pool_name;	/* backing files as volumes of this pool (remote) */
+	virStoragePoolPtr pool;	/* that pool, once the volumes are made */
 	const char *name;
 	virConnectPtr conn;
 	virDomainPtr dom;
@@ -82,19 +85,8 @@ static struct {
 	volatile sig_atomic_t term;
 } G = { .qmp_lock = PTHREAD_MUTEX_INITIALIZER, .qmp_fd = -1 };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hpc-libvirt: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
+/* Set-up failed: exit status 1 (the domain never started). */
+#define die(...) hpc_die(1, "hpc-libvirt: ", __VA_ARGS__)
 
 static const char *lverr(void)
 {
@@ -124,7 +116,7 @@ static const struct hpc_device *model_dev(const char *id)
  * back (to_qemu 0), for the model devices only; NULL if s is no such id. */
 static char *map_id(const char *s, int to_qemu)
 {
-	static const char pp[] = "/machine/peripheral/";
+	static const char pp[] = PERIPHERAL;
 	const char *base = strncmp(s, pp, sizeof(pp) - 1) ? s : s + sizeof(pp) - 1;
 	const char *pre = base == s ? "" : pp;
 	const char *id = base;
@@ -213,16 +205,6 @@ static void qmp_reply(struct json_object *id, struct json_object *ret, const cha
 	json_object_put(o);
 }
 
-static const char *arg_str(struct json_object *args, const char *key)
-{
-	struct json_object *v;
-
-	if (!args || !json_object_object_get_ex(args, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Through libvirt's own API: 1 done (replied), 0 not ours to do. */
 static int libvirt_action(const char *cmd, struct json_object *args, struct json_object *id)
 {
@@ -231,7 +213,7 @@ static int libvirt_action(const char *cmd, struct json_object *args, struct json
 	const char *v;
 	int r;
 
-	if (strcmp(cmd, "device_add") == 0 && (v = arg_str(args, "id")) && (d = model_dev(v))) {
+	if (strcmp(cmd, "device_add") == 0 && (v = hpc_qmp_str(args, "id")) && (d = model_dev(v))) {
 		if (hpc_lv_memory_xml(&G.s, d, G.files, 0, xml, sizeof(xml)) < 0) {
 			qmp_reply(id, NULL, "hpc-libvirt: no libvirt XML for this device");
 			return 1;
@@ -240,17 +222,18 @@ static int libvirt_action(const char *cmd, struct json_object *args, struct json
 		qmp_reply(id, NULL, r < 0 ? lverr() : NULL);
 		return 1;
 	}
-	if (strcmp(cmd, "device_del") == 0 && (v = arg_str(args, "id")) && model_dev(v)) {
+	if (strcmp(cmd, "device_del") == 0 && (v = hpc_qmp_str(args, "id")) && model_dev(v)) {
 		/* asynchronous: done when QEMU's DEVICE_DELETED comes */
 		snprintf(alias, sizeof(alias), HPC_LV_ALIAS_PREFIX "%s", v);
 		r = virDomainDetachDeviceAlias(G.dom, alias, VIR_DOMAIN_AFFECT_LIVE);
 		qmp_reply(id, NULL, r < 0 ? lverr() : NULL);
 		return 1;
 	}
-	if (strcmp(cmd, "qom-set") == 0 && (v = arg_str(args, "path")) &&
-	    strncmp(v, "/machine/peripheral/", 20) == 0 && (d = model_dev(v + 20)) &&
+	if (strcmp(cmd, "qom-set") == 0 && (v = hpc_qmp_str(args, "path")) &&
+	    strncmp(v, PERIPHERAL, strlen(PERIPHERAL)) == 0 &&
+	    (d = model_dev(v + strlen(PERIPHERAL))) &&
 	    strcmp(d->driver, "virtio-mem-pci") == 0 &&
-	    (v = arg_str(args, "property")) && strcmp(v, "requested-size") == 0) {
+	    (v = hpc_qmp_str(args, "property")) && strcmp(v, "requested-size") == 0) {
 		struct json_object *val;
 		int64_t bytes;
 
@@ -513,17 +496,15 @@ static int qemu_dac_ids(unsigned int *uid, unsigned int *gid)
 	return ok ? 0 : -1;
 }
 
-static virStoragePoolPtr G_pool;	/* pool mode, once the volumes are made */
-
 static void make_backing_files(void)
 {
 	unsigned int uid = 0, gid = 0;
 	int have_ids = 0;
 
-	if (G.pool) {
-		G_pool = virStoragePoolLookupByName(G.conn, G.pool);
-		if (!G_pool)
-			die("storage pool %s: %s", G.pool, lverr());
+	if (G.pool_name) {
+		G.pool = virStoragePoolLookupByName(G.conn, G.pool_name);
+		if (!G.pool)
+			die("storage pool %s: %s", G.pool_name, lverr());
 		have_ids = qemu_dac_ids(&uid, &gid) == 0;
 	}
 	for (int i = 0; i < G.s.ndevices; i++) {
@@ -537,7 +518,7 @@ static void make_backing_files(void)
 
 			if (strcmp(d->props[k].key, "mem-path") || d->props[k].val[0] != '@')
 				continue;
-			if (!G.pool) {
+			if (!G.pool_name) {
 				snprintf(path, sizeof(path), "%s%s", G.files, file);
 				fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 				if (fd < 0)
@@ -546,7 +527,7 @@ static void make_backing_files(void)
 				continue;
 			}
 			snprintf(path, sizeof(path), "%s.%s", G.name, file);
-			v = virStorageVolLookupByName(G_pool, path);
+			v = virStorageVolLookupByName(G.pool, path);
 			if (v) {	/* shared by two objects: made already */
 				virStorageVolFree(v);
 				continue;
@@ -561,9 +542,9 @@ static void make_backing_files(void)
 				snprintf(vol, sizeof(vol),
 					 "<volume><name>%s</name><capacity>0</capacity><target>"
 					 "<format type='raw'/></target></volume>", path);
-			v = virStorageVolCreateXML(G_pool, vol, 0);
+			v = virStorageVolCreateXML(G.pool, vol, 0);
 			if (!v)
-				die("volume %s in pool %s: %s", path, G.pool, lverr());
+				die("volume %s in pool %s: %s", path, G.pool_name, lverr());
 			virStorageVolFree(v);
 		}
 	}
@@ -575,11 +556,11 @@ static void cleanup_backing(void)
 	virStorageVolPtr *vols = NULL;
 	int n;
 
-	if (!G_pool)
+	if (!G.pool)
 		return;
 	snprintf(prefix, sizeof(prefix), "%s.", G.name);
-	virStoragePoolRefresh(G_pool, 0);
-	n = virStoragePoolListAllVolumes(G_pool, &vols, 0);
+	virStoragePoolRefresh(G.pool, 0);
+	n = virStoragePoolListAllVolumes(G.pool, &vols, 0);
 	for (int i = 0; i < n; i++) {
 		const char *name = virStorageVolGetName(vols[i]);
 
@@ -685,13 +666,13 @@ static void run_qmp(void)
 /* pool mode: "/POOL-TARGET/DOMAIN." */
 static char *pool_prefix(void)
 {
-	virStoragePoolPtr p = virStoragePoolLookupByName(G.conn, G.pool);
+	virStoragePoolPtr p = virStoragePoolLookupByName(G.conn, G.pool_name);
 	char *xml = p ? virStoragePoolGetXMLDesc(p, 0) : NULL;
 	char *a = xml ? strstr(xml, "<target>") : NULL, *out = NULL;
 	char *b = a ? strstr(a, "<path>") : NULL, *e = b ? strstr(b, "</path>") : NULL;
 
 	if (!e)
-		die("storage pool %s: %s", G.pool, p ? "no target path" : lverr());
+		die("storage pool %s: %s", G.pool_name, p ? "no target path" : lverr());
 	*e = 0;
 	if (asprintf(&out, "%s/%s.", b + 6, G.name) < 0)
 		die("out of memory");
@@ -730,67 +711,64 @@ static void open_streams(void)
 	G.qmp_fd = connect_sock("qmp.sock");
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "uri", required_argument, NULL, 'u' },
-		{ "scenario", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },
-		{ "append", required_argument, NULL, 'a' },
-		{ "files", required_argument, NULL, 'f' },
-		{ "pool", required_argument, NULL, 'p' },
-		{ "dac-label", required_argument, NULL, 'l' },
-		{ "emulator", required_argument, NULL, 'e' },
-		{ "type", required_argument, NULL, 't' },
-		{ "xml-only", no_argument, NULL, 'x' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct hpc_lv_opts o = { 0 };
-	const char *uri = NULL, *file = NULL;
-	char *xml, cwd[4096], *files = NULL;
-	int c, xml_only = 0, detail;
-	FILE *f;
-	pthread_t loop;
-	struct sigaction sa = { .sa_handler = on_signal };
+/* The command line. */
+struct lv_args {
+	struct hpc_lv_opts o;
+	const char *uri, *file;
+	int xml_only;
+	char cwd[4096];
+};
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+static const struct option long_opts[] = {
+	HPC_OPT_ARG("uri", 'u'), HPC_OPT_ARG("scenario", 's'), HPC_OPT_ARG("name", 'n'),
+	HPC_OPT_ARG("kernel", 'k'), HPC_OPT_ARG("initrd", 'i'), HPC_OPT_ARG("append", 'a'),
+	HPC_OPT_ARG("files", 'f'), HPC_OPT_ARG("pool", 'p'), HPC_OPT_ARG("dac-label", 'l'),
+	HPC_OPT_ARG("emulator", 'e'), HPC_OPT_ARG("type", 't'), HPC_OPT_FLAG("xml-only", 'x'),
+	HPC_OPT_END,
+};
+
+static void parse_args(struct lv_args *a, int argc, char **argv)
+{
+	struct hpc_lv_opts *o = &a->o;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
-		case 'u': uri = optarg; break;
-		case 's': file = optarg; break;
-		case 'n': o.name = optarg; break;
-		case 'k': o.kernel = optarg; break;
-		case 'i': o.initrd = optarg; break;
-		case 'a': o.append = optarg; break;
-		case 'f': o.files = optarg; break;
-		case 'p': G.pool = optarg; break;
-		case 'l': o.dac_label = optarg; break;
-		case 'e': o.emulator = optarg; break;
-		case 't': o.type = optarg; break;
-		case 'x': xml_only = 1; break;
+		case 'u': a->uri = optarg; break;
+		case 's': a->file = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'k': o->kernel = optarg; break;
+		case 'i': o->initrd = optarg; break;
+		case 'a': o->append = optarg; break;
+		case 'f': o->files = optarg; break;
+		case 'p': G.pool_name = optarg; break;
+		case 'l': o->dac_label = optarg; break;
+		case 'e': o->emulator = optarg; break;
+		case 't': o->type = optarg; break;
+		case 'x': a->xml_only = 1; break;
 		default: usage_exit();
 		}
 	}
-	if (optind != argc || !file || !o.name || !o.kernel || !o.initrd || !o.append ||
-	    (!uri && !xml_only) || (o.files && o.files[0] != '/') || (G.pool && o.files))
+	if (optind != argc || !a->file || !o->name || !o->kernel || !o->initrd || !o->append ||
+	    (!a->uri && !a->xml_only) || (o->files && o->files[0] != '/') ||
+	    (G.pool_name && o->files))
 		usage_exit();
-	G.name = o.name;
-	if (!o.files && !G.pool) {	/* next to us, in the run directory */
-		if (!getcwd(cwd, sizeof(cwd) - 1))
+	G.name = o->name;
+	if (!o->files && !G.pool_name) {	/* next to us, in the run directory */
+		if (!getcwd(a->cwd, sizeof(a->cwd) - 1))
 			die("getcwd: %s", strerror(errno));
-		strcat(cwd, "/");
-		o.files = cwd;
+		strcat(a->cwd, "/");
+		o->files = a->cwd;
 	}
-	if (xml_only) {
-		if (!o.files)
-			o.files = "/POOL/";
-		xml = domain_xml(file, &o);
-		fputs(xml, stdout);
-		free(xml);
-		return 0;
-	}
-	if (pipe2(G.wake, O_CLOEXEC | O_NONBLOCK) < 0 || hpc_linebuf_init(&G.qmp_lb, 1 << 20) < 0)
+}
+
+/* Signals, the libvirt event loop and connection. */
+static void setup(const char *uri)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	if (pipe2(G.wake, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    hpc_linebuf_init(&G.qmp_lb, HPC_QMP_MAX_LINE) < 0)
 		die("out of resources");
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -802,11 +780,17 @@ int main(int argc, char **argv)
 	if (!G.conn)
 		die("cannot connect to %s: %s", uri, lverr());
 	virConnectRegisterCloseCallback(G.conn, on_close, NULL, NULL);
-	if (G.pool)
-		o.files = files = pool_prefix();
-	G.files = o.files;
-	xml = domain_xml(file, &o);
-	f = fopen("domain.xml", "w");
+}
+
+/*
+ * The domain (xml, also kept as domain.xml), started paused so that no
+ * console byte is lost before the streams are open, then resumed.
+ */
+static void start_domain(const char *xml, const char *name)
+{
+	pthread_t loop;
+	FILE *f = fopen("domain.xml", "w");
+
 	if (f) {
 		fputs(xml, f);
 		fclose(f);
@@ -815,12 +799,10 @@ int main(int argc, char **argv)
 	make_backing_files();
 	if (pthread_create(&loop, NULL, event_loop, NULL))
 		die("cannot start the event thread");
-	/* paused, so that no console byte is lost before the streams are open */
 	G.dom = virDomainCreateXML(G.conn, xml, VIR_DOMAIN_START_PAUSED |
 				   VIR_DOMAIN_START_AUTODESTROY);
-	free(xml);
 	if (!G.dom)
-		die("cannot start domain %s: %s", o.name, lverr());
+		die("cannot start domain %s: %s", name, lverr());
 	if (virConnectDomainEventRegisterAny(G.conn, G.dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					     VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
 					     NULL, NULL) < 0 ||
@@ -830,8 +812,13 @@ int main(int argc, char **argv)
 	open_streams();
 	if (virDomainResume(G.dom) < 0)
 		die("resume: %s", lverr());
-	run_qmp();
-	detail = atomic_load(&G.stop_detail);
+}
+
+/* The domain stopped: QEMU's own death is told as QEMU's would be. */
+static int finish(void)
+{
+	int detail = atomic_load(&G.stop_detail);
+
 	if (atomic_load(&G.stopped) && !G.term &&
 	    (detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED ||
 	     detail == VIR_DOMAIN_EVENT_STOPPED_FAILED)) {
@@ -841,9 +828,34 @@ int main(int argc, char **argv)
 			      "QEMU failed (libvirt: stopped, failed); see libvirt's domain log");
 	}
 	atomic_store(&G.quit_loop, 1);
-	free(files);
 	cleanup_backing();
-	G_pool = NULL;
+	G.pool = NULL;
 	virConnectClose(G.conn);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct lv_args a = { 0 };
+	char *xml, *files = NULL;
+
+	parse_args(&a, argc, argv);
+	if (a.xml_only) {
+		if (!a.o.files)
+			a.o.files = "/POOL/";
+		xml = domain_xml(a.file, &a.o);
+		fputs(xml, stdout);
+		free(xml);
+		return 0;
+	}
+	setup(a.uri);
+	if (G.pool_name)
+		a.o.files = files = pool_prefix();
+	G.files = a.o.files;
+	xml = domain_xml(a.file, &a.o);
+	start_domain(xml, a.o.name);
+	free(xml);
+	run_qmp();
+	free(files);
+	return finish();
 }

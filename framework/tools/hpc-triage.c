@@ -92,100 +92,120 @@ static void print_text(const struct hpc_triage *t)
 	}
 }
 
-int main(int argc, char **argv)
-{
-	const char *path = NULL;
-	const char *kmsg_path = NULL;
-	struct hpc_kmerge *km = NULL;
-	struct hpc_triage *t;
-	int json = 0, fd, ret, found;
+struct triage_args {
+	const char *path;	/* NULL or "-": stdin */
+	const char *kmsg_path;
+	int json;
+};
 
+/* The command line: -1 to go on, else the exit status. */
+static int parse_args(struct triage_args *a, int argc, char **argv)
+{
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0) {
-			json = 1;
+			a->json = 1;
 		} else if (strcmp(argv[i], "--kmsg") == 0 && i + 1 < argc) {
-			kmsg_path = argv[++i];
+			a->kmsg_path = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--") == 0 && i + 2 == argc &&
-			   !path) {
-			path = argv[++i];
+			   !a->path) {
+			a->path = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "hpc-triage: unknown option '%s'\n",
 				argv[i]);
 			return 2;
-		} else if (!path) {
-			path = argv[i];
+		} else if (!a->path) {
+			a->path = argv[i];
 		} else {
 			fprintf(stderr, "hpc-triage: more than one file given\n");
 			return 2;
 		}
 	}
+	return -1;
+}
 
-	if (!path || strcmp(path, "-") == 0) {
-		fd = STDIN_FILENO;
-		path = "-";
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			fprintf(stderr, "hpc-triage: %s: %s\n", path,
-				strerror(errno));
-			return 2;
-		}
-	}
-	t = hpc_triage_new();
-	if (!t) {
-		fprintf(stderr, "hpc-triage: cannot set up the parser\n");
-		if (fd != STDIN_FILENO)
-			close(fd);
-		return 2;
-	}
-	if (kmsg_path) {
-		int kfd = open(kmsg_path, O_RDONLY | O_CLOEXEC);
+/*
+ * The console log (fd, path) into t, with the kernel log records of
+ * kmsg_path if given (the merge the conductor does). 0, or -1 (said).
+ */
+static int triage_input(struct hpc_triage *t, int fd, const char *path,
+			const char *kmsg_path)
+{
+	struct hpc_kmerge *km;
+	int kfd, ret;
 
-		km = hpc_kmerge_new(t);
-		if (kfd < 0 || !km) {
-			fprintf(stderr, "hpc-triage: %s: %s\n", kmsg_path,
-				kfd < 0 ? strerror(errno) : "out of memory");
-			if (kfd >= 0)
-				close(kfd);
-			hpc_kmerge_free(km);
-			hpc_triage_free(t);
-			return 2;
-		}
-		ret = hpc_kmerge_replay(km, fd, kfd);
-		close(kfd);
-		if (ret == 0)
-			hpc_kmerge_finish(km);
-		hpc_kmerge_free(km);
-	} else {
+	if (!kmsg_path) {
 		ret = hpc_triage_fd(t, fd);
+		goto out;
 	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	if (ret < 0) {
+	kfd = open(kmsg_path, O_RDONLY | O_CLOEXEC);
+	km = hpc_kmerge_new(t);
+	if (kfd < 0 || !km) {
+		fprintf(stderr, "hpc-triage: %s: %s\n", kmsg_path,
+			kfd < 0 ? strerror(errno) : "out of memory");
+		if (kfd >= 0)
+			close(kfd);
+		hpc_kmerge_free(km);
+		return -1;
+	}
+	ret = hpc_kmerge_replay(km, fd, kfd);
+	close(kfd);
+	if (ret == 0)
+		hpc_kmerge_finish(km);
+	hpc_kmerge_free(km);
+out:
+	if (ret < 0)
 		fprintf(stderr, "hpc-triage: %s: %s\n", path, strerror(-ret));
-		hpc_triage_free(t);
+	return ret < 0 ? -1 : 0;
+}
+
+/* The reports of t on stdout: 0, or 2 (said on stderr). */
+static int print_reports(const struct hpc_triage *t, int json)
+{
+	if (!json) {
+		print_text(t);
+	} else if (print_json(t) < 0) {
+		fprintf(stderr, "hpc-triage: out of memory\n");
 		return 2;
 	}
-	hpc_triage_finish(t);
-
-	found = hpc_triage_primary(t) != NULL;
-	if (json) {
-		if (print_json(t) < 0) {
-			fprintf(stderr, "hpc-triage: out of memory\n");
-			hpc_triage_free(t);
-			return 2;
-		}
-	} else {
-		print_text(t);
-	}
-	hpc_triage_free(t);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "hpc-triage: stdout: %s\n", strerror(errno));
 		return 2;
 	}
-	return found ? 1 : 0;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct triage_args a = { 0 };
+	struct hpc_triage *t;
+	int fd = STDIN_FILENO, ret, found;
+
+	ret = parse_args(&a, argc, argv);
+	if (ret >= 0)
+		return ret;
+	if (!a.path || strcmp(a.path, "-") == 0) {
+		a.path = "-";
+	} else if ((fd = open(a.path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "hpc-triage: %s: %s\n", a.path, strerror(errno));
+		return 2;
+	}
+	t = hpc_triage_new();
+	ret = t ? triage_input(t, fd, a.path, a.kmsg_path) : -1;
+	if (!t)
+		fprintf(stderr, "hpc-triage: cannot set up the parser\n");
+	if (fd != STDIN_FILENO)
+		close(fd);
+	if (ret < 0) {
+		hpc_triage_free(t);
+		return 2;
+	}
+	hpc_triage_finish(t);
+	found = hpc_triage_primary(t) != NULL;
+	ret = print_reports(t, a.json);
+	hpc_triage_free(t);
+	return ret ? ret : found;
 }

@@ -226,8 +226,9 @@ int hpc_machine_opts(const struct hpc_machine *m, int with_type, char *buf,
  * relative to QEMU's working directory with prefix NULL.
  */
 char *hpc_device_opts(const struct hpc_device *d, const char *prefix);
-/* The QMP device_add arguments for a hotplug device, as JSON text. */
-int hpc_device_qmp_json(const struct hpc_device *d, char *buf, size_t cap);
+struct json_object;
+/* The QMP device_add arguments for a hotplug device (a new JSON object). */
+struct json_object *hpc_device_qmp_args(const struct hpc_device *d);
 
 /* "revoke" -> HPC_OUTCOME_REVOKE, "reset" -> HPC_OUTCOME_RESET, else 0. */
 unsigned int hpc_outcome_parse(const char *word);

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The end of a run: what it saw goes to lib/verdict.c's hpc_judge() (a
+ * plain struct hpc_judge_in; the decision is made there, not here), then
+ * verdict.json (hpc_verdict_json_new() and _write(); this file adds what
+ * only the conductor knows: the schedule that ran, steps, outcomes,
+ * reports, the guest's KTAP counts, the kernel log's channels) and
+ * ktap.txt.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "conductor.h"
+
+/* The KTAP the guest reported, parsed (NULL if none or out of memory). */
+static struct hpc_ktap *guest_ktap(const struct conductor *c)
+{
+	struct json_object *lines = c->g.ktap_lines;
+	size_t nk = json_object_array_length(lines);
+	struct hpc_ktap *k = nk ? hpc_ktap_new() : NULL;
+
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < nk; i++) {
+		const char *l = json_object_get_string(json_object_array_get_idx(lines, i));
+
+		hpc_ktap_line(k, l, strlen(l));
+	}
+	hpc_ktap_finish(k);
+	return k;
+}
+
+/* A report's console line (0: none), whatever its source. */
+static size_t report_console_line(const struct conductor *c,
+				  const struct hpc_report *rep)
+{
+	return rep->src == HPC_SRC_KMSG ?
+	       hpc_kmerge_console_line(c->kmerge, rep->line) : rep->line;
+}
+
+/* Where a report is: its kernel log record and/or console line. */
+static void report_where(const struct conductor *c, const struct hpc_report *rep,
+			 char *buf, size_t cap)
+{
+	size_t cl = report_console_line(c, rep);
+
+	if (rep->src == HPC_SRC_KMSG && cl)
+		snprintf(buf, cap, "in kernel log record %zu (/dev/kmsg), console line %zu",
+			 rep->line, cl);
+	else if (rep->src == HPC_SRC_KMSG)
+		snprintf(buf, cap, "in kernel log record %zu (/dev/kmsg)", rep->line);
+	else
+		snprintf(buf, cap, "at console line %zu (console only)", cl);
+}
+
+/* What the run saw, for lib/verdict.c's hpc_judge(). */
+void judge(struct conductor *c, struct hpc_decision *vd, int connected)
+{
+	const struct hpc_report *rep = hpc_triage_primary(c->triage);
+	const struct guest_state *g = &c->g;
+	struct hpc_ktap *k = guest_ktap(c);
+	char tail[400];
+	char where[200] = "";
+	struct hpc_judge_in in = {
+		.s = c->s,
+		.interrupted = c->interrupted,
+		.connected = connected,
+		.why_stop = c->why_stop,
+		.qemu_tail = tail,
+		.report = rep != NULL,
+		.report_cls = rep ? rep->cls : HPC_C_NONE,
+		.report_title = rep ? rep->title : NULL,
+		.report_line = rep ? rep->line : 0,
+		.report_where = where,
+		.action_error = c->action_error,
+		.action_timeout = c->action_timeout,
+		.hello = g->hello,
+		.console_lines = g->console_lines,
+		.boot_bound = c->boot_bound,
+		.boot_timeout_s = c->s->boot_timeout_s,
+		.console_last = g->console_last,
+		.console_silent_s = g->console_last_t > 0 ? now_s(c) - g->console_last_t : 0,
+		.guest_exited = c->guest_exited,
+		.guest_signal = c->guest_exited && WIFSIGNALED(c->guest_status) ?
+				WTERMSIG(c->guest_status) : 0,
+		.shutdown_reason = g->shutdown_reason,
+		.steps = g->steps,
+		.bye = g->bye,
+		.bye_code = g->bye_code,
+		.outcomes = g->outcomes,
+		.noutcomes = g->noutcomes,
+		.ktap = k,
+		.ktap_cut = g->ktap_cut,
+	};
+
+	if (rep)
+		report_where(c, rep, where, sizeof(where));
+	qemu_stderr_tail(c, tail, sizeof(tail));
+	hpc_judge(&in, vd);
+	hpc_ktap_free(k);
+}
+
+/* ---- ktap.txt ---- */
+
+static void ktap_step_line(FILE *f, const struct conductor *c, int i)
+{
+	const struct hpc_step_result *r = &c->g.steps[i];
+	const char *name = c->s->steps[i].name;
+	int ok = r->ended && r->st.kind == HPC_ST_EXIT && r->st.value == 0;
+
+	if (!r->ended && c->g.bye)
+		fprintf(f, "ok %d %s # SKIP not run: an earlier step failed\n", i + 1, name);
+	else if (!r->ended)
+		fprintf(f, "not ok %d %s # not finished\n", i + 1, name);
+	else
+		fprintf(f, "%s %d %s%s%s\n", ok ? "ok" : "not ok", i + 1, name,
+			ok ? "" : " # status ", ok ? "" : r->status);
+}
+
+void write_ktap(const struct conductor *c)
+{
+	struct json_object *lines = c->g.ktap_lines;
+	size_t nk = json_object_array_length(lines);
+	char path[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ktap.txt", c->opt.dir);
+	f = open_private(path);
+	if (!f)
+		return;
+	fprintf(f, "KTAP version 1\n1..%d\n", c->s->nsteps);
+	if (nk) {
+		fputs("# KTAP from the guest:\n", f);
+		for (size_t i = 0; i < nk; i++)
+			fprintf(f, "    %s\n",
+				json_object_get_string(json_object_array_get_idx(lines, i)));
+		if (c->g.ktap_cut)
+			fprintf(f, "# KTAP from the guest truncated: %lu more lines dropped (at most %d lines, %ld bytes are kept)\n",
+				c->g.ktap_cut, KTAP_MAX_LINES, KTAP_MAX_BYTES);
+	}
+	for (int i = 0; i < c->s->nsteps; i++)
+		ktap_step_line(f, c, i);
+	fclose(f);
+}
+
+/* ---- verdict.json ---- */
+
+static void add(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static struct json_object *j_int(int64_t v)
+{
+	return json_object_new_int64(v);
+}
+
+static struct json_object *j_str(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+/* One firing of the schedule, for verdict.json. */
+static struct json_object *firing_json(unsigned int k, unsigned int delay_ms,
+				       double trigger_t, double planned,
+				       const double *real)
+{
+	struct json_object *f = json_object_new_object();
+
+	add(f, "firing", json_object_new_int((int)k));
+	add(f, "delay_ms", j_int(delay_ms));
+	add(f, "planned_s", j_s(planned));
+	add(f, "planned_since_trigger_ms", j_ms(planned - trigger_t));
+	if (real) {
+		add(f, "real_s", j_s(*real));
+		add(f, "since_trigger_ms", j_ms(*real - trigger_t));
+		add(f, "late_ms", j_ms(*real - planned));
+	}
+	return f;
+}
+
+/* Action i as written and as it ran. */
+static struct json_object *action_json(const struct conductor *c, int i)
+{
+	const struct hpc_action *a = &c->s->actions[i];
+	const struct act_state *as = &c->act[i];
+	struct json_object *o = json_object_new_object(), *fs = json_object_new_array();
+	char timing[96];
+
+	hpc_action_timing(a, timing, sizeof(timing));
+	add(o, "idx", json_object_new_int(i));
+	add(o, "line", json_object_new_int(a->line));
+	add(o, "on", j_str(a->on));
+	add(o, "at", json_object_new_boolean(a->at));
+	add(o, "timing", j_str(timing));
+	add(o, "action", j_str(action_name(a)));
+	add(o, "target", j_str(action_target(a)));
+	if (a->until_unplugged)
+		add(o, "until", j_str("unplugged"));
+	add(o, "count", json_object_new_int((int)a->count));
+	add(o, "trigger", as->armed ? j_str(as->trigger) : NULL);
+	add(o, "trigger_s", as->armed ? j_s(as->trigger_t) : NULL);
+	add(o, "fired", json_object_new_int((int)as->fired));
+	for (unsigned int k = 0; k < as->fired && k < SCHED_RECORD; k++)
+		json_object_array_add(fs, firing_json(k, as->rec[k].delay_ms, as->trigger_t,
+						      as->rec[k].planned, &as->rec[k].real));
+	add(o, "firings", fs);
+	if (as->fired > SCHED_RECORD)
+		add(o, "firings_not_listed", json_object_new_int((int)(as->fired - SCHED_RECORD)));
+	if (as->pending)
+		add(o, "unfired", firing_json(as->k, as->delay_ms, as->trigger_t, as->due, NULL));
+	return o;
+}
+
+/*
+ * The concrete schedule that ran: per action its timing as written, its
+ * trigger, and every firing with the drawn delay and the planned and the
+ * real time (s since the conductor started, and ms since the trigger). A
+ * firing that was due but never came (the scenario ended) is "unfired".
+ */
+static struct json_object *schedule_json(const struct conductor *c)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < c->s->nactions; i++)
+		json_object_array_add(arr, action_json(c, i));
+	return arr;
+}
+
+/* expect, outcomes (kept) and outcomes_not_listed. */
+static void add_outcomes(struct json_object *o, const struct conductor *c)
+{
+	const struct guest_state *g = &c->g;
+	struct json_object *ex = json_object_new_array(), *oc = json_object_new_array();
+
+	if (c->s->expect & HPC_OUTCOME_REVOKE)
+		json_object_array_add(ex, j_str("revoke"));
+	if (c->s->expect & HPC_OUTCOME_RESET)
+		json_object_array_add(ex, j_str("reset"));
+	add(o, "expect", ex);
+	for (int i = 0; i < g->noutcomes; i++) {
+		struct json_object *e = json_object_new_object();
+
+		add(e, "outcome", j_str(g->outcomes[i].word));
+		add(e, "t", j_s(g->outcomes[i].t));
+		json_object_array_add(oc, e);
+	}
+	add(o, "outcomes", oc);
+	if (g->outcomes_total > (unsigned int)g->noutcomes)
+		add(o, "outcomes_not_listed",
+		    j_int(g->outcomes_total - (unsigned int)g->noutcomes));
+}
+
+static struct json_object *steps_json(const struct conductor *c)
+{
+	struct json_object *steps = json_object_new_array();
+
+	for (int i = 0; i < c->s->nsteps; i++) {
+		const struct hpc_step_result *r = &c->g.steps[i];
+		struct json_object *st = json_object_new_object();
+
+		add(st, "idx", json_object_new_int(i));
+		add(st, "name", j_str(c->s->steps[i].name));
+		add(st, "kind", j_str(hpc_step_kind_name(c->s->steps[i].kind)));
+		add(st, "status", r->ended ? j_str(r->status) : NULL);
+		add(st, "duration_ms", j_int((int64_t)r->duration_ms));
+		json_object_array_add(steps, st);
+	}
+	return steps;
+}
+
+/* The guest's KTAP results by kind ("pass", "fail", ...), and truncated. */
+static struct json_object *guest_ktap_json(const struct conductor *c)
+{
+	static const enum hpc_ktap_res res[] = {
+		HPC_KTAP_PASS, HPC_KTAP_FAIL, HPC_KTAP_SKIP, HPC_KTAP_XFAIL,
+	};
+	struct hpc_ktap *k = guest_ktap(c);
+	struct json_object *kt = json_object_new_object();
+
+	for (size_t i = 0; k && i < sizeof(res) / sizeof(res[0]); i++) {
+		const char *name = hpc_ktap_res_name(res[i]);
+		char key[16];
+		size_t j;
+
+		for (j = 0; j + 1 < sizeof(key) && name[j]; j++)
+			key[j] = (char)tolower((unsigned char)name[j]);
+		key[j] = '\0';
+		add(kt, key, j_int((int64_t)hpc_ktap_count(k, 0, res[i])));
+	}
+	if (c->g.ktap_cut || (k && hpc_ktap_info(k)->truncated))
+		add(kt, "truncated", json_object_new_boolean(1));
+	hpc_ktap_free(k);
+	return kt;
+}
+
+static struct json_object *reports_json(const struct conductor *c)
+{
+	struct json_object *reps = json_object_new_array();
+
+	for (size_t i = 0; i < hpc_triage_count(c->triage); i++) {
+		const struct hpc_report *rep = hpc_triage_get(c->triage, i);
+		struct json_object *r = json_object_new_object();
+		size_t cl = report_console_line(c, rep);
+
+		add(r, "class", j_str(hpc_class_name(rep->cls)));
+		add(r, "title", j_str(rep->title));
+		/* where it came from (docs/verdicts.md) */
+		add(r, "source", j_str(rep->src == HPC_SRC_KMSG ? "kmsg" : "console"));
+		if (rep->src == HPC_SRC_KMSG)
+			add(r, "kmsg_seq", j_int((int64_t)rep->line));
+		add(r, "console_line", cl ? j_int((int64_t)cl) : NULL);
+		json_object_array_add(reps, r);
+	}
+	return reps;
+}
+
+/* How much of the kernel log came by which channel. */
+static struct json_object *kernel_log_json(const struct conductor *c)
+{
+	const struct hpc_kmerge_stats *ks = hpc_kmerge_stats(c->kmerge);
+	struct json_object *kl = json_object_new_object();
+
+	add(kl, "kmsg_records", j_int((int64_t)ks->records));
+	add(kl, "kmsg_kernel_records", j_int((int64_t)ks->kernel_records));
+	add(kl, "kmsg_lost", j_int(ks->lost > INT64_MAX ? INT64_MAX : (int64_t)ks->lost));
+	add(kl, "console_lines_after_last_record", j_int((int64_t)ks->tail_lines));
+	add(kl, "console_lines_in_loss_windows", j_int((int64_t)ks->unverified_lines));
+	add(kl, "console_lines_over_bound", j_int((int64_t)ks->tail_dropped));
+	return kl;
+}
+
+/* scenario, file, groups, run_id, seed, duration_s, interrupted, guest_release, hello_s */
+static void add_run(struct json_object *o, const struct conductor *c)
+{
+	struct json_object *groups = json_object_new_array();
+
+	add(o, "scenario", j_str(c->s->name));
+	add(o, "file", j_str(c->s->file));
+	for (int i = 0; i < c->s->ngroups; i++)
+		json_object_array_add(groups, j_str(c->s->groups[i]));
+	add(o, "groups", groups);
+	add(o, "run_id", j_str(c->opt.run_id));
+	add(o, "seed", j_int((int64_t)c->opt.seed));
+	add(o, "duration_s", json_object_new_double(now_s(c)));
+	add(o, "interrupted", json_object_new_boolean(c->interrupted));
+	add(o, "guest_release", c->g.release[0] ? j_str(c->g.release) : NULL);
+	add(o, "hello_s", c->g.hello ? j_s(c->g.hello_t) : NULL);
+}
+
+/* verdict.json: 0, or -1 (said on stderr). */
+int write_verdict(struct conductor *c, const struct hpc_decision *vd)
+{
+	struct json_object *o = hpc_verdict_json_new(vd);
+	int r = 0;
+
+	if (!o)
+		fatal("out of memory");
+	add_run(o, c);
+	add(o, "schedule", schedule_json(c));
+	add_outcomes(o, c);
+	add(o, "steps", steps_json(c));
+	if (json_object_array_length(c->g.ktap_lines) > 0)
+		add(o, "guest_ktap", guest_ktap_json(c));
+	add(o, "reports", reports_json(c));
+	add(o, "kernel_log", kernel_log_json(c));
+	if (c->files.timeline_dropped)
+		add(o, "timeline_dropped", j_int((int64_t)c->files.timeline_dropped));
+	if (hpc_verdict_json_write(c->opt.dir, o) < 0) {
+		fprintf(stderr, "hpc-conductor: cannot write %s/" HPC_VERDICT_FILE ": %s\n",
+			c->opt.dir, strerror(errno));
+		r = -1;
+	}
+	json_object_put(o);
+	return r;
+}
