@@ -170,22 +170,12 @@ static int setup_fiu(void)
 	return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/* KTAP to $HPC_KTAP (else stdout): the version, the plan, the options. */
+static void ktap_start(void)
 {
 	char opsbuf[MAX_OPS_LIST * 10];
-	const char *kpath, *outcome;
-	struct hpc_counters c;
-	struct verify_res vr = { 0 };
-	uint64_t t0, next_progress;
-	unsigned int i, started;
-	int rc, have_c = 0, wl_bad, stale_bad, sent_started = 0, sent_loop = 0,
-	    sent_reset = 0;
+	const char *kpath = getenv("HPC_KTAP");
 
-	parse_args(argc, argv);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	install_handlers();
-
-	kpath = getenv("HPC_KTAP");
 	if (kpath && *kpath && strnlen(kpath, 4096) < 4096) {
 		mw.ktap = fopen(kpath, "we");
 		if (!mw.ktap)
@@ -197,36 +187,39 @@ int main(int argc, char **argv)
 	ktap("# hpc-mirror: seed=%" PRIu64 " mem=%s threads=%u ops=%s verify=%d expect-loss=%d",
 	     cfg.seed, mem_names[cfg.mem], cfg.threads,
 	     ops_list(opsbuf, sizeof(opsbuf)), cfg.verify, cfg.expect_loss);
+}
 
-	rc = setup_fiu();
-	if (rc == EXIT_OK) {
-		events_open();
-		rc = setup();
-	}
-	if (rc != EXIT_OK) {
-		const char *why = rc == EXIT_SKIP ? mw.skip_why : "setup failed";
+/* Setup skipped (EXIT_SKIP) or failed: every result says so; rc. */
+static int setup_failed(int rc)
+{
+	const char *why = rc == EXIT_SKIP ? mw.skip_why : "setup failed";
 
-		if (rc == EXIT_SKIP) {
-			fprintf(stderr, "hpc-mirror: SKIP: %s\n", mw.skip_why);
-			ktap_result("setup", 2, mw.skip_why);
-		} else {
-			ktap_result("setup", 1, NULL);
-		}
-		ktap_result("workload", 2, why);
-		ktap_result("verify", 2, why);
-		ktap_result("counters", 2, why);
-		printf("hpc-mirror: ops=0 reads=0 writes=0 migrations=0 stale=0 injected=%llu failed=0 outcome=%s\n",
-		       (unsigned long long)atomic_load(&n_injected),
-		       rc == EXIT_SKIP ? "skip" : "error");
-		return rc;
+	if (rc == EXIT_SKIP) {
+		fprintf(stderr, "hpc-mirror: SKIP: %s\n", mw.skip_why);
+		ktap_result("setup", 2, mw.skip_why);
+	} else {
+		ktap_result("setup", 1, NULL);
 	}
-	ktap_result("setup", 0, NULL);
+	ktap_result("workload", 2, why);
+	ktap_result("verify", 2, why);
+	ktap_result("counters", 2, why);
+	printf("hpc-mirror: ops=0 reads=0 writes=0 migrations=0 stale=0 injected=%llu failed=0 outcome=%s\n",
+	       (unsigned long long)atomic_load(&n_injected),
+	       rc == EXIT_SKIP ? "skip" : "error");
+	return rc;
+}
+
+/* The run's parameters, on stdout. */
+static void print_config(void)
+{
+	char opsbuf[MAX_OPS_LIST * 10];
+
 	printf("hpc-mirror: seed=%" PRIu64 " mem=%s%s%s size=%" PRIu64
 	       " pages=%zu threads=%u ops=%s verify=%d",
 	       cfg.seed, mem_names[cfg.mem],
 	       cfg.mem == MEM_DEVDAX ? ":" : "",
 	       cfg.mem == MEM_DEVDAX ? cfg.dax_path : "", cfg.size, mw.npages,
-	       mw.nthreads, opsbuf, cfg.verify);
+	       mw.nthreads, ops_list(opsbuf, sizeof(opsbuf)), cfg.verify);
 	if (cfg.mem == MEM_NODE)
 		printf(" node=%u", cfg.node);
 	if (cfg.mem == MEM_PROVIDER)
@@ -237,9 +230,54 @@ int main(int argc, char **argv)
 		printf(" duration=%.3fs\n", secs(cfg.duration_ns));
 	else
 		printf(" iterations=%" PRIu64 "\n", cfg.iterations);
+}
 
-	/* ---- the loop ---- */
-	t0 = hpcg_mono_ns();
+/* Phase events sent so far. */
+struct phases {
+	int started, loop, reset;
+};
+
+/* One look at the running workers: the duration, phase events, progress. */
+static void loop_tick(uint64_t t0, uint64_t *next_progress, struct phases *ph)
+{
+	uint64_t now = hpcg_mono_ns();
+
+	if (cfg.duration_ns && now - t0 >= cfg.duration_ns)
+		atomic_store(&stop, 1);
+	if (!ph->started && atomic_load(&filled) == mw.nthreads) {
+		event("started", "seed=%" PRIu64 " mem=%s threads=%u",
+		      cfg.seed, mem_names[cfg.mem], mw.nthreads);
+		ph->started = 1;
+	}
+	if (!ph->loop && atomic_load(&passed) == mw.nthreads) {
+		event("loop", "ops=%llu", (unsigned long long)atomic_load(&n_ops));
+		ph->loop = 1;
+	}
+	if (!ph->reset && atomic_load(&lost)) {
+		pthread_mutex_lock(&mw.lock);
+		event("reset", "%s", mw.lost_why);
+		pthread_mutex_unlock(&mw.lock);
+		outcome_event("reset");
+		ph->reset = 1;
+	}
+	if (now >= *next_progress) {
+		printf("progress: elapsed=%.1fs ops=%llu reads=%llu writes=%llu\n",
+		       secs(now - t0),
+		       (unsigned long long)atomic_load(&n_ops),
+		       (unsigned long long)atomic_load(&n_reads),
+		       (unsigned long long)atomic_load(&n_writes));
+		*next_progress += 1000000000ULL;
+	}
+}
+
+/* The worker threads, from start to end; how many started. */
+static unsigned int run_workers(uint64_t t0)
+{
+	struct phases ph = { 0 };
+	uint64_t next_progress = t0 + 1000000000ULL;
+	unsigned int i, started;
+	int rc;
+
 	for (started = 0; started < mw.nthreads; started++) {
 		rc = pthread_create(&mw.w[started].tid, NULL, worker_main,
 				    &mw.w[started]);
@@ -248,54 +286,32 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	next_progress = t0 + 1000000000ULL;
 	while (atomic_load(&finished) < started) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		uint64_t now;
 
 		nanosleep(&ts, NULL);
-		now = hpcg_mono_ns();
-		if (cfg.duration_ns && now - t0 >= cfg.duration_ns)
-			atomic_store(&stop, 1);
-		if (!sent_started && atomic_load(&filled) == mw.nthreads) {
-			event("started", "seed=%" PRIu64 " mem=%s threads=%u",
-			      cfg.seed, mem_names[cfg.mem], mw.nthreads);
-			sent_started = 1;
-		}
-		if (!sent_loop && atomic_load(&passed) == mw.nthreads) {
-			event("loop", "ops=%llu",
-			      (unsigned long long)atomic_load(&n_ops));
-			sent_loop = 1;
-		}
-		if (!sent_reset && atomic_load(&lost)) {
-			pthread_mutex_lock(&mw.lock);
-			event("reset", "%s", mw.lost_why);
-			pthread_mutex_unlock(&mw.lock);
-			outcome_event("reset");
-			sent_reset = 1;
-		}
-		if (now >= next_progress) {
-			printf("progress: elapsed=%.1fs ops=%llu reads=%llu writes=%llu\n",
-			       secs(now - t0),
-			       (unsigned long long)atomic_load(&n_ops),
-			       (unsigned long long)atomic_load(&n_reads),
-			       (unsigned long long)atomic_load(&n_writes));
-			next_progress += 1000000000ULL;
-		}
+		loop_tick(t0, &next_progress, &ph);
 	}
 	for (i = 0; i < started; i++)
 		pthread_join(mw.w[i].tid, NULL);
-	if (!sent_loop && atomic_load(&passed) == mw.nthreads)
+	if (!ph.loop && atomic_load(&passed) == mw.nthreads)
 		event("loop", "ops=%llu", (unsigned long long)atomic_load(&n_ops));
-	if (!sent_reset && atomic_load(&lost)) {
+	if (!ph.reset && atomic_load(&lost)) {
 		event("reset", "%s", mw.lost_why);
 		outcome_event("reset");
 	}
+	return started;
+}
+
+/* The workload's KTAP result; 1 if it failed. */
+static int report_workload(uint64_t t0, unsigned int started)
+{
+	int bad;
 
 	if (atomic_load(&lost))
 		printf("hpc-mirror: device lost: %s\n", mw.lost_why);
-	wl_bad = atomic_load(&n_errors) || atomic_load(&n_corrupt_pages) ||
-		 (atomic_load(&lost) && !cfg.expect_loss) || started < mw.nthreads;
+	bad = atomic_load(&n_errors) || atomic_load(&n_corrupt_pages) ||
+	      (atomic_load(&lost) && !cfg.expect_loss) || started < mw.nthreads;
 	ktap("# workload: %.1fs ops=%llu reads=%llu writes=%llu cpu_writes=%llu snapshots=%llu validates=%llu migrate_ops=%llu munmaps=%llu mprotects=%llu forks=%llu",
 	     secs(hpcg_mono_ns() - t0), (unsigned long long)atomic_load(&n_ops),
 	     (unsigned long long)atomic_load(&n_reads),
@@ -314,53 +330,74 @@ int main(int argc, char **argv)
 	     (unsigned long long)atomic_load(&n_corrupt_pages),
 	     atomic_load(&lost), atomic_load(&lost) ? " " : "",
 	     atomic_load(&lost) ? mw.lost_why : "");
-	ktap_result("workload", wl_bad, NULL);
+	ktap_result("workload", bad, NULL);
+	return bad;
+}
 
-	/* ---- verify ---- */
+/* The final verification (--verify) and its KTAP result. */
+static void report_verify(void)
+{
+	struct verify_res vr = { 0 };
+	int was_lost;
+
 	if (!cfg.verify) {
 		ktap_result("verify", 2, "no --verify");
-	} else {
-		int was_lost = atomic_load(&lost);
-
-		verify_all(&vr);
-		ktap("# verify: pages=%zu checked=%zu lost=%zu unmapped=%zu mirror=%s corrupt_pages=%llu",
-		     mw.npages, vr.checked, vr.lost_pages, vr.unmapped,
-		     vr.mirror_checked ? "checked" : "not usable",
-		     atomic_load(&n_corrupt_pages) - vr.corrupt_before);
-		ktap_result("verify",
-			    atomic_load(&n_corrupt_pages) != vr.corrupt_before ||
-			    (!was_lost && atomic_load(&lost) && !cfg.expect_loss),
-			    NULL);
+		return;
 	}
+	was_lost = atomic_load(&lost);
+	verify_all(&vr);
+	ktap("# verify: pages=%zu checked=%zu lost=%zu unmapped=%zu mirror=%s corrupt_pages=%llu",
+	     mw.npages, vr.checked, vr.lost_pages, vr.unmapped,
+	     vr.mirror_checked ? "checked" : "not usable",
+	     atomic_load(&n_corrupt_pages) - vr.corrupt_before);
+	ktap_result("verify",
+		    atomic_load(&n_corrupt_pages) != vr.corrupt_before ||
+		    (!was_lost && atomic_load(&lost) && !cfg.expect_loss),
+		    NULL);
+}
 
-	/* ---- counters ---- */
-	if (get_counters(&c) == 0) {
-		have_c = 1;
+/*
+ * The module's counters and their KTAP result: 1 if they show a stale use
+ * or fewer operations than the workers made; *have_c if they were read.
+ */
+static int report_counters(struct hpc_counters *c, int *have_c)
+{
+	int bad;
+
+	*have_c = get_counters(c) == 0;
+	if (*have_c)
 		ktap("# counters: state=%s faults=%llu retries_seq=%llu retries_busy=%llu invalidations=%llu reads=%llu writes=%llu stale=%llu validate_mismatch=%llu migrate_to_device=%llu migrate_to_ram=%llu evicted=%llu lost=%llu",
-		     state_name(c.state), (unsigned long long)c.faults,
-		     (unsigned long long)c.retries_seq,
-		     (unsigned long long)c.retries_busy,
-		     (unsigned long long)c.invalidations,
-		     (unsigned long long)c.reads,
-		     (unsigned long long)c.writes,
-		     (unsigned long long)c.stale,
-		     (unsigned long long)c.validate_mismatch,
-		     (unsigned long long)c.migrate_to_device,
-		     (unsigned long long)c.migrate_to_ram,
-		     (unsigned long long)c.evicted, (unsigned long long)c.lost);
-	}
-	stale_bad = atomic_load(&n_stale) || (have_c && (c.stale ||
-						       c.validate_mismatch));
-	if (!have_c)
+		     state_name(c->state), (unsigned long long)c->faults,
+		     (unsigned long long)c->retries_seq,
+		     (unsigned long long)c->retries_busy,
+		     (unsigned long long)c->invalidations,
+		     (unsigned long long)c->reads,
+		     (unsigned long long)c->writes,
+		     (unsigned long long)c->stale,
+		     (unsigned long long)c->validate_mismatch,
+		     (unsigned long long)c->migrate_to_device,
+		     (unsigned long long)c->migrate_to_ram,
+		     (unsigned long long)c->evicted, (unsigned long long)c->lost);
+	bad = atomic_load(&n_stale) || (*have_c && (c->stale ||
+						     c->validate_mismatch));
+	if (!*have_c) {
 		ktap_result("counters", 2, "HPC_IOC_COUNTERS failed");
-	else
-		ktap_result("counters", stale_bad ||
-			    c.reads < atomic_load(&n_reads) ||
-			    c.writes < atomic_load(&n_writes), NULL);
+		return bad;
+	}
+	bad = bad || c->reads < atomic_load(&n_reads) ||
+	      c->writes < atomic_load(&n_writes);
+	ktap_result("counters", bad, NULL);
+	return bad;
+}
+
+/* The summary line and the "done" event: reset, revoke or ok. */
+static void report_outcome(const struct hpc_counters *c, int have_c)
+{
+	const char *outcome;
 
 	if (atomic_load(&lost))
 		outcome = "reset";
-	else if (have_c && (c.lost || c.evicted || c.revocations))
+	else if (have_c && (c->lost || c->evicted || c->revocations))
 		outcome = "revoke";
 	else
 		outcome = "ok";
@@ -373,13 +410,41 @@ int main(int argc, char **argv)
 	       (unsigned long long)atomic_load(&n_injected),
 	       (unsigned long long)atomic_load(&n_failed), outcome);
 	event("done", "outcome=%s", outcome);
+}
+
+int main(int argc, char **argv)
+{
+	struct hpc_counters c;
+	uint64_t t0;
+	unsigned int started;
+	int rc, have_c, wl_bad, cnt_bad;
+
+	parse_args(argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	install_handlers();
+	ktap_start();
+	rc = setup_fiu();
+	if (rc == EXIT_OK) {
+		events_open();
+		rc = setup();
+	}
+	if (rc != EXIT_OK)
+		return setup_failed(rc);
+	ktap_result("setup", 0, NULL);
+	print_config();
+
+	t0 = hpcg_mono_ns();
+	started = run_workers(t0);
+	wl_bad = report_workload(t0, started);
+	report_verify();
+	cnt_bad = report_counters(&c, &have_c);
+	report_outcome(&c, have_c);
 	if (mw.ktap)
 		fclose(mw.ktap);
 
 	if (atomic_load(&n_corrupt_pages))
 		return EXIT_CORRUPT;
-	if (wl_bad || stale_bad || (have_c && (c.reads < atomic_load(&n_reads) ||
-					       c.writes < atomic_load(&n_writes))))
+	if (wl_bad || cnt_bad)
 		return EXIT_RUNTIME;
 	return EXIT_OK;
 }

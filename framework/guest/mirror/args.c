@@ -214,94 +214,81 @@ static void parse_fiu(const char *s)
 	cfg.nfiu++;
 }
 
-void parse_args(int argc, char **argv)
+/* Options that take a number, a size or a time (or set a flag): 1 if c is one. */
+static int parse_value(int c, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "mem", required_argument, NULL, 'm' },
-		{ "migrate", required_argument, NULL, 'M' },
-		{ "size", required_argument, NULL, 's' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "ops", required_argument, NULL, 'o' },
-		{ "verify", no_argument, NULL, 'v' },
-		{ "expect-loss", no_argument, NULL, 'l' },
-		{ "inject-corruption", no_argument, NULL, 'I' },
-		{ "event-prefix", required_argument, NULL, 'e' },
-		{ "fiu", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *env_seed = getenv("HPC_SEED");
-	int c, ops_given = 0;
-	uint64_t v;
-
-	if (env_seed && hpcg_parse_u64(env_seed, strnlen(env_seed, 32),
-				       UINT64_MAX, &v) == 0)
-		cfg.seed = v;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			parse_mem(optarg);
-			break;
-		case 'M':
-			cfg.migrate = (uint32_t)parse_num("--migrate", optarg, 1,
-							  HPC_MAX_PROVIDERS - 1);
-			break;
-		case 's':
-			cfg.size = parse_size(optarg);
-			break;
-		case 't':
-			cfg.threads = (unsigned int)parse_num("--threads", optarg,
-							      1, MAX_THREADS);
-			break;
-		case 'd':
-			cfg.duration_ns = parse_duration(optarg);
-			break;
-		case 'i':
-			cfg.iterations = parse_num("--iterations", optarg, 1,
-						   1000000000ULL);
-			break;
-		case 'S':
-			cfg.seed = parse_num("--seed", optarg, 0, UINT64_MAX);
-			break;
-		case 'o':
-			parse_ops(optarg);
-			ops_given = 1;
-			break;
-		case 'v':
-			cfg.verify = 1;
-			break;
-		case 'l':
-			cfg.expect_loss = 1;
-			break;
-		case 'I':
-			cfg.inject = 1;
-			break;
-		case 'e':
-			if (strnlen(optarg, 64) > HPC_PROTO_MAX_NAME - 8 ||
-			    !hpc_proto_name_ok(optarg, strnlen(optarg, 64)))
-				usage_error("--event-prefix: expected 1-%d of [A-Za-z0-9_.:+-], not '%.64s'",
-					    HPC_PROTO_MAX_NAME - 8, optarg);
-			snprintf(cfg.prefix, sizeof(cfg.prefix), "%s", optarg);
-			break;
-		case 'f':
-			parse_fiu(optarg);
-			break;
-		case 'h':
-			usage();
-			exit(EXIT_OK);
-		default:
-			if (optopt)
-				usage_error("option '%.64s' needs a value",
-					    argv[optind - 1]);
-			usage_error("unknown option '%.64s'", argv[optind - 1]);
-		}
+	switch (c) {
+	case 'M':
+		cfg.migrate = (uint32_t)parse_num("--migrate", arg, 1,
+						  HPC_MAX_PROVIDERS - 1);
+		return 1;
+	case 's':
+		cfg.size = parse_size(arg);
+		return 1;
+	case 't':
+		cfg.threads = (unsigned int)parse_num("--threads", arg, 1,
+						      MAX_THREADS);
+		return 1;
+	case 'd':
+		cfg.duration_ns = parse_duration(arg);
+		return 1;
+	case 'i':
+		cfg.iterations = parse_num("--iterations", arg, 1, 1000000000ULL);
+		return 1;
+	case 'S':
+		cfg.seed = parse_num("--seed", arg, 0, UINT64_MAX);
+		return 1;
+	case 'v':
+		cfg.verify = 1;
+		return 1;
+	case 'l':
+		cfg.expect_loss = 1;
+		return 1;
+	case 'I':
+		cfg.inject = 1;
+		return 1;
+	default:
+		return 0;
 	}
-	if (optind != argc)
-		usage_error("unexpected argument '%.64s'", argv[optind]);
+}
+
+/* One option of getopt_long() (c, with optarg); *ops_given when --ops. */
+static void parse_option(int c, char **argv, int *ops_given)
+{
+	if (parse_value(c, optarg))
+		return;
+	switch (c) {
+	case 'm':
+		parse_mem(optarg);
+		break;
+	case 'o':
+		parse_ops(optarg);
+		*ops_given = 1;
+		break;
+	case 'e':
+		if (strnlen(optarg, 64) > HPC_PROTO_MAX_NAME - 8 ||
+		    !hpc_proto_name_ok(optarg, strnlen(optarg, 64)))
+			usage_error("--event-prefix: expected 1-%d of [A-Za-z0-9_.:+-], not '%.64s'",
+				    HPC_PROTO_MAX_NAME - 8, optarg);
+		snprintf(cfg.prefix, sizeof(cfg.prefix), "%s", optarg);
+		break;
+	case 'f':
+		parse_fiu(optarg);
+		break;
+	case 'h':
+		usage();
+		exit(EXIT_OK);
+	default:
+		if (optopt)
+			usage_error("option '%.64s' needs a value",
+				    argv[optind - 1]);
+		usage_error("unknown option '%.64s'", argv[optind - 1]);
+	}
+}
+
+/* The options together: exclusions, defaults, the operation mix. */
+static void check_args(int ops_given)
+{
 	if (cfg.inject && !cfg.verify)
 		usage_error("--inject-corruption: needs --verify (the final verification finds it)");
 	if (cfg.duration_ns && cfg.iterations)
@@ -329,5 +316,39 @@ void parse_args(int argc, char **argv)
 	} else if (!(cfg.op_mask & (1U << OP_MIGRATE)) && cfg.migrate) {
 		usage_error("--migrate: --ops does not include migrate");
 	}
+}
+
+void parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "migrate", required_argument, NULL, 'M' },
+		{ "size", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "ops", required_argument, NULL, 'o' },
+		{ "verify", no_argument, NULL, 'v' },
+		{ "expect-loss", no_argument, NULL, 'l' },
+		{ "inject-corruption", no_argument, NULL, 'I' },
+		{ "event-prefix", required_argument, NULL, 'e' },
+		{ "fiu", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *env_seed = getenv("HPC_SEED");
+	int c, ops_given = 0;
+	uint64_t v;
+
+	if (env_seed && hpcg_parse_u64(env_seed, strnlen(env_seed, 32),
+				       UINT64_MAX, &v) == 0)
+		cfg.seed = v;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		parse_option(c, argv, &ops_given);
+	if (optind != argc)
+		usage_error("unexpected argument '%.64s'", argv[optind]);
+	check_args(ops_given);
 }
 
