@@ -360,16 +360,13 @@ static void fp_probability(struct __test_metadata *_metadata, int fd, char *p,
 TEST_F(mirror, fault_points)
 {
 	size_t n = 4, len = n * g.page, i;
-	char *base = NULL, *p, *buf = malloc(len), text[256];
+	char *p, *buf, text[256];
 	int fd = self->fd;
 	struct hpc_range_op op;
-	size_t maplen = 0;
 
 	if (!g.have_dbg)
 		SKIP(return, "no %s (debugfs)", HPC_DEBUGFS_DIR);
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	fill(p, len, 18);
 	fp_all_known(_metadata);
 
@@ -405,8 +402,6 @@ TEST_F(mirror, fault_points)
 	ASSERT_RET(fp_write("op_alloc", "bogus=1"), EINVAL);
 	ASSERT_RET(fp_write("op_alloc", "nth"), EINVAL);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, fault_attr)

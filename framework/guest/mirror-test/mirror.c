@@ -75,16 +75,13 @@ TEST_F(mirror, open_close)
 TEST_F(mirror, read_anon)
 {
 	size_t n = 48, len = n * g.page;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	struct hpc_range_op op;
 	struct hpc_counters c;
 	int fd = self->fd;
-	size_t maplen = 0;
 	long bad;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	fill(p, len, 1);
 	ASSERT_RET(range_op(fd, HPC_IOC_READ, p, len, buf, 0, &op), 0);
 	ASSERT_TRUE(op.done == len);
@@ -101,22 +98,17 @@ TEST_F(mirror, read_anon)
 	ASSERT_TRUE(c.regions == 2);
 	ASSERT_TRUE(c.reads == 2 && c.bytes_read == 2 * len);
 	ASSERT_TRUE(c.stale == 0);
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, write_anon)
 {
 	size_t n = 40, len = n * g.page;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	struct hpc_range_op op;
 	int fd = self->fd;
-	size_t maplen = 0;
 	long bad;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	memset(p, 0x5a, len);
 	fill(buf, len, 2);
 	ASSERT_RET(range_op(fd, HPC_IOC_WRITE, p, len, buf, 0, &op), 0);
@@ -127,22 +119,18 @@ TEST_F(mirror, write_anon)
 	fill(p, len, 3);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
 	ASSERT_TRUE(check_fill(buf, len, 3) < 0);
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, zero_page_cow)
 {
 	size_t n = 8, len = n * g.page;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	unsigned char snap[8];
 	struct hpc_counters c0, c1;
 	int fd = self->fd;
-	size_t maplen = 0, i;
+	size_t i;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	memset(buf, 0xff, len);
 	ASSERT_RET(mread(fd, p, len, buf), 0);	/* read-faults: zero page */
 	ASSERT_TRUE(all_zero(buf, len));
@@ -167,23 +155,18 @@ TEST_F(mirror, zero_page_cow)
 		       !(snap[i] & HPC_SNAP_MIRROR_DIFF),
 		       "page %zu: snapshot 0x%02x", i, snap[i]);
 	}
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, snapshot)
 {
 	size_t n = 8, len = n * g.page, i;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	unsigned char snap[8];
 	struct hpc_range_op op;
 	int fd = self->fd;
-	size_t maplen = 0;
 	volatile char sink;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	/* 0: untouched, 1: read (zero page), 2: written, 3: written then
 	 * read-only, 4: PROT_NONE, 5: unmapped, 6: written+mirrored,
 	 * 7: untouched */
@@ -210,21 +193,16 @@ TEST_F(mirror, snapshot)
 	ASSERT_TRUE(snap[6] == (HPC_SNAP_RAM | HPC_SNAP_READ | HPC_SNAP_WRITE |
 			  HPC_SNAP_MIRRORED | HPC_SNAP_MIRROR_WRITE));
 	ASSERT_TRUE(snap[7] == HPC_SNAP_NONE);
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, munmap)
 {
 	size_t n = 32, len = n * g.page;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	struct hpc_counters c0, c1;
 	int fd = self->fd;
-	size_t maplen = 0;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	fill(p, len, 5);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
 	ASSERT_RET(counters(fd, 0, &c0), 0);
@@ -241,8 +219,6 @@ TEST_F(mirror, munmap)
 	ASSERT_RET(mwrite(fd, p, len, buf), EFAULT);
 	ASSERT_RET(counters(fd, 0, &c1), 0);
 	ASSERT_TRUE(c1.stale == 0);
-	unmap(base, maplen);
-	free(buf);
 }
 
 struct reader {
@@ -328,14 +304,11 @@ TEST_F(mirror, munmap_race)
 TEST_F(mirror, mremap)
 {
 	size_t n = 16, len = n * g.page;
-	char *base = NULL, *p, *q = MAP_FAILED, *dst, *buf = malloc(len);
+	char *p, *q = MAP_FAILED, *dst, *buf;
 	struct hpc_counters c0, c1;
 	int fd = self->fd;
-	size_t maplen = 0;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	dst = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(dst != MAP_FAILED);
 	fill(p, len, 7);
@@ -351,21 +324,16 @@ TEST_F(mirror, mremap)
 	ASSERT_TRUE(check_fill(buf, len, 7) < 0);
 	if (q != MAP_FAILED)
 		munmap(q, len);
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, mprotect)
 {
 	size_t n = 16, len = n * g.page;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	struct hpc_counters c0, c1;
 	int fd = self->fd, r;
-	size_t maplen = 0;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	fill(buf, len, 8);
 	ASSERT_RET(mwrite(fd, p, len, buf), 0);
 	ASSERT_RET(counters(fd, 0, &c0), 0);
@@ -387,21 +355,16 @@ TEST_F(mirror, mprotect)
 	ASSERT_TRUE(check_fill(p, len, 9) < 0);
 	ASSERT_RET(counters(fd, 0, &c1), 0);
 	ASSERT_TRUE(c1.stale == 0);
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, madvise)
 {
 	size_t n = 16, len = n * g.page;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	struct hpc_counters c0, c1;
 	int fd = self->fd;
-	size_t maplen = 0;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	fill(p, len, 10);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
 	ASSERT_RET(counters(fd, 0, &c0), 0);
@@ -411,8 +374,6 @@ TEST_F(mirror, madvise)
 	ASSERT_TRUE(c1.pages_mirrored == 0);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
 	ASSERT_TRUE(all_zero(buf, len));
-	unmap(base, maplen);
-	free(buf);
 }
 
 /*
@@ -707,14 +668,11 @@ TEST_F(mirror, bad_args)
 TEST_F(mirror, counters)
 {
 	size_t n = 8, len = n * g.page;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	struct hpc_counters c, gc0, gc1;
 	int fd = self->fd;
-	size_t maplen = 0;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	ASSERT_RET(counters(fd, 1, &gc0), 0);
 	ASSERT_TRUE(gc0.state == 0);
 	fill(p, len, 14);
@@ -741,23 +699,18 @@ TEST_F(mirror, counters)
 	ASSERT_RET(counters(fd, 0, &c), 0);
 	ASSERT_TRUE(c.invalidations >= 2 && c.inval_pages == n);
 	ASSERT_TRUE(c.pages_mirrored == 0);
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, reset_state)
 {
 	size_t n = 8, len = n * g.page, i;
-	char *base = NULL, *p, *buf = malloc(len);
+	char *p, *buf;
 	unsigned char snap[8];
 	struct hpc_counters c;
 	struct hpc_reset r;
 	int fd = self->fd;
-	size_t maplen = 0;
 
-	ASSERT_TRUE(fd >= 0 && buf);
-	p = map_straddle(n, &base, &maplen);
-	ASSERT_NE(NULL, p);
+	p = map_buf(_metadata, n, &buf);
 	fill(p, len, 15);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
 	ASSERT_RET(mreset(fd, HPC_RESET_TABLE, &r), 0);
@@ -788,8 +741,6 @@ TEST_F(mirror, reset_state)
 	ASSERT_TRUE(c.regions == 0 && c.pages_mirrored == 0 && c.resets == 4);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
 	ASSERT_TRUE(check_fill(buf, len, 15) < 0);
-	unmap(base, maplen);
-	free(buf);
 }
 
 TEST_F(mirror, validate)
@@ -822,8 +773,6 @@ TEST_F(mirror, validate)
 	}
 	ASSERT_TRUE(c.stale == 0);
 	knob_restore(&av);
-	unmap(base, maplen);
-	free(buf);
 }
 
 /* kB of AnonHugePages in this process, or -1 */

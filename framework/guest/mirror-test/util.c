@@ -564,3 +564,20 @@ static const char *no_dev_reason(void)
 		"no " HPC_DEVICE_PATH " (modprobe hpchaos)" :
 		"cannot use " HPC_DEVICE_PATH " (not loaded, not root, or another uapi version)";
 }
+
+/*
+ * npages straddling a region boundary (map_straddle) and a buffer of their
+ * size, for a test: both stay until its process ends.
+ */
+static char *map_buf(struct __test_metadata *_metadata, size_t npages,
+		     char **buf)
+{
+	char *base, *p;
+	size_t maplen;
+
+	*buf = malloc(npages * g.page);
+	ASSERT_NE(NULL, *buf);
+	p = map_straddle(npages, &base, &maplen);
+	ASSERT_NE(NULL, p);
+	return p;
+}
