@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdatomic.h>
@@ -172,6 +173,8 @@ void ktap(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ktap_result(const char *name, int res, const char *why);
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void outcome_event(const char *what);
+void vsay(const char *what, const char *end, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 

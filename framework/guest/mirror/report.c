@@ -28,15 +28,21 @@
 /* ------------------------------------------------------------------ */
 /* messages                                                            */
 
+/* "hpc-mirror: <what><message><end>" on stderr */
+void vsay(const char *what, const char *end, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "hpc-mirror: %s", what);
+	vfprintf(stderr, fmt, ap);
+	fputs(end, stderr);
+}
+
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("hpc-mirror: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("", " (see --help)\n", fmt, ap);
 	va_end(ap);
-	fputs(" (see --help)\n", stderr);
 	exit(EXIT_USAGE);
 }
 

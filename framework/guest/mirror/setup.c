@@ -43,11 +43,9 @@ int setup_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("hpc-mirror: setup: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay("setup: ", "\n", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_RUNTIME;
 }
 
