@@ -428,9 +428,6 @@ TEST_F(mirror, fault_attr)
 	file_write(path, "0");
 	ASSERT_RET(r, ENOMEM);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
-	if (p != MAP_FAILED)
-		munmap(p, len);
-	free(buf);
 }
 
 TEST_F(mirror, error_injection)
@@ -476,9 +473,6 @@ TEST_F(mirror, error_injection)
 	file_write(path, "");
 	ASSERT_RET(r, ENOSPC);
 	ASSERT_RET(mread(fd, p, len, buf), 0);
-	if (p != MAP_FAILED)
-		munmap(p, len);
-	free(buf);
 }
 
 TEST_F(mirror, kprobe_delay)

@@ -184,6 +184,17 @@ TEST_F(provider, info)
 
 /* ---- the device-private provider ---- */
 
+/* len bytes of anonymous memory with the pattern of salt */
+static char *anon_filled(struct __test_metadata *_metadata, size_t len,
+			 uint64_t salt)
+{
+	char *p = anon(len);
+
+	ASSERT_NE(NULL, p);
+	fill(p, len, salt);
+	return p;
+}
+
 FIXTURE(device_private) {
 	int fd;
 	uint32_t id;
@@ -215,8 +226,7 @@ TEST_F(device_private, migrate)
 
 	ASSERT_TRUE(fd >= 0 && buf);
 	id = self->id;
-	ASSERT_TRUE((p = anon(len)) != NULL);
-	fill(p, len, 71);
+	p = anon_filled(_metadata, len, 71);
 	ASSERT_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
 	ASSERT_TRUEF(moved == n, "moved %llu of %zu pages", (unsigned long long)moved, n);
 	ASSERT_TRUEF(snap_count(fd, p, len, HPC_SNAP_DEV_PRIVATE) == (long)n,
@@ -248,8 +258,7 @@ TEST_F(device_private, cpu_fault)
 
 	ASSERT_TRUE(fd >= 0);
 	id = self->id;
-	ASSERT_TRUE((p = anon(len)) != NULL);
-	fill(p, len, 73);
+	p = anon_filled(_metadata, len, 73);
 	ASSERT_RET(counters(fd, 1, &c0), 0);
 	/* WAIT with no revocation under way returns at once */
 	t0 = now_ns();
@@ -302,8 +311,7 @@ TEST_F(device_private, revoke)
 
 	ASSERT_TRUE(fd >= 0 && buf);
 	id = self->id;
-	ASSERT_TRUE((p = anon(len)) != NULL);
-	fill(p, len, 74);
+	p = anon_filled(_metadata, len, 74);
 	ASSERT_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
 	ASSERT_TRUE(moved == n);
 	ASSERT_RET(prov_call(fd, HPC_POP_REVOKE, id, 0, 20000, &pi), 0);
@@ -413,8 +421,7 @@ TEST_F(device_private, surprise)
 
 	ASSERT_TRUE(fd >= 0);
 	id = self->id;
-	ASSERT_TRUE((p = anon(len)) != NULL);
-	fill(p, len, 76);
+	p = anon_filled(_metadata, len, 76);
 	ASSERT_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, id, &moved), 0);
 	ASSERT_TRUE(moved == n);
 	r = prov_call(fd, HPC_POP_REVOKE, id, HPC_PFLAG_SURPRISE, 1000, &pi);
@@ -443,8 +450,7 @@ TEST_F(device_private, faults)
 		SKIP(return, "no %s (debugfs)", HPC_DEBUGFS_DIR);
 	ASSERT_TRUE(fd >= 0);
 	id = self->id;
-	ASSERT_TRUE((p = anon(len)) != NULL);
-	fill(p, len, 77);
+	p = anon_filled(_metadata, len, 77);
 
 	/* one device page cannot be had: one page stays in system memory */
 	ASSERT_TRUE(!fp_write("dev_alloc", "nth=1"));
