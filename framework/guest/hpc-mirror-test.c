@@ -37,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -74,6 +75,7 @@ static struct {
 	size_t page;
 	size_t region;
 	pid_t parent;			/* of the hpc-mirror-test process */
+	pid_t main_pid;			/* the hpc-mirror-test process */
 } g = { .seed = 1, .race_secs = 3 };
 
 /* A diagnostic line (KTAP "# ..."), also from a test's process. */
@@ -123,6 +125,7 @@ FIXTURE(module) {
 
 FIXTURE_SETUP(module)
 {
+	test_process_init();
 	if (!g.have_dev)
 		SETUP_SKIP("%s", no_dev_reason());
 }
@@ -317,6 +320,7 @@ static void probe(void)
 
 	g.page = (size_t)sysconf(_SC_PAGESIZE);
 	g.parent = getppid();
+	g.main_pid = getpid();
 	fd = mopen();
 	g.dev_err = fd < 0 ? fd : 0;
 	if (fd >= 0) {

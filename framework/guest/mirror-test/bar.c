@@ -19,6 +19,7 @@ FIXTURE(bar) {
 
 FIXTURE_SETUP(bar)
 {
+	test_process_init();
 	if (!g.have_dev)
 		SETUP_SKIP("%s", no_dev_reason());
 	self->fd = mopen();

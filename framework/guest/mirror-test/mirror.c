@@ -14,6 +14,7 @@ FIXTURE(mirror) {
 
 FIXTURE_SETUP(mirror)
 {
+	test_process_init();
 	if (!g.have_dev)
 		SETUP_SKIP("%s", no_dev_reason());
 	self->fd = mopen();

@@ -143,6 +143,7 @@ FIXTURE_VARIANT_ADD(provider, pci_bar) {
 
 FIXTURE_SETUP(provider)
 {
+	test_process_init();
 	if (!g.have_dev)
 		SETUP_SKIP("%s", no_dev_reason());
 	self->fd = mopen();
@@ -202,6 +203,7 @@ FIXTURE(device_private) {
 
 FIXTURE_SETUP(device_private)
 {
+	test_process_init();
 	if (!g.have_dev)
 		SETUP_SKIP("%s", no_dev_reason());
 	self->fd = mopen();
