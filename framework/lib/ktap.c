@@ -373,6 +373,47 @@ static void note_run(struct hpc_ktap *k, const char *s, const char *end)
 		copy_trim(k->run_name, sizeof(k->run_name), s, e);
 }
 
+/* A version line: a new test at its depth closes the old one. */
+static void on_version(struct hpc_ktap *k, size_t plen, bool ktap, long num)
+{
+	int depth = level_for(k, k->work, plen);
+
+	if (depth < 0)
+		return;
+	if (k->level[depth].count || k->level[depth].plan >= 0) {
+		close_levels(k, (unsigned int)depth);
+		level_reset(&k->level[depth], k->work, plen);
+		k->nlevel = (unsigned int)depth + 1;
+	}
+	if (depth == 0 && !k->info.version) {
+		k->info.version = (int)num;
+		k->info.ktap = ktap;
+	}
+}
+
+/* A plan line "1..N [# directive]"; dir is after the '#' or NULL. */
+static void on_plan(struct hpc_ktap *k, size_t plen, long num,
+		    const char *dir, const char *end)
+{
+	int depth = level_for(k, k->work, plen);
+	struct ktap_level *l;
+	const char *reason;
+
+	if (depth < 0)
+		return;
+	l = &k->level[depth];
+	if (l->plan >= 0)
+		k->info.plan_mismatch = true;
+	l->plan = num;
+	if (depth != 0)
+		return;
+	k->info.plan = num;
+	if (num == 0 && dir && parse_directive(dir, end, &reason) == 0) {
+		k->info.skip_all = true;
+		copy_trim(k->info.reason, sizeof(k->info.reason), reason, end);
+	}
+}
+
 void hpc_ktap_line(struct hpc_ktap *k, const char *line, size_t len)
 {
 	struct parsed_result pr;
@@ -410,55 +451,16 @@ void hpc_ktap_line(struct hpc_ktap *k, const char *line, size_t len)
 		return;
 
 	if (parse_version(s, end, &ktap, &num)) {
+		on_version(k, plen, ktap, num);
+	} else if (parse_plan(s, end, &num, &dir)) {
+		on_plan(k, plen, num, dir, end);
+	} else if (parse_result(s, end, &pr)) {
 		depth = level_for(k, k->work, plen);
-		if (depth < 0)
-			return;
-		if (k->level[depth].count || k->level[depth].plan >= 0) {
-			/* a new test at this depth: close the old one */
-			close_levels(k, (unsigned int)depth);
-			level_reset(&k->level[depth], k->work, plen);
-			k->nlevel = (unsigned int)depth + 1;
-		}
-		if (depth == 0 && !k->info.version) {
-			k->info.version = (int)num;
-			k->info.ktap = ktap;
-		}
-		return;
-	}
-	if (parse_plan(s, end, &num, &dir)) {
-		struct ktap_level *l;
-
-		depth = level_for(k, k->work, plen);
-		if (depth < 0)
-			return;
-		l = &k->level[depth];
-		if (l->plan >= 0)
-			k->info.plan_mismatch = true;
-		l->plan = num;
-		if (depth == 0) {
-			k->info.plan = num;
-			if (num == 0 && dir) {
-				const char *reason;
-
-				if (parse_directive(dir, end, &reason) == 0) {
-					k->info.skip_all = true;
-					copy_trim(k->info.reason,
-						  sizeof(k->info.reason),
-						  reason, end);
-				}
-			}
-		}
-		return;
-	}
-	if (parse_result(s, end, &pr)) {
-		depth = level_for(k, k->work, plen);
-		if (depth < 0)
-			return;
-		add_result(k, (unsigned int)depth, &pr, end);
-		return;
-	}
-	if (hashed)
+		if (depth >= 0)
+			add_result(k, (unsigned int)depth, &pr, end);
+	} else if (hashed) {
 		note_run(k, s, end);
+	}
 }
 
 void hpc_ktap_text(struct hpc_ktap *k, const char *buf, size_t len)

@@ -147,6 +147,89 @@ static void test_kselftest_harness(void **state)
 	hpc_ktap_free(k);
 }
 
+/*
+ * hpc-mirror-test as it prints its results on Linux 6.1's kselftest harness
+ * (guest/hpc-mirror-test.c): fixture[.variant].test names, its own
+ * diagnostics between the harness's lines, a failed assertion, a skip from
+ * a fixture's setup (nameless "ok N # SKIP", named by the RUN line), the
+ * closing PASSED/FAILED and Totals lines.
+ */
+static void test_mirror_test_harness(void **state)
+{
+	struct hpc_ktap *k;
+	const struct hpc_ktap_info *in;
+
+	(void)state;
+	k = parse("TAP version 13\n"
+		  "1..4\n"
+		  "# hpc-mirror-test seed=7 planted=none\n"
+		  "#  RUN           mirror.version ...\n"
+		  "# caps=0x3f kconfig=0x1 region=2048 KiB planted=none\n"
+		  "#            OK  mirror.version\n"
+		  "ok 1 mirror.version\n"
+		  "# mirror.version: 0.012 s\n"
+		  "#  RUN           mirror.bad_args ...\n"
+		  "# mirror.c:601:bad_args:Expected -(22) (-22) == r_ (0)\n"
+		  "# mirror.c:601:bad_args:mread(fd, p, 0, buf) = 0 (ok), expected -22 (Invalid argument)\n"
+		  "# bad_args: Test terminated by assertion\n"
+		  "#          FAIL  mirror.bad_args\n"
+		  "not ok 2 mirror.bad_args\n"
+		  "# mirror.bad_args: 0.020 s\n"
+		  "#  RUN           provider.pci_bar.info ...\n"
+		  "#      SKIP      no ivshmem-plain device (1af4:1110): no PCI BAR provider\n"
+		  "#            OK  provider.pci_bar.info\n"
+		  "ok 3 # SKIP no ivshmem-plain device (1af4:1110): no PCI BAR provider\n"
+		  "# provider.pci_bar.info: 0.004 s\n"
+		  "#  RUN           module.no_stale ...\n"
+		  "# module totals: faults=12 retries_seq=0\n"
+		  "#            OK  module.no_stale\n"
+		  "ok 4 module.no_stale\n"
+		  "# module.no_stale: 0.003 s\n"
+		  "# FAILED: 3 / 4 tests passed.\n"
+		  "# Totals: pass:2 fail:1 xfail:0 xpass:0 skip:1 error:0\n");
+	in = hpc_ktap_info(k);
+	assert_int_equal(in->version, 13);
+	assert_false(in->ktap);
+	assert_int_equal(in->plan, 4);
+	assert_int_equal(hpc_ktap_nresults(k), 4);
+	expect(k, 0, 1, HPC_KTAP_PASS, "mirror.version", "", 0);
+	expect(k, 1, 2, HPC_KTAP_FAIL, "mirror.bad_args", "", 0);
+	expect(k, 2, 3, HPC_KTAP_SKIP, "provider.pci_bar.info",
+	       "no ivshmem-plain device (1af4:1110): no PCI BAR provider", 0);
+	expect(k, 3, 4, HPC_KTAP_PASS, "module.no_stale", "", 0);
+	assert_false(in->plan_mismatch);
+	assert_false(in->bad_numbers);
+	assert_false(in->skip_all);
+	assert_int_equal(in->counts[HPC_KTAP_PASS], 2);
+	assert_int_equal(in->counts[HPC_KTAP_FAIL], 1);
+	assert_int_equal(in->counts[HPC_KTAP_SKIP], 1);
+	hpc_ktap_free(k);
+
+	/* every test skipped (the program exits 4): skips, not a skip-all */
+	k = parse("TAP version 13\n"
+		  "1..2\n"
+		  "#  RUN           bar.map ...\n"
+		  "#      SKIP      module without the PCI BAR provider\n"
+		  "#            OK  bar.map\n"
+		  "ok 1 # SKIP module without the PCI BAR provider\n"
+		  "#  RUN           bar.replug ...\n"
+		  "#      SKIP      module without the PCI BAR provider\n"
+		  "#            OK  bar.replug\n"
+		  "ok 2 # SKIP module without the PCI BAR provider\n"
+		  "# PASSED: 2 / 2 tests passed.\n"
+		  "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:2 error:0\n");
+	in = hpc_ktap_info(k);
+	expect(k, 0, 1, HPC_KTAP_SKIP, "bar.map",
+	       "module without the PCI BAR provider", 0);
+	expect(k, 1, 2, HPC_KTAP_SKIP, "bar.replug",
+	       "module without the PCI BAR provider", 0);
+	assert_int_equal(in->counts[HPC_KTAP_SKIP], 2);
+	assert_int_equal(in->counts[HPC_KTAP_PASS], 0);
+	assert_false(in->skip_all);
+	assert_false(in->plan_mismatch);
+	hpc_ktap_free(k);
+}
+
 /* the same under the kselftest runner, which prefixes "# " */
 static void test_kselftest_runner_nested(void **state)
 {
@@ -683,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_normal_ktap),
 		cmocka_unit_test(test_tap13_and_plan_at_end),
 		cmocka_unit_test(test_kselftest_harness),
+		cmocka_unit_test(test_mirror_test_harness),
 		cmocka_unit_test(test_kselftest_runner_nested),
 		cmocka_unit_test(test_ktap_subtests_4_spaces),
 		cmocka_unit_test(test_subtests_2_spaces),

@@ -30,25 +30,41 @@ HPC_KERNEL_SPECS="stock, stock:6.12, chaos, chaos:6.12, tree:PATH, build:DIR"
 HPC_SRC_PKG=${HPC_SRC_PKG:-linux-source-6.1}
 HPC_BUILD_DIRNAME="build-hpchaos"
 
-# _src_unpack: Debian's kernel source, unpacked once into the cache; dir on stdout.
-_src_unpack() {
-	local version dir tmp deb debs=$HPC_CACHE/debs
+# _src_version: the version of $HPC_SRC_PKG apt would install.
+_src_version() {
+	local version
 	version=$({ apt-cache policy "$HPC_SRC_PKG" 2>/dev/null || true; } | awk '$1 == "Candidate:" { print $2 }')
 	[[ -n $version && $version != "(none)" ]] ||
 		die 2 "kernel source package $HPC_SRC_PKG not found by apt-cache (as root, run 'apt-get update')"
+	printf '%s\n' "$version"
+}
+
+# _src_deb VERSION: the package's .deb in $HPC_CACHE/debs, downloaded once; path on stdout.
+_src_deb() {
+	local version=$1 deb tmp debs=$HPC_CACHE/debs
+	mkdir -p "$debs"
+	deb=$(find "$debs" -maxdepth 1 -name "${HPC_SRC_PKG}_${version//:/%3a}_*.deb" -print -quit)
+	if [[ -z $deb ]]; then
+		progress "downloading $HPC_SRC_PKG $version"
+		tmp=$(cache_tmpdir "$debs")
+		(cd "$tmp" && apt-get download -q "$HPC_SRC_PKG=$version" >/dev/null 2>&1) ||
+			die 1 "apt-get download $HPC_SRC_PKG=$version failed"
+		mv "$tmp"/*.deb "$debs/"
+		rm -rf "$tmp"
+		deb=$(find "$debs" -maxdepth 1 -name "${HPC_SRC_PKG}_*.deb" -print -quit)
+		progress_done
+	fi
+	printf '%s\n' "$deb"
+}
+
+# _src_unpack: Debian's kernel source, unpacked once into the cache; dir on stdout.
+_src_unpack() {
+	local version dir tmp deb
+	version=$(_src_version)
 	dir=$HPC_CACHE/src/$HPC_SRC_PKG-${version//[:~]/_}
 	if [[ ! -f $dir/.hpchaos-complete ]]; then
-		mkdir -p "$debs" "$HPC_CACHE/src"
-		deb=$(find "$debs" -maxdepth 1 -name "${HPC_SRC_PKG}_${version//:/%3a}_*.deb" -print -quit)
-		if [[ -z $deb ]]; then
-			progress "downloading $HPC_SRC_PKG $version"
-			tmp=$(cache_tmpdir "$debs")
-			(cd "$tmp" && apt-get download -q "$HPC_SRC_PKG=$version" >/dev/null 2>&1) ||
-				die 1 "apt-get download $HPC_SRC_PKG=$version failed"
-			mv "$tmp"/*.deb "$debs/"
-			rm -rf "$tmp"
-			deb=$(find "$debs" -maxdepth 1 -name "${HPC_SRC_PKG}_*.deb" -print -quit)
-		fi
+		mkdir -p "$HPC_CACHE/src"
+		deb=$(_src_deb "$version")
 		tmp=$(cache_tmpdir "$HPC_CACHE/src")
 		progress "unpacking $HPC_SRC_PKG $version"
 		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './usr/src/*.tar.xz'
@@ -60,6 +76,44 @@ _src_unpack() {
 		progress_done
 	fi
 	printf '%s\n' "$dir"
+}
+
+# ksft_headers: the kselftest harness (kselftest_harness.h and kselftest.h of
+# tools/testing/selftests) of $HPC_SRC_PKG, cached in
+# $HPC_CACHE/ksft/<package>-<version>/; dir on stdout. Taken from the
+# unpacked source when it is there, else out of the .deb (downloaded once,
+# shared with _src_unpack) without unpacking the tree: the tarball is read
+# once and only the two headers are written.
+ksft_headers() {
+	local version dir src tmp deb f
+	local -a files=(tools/testing/selftests/kselftest.h tools/testing/selftests/kselftest_harness.h)
+	version=$(_src_version)
+	dir=$HPC_CACHE/ksft/$HPC_SRC_PKG-${version//[:~]/_}
+	[[ -f $dir/.hpchaos-complete ]] && { printf '%s
+' "$dir"; return 0; }
+	tmp=$(cache_tmpdir "$HPC_CACHE/ksft")
+	src=$HPC_CACHE/src/$HPC_SRC_PKG-${version//[:~]/_}
+	if [[ -f $src/.hpchaos-complete ]]; then
+		for f in "${files[@]}"; do
+			cp "$src/$f" "$tmp/" || die 1 "$src/$f: missing from the unpacked $HPC_SRC_PKG"
+		done
+	else
+		deb=$(_src_deb "$version")
+		progress "extracting the kselftest harness from $HPC_SRC_PKG $version"
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/*.tar.xz' |
+			tar -xJ -C "$tmp" --strip-components=4 --wildcards "${files[@]/#/*/}" ||
+			die 1 "could not extract ${files[*]} from $deb"
+		progress_done
+	fi
+	for f in "${files[@]}"; do
+		[[ -s $tmp/${f##*/} ]] || die 1 "${f##*/} not found in $HPC_SRC_PKG $version"
+	done
+	printf '%s %s
+' "$HPC_SRC_PKG" "$version" >"$tmp/.hpchaos-complete"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	printf '%s
+' "$dir"
 }
 
 # _tree_id SRC: what identifies the state of a user's tree.

@@ -19,8 +19,9 @@ declare -A want=(
 	[kprobe-delay-migrate]="PASS *"
 	[alloc-fail-evict]="RESET *"
 )
-devpriv=(provider_bad_args devpriv_migrate devpriv_cpu_fault devpriv_revoke
-	devpriv_revoke_race devpriv_surprise devpriv_faults)
+devpriv=(mirror.provider_bad_args provider.device_private.info device_private.migrate
+	device_private.cpu_fault device_private.revoke device_private.revoke_race
+	device_private.surprise device_private.faults)
 plan $((${#want[@]} + ${#devpriv[@]} + 1))
 
 hpc run --kernel chaos --results "$T_RESULTS" --heartbeat 120 "${!want[@]}"
