@@ -548,35 +548,44 @@ u64 hpc_inject_caps(void)
 	return caps;
 }
 
+/* The knobs' debugfs files, in this order; hex: a mask, shown in hex. */
+#define HPC_KNOB_FILE(knob, is_hex) \
+	{ .name = #knob, .val = &hpc_knobs.knob, .hex = is_hex }
+
+static const struct {
+	const char *name;
+	u32 *val;
+	bool hex;
+} hpc_knob_files[] = {
+	HPC_KNOB_FILE(delay_invalidate_us, false),
+	HPC_KNOB_FILE(delay_invalidate_unlocked_us, false),
+	HPC_KNOB_FILE(delay_invalidate_events, true),
+	HPC_KNOB_FILE(delay_fault_lock_us, false),
+	HPC_KNOB_FILE(max_tries, false),
+	HPC_KNOB_FILE(fault_timeout_ms, false),
+	HPC_KNOB_FILE(stale_action, false),
+	HPC_KNOB_FILE(auto_validate, false),
+	HPC_KNOB_FILE(delay_evict_us, false),
+	HPC_KNOB_FILE(delay_migrate_to_ram_us, false),
+	HPC_KNOB_FILE(revoke_timeout_ms, false),
+};
+
 int hpc_inject_init(struct dentry *root)
 {
 	struct dentry *faults;
 #ifdef CONFIG_FAULT_INJECTION
 	struct dentry *attrs = debugfs_create_dir("fault_attr", root);
 #endif
-	int i;
+	unsigned int i;
 
-	debugfs_create_u32("delay_invalidate_us", 0600, root,
-			   &hpc_knobs.delay_invalidate_us);
-	debugfs_create_u32("delay_invalidate_unlocked_us", 0600, root,
-			   &hpc_knobs.delay_invalidate_unlocked_us);
-	debugfs_create_x32("delay_invalidate_events", 0600, root,
-			   &hpc_knobs.delay_invalidate_events);
-	debugfs_create_u32("delay_fault_lock_us", 0600, root,
-			   &hpc_knobs.delay_fault_lock_us);
-	debugfs_create_u32("max_tries", 0600, root, &hpc_knobs.max_tries);
-	debugfs_create_u32("fault_timeout_ms", 0600, root,
-			   &hpc_knobs.fault_timeout_ms);
-	debugfs_create_u32("stale_action", 0600, root,
-			   &hpc_knobs.stale_action);
-	debugfs_create_u32("auto_validate", 0600, root,
-			   &hpc_knobs.auto_validate);
-	debugfs_create_u32("delay_evict_us", 0600, root,
-			   &hpc_knobs.delay_evict_us);
-	debugfs_create_u32("delay_migrate_to_ram_us", 0600, root,
-			   &hpc_knobs.delay_migrate_to_ram_us);
-	debugfs_create_u32("revoke_timeout_ms", 0600, root,
-			   &hpc_knobs.revoke_timeout_ms);
+	for (i = 0; i < ARRAY_SIZE(hpc_knob_files); i++) {
+		if (hpc_knob_files[i].hex)
+			debugfs_create_x32(hpc_knob_files[i].name, 0600, root,
+					   hpc_knob_files[i].val);
+		else
+			debugfs_create_u32(hpc_knob_files[i].name, 0600, root,
+					   hpc_knob_files[i].val);
+	}
 
 	faults = debugfs_create_dir("faults", root);
 	for (i = 0; i < HPC_FP_NR; i++) {
