@@ -32,7 +32,11 @@
 
 #include "hpchaos_internal.h"
 
-#define HPC_STALE_RING	64
+#define HPC_STALE_RING	64	/* events kept for debugfs stale_events */
+/* at most HPC_STALE_RL_BURST "STALE" log lines per HPC_STALE_RL_INTERVAL */
+#define HPC_STALE_RL_INTERVAL	(5 * HZ)
+#define HPC_STALE_RL_BURST	20
+#define HPC_STALE_KIND_LEN	12	/* "validate", "program", ..., NUL */
 
 struct hpc_stale_event {
 	u64 ns;
@@ -44,18 +48,19 @@ struct hpc_stale_event {
 	u32 gen_now;
 	u32 mirror;
 	pid_t pid;
-	char kind[12];
+	char kind[HPC_STALE_KIND_LEN];
 };
 
 static struct hpc_stale_event hpc_ring[HPC_STALE_RING];
 static unsigned long hpc_ring_next;		/* events ever recorded */
 static DEFINE_SPINLOCK(hpc_ring_lock);
-static DEFINE_RATELIMIT_STATE(hpc_stale_rs, 5 * HZ, 20);
+static DEFINE_RATELIMIT_STATE(hpc_stale_rs, HPC_STALE_RL_INTERVAL,
+			      HPC_STALE_RL_BURST);
 
 void hpc_truth_sample(struct hpc_region *reg, unsigned long start,
 		      unsigned long end, u32 *gens)
 {
-	unsigned long i, first = (start - reg->start) >> PAGE_SHIFT;
+	unsigned long i, first = hpc_region_idx(reg, start);
 	unsigned long n = (end - start) >> PAGE_SHIFT;
 
 	for (i = 0; i < n; i++)
@@ -71,8 +76,8 @@ void hpc_truth_advance(struct hpc_region *reg, unsigned long start,
 	end = min(end, reg->end);
 	if (start >= end)
 		return;
-	last = (end - reg->start) >> PAGE_SHIFT;
-	for (i = (start - reg->start) >> PAGE_SHIFT; i < last; i++)
+	last = hpc_region_idx(reg, end);
+	for (i = hpc_region_idx(reg, start); i < last; i++)
 		atomic_inc(&reg->gen[i]);
 }
 

@@ -33,22 +33,33 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 
 #include "hpchaos_internal.h"
 
+/* defaults of the knobs (docs/kmod.md, debugfs) */
+#define HPC_DEFAULT_MAX_TRIES		100	/* fault rounds per chunk */
+#define HPC_DEFAULT_FAULT_TIMEOUT_MS	5000	/* time bound of the same */
+#define HPC_DEFAULT_REVOKE_TIMEOUT_MS	10000	/* revocation bound */
+
 struct hpc_knobs hpc_knobs = {
-	.delay_invalidate_events = ~0U,
-	.max_tries = 100,
-	.fault_timeout_ms = 5000,
+	.delay_invalidate_events = ~0U,	/* all HPC_EV_* */
+	.max_tries = HPC_DEFAULT_MAX_TRIES,
+	.fault_timeout_ms = HPC_DEFAULT_FAULT_TIMEOUT_MS,
 	.stale_action = HPC_STALE_REFUSE,
-	.revoke_timeout_ms = 10000,
+	.revoke_timeout_ms = HPC_DEFAULT_REVOKE_TIMEOUT_MS,
 };
 
 /* ---- delays ---- */
 
+/* sleeps longer than this re-read their knob every HPC_SLEEP_POLL_US */
+#define HPC_SLEEP_SHORT_US	20000
+#define HPC_SLEEP_POLL_US	10000
+#define HPC_SLEEP_SLACK_US	1000	/* usleep_range() slack of a poll */
+
 /*
- * Sleep for *knob microseconds. Long sleeps re-read the knob every 10 ms
+ * Sleep for *knob microseconds. Long sleeps re-read the knob every poll
  * and end early when it is lowered (writing 0 ends them at once), so a
  * test can hold a task in a delay and release it.
  */
@@ -57,14 +68,15 @@ static void hpc_sleep(const u32 *knob)
 	u32 us = min(READ_ONCE(*knob), HPC_MAX_SLEEP_US);
 	u64 start;
 
-	if (us <= 20000) {
+	if (us <= HPC_SLEEP_SHORT_US) {
 		fsleep(us);
 		return;
 	}
 	start = ktime_get_ns();
 	while (ktime_get_ns() - start <
 	       (u64)min(READ_ONCE(*knob), HPC_MAX_SLEEP_US) * NSEC_PER_USEC)
-		usleep_range(10000, 11000);
+		usleep_range(HPC_SLEEP_POLL_US,
+			     HPC_SLEEP_POLL_US + HPC_SLEEP_SLACK_US);
 }
 
 static void hpc_delay(const u32 *knob, bool may_sleep)
@@ -132,6 +144,22 @@ HPC_FAIL_FUNC(evict_alloc);
 HPC_FAIL_FUNC(bar_map);
 
 #define HPC_PPM		1000000U	/* probability unit: parts per million */
+
+/* debugfs text: a write of settings, a fault point's line */
+#define HPC_DEBUGFS_WRITE_MAX	160
+#define HPC_DEBUGFS_LINE_MAX	200
+
+/* A debugfs write of len bytes into buf (size bytes), NUL-terminated. */
+static int hpc_copy_write(char *buf, size_t size, const char __user *ubuf,
+			  size_t len)
+{
+	if (len >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
 
 struct hpc_fpoint {
 	const char *name;
@@ -237,7 +265,7 @@ static ssize_t hpc_fp_read(struct file *file, char __user *ubuf,
 			   size_t len, loff_t *ppos)
 {
 	struct hpc_fpoint *p = file->private_data;
-	char buf[200];
+	char buf[HPC_DEBUGFS_LINE_MAX];
 	int n;
 
 	spin_lock(&p->lock);
@@ -268,14 +296,12 @@ static ssize_t hpc_fp_write(struct file *file, const char __user *ubuf,
 	int error;
 	bool set_nth = false, set_ppm = false, set_seed = false;
 	bool set_times = false, set_error = false, off = false;
-	char buf[160], *cur, *tok;
+	char buf[HPC_DEBUGFS_WRITE_MAX], *cur, *tok;
 	int ret;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
+	ret = hpc_copy_write(buf, sizeof(buf), ubuf, len);
+	if (ret)
+		return ret;
 
 	cur = buf;
 	while ((tok = strsep(&cur, " \t\n"))) {
@@ -351,11 +377,12 @@ static const struct file_operations hpc_fp_fops = {
 /* ---- kprobe delays ---- */
 
 #ifdef CONFIG_KPROBES
-#define HPC_KPROBES	4
+#define HPC_KPROBES	4	/* kprobe delays at once */
+#define HPC_KSYM_MAX	127	/* length of a kernel symbol name */
 
 struct hpc_kprobe {
 	struct kprobe kp;
-	char sym[128];
+	char sym[HPC_KSYM_MAX + 1];
 	u32 usecs;
 	atomic64_t hits;
 	bool used;
@@ -430,7 +457,8 @@ static ssize_t hpc_kprobe_read(struct file *file, char __user *ubuf,
 	char *buf;
 	int i, n = 0;
 	ssize_t ret;
-	const size_t cap = HPC_KPROBES * 200 + 8;
+	const size_t cap = HPC_KPROBES * HPC_DEBUGFS_LINE_MAX +
+			   sizeof("none\n");
 
 	buf = kmalloc(cap, GFP_KERNEL);
 	if (!buf)
@@ -458,22 +486,21 @@ static ssize_t hpc_kprobe_read(struct file *file, char __user *ubuf,
 static ssize_t hpc_kprobe_write(struct file *file, const char __user *ubuf,
 				size_t len, loff_t *ppos)
 {
-	char buf[160], sym[128];
+	char buf[HPC_DEBUGFS_WRITE_MAX], sym[HPC_KSYM_MAX + 1];
 	u32 usecs;
 	int ret;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
+	ret = hpc_copy_write(buf, sizeof(buf), ubuf, len);
+	if (ret)
+		return ret;
 	strim(buf);
 
 	mutex_lock(&hpc_kprobe_lock);
 	if (!strcmp(buf, "clear")) {
 		hpc_kprobe_clear();
 		ret = 0;
-	} else if (sscanf(buf, "%127s %u", sym, &usecs) == 2) {
+	} else if (sscanf(buf, "%" __stringify(HPC_KSYM_MAX) "s %u",
+			  sym, &usecs) == 2) {
 		ret = hpc_kprobe_set(sym, usecs);
 	} else {
 		ret = -EINVAL;
@@ -521,35 +548,44 @@ u64 hpc_inject_caps(void)
 	return caps;
 }
 
+/* The knobs' debugfs files, in this order; hex: a mask, shown in hex. */
+#define HPC_KNOB_FILE(knob, is_hex) \
+	{ .name = #knob, .val = &hpc_knobs.knob, .hex = is_hex }
+
+static const struct {
+	const char *name;
+	u32 *val;
+	bool hex;
+} hpc_knob_files[] = {
+	HPC_KNOB_FILE(delay_invalidate_us, false),
+	HPC_KNOB_FILE(delay_invalidate_unlocked_us, false),
+	HPC_KNOB_FILE(delay_invalidate_events, true),
+	HPC_KNOB_FILE(delay_fault_lock_us, false),
+	HPC_KNOB_FILE(max_tries, false),
+	HPC_KNOB_FILE(fault_timeout_ms, false),
+	HPC_KNOB_FILE(stale_action, false),
+	HPC_KNOB_FILE(auto_validate, false),
+	HPC_KNOB_FILE(delay_evict_us, false),
+	HPC_KNOB_FILE(delay_migrate_to_ram_us, false),
+	HPC_KNOB_FILE(revoke_timeout_ms, false),
+};
+
 int hpc_inject_init(struct dentry *root)
 {
 	struct dentry *faults;
 #ifdef CONFIG_FAULT_INJECTION
 	struct dentry *attrs = debugfs_create_dir("fault_attr", root);
 #endif
-	int i;
+	unsigned int i;
 
-	debugfs_create_u32("delay_invalidate_us", 0600, root,
-			   &hpc_knobs.delay_invalidate_us);
-	debugfs_create_u32("delay_invalidate_unlocked_us", 0600, root,
-			   &hpc_knobs.delay_invalidate_unlocked_us);
-	debugfs_create_x32("delay_invalidate_events", 0600, root,
-			   &hpc_knobs.delay_invalidate_events);
-	debugfs_create_u32("delay_fault_lock_us", 0600, root,
-			   &hpc_knobs.delay_fault_lock_us);
-	debugfs_create_u32("max_tries", 0600, root, &hpc_knobs.max_tries);
-	debugfs_create_u32("fault_timeout_ms", 0600, root,
-			   &hpc_knobs.fault_timeout_ms);
-	debugfs_create_u32("stale_action", 0600, root,
-			   &hpc_knobs.stale_action);
-	debugfs_create_u32("auto_validate", 0600, root,
-			   &hpc_knobs.auto_validate);
-	debugfs_create_u32("delay_evict_us", 0600, root,
-			   &hpc_knobs.delay_evict_us);
-	debugfs_create_u32("delay_migrate_to_ram_us", 0600, root,
-			   &hpc_knobs.delay_migrate_to_ram_us);
-	debugfs_create_u32("revoke_timeout_ms", 0600, root,
-			   &hpc_knobs.revoke_timeout_ms);
+	for (i = 0; i < ARRAY_SIZE(hpc_knob_files); i++) {
+		if (hpc_knob_files[i].hex)
+			debugfs_create_x32(hpc_knob_files[i].name, 0600, root,
+					   hpc_knob_files[i].val);
+		else
+			debugfs_create_u32(hpc_knob_files[i].name, 0600, root,
+					   hpc_knob_files[i].val);
+	}
 
 	faults = debugfs_create_dir("faults", root);
 	for (i = 0; i < HPC_FP_NR; i++) {

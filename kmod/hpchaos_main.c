@@ -16,16 +16,24 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 
 #include "hpchaos_compat.h"
 #include "hpchaos_internal.h"
 
-unsigned int hpc_region_shift = 21;
+/* bytes one interval notifier covers: 1 << region_shift */
+#define HPC_REGION_SHIFT_DEFAULT	21	/* 2 MiB */
+#define HPC_REGION_SHIFT_MAX		30	/* 1 GiB */
+
+unsigned int hpc_region_shift = HPC_REGION_SHIFT_DEFAULT;
 module_param_named(region_shift, hpc_region_shift, uint, 0444);
 MODULE_PARM_DESC(region_shift,
-		 "log2 of the bytes one interval notifier covers (12..30, default 21)");
+		 "log2 of the bytes one interval notifier covers (12.."
+		 __stringify(HPC_REGION_SHIFT_MAX) ", default "
+		 __stringify(HPC_REGION_SHIFT_DEFAULT) ")");
 
 struct hpc_stats hpc_gstats;
 static struct dentry *hpc_debugfs;
@@ -192,34 +200,38 @@ static int hpc_caps_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(hpc_caps);
 
+/* HPC_IOC_VERSION kconfig: the kernel's options the scenarios ask about */
+static const struct {
+	u64 bit;
+	bool enabled;
+} hpc_kconfig_list[] = {
+	{ HPC_KCONFIG_DEVICE_PRIVATE, IS_ENABLED(CONFIG_DEVICE_PRIVATE) },
+	{ HPC_KCONFIG_FAULT_INJECTION, IS_ENABLED(CONFIG_FAULT_INJECTION) },
+	{ HPC_KCONFIG_FUNCTION_ERROR_INJECTION,
+	  IS_ENABLED(CONFIG_FUNCTION_ERROR_INJECTION) },
+	{ HPC_KCONFIG_KPROBES, IS_ENABLED(CONFIG_KPROBES) },
+	{ HPC_KCONFIG_DEBUG_FS, IS_ENABLED(CONFIG_DEBUG_FS) },
+	{ HPC_KCONFIG_KASAN, IS_ENABLED(CONFIG_KASAN) },
+	{ HPC_KCONFIG_PROVE_LOCKING, IS_ENABLED(CONFIG_PROVE_LOCKING) },
+	{ HPC_KCONFIG_DEBUG_VM, IS_ENABLED(CONFIG_DEBUG_VM) },
+	{ HPC_KCONFIG_DEBUG_ATOMIC_SLEEP,
+	  IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) },
+	{ HPC_KCONFIG_ZONE_DEVICE, IS_ENABLED(CONFIG_ZONE_DEVICE) },
+	{ HPC_KCONFIG_TRANSPARENT_HUGEPAGE,
+	  IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) },
+};
+
 static u64 hpc_kconfig(void)
 {
+	unsigned int i;
 	u64 k = 0;
 
-	if (IS_ENABLED(CONFIG_DEVICE_PRIVATE))
-		k |= HPC_KCONFIG_DEVICE_PRIVATE;
-	if (IS_ENABLED(CONFIG_FAULT_INJECTION))
-		k |= HPC_KCONFIG_FAULT_INJECTION;
-	if (IS_ENABLED(CONFIG_FUNCTION_ERROR_INJECTION))
-		k |= HPC_KCONFIG_FUNCTION_ERROR_INJECTION;
-	if (IS_ENABLED(CONFIG_KPROBES))
-		k |= HPC_KCONFIG_KPROBES;
-	if (IS_ENABLED(CONFIG_DEBUG_FS))
-		k |= HPC_KCONFIG_DEBUG_FS;
-	if (IS_ENABLED(CONFIG_KASAN))
-		k |= HPC_KCONFIG_KASAN;
-	if (IS_ENABLED(CONFIG_PROVE_LOCKING))
-		k |= HPC_KCONFIG_PROVE_LOCKING;
-	if (IS_ENABLED(CONFIG_DEBUG_VM))
-		k |= HPC_KCONFIG_DEBUG_VM;
-	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
-		k |= HPC_KCONFIG_DEBUG_ATOMIC_SLEEP;
-	if (IS_ENABLED(CONFIG_ZONE_DEVICE))
-		k |= HPC_KCONFIG_ZONE_DEVICE;
-	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
-		k |= HPC_KCONFIG_TRANSPARENT_HUGEPAGE;
+	for (i = 0; i < ARRAY_SIZE(hpc_kconfig_list); i++)
+		if (hpc_kconfig_list[i].enabled)
+			k |= hpc_kconfig_list[i].bit;
 	return k;
 }
+
 
 /* ---- ioctls ---- */
 
@@ -237,7 +249,7 @@ static int hpc_copy_in(void *dst, const void __user *src, u32 want)
 	return 0;
 }
 
-static bool hpc_zero(const void *p, size_t n)
+static bool hpc_all_zero(const void *p, size_t n)
 {
 	return !memchr_inv(p, 0, n);
 }
@@ -250,7 +262,7 @@ static long hpc_ioc_version(void __user *uarg)
 	ret = hpc_copy_in(&v, uarg, sizeof(v));
 	if (ret)
 		return ret;
-	if (!hpc_zero(v.reserved, sizeof(v.reserved)))
+	if (!hpc_all_zero(v.reserved, sizeof(v.reserved)))
 		return -EINVAL;
 	memset(&v, 0, sizeof(v));
 	v.size = sizeof(v);
@@ -281,7 +293,7 @@ static int hpc_check_range(struct hpc_mirror *m, unsigned int cmd,
 	}
 	if (op->flags & ~allowed)
 		return -EINVAL;
-	if (!hpc_zero(op->reserved, sizeof(op->reserved)))
+	if (!hpc_all_zero(op->reserved, sizeof(op->reserved)))
 		return -EINVAL;
 	if (op->provider != HPC_PROV_SYSTEM &&
 	    !(cmd == HPC_IOC_MIGRATE && (op->flags & HPC_OP_TO_DEVICE)))
@@ -351,7 +363,7 @@ static long hpc_ioc_counters(struct hpc_mirror *m, void __user *uarg)
 	if (ret)
 		return ret;
 	if ((c.flags & ~HPC_CNT_GLOBAL) || c.pad ||
-	    !hpc_zero(&c.migrate_to_device,
+	    !hpc_all_zero(&c.migrate_to_device,
 		      sizeof(c) - offsetof(struct hpc_counters,
 					   migrate_to_device)))
 		return -EINVAL;
@@ -378,7 +390,7 @@ static long hpc_ioc_reset(struct hpc_mirror *m, void __user *uarg)
 	if (ret)
 		return ret;
 	if ((r.flags & ~HPC_RESET_FLAGS_ALL) || r.pad || r.state ||
-	    r.dropped || !hpc_zero(r.reserved, sizeof(r.reserved)))
+	    r.dropped || !hpc_all_zero(r.reserved, sizeof(r.reserved)))
 		return -EINVAL;
 	if ((r.flags & HPC_RESET_ENTER) && (r.flags & HPC_RESET_LEAVE))
 		return -EINVAL;
@@ -506,9 +518,10 @@ static int __init hpc_init(void)
 {
 	int ret;
 
-	if (hpc_region_shift < PAGE_SHIFT || hpc_region_shift > 30) {
-		pr_err("region_shift=%u is out of range %u..30\n",
-		       hpc_region_shift, PAGE_SHIFT);
+	if (hpc_region_shift < PAGE_SHIFT ||
+	    hpc_region_shift > HPC_REGION_SHIFT_MAX) {
+		pr_err("region_shift=%u is out of range %u..%u\n",
+		       hpc_region_shift, PAGE_SHIFT, HPC_REGION_SHIFT_MAX);
 		return -EINVAL;
 	}
 	hpc_debugfs = debugfs_create_dir("hpchaos", NULL);
@@ -535,11 +548,11 @@ static int __init hpc_init(void)
 		goto err_bar;
 	if (HPC_PLANTED_ID == HPC_PLANTED_NONE)
 		pr_info("loaded (uapi %d, region %lu KiB)\n", HPC_UAPI_VERSION,
-			hpc_region_size() >> 10);
+			hpc_region_size() / SZ_1K);
 	else
 		pr_warn("loaded with PLANTED BUG %s (uapi %d, region %lu KiB)\n",
 			HPC_PLANTED_STR, HPC_UAPI_VERSION,
-			hpc_region_size() >> 10);
+			hpc_region_size() / SZ_1K);
 	return 0;
 
 err_bar:

@@ -27,6 +27,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -40,6 +41,13 @@
  * provider taken out of its slot keeps the table's reference until a
  * grace period has passed, so no such reader can see it freed.
  */
+/* revocations hpc_prov_release() tries before it gives up with a WARN */
+#define HPC_RELEASE_TRIES	3
+/* the longest bound a revocation may be given: one hour */
+#define HPC_REVOKE_MAX_MS	(3600U * 1000U)
+/* the largest device-private provider HPC_POP_ADD makes: 16 GiB */
+#define HPC_DEVPRIV_MAX_PAGES	(SZ_16G / PAGE_SIZE)
+
 static DEFINE_MUTEX(hpc_provs_lock);
 static struct hpc_prov __rcu *hpc_provs[HPC_MAX_PROVIDERS];
 static struct workqueue_struct *hpc_revoke_wq;
@@ -207,11 +215,10 @@ int hpc_prov_register(struct hpc_prov *p)
  */
 void hpc_prov_release(struct hpc_prov *p)
 {
+	int tries, ret = 0;
 	bool owned;
 
-	int tries, ret = 0;
-
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; tries < HPC_RELEASE_TRIES; tries++) {
 		ret = hpc_prov_revoke(p, 0, 0);
 		if (ret == -ETIMEDOUT || ret == -EBUSY)
 			wait_for_completion(&p->revoked);
@@ -299,7 +306,7 @@ static u32 hpc_bound_ms(u32 timeout_ms)
 {
 	if (!timeout_ms)
 		timeout_ms = READ_ONCE(hpc_knobs.revoke_timeout_ms);
-	return clamp(timeout_ms, 1U, 3600U * 1000U);
+	return clamp(timeout_ms, 1U, HPC_REVOKE_MAX_MS);
 }
 
 /*
@@ -462,7 +469,7 @@ long hpc_ioc_provider(void __user *uarg)
 	case HPC_POP_ADD:
 		if (a.kind != HPC_PKIND_DEVICE_PRIVATE || a.id)
 			return -EINVAL;
-		if (!a.pages || a.pages > (1ULL << 30) / PAGE_SIZE * 16)
+		if (!a.pages || a.pages > HPC_DEVPRIV_MAX_PAGES)
 			return -EINVAL;
 		ret = hpc_devpriv_add(a.pages, &a.id);
 		if (ret)
