@@ -48,6 +48,7 @@
 
 #include "hpchaos.h"
 #include "lib/hpcg.h"
+#include "hpc/io.h"
 
 /* assertion messages are KTAP diagnostics, in order with the results */
 #define TH_LOG_STREAM stdout
@@ -289,8 +290,8 @@ static ssize_t tee_write(void *cookie, const char *buf, size_t len)
 {
 	int fd = *(int *)cookie;
 
-	if (hpcg_write_all(STDOUT_FILENO, buf, len) < 0 ||
-	    hpcg_write_all(fd, buf, len) < 0)
+	if (hpc_write_all(STDOUT_FILENO, buf, len) < 0 ||
+	    hpc_write_all(fd, buf, len) < 0)
 		return -1;
 	return (ssize_t)len;
 }
