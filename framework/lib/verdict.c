@@ -562,14 +562,20 @@ static int read_duration(struct json_object *o, struct hpc_verdict_doc *doc,
 	return -1;
 }
 
-/* 1 with why set to msg when o is not of type t, else 0. */
-static int wrong_type(struct json_object *o, enum json_type t, const char *msg,
-		      char *why, size_t wlen)
+/*
+ * Member key of type t: 1 (*o set) present, 0 (*o NULL) absent or null,
+ * -1 with why set to msg when of another type.
+ */
+static int typed_member(struct json_object *root, const char *key,
+			enum json_type t, const char *msg,
+			struct json_object **o, char *why, size_t wlen)
 {
-	if (json_object_is_type(o, t))
+	if (!member(root, key, o))
 		return 0;
+	if (json_object_is_type(*o, t))
+		return 1;
 	snprintf(why, wlen, "%s", msg);
-	return 1;
+	return -1;
 }
 
 /* The members about the run, each optional: a wrong type is an error. */
@@ -580,22 +586,18 @@ static int read_run(struct json_object *root, struct hpc_verdict_doc *doc,
 
 	if (member(root, "groups", &o) && read_groups(o, doc, why, wlen))
 		return -1;
-	if (member(root, "seed", &o)) {
-		if (wrong_type(o, json_type_int, "\"seed\" must be an integer or null",
-			       why, wlen))
-			return -1;
-		doc->seed = o;
-	}
+	if (typed_member(root, "seed", json_type_int,
+			 "\"seed\" must be an integer or null", &o, why, wlen) < 0)
+		return -1;
+	doc->seed = o;
 	if (member(root, "duration_s", &o) && read_duration(o, doc, why, wlen))
 		return -1;
-	if (member(root, "interrupted", &o)) {
-		if (wrong_type(o, json_type_boolean, "\"interrupted\" must be a boolean",
-			       why, wlen))
-			return -1;
-		doc->interrupted = json_object_get_boolean(o);
-	}
-	return member(root, "steps", &o) &&
-	       wrong_type(o, json_type_array, "\"steps\" must be an array", why, wlen) ? -1 : 0;
+	if (typed_member(root, "interrupted", json_type_boolean,
+			 "\"interrupted\" must be a boolean", &o, why, wlen) < 0)
+		return -1;
+	doc->interrupted = o && json_object_get_boolean(o);
+	return typed_member(root, "steps", json_type_array,
+			    "\"steps\" must be an array", &o, why, wlen) < 0 ? -1 : 0;
 }
 
 int hpc_verdict_json_read(struct json_object *root, struct hpc_verdict_doc *doc,
