@@ -19,12 +19,15 @@ FIXTURE(bar) {
 
 FIXTURE_SETUP(bar)
 {
+	char bdf[256] = "";
+
 	test_process_init();
 	if (!g.have_dev)
 		SETUP_SKIP("%s", no_dev_reason());
+	bar_can(_metadata, bdf, sizeof(bdf));
 	self->fd = mopen();
 	ASSERT_TRUE(self->fd >= 0);
-	bar_live(_metadata, self->fd, &self->id, &self->pi);
+	bar_live(_metadata, self->fd, bdf, &self->id, &self->pi);
 }
 
 FIXTURE_TEARDOWN(bar)

@@ -85,39 +85,43 @@ TEST_F(mirror, migrate_unsupported)
 /* ---- a live provider of each kind ---- */
 
 /*
- * The live PCI BAR provider: its id and INFO. Skips without an
- * ivshmem-plain device; fails with one but no live provider.
+ * Skips (before any mirror is opened: each test's process pays for its
+ * first one) unless a PCI BAR provider can be there: the module has it
+ * and an ivshmem-plain device is present.
  */
-static void bar_live(struct __test_metadata *_metadata, int fd, uint32_t *id,
-		     struct hpc_provider *pi)
+static void bar_can(struct __test_metadata *_metadata, char *bdf, size_t cap)
 {
-	char bdf[256];
-	uint32_t i;
-
 	if (!(g.ver.caps & HPC_CAP_PCI_BAR))
 		SETUP_SKIP("module without the PCI BAR provider");
+	bar_pci_dev(bdf, cap);
+	if (!bdf[0])
+		SETUP_SKIP("no ivshmem-plain device (1af4:1110): no PCI BAR provider");
+}
+
+/* The live PCI BAR provider: its id and INFO; fails without one. */
+static void bar_live(struct __test_metadata *_metadata, int fd,
+		     const char *bdf, uint32_t *id, struct hpc_provider *pi)
+{
+	uint32_t i;
+
 	for (i = 1; i < HPC_MAX_PROVIDERS; i++)
 		if (!prov_info(fd, i, pi) && pi->kind == HPC_PKIND_PCI_BAR &&
 		    pi->state == HPC_PSTATE_LIVE) {
 			*id = i;
 			return;
 		}
-	bar_pci_dev(bdf, sizeof(bdf));
-	if (!bdf[0])
-		SETUP_SKIP("no ivshmem-plain device (1af4:1110): no PCI BAR provider");
 	ASSERT_TRUE(0)
 		TH_LOG("ivshmem-plain device %s is there but no PCI BAR provider is live (see dmesg)",
 		       bdf);
 }
 
-/* A live device-private provider (an existing one, or a new one): its id. */
-static void dp_live(struct __test_metadata *_metadata, int fd, uint32_t *id)
+/* Skips unless kernel and module have the device-private provider. */
+static void dp_can(struct __test_metadata *_metadata)
 {
 	if (!(g.ver.kconfig & HPC_KCONFIG_DEVICE_PRIVATE))
 		SETUP_SKIP("kernel without CONFIG_DEVICE_PRIVATE: no device-private provider");
 	if (!(g.ver.caps & HPC_CAP_DEVICE_PRIVATE))
 		SETUP_SKIP("module without the device-private provider");
-	ASSERT_TRUE(!dp_get(fd, id));
 }
 
 FIXTURE(provider) {
@@ -143,15 +147,21 @@ FIXTURE_VARIANT_ADD(provider, pci_bar) {
 
 FIXTURE_SETUP(provider)
 {
+	char bdf[256] = "";
+
 	test_process_init();
 	if (!g.have_dev)
 		SETUP_SKIP("%s", no_dev_reason());
+	if (variant->kind == HPC_PKIND_PCI_BAR)
+		bar_can(_metadata, bdf, sizeof(bdf));
+	else
+		dp_can(_metadata);
 	self->fd = mopen();
 	ASSERT_TRUE(self->fd >= 0);
 	if (variant->kind == HPC_PKIND_PCI_BAR) {
-		bar_live(_metadata, self->fd, &self->id, &self->pi);
+		bar_live(_metadata, self->fd, bdf, &self->id, &self->pi);
 	} else {
-		dp_live(_metadata, self->fd, &self->id);
+		ASSERT_TRUE(!dp_get(self->fd, &self->id));
 		ASSERT_RET(prov_info(self->fd, self->id, &self->pi), 0);
 	}
 }
@@ -206,9 +216,10 @@ FIXTURE_SETUP(device_private)
 	test_process_init();
 	if (!g.have_dev)
 		SETUP_SKIP("%s", no_dev_reason());
+	dp_can(_metadata);
 	self->fd = mopen();
 	ASSERT_TRUE(self->fd >= 0);
-	dp_live(_metadata, self->fd, &self->id);
+	ASSERT_TRUE(!dp_get(self->fd, &self->id));
 }
 
 FIXTURE_TEARDOWN(device_private)
