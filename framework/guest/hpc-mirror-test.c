@@ -262,7 +262,7 @@ static int run_tests(const char *only)
 	diag("hpc-mirror-test seed=%" PRIu64 " planted=%s", g.seed,
 	     g.have_dev ? g.ver.planted_name : "?");
 	for_each_test(f, v, t, no_variant) {
-		uint64_t t0 = hpcg_mono_ns();
+		uint64_t t0 = hpc_mono_ns();
 
 		test_name(name, sizeof(name), f, v, t);
 		if (!selected(only, name))
@@ -274,7 +274,7 @@ static int run_tests(const char *only)
 		t->results = NULL;
 		fail += !t->passed;
 		pass += t->passed && !t->skip;
-		diag("%s: %.3f s", name, (double)(hpcg_mono_ns() - t0) / 1e9);
+		diag("%s: %.3f s", name, (double)(hpc_mono_ns() - t0) / 1e9);
 	}
 	munmap(results, sizeof(*results));
 	ksft_print_msg("%s: %u / %u tests passed.\n", fail ? "FAILED" : "PASSED",
@@ -338,7 +338,7 @@ static void probe(void)
 
 static int parse_num(const char *s, uint64_t max, uint64_t *v)
 {
-	return hpcg_parse_u64(s, strlen(s), max, v);
+	return hpc_parse_u64(s, strlen(s), max, v);
 }
 
 int main(int argc, char **argv)

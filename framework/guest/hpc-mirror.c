@@ -240,7 +240,7 @@ struct phases {
 /* One look at the running workers: the duration, phase events, progress. */
 static void loop_tick(uint64_t t0, uint64_t *next_progress, struct phases *ph)
 {
-	uint64_t now = hpcg_mono_ns();
+	uint64_t now = hpc_mono_ns();
 
 	if (cfg.duration_ns && now - t0 >= cfg.duration_ns)
 		atomic_store(&stop, 1);
@@ -313,7 +313,7 @@ static int report_workload(uint64_t t0, unsigned int started)
 	bad = atomic_load(&n_errors) || atomic_load(&n_corrupt_pages) ||
 	      (atomic_load(&lost) && !cfg.expect_loss) || started < mw.nthreads;
 	ktap("# workload: %.1fs ops=%llu reads=%llu writes=%llu cpu_writes=%llu snapshots=%llu validates=%llu migrate_ops=%llu munmaps=%llu mprotects=%llu forks=%llu",
-	     secs(hpcg_mono_ns() - t0), (unsigned long long)atomic_load(&n_ops),
+	     secs(hpc_mono_ns() - t0), (unsigned long long)atomic_load(&n_ops),
 	     (unsigned long long)atomic_load(&n_reads),
 	     (unsigned long long)atomic_load(&n_writes),
 	     (unsigned long long)atomic_load(&n_cpu_writes),
@@ -419,6 +419,7 @@ int main(int argc, char **argv)
 	unsigned int started;
 	int rc, have_c, wl_bad, cnt_bad;
 
+	hpcg_prog = "hpc-mirror";
 	parse_args(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_handlers();
@@ -433,7 +434,7 @@ int main(int argc, char **argv)
 	ktap_result("setup", 0, NULL);
 	print_config();
 
-	t0 = hpcg_mono_ns();
+	t0 = hpc_mono_ns();
 	started = run_workers(t0);
 	wl_bad = report_workload(t0, started);
 	report_verify();

@@ -68,29 +68,4 @@ uint64_t hpcg_opt_u64(const char *opt, const char *s, uint64_t min,
 /* $HPC_SEED when it is a canonical number, else dflt. */
 uint64_t hpcg_env_seed(uint64_t dflt);
 
-/*
- * The old names of core functions, for hpc-mirror and hpc-mirror-test
- * until they call the core by its names; nothing else uses them.
- */
-static inline uint64_t hpcg_mono_ns(void)
-{
-	return hpc_mono_ns();
-}
-
-static inline int hpcg_parse_u64(const char *s, size_t len, uint64_t max,
-				 uint64_t *out)
-{
-	return hpc_parse_u64(s, len, max, out);
-}
-
-static inline int hpcg_parse_size(const char *s, uint64_t *out)
-{
-	return hpc_parse_size(s, out);
-}
-
-static inline int hpcg_parse_duration(const char *s, uint64_t *ns)
-{
-	return hpc_parse_duration(s, ns);
-}
-
 #endif

@@ -568,7 +568,7 @@ TEST_F(bar, replug)
 		SKIP(return, "needs HPC_BAR_REPLUG=remove|surprise and a scenario that removes the device");
 	rp.surprise = !strcmp(mode, "surprise");
 	env = getenv("HPC_BAR_TIMEOUT");
-	if (env && !hpcg_parse_u64(env, strlen(env), 3600, &v) && v)
+	if (env && !hpc_parse_u64(env, strlen(env), 3600, &v) && v)
 		bound = v;
 	unlink(BAR_READY);
 	unlink(BAR_ZEROS);

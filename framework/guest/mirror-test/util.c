@@ -184,7 +184,7 @@ static int mreset(int fd, uint32_t flags, struct hpc_reset *res)
 
 static uint64_t now_ns(void)
 {
-	return hpcg_mono_ns();
+	return hpc_mono_ns();
 }
 
 /*

@@ -85,35 +85,6 @@ void usage(void)
 	       MAX_THREADS, DEFAULT_ITERS);
 }
 
-static uint64_t parse_size(const char *s)
-{
-	uint64_t v;
-
-	if (hpcg_parse_size(s, &v))
-		usage_error("--size: bad size '%.32s' (e.g. 64M)", s);
-	return v;
-}
-
-static uint64_t parse_duration(const char *s)
-{
-	uint64_t v;
-
-	if (hpcg_parse_duration(s, &v))
-		usage_error("--duration: bad time '%.32s' (e.g. 10s, 500ms, 2m, 1h)", s);
-	return v;
-}
-
-static uint64_t parse_num(const char *opt, const char *s, uint64_t min,
-			  uint64_t max)
-{
-	uint64_t v;
-
-	if (hpcg_parse_u64(s, strnlen(s, 32), max, &v) < 0 || v < min)
-		usage_error("%s: bad number '%.32s' (%" PRIu64 "..%" PRIu64 ")",
-			    opt, s, min, max);
-	return v;
-}
-
 static void parse_mem(const char *s)
 {
 	if (strnlen(s, MAX_ARG) >= MAX_ARG)
@@ -122,11 +93,11 @@ static void parse_mem(const char *s)
 		cfg.mem = MEM_ANON;
 	} else if (strncmp(s, "node:", 5) == 0) {
 		cfg.mem = MEM_NODE;
-		cfg.node = (unsigned int)parse_num("--mem node:N", s + 5, 0,
+		cfg.node = (unsigned int)hpcg_opt_u64("--mem node:N", s + 5, 0,
 						   MAX_NODE);
 	} else if (strncmp(s, "provider:", 9) == 0) {
 		cfg.mem = MEM_PROVIDER;
-		cfg.provider = (uint32_t)parse_num("--mem provider:ID", s + 9, 1,
+		cfg.provider = (uint32_t)hpcg_opt_u64("--mem provider:ID", s + 9, 1,
 						   HPC_MAX_PROVIDERS - 1);
 	} else if (strncmp(s, "devdax:", 7) == 0) {
 		const char *path = s + 7, *name = path + 5, *q = path + 8;
@@ -219,24 +190,24 @@ static int parse_value(int c, const char *arg)
 {
 	switch (c) {
 	case 'M':
-		cfg.migrate = (uint32_t)parse_num("--migrate", arg, 1,
+		cfg.migrate = (uint32_t)hpcg_opt_u64("--migrate", arg, 1,
 						  HPC_MAX_PROVIDERS - 1);
 		return 1;
 	case 's':
-		cfg.size = parse_size(arg);
+		cfg.size = hpcg_opt_size("--size", arg);
 		return 1;
 	case 't':
-		cfg.threads = (unsigned int)parse_num("--threads", arg, 1,
+		cfg.threads = (unsigned int)hpcg_opt_u64("--threads", arg, 1,
 						      MAX_THREADS);
 		return 1;
 	case 'd':
-		cfg.duration_ns = parse_duration(arg);
+		cfg.duration_ns = hpcg_opt_duration("--duration", arg);
 		return 1;
 	case 'i':
-		cfg.iterations = parse_num("--iterations", arg, 1, 1000000000ULL);
+		cfg.iterations = hpcg_opt_u64("--iterations", arg, 1, 1000000000ULL);
 		return 1;
 	case 'S':
-		cfg.seed = parse_num("--seed", arg, 0, UINT64_MAX);
+		cfg.seed = hpcg_opt_u64("--seed", arg, 0, UINT64_MAX);
 		return 1;
 	case 'v':
 		cfg.verify = 1;
@@ -341,7 +312,7 @@ void parse_args(int argc, char **argv)
 	int c, ops_given = 0;
 	uint64_t v;
 
-	if (env_seed && hpcg_parse_u64(env_seed, strnlen(env_seed, 32),
+	if (env_seed && hpc_parse_u64(env_seed, strnlen(env_seed, 32),
 				       UINT64_MAX, &v) == 0)
 		cfg.seed = v;
 	opterr = 0;
