@@ -32,7 +32,7 @@ found() {
 }
 
 # What tells one bug from another in a log: the harness's broken invariant,
-# else the sanitizer's summary ("SUMMARY: ... lib/scenario.c:968:21 in").
+# else the sanitizer's summary ("SUMMARY: ... lib/scenario_parse.c:968:21 in").
 signature() {
 	local s
 	s=$(grep -m 1 -e 'invariant broken' "$1" 2>/dev/null ||

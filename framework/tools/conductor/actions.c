@@ -3,7 +3,7 @@
  * Host actions (docs/internals.md, "Host action timers"): an event (HELLO
  * is "boot", a host action done, a guest event the scenario allows) arms
  * the actions "on" it; each then has at most one pending firing, planned
- * from the seed's draws (lib/scenario.c hpc_action_delay_ms()); the loop
+ * from the seed's draws (lib/scenario_sched.c hpc_action_delay_ms()); the loop
  * fires those that are due: a QMP command (device_add, device_del,
  * qom-set) or a host event to the guest (signal). What QMP answers is
  * qmp_events.c's.

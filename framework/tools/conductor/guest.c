@@ -2,7 +2,7 @@
 /*
  * What the guest says, all of it untrusted (docs/internals.md, "Reliability"):
  * console lines (console.log, the timeline, the kmsg merge) and agent lines
- * (lib/proto.c parses them; the timeline, steps.log, kmsg.log, the guest's
+ * (core/proto.c parses them; the timeline, steps.log, kmsg.log, the guest's
  * KTAP, outcomes, and the events that arm host actions). The plan goes the
  * other way once the agent said HELLO.
  */

@@ -12,7 +12,7 @@
  * verdict.json is made and written by lib/verdict.c too.
  *
  * Host actions fire at their planned times (the poll timeout is the time to
- * the next one); their drawn delays come from the seed (lib/scenario.c), and
+ * the next one); their drawn delays come from the seed (lib/scenario_sched.c), and
  * verdict.json records the schedule that ran. Outcome events ("outcome
  * reset|revoke") decide PASS, RESET or FAIL of an otherwise fine run, by
  * the scenario's expect line.
