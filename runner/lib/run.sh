@@ -52,7 +52,9 @@ write_run_json() {
 # verdict as interrupted), report what finished, exit.
 on_signal() {
 	local n
-	trap - INT TERM HUP
+	# a second signal must not cut the clean-up short (the default action
+	# would end this shell with the children it is stopping still running)
+	trap '' INT TERM HUP
 	slots_erase
 	n=$(slots_busy || true)
 	msg "interrupted (SIG$1): stopping ${n:-0} running guest(s)"
