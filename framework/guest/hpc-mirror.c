@@ -154,7 +154,7 @@ static void install_handlers(void)
 
 static int setup_fiu(void)
 {
-	fiu_set_prng_seed((unsigned int)mix64(cfg.seed));
+	fiu_set_prng_seed((unsigned int)hpc_mix64(cfg.seed));
 	if (fiu_init(0) < 0)
 		return setup_error("fiu_init failed");
 	for (unsigned int i = 0; i < cfg.nfiu; i++) {

@@ -27,6 +27,7 @@
 #include <fiu.h>
 #include <fiu-control.h>
 
+#include "hpc/prng.h"
 #include "hpc/proto.h"
 #include "hpchaos.h"
 #include "../lib/hpcg.h"
@@ -52,7 +53,7 @@
 #define DEFAULT_ITERS	100
 #define DAX_ALIGN	(2ULL << 20)	/* when sysfs does not say */
 #define MPOL_BIND_	2		/* <linux/mempolicy.h> MPOL_BIND */
-#define GOLDEN		0x9e3779b97f4a7c15ULL
+#define GOLDEN		HPC_PRNG_GAMMA
 /* pseudo errno of a failure injected with libfiu */
 #define INJECTED	100000
 
@@ -164,7 +165,6 @@ extern atomic_ullong n_ops, n_reads, n_writes, n_cpu_writes, n_snapshots,
 	n_forks, n_stale, n_injected, n_failed, n_errors, n_corrupt_pages,
 	n_reports, n_notes, n_events_dropped;
 
-
 /* report.c: messages, KTAP, events */
 void event(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -187,7 +187,7 @@ int cpu_fill(size_t first, size_t n);
 void fill_words(uint64_t *w, size_t page, uint32_t gen);
 int guarded(void (*fn)(void *), void *arg);
 void lose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-uint64_t mix64(uint64_t z);
+
 char *page_addr(size_t page);
 uint64_t page_key(size_t page, uint32_t gen);
 uint64_t pat_word(uint64_t key, size_t i);

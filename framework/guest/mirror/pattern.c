@@ -28,29 +28,22 @@
 /* ------------------------------------------------------------------ */
 /* the pattern                                                         */
 
-uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 uint64_t rnd(struct worker *w)
 {
 	w->rng += GOLDEN;
-	return mix64(w->rng);
+	return hpc_mix64(w->rng);
 }
 
 /* Key of the content of page `page` at generation `gen`. */
 uint64_t page_key(size_t page, uint32_t gen)
 {
-	return mix64(cfg.seed ^ mix64((uint64_t)page * GOLDEN + 1)) ^
-	       mix64(((uint64_t)gen + 1) * 0xd1b54a32d192ed03ULL);
+	return hpc_mix64(cfg.seed ^ hpc_mix64((uint64_t)page * GOLDEN + 1)) ^
+	       hpc_mix64(((uint64_t)gen + 1) * 0xd1b54a32d192ed03ULL);
 }
 
 uint64_t pat_word(uint64_t key, size_t i)
 {
-	return mix64(key + ((uint64_t)i + 1) * GOLDEN);
+	return hpc_prng_at(key, i);
 }
 
 void fill_words(uint64_t *w, size_t page, uint32_t gen)

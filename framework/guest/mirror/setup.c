@@ -344,7 +344,7 @@ int setup(void)
 		w->first = first;
 		w->npages = (per + (i < extra ? 1 : 0)) * mw.upp;
 		first += w->npages;
-		w->rng = mix64(cfg.seed ^ mix64(((uint64_t)i + 1) * GOLDEN));
+		w->rng = hpc_mix64(cfg.seed ^ hpc_mix64(((uint64_t)i + 1) * GOLDEN));
 		/* the first pass: every kind once, in a seeded order */
 		for (k = 0; k < OP__COUNT; k++)
 			if (cfg.op_mask & (1U << k))
