@@ -135,3 +135,10 @@ verdict_table() {
 		json "$d/verdict.json" '"\(.scenario) \(.verdict) \(.class // "-")"'
 	done | sort
 }
+
+# as_at_terminal CMD...: run CMD with SIGINT and SIGQUIT at their default
+# action, as a terminal's job has them. A make check started in the
+# background (nohup, `make check &`, some CI runners) hands them down
+# ignored, and a shell cannot trap a signal that was ignored when it
+# started: the runner would then not notice the test's SIGINT at all.
+as_at_terminal() { env --default-signal=INT,QUIT "$@"; }
