@@ -16,7 +16,7 @@ conductors() { pgrep -c -f "hpc-conductor .*$T_RESULTS" || true; }
 for sig in "${signals[@]}"; do
 	for at in "${points[@]}"; do
 		res=$T_RESULTS/$sig-$at
-		as_at_terminal "$T_TOP/runner/hpchaos" run --results "$res" dimm-hotplug >"$T_TMP/out" 2>&1 &
+		"${AS_AT_TERMINAL[@]}" "$T_TOP/runner/hpchaos" run --results "$res" dimm-hotplug >"$T_TMP/out" 2>&1 &
 		pid=$!
 		sleep "$at"
 		if [[ $sig == KILL ]]; then

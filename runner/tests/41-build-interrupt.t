@@ -69,7 +69,7 @@ for phase in "${phases[@]}"; do
 		cache=$(cache_for "$phase" "$sig")
 		args=(image)
 		[[ $phase == tree ]] && args+=(--kernel "tree:$tree")
-		HPC_CACHE=$cache as_at_terminal "$T_TOP/runner/hpchaos" "${args[@]}" >"$T_TMP/out" 2>&1 &
+		HPC_CACHE=$cache "${AS_AT_TERMINAL[@]}" "$T_TOP/runner/hpchaos" "${args[@]}" >"$T_TMP/out" 2>&1 &
 		pid=$!
 		for _ in $(seq 1800); do
 			started "$phase" "$cache" && break

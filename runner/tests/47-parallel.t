@@ -135,7 +135,7 @@ conductors() { pgrep -c -f "hpc-conductor .*$1" || true; }
 start_int() {
 	local sig=$1 res=$T_RESULTS/int-$1
 	timings dimm-hotplug=60000 outcome-reset=9000 known-fail-baseline=8000 boot-idle=7000
-	as_at_terminal "$T_TOP/runner/hpchaos" run -j 2 --results "$res" --seed 7 boot-idle outcome-reset known-fail-baseline dimm-hotplug \
+	"${AS_AT_TERMINAL[@]}" "$T_TOP/runner/hpchaos" run -j 2 --results "$res" --seed 7 boot-idle outcome-reset known-fail-baseline dimm-hotplug \
 		>"$T_TMP/int-$sig.out" 2>&1 &
 	pid=$!
 	for _ in $(seq 900); do

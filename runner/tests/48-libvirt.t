@@ -112,7 +112,7 @@ is "$(domains "$LAB")" 0 "no domain left on the remote host"
 
 # ---- a killed runner leaves nothing ----
 for sig in KILL INT; do
-	as_at_terminal "$T_TOP/runner/hpchaos" run --backend libvirt --results "$T_RESULTS/kill-$sig" \
+	"${AS_AT_TERMINAL[@]}" "$T_TOP/runner/hpchaos" run --backend libvirt --results "$T_RESULTS/kill-$sig" \
 		mirror-workload dimm-hotplug >"$T_TMP/out" 2>&1 &
 	pid=$!
 	for _ in $(seq 300); do [[ $(domains "$SYS") -gt 0 ]] && break; sleep 0.1; done

@@ -136,9 +136,11 @@ verdict_table() {
 	done | sort
 }
 
-# as_at_terminal CMD...: run CMD with SIGINT and SIGQUIT at their default
-# action, as a terminal's job has them. A make check started in the
+# "${AS_AT_TERMINAL[@]}" CMD...: run CMD with SIGINT and SIGQUIT at their
+# default action, as a terminal's job has them. A make check started in the
 # background (nohup, `make check &`, some CI runners) hands them down
 # ignored, and a shell cannot trap a signal that was ignored when it
 # started: the runner would then not notice the test's SIGINT at all.
-as_at_terminal() { env --default-signal=INT,QUIT "$@"; }
+# A command prefix, not a function: started with &, CMD itself must be $!
+# (a function would run in a subshell, and SIGKILL to $! would miss CMD).
+AS_AT_TERMINAL=(env --default-signal=INT,QUIT)
