@@ -87,7 +87,7 @@ fuzz: deps-check
 	$(MAKE) -C framework fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 shellcheck:
-	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/chaos/*.t runner/bench/*.sh runner/tools/*.sh framework/fuzz/run.sh guest-images/init .ci/run
+	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/lib.sh runner/tests/chaos/*.t runner/bench/*.sh runner/tools/*.sh framework/fuzz/run.sh guest-images/init .ci/run
 
 # Benchmarks: performance figures live here, not in timed tests. build.sh:
 # the kernel loop (cold build with empty caches, a user's tree, no change,

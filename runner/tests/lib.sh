@@ -143,4 +143,5 @@ verdict_table() {
 # started: the runner would then not notice the test's SIGINT at all.
 # A command prefix, not a function: started with &, CMD itself must be $!
 # (a function would run in a subshell, and SIGKILL to $! would miss CMD).
+# shellcheck disable=SC2034,SC2054 # used by the tests that source this; the comma is env's list
 AS_AT_TERMINAL=(env --default-signal=INT,QUIT)
