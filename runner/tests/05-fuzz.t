@@ -18,7 +18,7 @@ known=()
 if [[ -f tests/fixtures/fuzz/KNOWN ]]; then
 	mapfile -t known < <(sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' tests/fixtures/fuzz/KNOWN)
 fi
-plan $((1 + ${#names[@]} + ${#known[@]}))
+plan $((2 + ${#names[@]} + ${#known[@]}))
 
 rc=0
 make fuzzers >"$T_TMP/build.log" 2>&1 || rc=$?
@@ -78,6 +78,33 @@ for name in "${names[@]}"; do
 		[[ -f $log ]] && diag "$(found "$log")" >&2
 	fi
 done
+
+# A starved harness is not a hung one: stop triage_line (whose inputs take
+# milliseconds) for 3 s at a time, beyond FUZZ_TIMEOUT=1 of wall time, until
+# libFuzzer writes a timeout; run.sh must run that input again alone, find it
+# far below a second of CPU, name it slow-under-load and go on to a pass.
+# Bounded: 30 s of fuzzing, at most 8 stops.
+starve=$T_RESULTS/fuzz-starve
+rc=0
+FUZZ_TIMEOUT=1 fuzz/run.sh --seconds 30 --seed 1 --work "$starve" triage_line >"$T_TMP/starve.out" 2>&1 &
+runpid=$!
+for _ in 1 2 3 4 5 6 7 8; do
+	sleep 2
+	pid=$(pgrep -f -- "bin/fuzz_triage_line .*$starve" | head -n 1 || true)
+	[[ -n $pid ]] || continue
+	kill -STOP "$pid" 2>/dev/null || true
+	sleep 3
+	kill -CONT "$pid" 2>/dev/null || true
+	grep -q 'slow under load' "$T_TMP/starve.out" && break
+done
+wait "$runpid" || rc=$?
+row=$(grep -E '^triage_line ' "$T_TMP/starve.out" | tr -s ' ' || true)
+if [[ $rc -eq 0 && $row == *"slow units"* ]] && grep -q 'slow under load, not a hang' "$T_TMP/starve.out"; then
+	ok 0 "fuzz: a harness stopped beyond its timeout is slow, not hung: $row"
+else
+	ok 1 "fuzz: a harness stopped beyond its timeout is slow, not hung (exit $rc): ${row:-no row}"
+	diag "$(cat "$T_TMP/starve.out")" >&2
+fi
 
 # Open bugs: the input must still make its harness fail, or the bug is
 # fixed and its line in KNOWN can go (prove reports a TODO that passes).
