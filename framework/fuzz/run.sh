@@ -61,11 +61,11 @@ work=${work:-$PWD/build-fuzz}
 # about 100 times slower than the others).
 declare -A max_len=(
 	[agent]=8192 [kmerge]=65536 [ktap]=16384 [linebuf]=16384 [proto]=16384
-	[qmp]=65536 [scenario]=16384 [triage_line]=16384 [triage_stream]=16384
+	[qmp]=65536 [scenario]=16384 [symbolize]=16384 [triage_line]=16384 [triage_stream]=16384
 )
 declare -A check_runs=(
 	[agent]=20000 [kmerge]=100 [ktap]=20000 [linebuf]=10000 [proto]=20000
-	[qmp]=400 [scenario]=2000 [triage_line]=120 [triage_stream]=100
+	[qmp]=400 [scenario]=2000 [symbolize]=20000 [triage_line]=120 [triage_stream]=100
 )
 
 names=("$@")

@@ -11,7 +11,8 @@ HPC_DEPS_RUN=(
 	gcc-12 libelf-dev libvirt-dev
 )
 # Packages for building kernels from source (--kernel chaos|tree:PATH).
-HPC_DEPS_KERNEL=(flex bison bc libssl-dev libelf-dev ccache xz-utils rsync cpio)
+# binutils: addr2line, for the source lines of report frames (hpc-symbolize).
+HPC_DEPS_KERNEL=(flex bison bc libssl-dev libelf-dev ccache xz-utils rsync cpio binutils)
 # Packages for the libvirt backend (hpchaos doctor --setup-libvirt, make check).
 HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients)
 # Extra packages for the test suite (make check).

@@ -129,6 +129,48 @@ image_stock_kernel() {
 	printf '%s\n' "$dir"
 }
 
+# image_stock_symbols KDIR: the debug info of the stock kernel in KDIR, from
+# Debian's linux-image-*-dbg of the same version (about 860 MiB to fetch):
+# a cache directory with vmlinux and modules/ (the device-memory drivers:
+# dax, cxl, nvdimm) on stdout. For 'hpchaos run --symbols'.
+image_stock_symbols() {
+	local kdir=$1 kind pkg ver rel dir tmp f dl rc=0
+	read -r kind pkg ver <"$kdir/source"
+	[[ $kind == stock && -n $pkg && -n $ver ]] || die 1 "internal error: $kdir is not a stock kernel"
+	rel=$(<"$kdir/release")
+	pkg=${pkg%-unsigned}-dbg
+	dir=$HPC_CACHE/symbols/$pkg-${ver//[:~]/_}
+	if [[ ! -f $dir/vmlinux ]]; then
+		mkdir -p "$HPC_CACHE/symbols"
+		tmp=$(cache_tmpdir "$HPC_CACHE/symbols")
+		progress "downloading $pkg $ver (debug info for --symbols)"
+		dl=$tmp/deb
+		mkdir "$dl"
+		(cd "$dl" && apt-get download -q "$pkg=$ver" >/dev/null 2>"$tmp/apt.err") ||
+			die 1 "--symbols: apt-get download $pkg=$ver failed: $(tail -n 1 "$tmp/apt.err")"
+		f=$(find "$dl" -maxdepth 1 -name "${pkg}_*.deb" -print -quit)
+		[[ -n $f ]] || die 1 "--symbols: apt-get download $pkg=$ver left no .deb"
+		progress "unpacking vmlinux and the device-memory modules of $pkg"
+		# tar says "Not found" for a driver directory the kernel has built in
+		dpkg-deb --fsys-tarfile "$f" | tar -x -C "$tmp" --wildcards \
+			"./usr/lib/debug/boot/vmlinux-$rel" \
+			"./usr/lib/debug/lib/modules/$rel/kernel/drivers/dax/*" \
+			"./usr/lib/debug/lib/modules/$rel/kernel/drivers/cxl/*" \
+			"./usr/lib/debug/lib/modules/$rel/kernel/drivers/nvdimm/*" 2>"$tmp/tar.err" || rc=$?
+		progress_done
+		[[ -f $tmp/usr/lib/debug/boot/vmlinux-$rel ]] ||
+			die 1 "--symbols: no vmlinux-$rel in $pkg (tar exit $rc: $(tail -n 1 "$tmp/tar.err"))"
+		mv "$tmp/usr/lib/debug/boot/vmlinux-$rel" "$tmp/vmlinux"
+		mkdir -p "$tmp/modules"
+		[[ ! -d $tmp/usr/lib/debug/lib/modules/$rel ]] || mv "$tmp/usr/lib/debug/lib/modules/$rel" "$tmp/modules/"
+		rm -rf "$dl" "${tmp:?}/usr" "$tmp/apt.err" "$tmp/tar.err"
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+	fi
+	printf '%s\n' "$dir"
+}
+
+
 # _modules_closure MODDIR NAMES...: module files (relative to MODDIR) for
 # NAMES and everything they depend on, from modules.dep.
 _modules_closure() {
@@ -261,7 +303,7 @@ image_kmod() {
 
 # image_ensure SPEC: make kernel + initramfs exist; sets IMG_*.
 image_ensure() {
-	local spec=${1:-stock} kdir kmods
+	local spec=${1:-stock} kdir kmods sdir
 	mkdir -p "$HPC_CACHE"
 	case $spec in
 	stock | stock:6.1)
@@ -291,7 +333,22 @@ image_ensure() {
 	bg_run kmods with_lock "$HPC_CACHE/kmod.lock" image_kmod "$kdir" "$IMG_RELEASE" "$IMG_KBUILD"
 	bg_run IMG_INITRD with_lock "$HPC_CACHE/initramfs.lock" image_initramfs "$kdir" "$IMG_RELEASE" "$kmods"
 	IMG_MODULES=${IMG_INITRD%.cpio.gz}.modules
-	export IMG_KERNEL IMG_INITRD IMG_RELEASE IMG_SOURCE IMG_KBUILD IMG_CONFIG IMG_MODULES
+	# for file:line in kernel reports (hpc-symbolize): the kernel with its
+	# debug info (built kernels keep it; a stock one has it from Debian's
+	# -dbg package with --symbols, else only our module's frames resolve)
+	# and where the modules are (ours, then the kernel's)
+	IMG_VMLINUX=
+	# shellcheck disable=SC2034 # read by symbolize_result (slots.sh)
+	IMG_SYMDIRS=("$kmods" "$kdir/root/lib/modules")
+	if [[ -f $kdir/vmlinux ]]; then
+		IMG_VMLINUX=$kdir/vmlinux
+	elif [[ -n ${HPC_SYMBOLS:-} ]]; then
+		bg_run sdir with_lock "$HPC_CACHE/symbols.lock" image_stock_symbols "$kdir"
+		IMG_VMLINUX=$sdir/vmlinux
+		# shellcheck disable=SC2034 # read by symbolize_result (slots.sh)
+		IMG_SYMDIRS=("$kmods" "$sdir/modules")
+	fi
+	export IMG_KERNEL IMG_INITRD IMG_RELEASE IMG_SOURCE IMG_KBUILD IMG_CONFIG IMG_MODULES IMG_VMLINUX
 }
 
 # planted_names: the planted-bug variants kmod/Kbuild knows, one per line.

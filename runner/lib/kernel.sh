@@ -29,6 +29,9 @@
 HPC_KERNEL_SPECS="stock, stock:6.12, chaos, chaos:6.12, tree:PATH, build:DIR"
 HPC_SRC_PKG=${HPC_SRC_PKG:-linux-source-6.1}
 HPC_BUILD_DIRNAME="build-hpchaos"
+# What a built kernel's cache entry holds, in its key: entries made before
+# vmlinux was kept (for hpc-symbolize) are not found and are made again.
+HPC_KENTRY_LAYOUT="entry: vmlinuz vmlinux config System.map root build"
 
 # _src_version: the version of $HPC_SRC_PKG apt would install.
 _src_version() {
@@ -323,6 +326,8 @@ _kernel_build() {
 		msg "no hmm-tests.c in $src/tools/testing/selftests/{mm,vm}; the hmm selftest scenarios will be skipped"
 	fi
 	cp "$build/arch/x86/boot/bzImage" "$out/vmlinuz"
+	# with its debug info, for file:line in reports (hpc-symbolize)
+	cp "$build/vmlinux" "$out/vmlinux"
 	cp "$build/.config" "$out/config"
 	[[ -f $build/System.map ]] && cp "$build/System.map" "$out/System.map"
 	printf '%s\n' "$rel" >"$out/release"
@@ -353,7 +358,7 @@ kernel_built() {
 	*) die 2 "unknown kernel '$spec' (expected $HPC_KERNEL_SPECS)" ;;
 	esac
 	hash=$(hash_inputs "$id" "$HPC_TOP/guest-images/chaos.config" \
-		"$HPC_TOP/guest-images/chaos-base.config" "$(gcc --version | head -n 1)")
+		"$HPC_TOP/guest-images/chaos-base.config" "$(gcc --version | head -n 1)" "$HPC_KENTRY_LAYOUT")
 	local kind=${spec%%:*}
 	[[ $spec == chaos:6.12 ]] && kind=chaos-6.12
 	dir=$HPC_CACHE/kernels/$kind-$hash
@@ -467,7 +472,7 @@ kernel_prebuilt() {
 		[[ $bad == 0 ]] || die 2 "--kernel build:$bdir: its modules do not match its kernel $rel (see above; run 'make modules' there)"
 	fi
 	hash=$(hash_inputs "build $bdir" "$bdir/.config" "$bdir/arch/x86/boot/bzImage" "$bdir/modules.order" \
-		"$(find "$bdir" -maxdepth 1 -name Module.symvers -printf '%s %T@')")
+		"$(find "$bdir" -maxdepth 1 -name Module.symvers -printf '%s %T@')" "$HPC_KENTRY_LAYOUT")
 	dir=$HPC_CACHE/kernels/build-$hash
 	if [[ ! -f $dir/release ]]; then
 		mkdir -p "$HPC_CACHE/kernels"
@@ -486,6 +491,7 @@ kernel_prebuilt() {
 		[[ -f $bdir/modules.builtin.modinfo ]] && cp "$bdir/modules.builtin.modinfo" "$tmp/root/lib/modules/$rel/"
 		depmod -b "$tmp/root" "$rel"
 		cp "$bdir/arch/x86/boot/bzImage" "$tmp/vmlinuz"
+		[[ -f $bdir/vmlinux ]] && cp "$bdir/vmlinux" "$tmp/vmlinux"
 		cp "$bdir/.config" "$tmp/config"
 		[[ -f $bdir/System.map ]] && cp "$bdir/System.map" "$tmp/System.map"
 		printf '%s\n' "$rel" >"$tmp/release"

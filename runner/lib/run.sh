@@ -244,6 +244,7 @@ run_opts() {
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
 		--planted) planted_check "${2:?--planted needs a value}"; export HPC_PLANTED=$2; shift 2 ;;
+		--symbols) export HPC_SYMBOLS=1; shift ;;
 		--repeat) repeat=${2:?--repeat needs a value}; shift 2 ;;
 		--duration) duration=$(parse_duration "${2:?--duration needs a value}"); shift 2 ;;
 		-j | --jobs) want_jobs=${2:?-j needs a value}; shift 2 ;;
@@ -388,6 +389,7 @@ repro_opts() {
 		case $1 in
 		--tries) tries=${2:?--tries needs a value}; shift 2 ;;
 		--all) all=1; shift ;;
+		--symbols) export HPC_SYMBOLS=1; shift ;;
 		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
 		--backend | --host) backend_opt "$1" "${2:?$1 needs a value}"; shift 2 ;;
 		--results) results=${2:?--results needs a value}; shift 2 ;;

@@ -145,6 +145,7 @@ run_reap() {
 	now_ms
 	ms=$((NOW_MS - SLOT_T0[slot]))
 	dir=$RUN_DIR/${SLOT_ENTRY[slot]}
+	symbolize_result "$dir"
 	line=$("$HPC_BIN/hpc-report" --verdict "$dir/verdict.json" 2>/dev/null || true)
 	slots_erase
 	case $rc in
@@ -157,6 +158,22 @@ run_reap() {
 		timings_record "$RUN_TKEY" "$RUN_ACCEL" "${SLOT_NAME[slot]}" "$ms"
 	fi
 	slots_draw
+}
+
+# symbolize_result DIR: file:line for the frames of the kernel reports of the
+# run in DIR (verdict.json, console.symbolized.log), from the kernel's
+# vmlinux (when the image has one) and the modules; a failure is said, the
+# verdict stays.
+symbolize_result() {
+	local dir=$1 d
+	local -a mods=()
+	[[ -f $dir/verdict.json ]] || return 0
+	[[ -z ${IMG_VMLINUX:-} ]] || mods+=(--vmlinux "$IMG_VMLINUX")
+	for d in ${IMG_SYMDIRS[@]+"${IMG_SYMDIRS[@]}"}; do
+		[[ -d $d ]] && mods+=(--modules "$d")
+	done
+	"$HPC_BIN/hpc-symbolize" --dir "$dir" "${mods[@]}" 2>>"$dir/conductor.log" ||
+		msg "$(basename "$dir"): no source lines for its reports (hpc-symbolize failed; see $dir/conductor.log)"
 }
 
 # slots_tick: the timer fired: redraw the progress lines.

@@ -17,10 +17,18 @@ declare -A want=(
 	[report-kasan]="SKIP  kernel lacks CONFIG_KASAN (required at */report-kasan.scn:8)"
 	[report-lockdep]="SKIP  kernel lacks CONFIG_PROVE_LOCKING (required at */report-lockdep.scn:8)"
 )
-plan $((${#want[@]} + 1))
+plan $((${#want[@]} + 3))
 
 hpc run --results "$T_RESULTS" --heartbeat 20 reports
 diag "$T_OUT"
 is "$T_RC" 1 "exit status 1 (there are FAILs)"
 check_verdicts want
+# source lines on the stock kernel (docs/verdicts.md): our module has debug
+# info, so its frames resolve; the kernel's only with --symbols
+v=$(echo "$T_RESULTS"/latest/*-report-warn/verdict.json)
+warn_line=$(grep -n 'WARN(1, "hpchaos_trigger: requested warning' "$T_TOP/kmod/hpchaos_trigger.c" | cut -d: -f1)
+is "$(jq -r '[.reports[0].frames[] | select(.rip)][0] | "\(.symbol) \(.file):\(.line)"' "$v")" \
+	"hpc_trigger_warn kmod/hpchaos_trigger.c:$warn_line" "report-warn: the WARN's RIP is kmod/hpchaos_trigger.c:$warn_line"
+is "$(jq -r '[.reports[0].frames[] | select(.symbol == "vfs_write")][0] | has("file")' "$v")" false \
+	"report-warn: a stock kernel frame has no source line without --symbols"
 done_testing

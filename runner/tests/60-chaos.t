@@ -22,7 +22,7 @@ declare -A want=(
 devpriv=(mirror.provider_bad_args provider.device_private.info device_private.migrate
 	device_private.cpu_fault device_private.revoke device_private.revoke_race
 	device_private.surprise device_private.faults)
-plan $((${#want[@]} + ${#devpriv[@]} + 1))
+plan $((${#want[@]} + ${#devpriv[@]} + 4))
 
 hpc run --kernel chaos --results "$T_RESULTS" --heartbeat 120 "${!want[@]}"
 diag "$T_OUT"
@@ -33,4 +33,14 @@ ktap=$(echo "$T_RESULTS"/latest/*-mirror-selftest/ktap.txt)
 for name in "${devpriv[@]}"; do
 	t "mirror-selftest: $name ran and passed (not skipped)" grep -Eq "^ *ok [0-9]+ $name\$" "$ktap"
 done
+# source lines in the KASAN report (docs/verdicts.md): the bad read in our
+# module, at the line that reads; the allocator's frames in mm/
+v=$(echo "$T_RESULTS"/latest/*-report-kasan/verdict.json)
+uaf_line=$(grep -n 'trigger_sink = p\[3\];' "$T_TOP/kmod/hpchaos_trigger.c" | cut -d: -f1)
+is "$(jq -r '[.reports[] | select(.class == "KASAN") | .frames[] | select(.symbol == "hpc_trigger_uaf" and .reliable)][0] | "\(.file):\(.line)"' "$v")" \
+	"kmod/hpchaos_trigger.c:$uaf_line" "report-kasan: the reading frame is kmod/hpchaos_trigger.c:$uaf_line"
+is "$(jq -r '[.reports[] | select(.class == "KASAN") | .frames[] | select((.file // "") | startswith("mm/")) | select(.line > 0)] | length > 2' "$v")" true \
+	"report-kasan: its mm/ frames (KASAN, the slab allocator) have file:line"
+like "$(grep -m1 -E '\]  hpc_trigger_uaf\+0x' "$(dirname "$v")/console.symbolized.log")" "* kmod/hpchaos_trigger.c:*" \
+	"report-kasan: console.symbolized.log annotates the frame lines"
 done_testing
