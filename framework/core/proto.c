@@ -310,6 +310,26 @@ static int parse_kmsg_lost(struct cur *c, struct hpc_msg *m)
 	return 0;
 }
 
+/* STACK <idx> <pid> <state> <frame>: the frame is required */
+static int parse_stack(struct cur *c, struct hpc_msg *m)
+{
+	struct tok idx, pid, st;
+	uint64_t v;
+
+	if (next_field(c, &idx) < 0 || parse_idx(&idx, &m->idx) < 0)
+		return -1;
+	if (next_field(c, &pid) < 0 || parse_dec(&pid, HPC_PROTO_MAX_PID, &v) < 0 || v == 0)
+		return -1;
+	m->pid = (int)v;
+	if (field_before_text(c, &st) < 0 || st.len != 1 ||
+	    !((st.s[0] >= 'A' && st.s[0] <= 'Z') || (st.s[0] >= 'a' && st.s[0] <= 'z')))
+		return -1;
+	m->state = st.s[0];
+	if (at_end(c) || take_text(c, m) < 0 || m->text_len == 0)
+		return -1;
+	return 0;
+}
+
 static int parse_bye(struct cur *c, struct hpc_msg *m)
 {
 	uint64_t v;
@@ -335,6 +355,7 @@ static const struct {
 	{ HPC_KW_STEP, HPC_MSG_INVALID, 1, parse_step },
 	{ HPC_KW_OUT, HPC_MSG_OUT, 1, parse_out },
 	{ HPC_KW_KMSGLOST, HPC_MSG_KMSG_LOST, 1, parse_kmsg_lost },
+	{ HPC_KW_STACK, HPC_MSG_STACK, 1, parse_stack },
 	{ HPC_KW_BYE, HPC_MSG_BYE, 1, parse_bye },
 };
 
@@ -391,6 +412,7 @@ const char *hpc_proto_msg_name(enum hpc_msg_type t)
 		[HPC_MSG_BYE] = "BYE",
 		[HPC_MSG_KMSG] = "KMSG",
 		[HPC_MSG_KMSG_LOST] = "KMSGLOST",
+		[HPC_MSG_STACK] = "STACK",
 	};
 
 	if ((unsigned int)t >= HPC_MSG__COUNT)
@@ -451,6 +473,10 @@ static int msg_ok(const struct hpc_msg *m)
 		return m->text_len > 0;
 	case HPC_MSG_KMSG_LOST:
 		return m->lost > 0;
+	case HPC_MSG_STACK:
+		return m->idx >= 0 && m->idx < HPC_MAX_STEPS && m->pid > 0 &&
+		       m->pid <= HPC_PROTO_MAX_PID && m->text_len > 0 &&
+		       ((m->state >= 'A' && m->state <= 'Z') || (m->state >= 'a' && m->state <= 'z'));
 	case HPC_MSG_PING:
 	case HPC_MSG_KTAP:
 		return 1;
@@ -499,7 +525,8 @@ int hpc_proto_format_msg(const struct hpc_msg *m, char *buf, size_t cap)
 	    m->text_len >= sizeof(m->text))
 		return -1;
 	if (m->type == HPC_MSG_EV || m->type == HPC_MSG_OUT ||
-	    m->type == HPC_MSG_KTAP || m->type == HPC_MSG_KMSG)
+	    m->type == HPC_MSG_KTAP || m->type == HPC_MSG_KMSG ||
+	    m->type == HPC_MSG_STACK)
 		tlen = m->text_len;
 	switch (m->type) {
 	case HPC_MSG_HELLO:
@@ -532,6 +559,9 @@ int hpc_proto_format_msg(const struct hpc_msg *m, char *buf, size_t cap)
 		break;
 	case HPC_MSG_KMSG_LOST:
 		h = snprintf(buf, cap, "%s %" PRIu64, HPC_KW_KMSGLOST, m->lost);
+		break;
+	case HPC_MSG_STACK:
+		h = snprintf(buf, cap, "%s %d %d %c", HPC_KW_STACK, m->idx, m->pid, m->state);
 		break;
 	default:	/* KTAP, KMSG: the keyword and the text */
 		h = snprintf(buf, cap, "%s", hpc_proto_msg_name(m->type));

@@ -69,12 +69,19 @@ static void check(const char *orig, char *line, size_t len)
 			FUZZ_CHECK(!"status kind");
 		}
 	}
+	if (m.type == HPC_MSG_STACK) {
+		FUZZ_CHECK(m.pid >= 1 && m.pid <= HPC_PROTO_MAX_PID);
+		FUZZ_CHECK((m.state >= 'A' && m.state <= 'Z') ||
+			   (m.state >= 'a' && m.state <= 'z'));
+		FUZZ_CHECK(m.text_len > 0 && m.idx >= 0 && m.idx < HPC_MAX_STEPS);
+	}
 	n = unparse(&m, back, sizeof(back));
 	/* an accepted line is one the agent can write */
 	FUZZ_CHECK(n >= 0);
 	FUZZ_CHECK((size_t)n < sizeof(back));
 	if (m.type == HPC_MSG_EV || m.type == HPC_MSG_OUT ||
-	    m.type == HPC_MSG_KTAP || m.type == HPC_MSG_KMSG) {
+	    m.type == HPC_MSG_KTAP || m.type == HPC_MSG_KMSG ||
+	    m.type == HPC_MSG_STACK) {
 		if (!fuzz_printable(orig, len))
 			return;
 		/* "OUT 3 " is "OUT 3" with an empty text */

@@ -204,6 +204,28 @@ static int judge_outcome(const struct hpc_judge_in *in, struct hpc_decision *d)
 	return 1;
 }
 
+/*
+ * Step i ran out of time: titled by where its task waits in the kernel when
+ * the agent sent its stack (docs/verdicts.md, "When nothing crashed").
+ */
+static void judge_timeout(const struct hpc_judge_in *in, int i, struct hpc_decision *d)
+{
+	const struct hpc_step *st = &in->s->steps[i];
+
+	if (in->stuck_step != i + 1 || !in->stuck_func || !in->stuck_func[0]) {
+		hpc_decision_set(d, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
+				 "step %s (line %d) did not finish within %u s",
+				 st->name, st->line, st->timeout_s);
+		snprintf(d->title, sizeof(d->title), "TIMEOUT: step %s", st->name);
+		return;
+	}
+	hpc_decision_set(d, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
+			 "step %s (line %d) did not finish within %u s; its task %d (state %c) waits in %s in the kernel (verdict.json stuck)",
+			 st->name, st->line, st->timeout_s, in->stuck_pid, in->stuck_state,
+			 in->stuck_func);
+	snprintf(d->title, sizeof(d->title), "TIMEOUT: step %s stuck in %s", st->name, in->stuck_func);
+}
+
 /* The steps in order: 1 when one of them decided. */
 static int judge_steps(const struct hpc_judge_in *in, struct hpc_decision *d)
 {
@@ -216,10 +238,7 @@ static int judge_steps(const struct hpc_judge_in *in, struct hpc_decision *d)
 		if (!r->ended)
 			continue;
 		if (r->st.kind == HPC_ST_TIMEOUT) {
-			hpc_decision_set(d, HPC_V_FAIL, HPC_C_TIMEOUT, NULL,
-					 "step %s (line %d) did not finish within %u s",
-					 st->name, st->line, st->timeout_s);
-			snprintf(d->title, sizeof(d->title), "TIMEOUT: step %s", st->name);
+			judge_timeout(in, i, d);
 			return 1;
 		}
 		if (r->st.kind == HPC_ST_EXIT && r->st.value == 0)

@@ -247,6 +247,13 @@ static void test_format_msg(void **state)
 	strcpy(m.text, "6,1,2,-;x");
 	m.text_len = strlen(m.text);
 	round_trip(&m, "KMSG 6,1,2,-;x\n");
+	m.type = HPC_MSG_STACK;
+	m.idx = 3;
+	m.pid = 92;
+	m.state = 'D';
+	strcpy(m.text, "msleep+0x29/0x40");
+	m.text_len = strlen(m.text);
+	round_trip(&m, "STACK 3 92 D msleep+0x29/0x40\n");
 }
 
 static void test_format_msg_limits(void **state)
@@ -284,6 +291,19 @@ static void test_format_msg_limits(void **state)
 	m.type = HPC_MSG_KMSG;
 	m.text_len = 0;
 	assert_int_equal(hpc_proto_format_msg(&m, line, sizeof(line)), -1);
+	m.type = HPC_MSG_STACK;	/* no frame, then no pid, then no state letter */
+	m.idx = 1;
+	m.pid = 92;
+	m.state = 'D';
+	assert_int_equal(hpc_proto_format_msg(&m, line, sizeof(line)), -1);
+	strcpy(m.text, "f+0x1/0x2");
+	m.text_len = strlen(m.text);
+	m.pid = 0;
+	assert_int_equal(hpc_proto_format_msg(&m, line, sizeof(line)), -1);
+	m.pid = 92;
+	m.state = '1';
+	assert_int_equal(hpc_proto_format_msg(&m, line, sizeof(line)), -1);
+	m.text_len = 0;
 	m.type = HPC_MSG_HELLO;
 	assert_int_equal(hpc_proto_format_msg(&m, line, sizeof(line)), -1);
 	m.type = HPC_MSG_STEP_END;

@@ -277,6 +277,21 @@ static void test_kmsg_lines(void **state)
 	assert_invalid("KMSGLOST -1");
 	assert_invalid("KMSGLOST 18446744073709551616");
 	assert_string_equal(hpc_proto_msg_name(HPC_MSG_KMSG_LOST), "KMSGLOST");
+
+	assert_valid("STACK 1 92 D hpc_trigger_hung+0x13/0x22 [hpchaos_trigger]", HPC_MSG_STACK);
+	assert_true(msg.idx == 1 && msg.pid == 92 && msg.state == 'D');
+	assert_string_equal(msg.text, "hpc_trigger_hung+0x13/0x22 [hpchaos_trigger]");
+	assert_valid("STACK 255 4194304 S x", HPC_MSG_STACK);
+	assert_invalid("STACK 1 92 D");		/* no frame */
+	assert_invalid("STACK 1 92 D ");
+	assert_invalid("STACK 1 0 D f");		/* pid 0 */
+	assert_invalid("STACK 1 4194305 D f");
+	assert_invalid("STACK 256 92 D f");	/* no such step */
+	assert_invalid("STACK 1 92 DD f");	/* one letter */
+	assert_invalid("STACK 1 92 1 f");
+	assert_invalid("STACK 1 092 D f");
+	assert_invalid("STACK 1 92");
+	assert_string_equal(hpc_proto_msg_name(HPC_MSG_STACK), "STACK");
 }
 
 static void test_junk(void **state)

@@ -280,9 +280,66 @@ static void resolve_errors(void **state)
 	assert_int_equal(hpc_sym_resolve("/nonexistent", &v, 0, why, sizeof(why)), 0);
 }
 
+/* ---- where a stuck task waits ---- */
+
+/* A stack as the agent sends it (tests/fixtures/stuck): its frames. */
+static size_t load_stack(const char *name, struct hpc_frame *f, size_t max)
+{
+	char path[PATH_MAX], line[512];
+	size_t n = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/stuck/%s", FIXTURES_DIR, name);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (n < max && fgets(line, sizeof(line), fp))
+		n += (size_t)hpc_frame_parse(line, strcspn(line, "\n"), &f[n]);
+	fclose(fp);
+	return n;
+}
+
+static void stuck_functions(void **state)
+{
+	struct hpc_frame *f = calloc(32, sizeof(*f));
+	char out[HPC_SYM_NAME_MAX];
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	/* a real one: msleep is a way of waiting, hpc_trigger_hung is where */
+	n = load_stack("hung-msleep-stock-6.1.stack", f, 32);
+	assert_int_equal(n, 8);
+	assert_int_equal(hpc_stuck_func(f, n, out, sizeof(out)), 1);
+	assert_string_equal(out, "hpc_trigger_hung");
+	assert_false(hpc_stuck_idle(out));
+	/* a shell waiting for its child, a sleep(1): idle, not stuck */
+	n = load_stack("shell-wait-host-6.18.stack", f, 32);
+	assert_int_equal(hpc_stuck_func(f, n, out, sizeof(out)), 0);
+	assert_string_equal(out, "do_wait");
+	assert_true(hpc_stuck_idle(out));
+	n = load_stack("sleep-host-6.18.stack", f, 32);
+	assert_true(hpc_stuck_func(f, n, out, sizeof(out)) >= 0);
+	assert_true(hpc_stuck_idle(out));
+	/* only ways of waiting and the entry: none */
+	assert_int_equal(parse("schedule+0x5a/0xd0", &f[0]), 1);
+	assert_int_equal(parse("mutex_lock_nested+0x1b/0x30", &f[1]), 1);
+	assert_int_equal(parse("entry_SYSCALL_64_after_hwframe+0x6e/0xd8", &f[2]), 1);
+	assert_int_equal(hpc_stuck_func(f, 3, out, sizeof(out)), -1);
+	assert_string_equal(out, "");
+	/* "? " guesses are not where; gcc's suffix is cut; the output is bounded */
+	assert_int_equal(parse(" ? hpc_revoke+0x1/0x2", &f[0]), 1);
+	assert_int_equal(parse("trigger_write.cold+0x87/0x153 [hpchaos_trigger]", &f[1]), 1);
+	assert_int_equal(hpc_stuck_func(f, 2, out, sizeof(out)), 1);
+	assert_string_equal(out, "trigger_write");
+	assert_int_equal(hpc_stuck_func(f, 2, out, 4), 1);
+	assert_string_equal(out, "tri");
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(stuck_functions),
 		cmocka_unit_test(frame_lines),
 		cmocka_unit_test(not_frames),
 		cmocka_unit_test(hostile_lines),

@@ -200,6 +200,26 @@ static void c_step_timeout(struct hpc_judge_in *in)
 	step_status(ST_SLOW, HPC_ST_TIMEOUT, 0, "timeout");
 }
 
+/* the agent sent the stack of the step's task: the title says where it waits */
+static void c_step_timeout_stuck(struct hpc_judge_in *in)
+{
+	step_status(ST_SLOW, HPC_ST_TIMEOUT, 0, "timeout");
+	in->stuck_step = ST_SLOW + 1;
+	in->stuck_pid = 92;
+	in->stuck_state = 'D';
+	in->stuck_func = "migrate_vma_setup";
+}
+
+/* ...of another step (or none found): the plain title */
+static void c_step_timeout_stuck_other(struct hpc_judge_in *in)
+{
+	step_status(ST_SLOW, HPC_ST_TIMEOUT, 0, "timeout");
+	in->stuck_step = ST_CHK + 1;
+	in->stuck_pid = 92;
+	in->stuck_state = 'D';
+	in->stuck_func = "migrate_vma_setup";
+}
+
 static void c_check_known_only(struct hpc_judge_in *in)
 {
 	step_status(ST_CHK, HPC_ST_EXIT, 1, "1");
@@ -647,6 +667,34 @@ static void test_outcome_table(void **state)
 }
 
 /* The first outcome the scenario does not expect decides, in order. */
+/* A step out of time whose task's stack came: titled by where it waits. */
+static void test_step_timeout_stuck(void **state)
+{
+	struct hpc_judge_in in;
+	struct hpc_decision d;
+
+	(void)state;
+	scenario();
+	fine(&in);
+	c_step_timeout_stuck(&in);
+	hpc_judge(&in, &d);
+	assert_int_equal(d.v, HPC_V_FAIL);
+	assert_int_equal(d.cls, HPC_C_TIMEOUT);
+	assert_string_equal(d.title, "TIMEOUT: step slow stuck in migrate_vma_setup");
+	assert_non_null(strstr(d.reason, "its task 92 (state D) waits in migrate_vma_setup"));
+	scenario();
+	fine(&in);
+	c_step_timeout_stuck_other(&in);
+	hpc_judge(&in, &d);
+	assert_string_equal(d.title, "TIMEOUT: step slow");
+	scenario();
+	fine(&in);
+	c_step_timeout_stuck(&in);
+	in.stuck_func = "";
+	hpc_judge(&in, &d);
+	assert_string_equal(d.title, "TIMEOUT: step slow");
+}
+
 static void test_outcome_order(void **state)
 {
 	struct hpc_judge_in in;
@@ -844,6 +892,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_check_ktap_short_of_plan_is_not_xfail, teardown),
 		cmocka_unit_test_teardown(test_outcome_table, teardown),
 		cmocka_unit_test_teardown(test_outcome_order, teardown),
+		cmocka_unit_test_teardown(test_step_timeout_stuck, teardown),
 		cmocka_unit_test_teardown(test_docs_table_matches, teardown),
 		cmocka_unit_test_teardown(test_verdict_json, teardown),
 		cmocka_unit_test_teardown(test_verdict_json_read, teardown),

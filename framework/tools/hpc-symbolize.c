@@ -13,6 +13,8 @@
  * offset, module, reliable, file, line, function, inlined_into) and an
  * annotated copy of the console, RESULT/console.symbolized.log (each frame
  * line followed by its file:line). Titles are not touched.
+ * The kernel stacks of the tasks of a step that ran out of time
+ * (verdict.json stuck.tasks[].stack) get their "frames" the same way.
  *
  * Exit 0 (also when there was nothing to do), 2 on usage or I/O errors.
  */
@@ -35,6 +37,7 @@
 #define MODDIRS_MAX	8
 #define MODS_MAX	32
 #define REPORTS_MAX	32
+#define STUCK_MAX	16	/* stuck tasks (verdict.json stuck.tasks) */
 #define CONSOLE_FILE	"console.log"
 #define ANNOTATED_FILE	"console.symbolized.log"
 
@@ -45,11 +48,12 @@ struct console {
 	size_t nlines;
 };
 
-/* The frames of one report, with the console line (1-based) of each. */
+/* The frames of one report or stuck task, with the console line (1-based) of each. */
 struct rep_frames {
 	struct hpc_frame f[HPC_SYM_FRAMES_MAX];
-	size_t at[HPC_SYM_FRAMES_MAX];
+	size_t at[HPC_SYM_FRAMES_MAX];	/* 0: not from the console */
 	size_t n;
+	struct json_object *obj;	/* gets "frames": a report, a stuck task */
 };
 
 struct modfile {
@@ -64,8 +68,8 @@ struct sym {
 	struct modfile mods[MODS_MAX];
 	int nmods;
 	struct console con;
-	struct rep_frames *rf;	/* one per report */
-	size_t nrep;
+	struct rep_frames *rf;	/* one per report, then one per stuck task */
+	size_t nrf, nrep, nstuck;
 	size_t frames, resolved;
 };
 
@@ -230,13 +234,13 @@ static const char *module_file(struct sym *s, const char *name)
 /* Resolve the frames of every report that live in obj (module, or "" for vmlinux). */
 static void resolve_object(struct sym *s, const char *module, const char *obj)
 {
-	size_t cap = s->nrep * HPC_SYM_FRAMES_MAX, n = 0;
+	size_t cap = s->nrf * HPC_SYM_FRAMES_MAX, n = 0;
 	struct hpc_frame **v = calloc(cap ? cap : 1, sizeof(*v));
 	char why[256];
 
 	if (!v)
 		fatal("out of memory");
-	for (size_t r = 0; r < s->nrep; r++)
+	for (size_t r = 0; r < s->nrf; r++)
 		for (size_t i = 0; i < s->rf[r].n; i++)
 			if (strcmp(s->rf[r].f[i].module, module) == 0)
 				v[n++] = &s->rf[r].f[i];
@@ -248,7 +252,7 @@ static void resolve_object(struct sym *s, const char *module, const char *obj)
 static void resolve_all(struct sym *s)
 {
 	resolve_object(s, "", s->vmlinux);
-	for (size_t r = 0; r < s->nrep; r++) {
+	for (size_t r = 0; r < s->nrf; r++) {
 		for (size_t i = 0; i < s->rf[r].n; i++) {
 			const char *m = s->rf[r].f[i].module;
 			bool seen = false;
@@ -287,7 +291,8 @@ static struct json_object *frame_json(const struct hpc_frame *f, size_t at)
 	json_object_object_add(o, "reliable", json_object_new_boolean(f->reliable));
 	if (f->rip)
 		json_object_object_add(o, "rip", json_object_new_boolean(1));
-	json_object_object_add(o, "console_line", json_object_new_int64((int64_t)at));
+	if (at)
+		json_object_object_add(o, "console_line", json_object_new_int64((int64_t)at));
 	if (f->nloc == 0)
 		return o;
 	json_object_object_add(o, "function", json_object_new_string(f->loc[0].func));
@@ -327,11 +332,11 @@ static void write_annotated(const struct sym *s)
 		const char *l = console_line(&s->con, k, &len);
 
 		fwrite(l, 1, len, out);
-		for (size_t r = 0; r < s->nrep; r++)
+		for (size_t r = 0; r < s->nrf; r++)
 			for (size_t i = 0; i < s->rf[r].n; i++)
 				if (s->rf[r].at[i] == k && s->rf[r].f[i].nloc) {
 					annotate(out, &s->rf[r].f[i]);
-					r = s->nrep - 1;
+					r = s->nrf - 1;
 					break;
 				}
 		fputc('\n', out);
@@ -343,32 +348,60 @@ static void write_annotated(const struct sym *s)
 	free(data);
 }
 
-/* Parse each report's frames from the console (reports: verdict.json's). */
+/* Each report's frames from the console (reports: verdict.json's). */
 static void collect_reports(struct sym *s, struct json_object *reports)
 {
-	s->nrep = json_object_array_length(reports);
-	if (s->nrep > REPORTS_MAX)
-		s->nrep = REPORTS_MAX;
-	s->rf = calloc(s->nrep ? s->nrep : 1, sizeof(*s->rf));
-	if (!s->rf)
-		fatal("out of memory");
-	for (size_t r = 0; r < s->nrep; r++) {
+	size_t n = json_object_array_length(reports);
+
+	for (size_t r = 0; r < n && s->nrep < REPORTS_MAX; r++) {
 		struct json_object *rep = json_object_array_get_idx(reports, r), *cl;
+		struct rep_frames *rf = &s->rf[s->nrf++];
 		int64_t first;
 
+		s->nrep++;
+		rf->obj = rep;
 		if (!json_object_object_get_ex(rep, "console_line", &cl) ||
 		    !json_object_is_type(cl, json_type_int))
 			continue;
 		first = json_object_get_int64(cl);
 		if (first >= 1 && (uint64_t)first <= s->con.nlines)
-			collect(&s->con, (size_t)first, &s->rf[r]);
+			collect(&s->con, (size_t)first, rf);
 	}
 }
 
-static void add_frames(struct sym *s, struct json_object *reports)
+/* The frames of each stuck task (verdict.json stuck.tasks[].stack). */
+static void collect_stuck(struct sym *s, struct json_object *stuck)
 {
-	for (size_t r = 0; r < s->nrep; r++) {
-		struct json_object *rep = json_object_array_get_idx(reports, r);
+	struct json_object *tasks;
+	size_t n;
+
+	if (!json_object_object_get_ex(stuck, "tasks", &tasks) ||
+	    !json_object_is_type(tasks, json_type_array))
+		return;
+	n = json_object_array_length(tasks);
+	for (size_t t = 0; t < n && s->nstuck < STUCK_MAX; t++) {
+		struct json_object *task = json_object_array_get_idx(tasks, t), *stack;
+		struct rep_frames *rf = &s->rf[s->nrf++];
+		size_t k;
+
+		s->nstuck++;
+		rf->obj = task;
+		if (!json_object_object_get_ex(task, "stack", &stack) ||
+		    !json_object_is_type(stack, json_type_array))
+			continue;
+		k = json_object_array_length(stack);
+		for (size_t i = 0; i < k && rf->n < HPC_SYM_FRAMES_MAX; i++) {
+			const char *line = json_object_get_string(json_object_array_get_idx(stack, i));
+
+			if (line && hpc_frame_parse(line, strlen(line), &rf->f[rf->n]))
+				rf->at[rf->n++] = 0;
+		}
+	}
+}
+
+static void add_frames(struct sym *s)
+{
+	for (size_t r = 0; r < s->nrf; r++) {
 		struct json_object *fr = json_object_new_array();
 
 		for (size_t i = 0; i < s->rf[r].n; i++) {
@@ -376,7 +409,10 @@ static void add_frames(struct sym *s, struct json_object *reports)
 			s->frames++;
 			s->resolved += s->rf[r].f[i].nloc > 0;
 		}
-		json_object_object_add(rep, "frames", fr);
+		if (json_object_is_type(s->rf[r].obj, json_type_object))
+			json_object_object_add(s->rf[r].obj, "frames", fr);
+		else
+			json_object_put(fr);
 	}
 }
 
@@ -392,7 +428,7 @@ static void sym_free(struct sym *s)
 int main(int argc, char **argv)
 {
 	struct sym s = { 0 };
-	struct json_object *root, *reports;
+	struct json_object *root, *reports = NULL, *stuck = NULL;
 	char *in, *vbuf, why[256];
 	size_t vlen;
 	const char *txt;
@@ -407,23 +443,34 @@ int main(int argc, char **argv)
 		fatal("%s/%s: %s", s.dir, HPC_VERDICT_FILE, why);
 	console_load(&s.con, s.dir);
 	if (!json_object_object_get_ex(root, "reports", &reports) ||
-	    !json_object_is_type(reports, json_type_array) ||
-	    json_object_array_length(reports) == 0 || !s.con.buf) {
+	    !json_object_is_type(reports, json_type_array) || !s.con.buf)
+		reports = NULL;
+	if (!json_object_object_get_ex(root, "stuck", &stuck) ||
+	    !json_object_is_type(stuck, json_type_object))
+		stuck = NULL;
+	if ((!reports || json_object_array_length(reports) == 0) && !stuck) {
 		json_object_put(root);
 		sym_free(&s);
 		return 0;
 	}
-	collect_reports(&s, reports);
+	s.rf = calloc(REPORTS_MAX + STUCK_MAX, sizeof(*s.rf));
+	if (!s.rf)
+		fatal("out of memory");
+	if (reports)
+		collect_reports(&s, reports);
+	if (stuck)
+		collect_stuck(&s, stuck);
 	resolve_all(&s);
-	add_frames(&s, reports);
+	add_frames(&s);
 	txt = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
 	if (!txt || asprintf(&vbuf, "%s\n", txt) < 0)
 		fatal("out of memory");
 	if (hpc_runfile_write(s.dir, HPC_VERDICT_FILE, vbuf, strlen(vbuf)) < 0)
 		fatal("cannot write %s/%s: %s", s.dir, HPC_VERDICT_FILE, strerror(errno));
-	write_annotated(&s);
-	fprintf(stderr, "hpc-symbolize: %zu reports, %zu frames, %zu with a source line\n",
-		s.nrep, s.frames, s.resolved);
+	if (s.con.buf)
+		write_annotated(&s);
+	fprintf(stderr, "hpc-symbolize: %zu reports, %zu stuck tasks, %zu frames, %zu with a source line\n",
+		s.nrep, s.nstuck, s.frames, s.resolved);
 	free(vbuf);
 	json_object_put(root);
 	sym_free(&s);

@@ -7,7 +7,7 @@
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-plan 23
+plan 24
 
 bin=${HPC_BIN:-$T_TOP/framework/build/bin}
 sym=$bin/hpc-symbolize
@@ -53,13 +53,15 @@ EOF
 cat >"$res/verdict.json" <<'EOF'
 { "verdict": "FAIL", "class": "KASAN", "reports": [
   { "class": "KASAN", "title": "KASAN: use-after-free in fake_uaf", "console_line": 2 },
-  { "class": "WARN", "title": "no console line" } ] }
+  { "class": "WARN", "title": "no console line" } ],
+  "stuck": { "step": "s", "function": "fake_cold", "pid": 7, "tasks": [
+    { "pid": 7, "state": "D", "stack": [ "fake_cold+0x1/0x10 [hpchaos_fake]", "vfs_fake_inner+0x1/0x10", "not a frame" ] } ] } }
 EOF
 chmod 600 "$res"/*
 
 out=$("$sym" --dir "$res" --vmlinux "$w/tree/build/vmlinux" --modules "$w/mods" 2>&1) && rc=0 || rc=$?
 is "$rc" 0 "hpc-symbolize exits 0"
-like "$out" "*2 reports, 6 frames, 3 with a source line*" "its summary counts frames and resolved ones"
+like "$out" "*2 reports, 1 stuck tasks, 8 frames, 5 with a source line*" "its summary counts frames and resolved ones"
 v=$res/verdict.json
 is "$(jq -r '.reports[0].frames | length' "$v")" 6 "the report has the 6 frames of its block, none past its end"
 is "$(jq -r '.reports[0].frames[0] | "\(.symbol) \(.offset) \(.module) \(.reliable) \(.console_line)"' "$v")" \
@@ -76,6 +78,9 @@ is "$(jq -r '.reports[0].frames[4] | "\(.function) \(.file):\(.line)"' "$v")" \
 	"fake_cold kmod/hpchaos_fake.c:5" "a function in .text.unlikely, at the same offset as one in .text: its own line"
 is "$(jq -r '.reports[0].frames[5] | has("file")' "$v")" false \
 	"a symbol the module lacks: unresolved (addr2line answers it with what is at address 0)"
+is "$(jq -r '.stuck.tasks[0].frames | map("\(.symbol) \(.file):\(.line) \(has("console_line"))") | join(", ")' "$v")" \
+	"fake_cold kmod/hpchaos_fake.c:5 false, vfs_fake_inner mm/memory.c:2 false" \
+	"a stuck task's stack (verdict.json stuck) gets its frames, with no console line"
 is "$(jq -r '.reports[1] | has("frames")' "$v")" true "a report without a console line gets an empty frame list"
 is "$(jq -r '.reports[1].frames | length' "$v")" 0 "(empty)"
 is "$(jq -r '.verdict, .reports[0].title' "$v" | paste -sd' ')" "FAIL KASAN: use-after-free in fake_uaf" \

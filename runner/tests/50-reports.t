@@ -6,6 +6,7 @@
 
 declare -A want=(
 	[report-warn]="FAIL WARN WARNING in hpc_trigger_warn"
+	[report-stuck]="FAIL TIMEOUT TIMEOUT: step trigger stuck in hpc_trigger_hung"
 	[report-bug]="FAIL CRASH kernel BUG in hpc_trigger_bug"
 	[report-null]="FAIL CRASH BUG: kernel NULL pointer dereference in hpc_trigger_null"
 	[report-badpage]="FAIL CRASH BUG: Bad page state"

@@ -13,6 +13,7 @@
 declare -A want=(
 	[report-kasan]="FAIL KASAN KASAN: use-after-free in hpc_trigger_uaf"
 	[report-lockdep]="FAIL LOCKDEP *"
+	[report-stuck]="FAIL TIMEOUT TIMEOUT: step trigger stuck in hpc_trigger_hung"
 	[mirror-selftest]="PASS *"
 	[devpriv-revoke-race]="RESET *"
 	[alloc-fail-migrate]="PASS *"
@@ -22,7 +23,7 @@ declare -A want=(
 devpriv=(mirror.provider_bad_args provider.device_private.info device_private.migrate
 	device_private.cpu_fault device_private.revoke device_private.revoke_race
 	device_private.surprise device_private.faults)
-plan $((${#want[@]} + ${#devpriv[@]} + 4))
+plan $((${#want[@]} + ${#devpriv[@]} + 6))
 
 hpc run --kernel chaos --results "$T_RESULTS" --heartbeat 120 "${!want[@]}"
 diag "$T_OUT"
@@ -43,4 +44,10 @@ is "$(jq -r '[.reports[] | select(.class == "KASAN") | .frames[] | select((.file
 	"report-kasan: its mm/ frames (KASAN, the slab allocator) have file:line"
 like "$(grep -m1 -E '\]  hpc_trigger_uaf\+0x' "$(dirname "$v")/console.symbolized.log")" "* kmod/hpchaos_trigger.c:*" \
 	"report-kasan: console.symbolized.log annotates the frame lines"
+# a step stuck in the kernel: the stack of its task, with source lines
+s=$(echo "$T_RESULTS"/latest/*-report-stuck/verdict.json)
+is "$(jq -r '.stuck as $st | $st.tasks[] | select(.pid == $st.pid) | .state' "$s")" D \
+	"report-stuck: the stuck task (state D) is in verdict.json"
+is "$(jq -r '[.stuck.tasks[].frames[] | select(.symbol == "hpc_trigger_hung" or .symbol == "msleep") | .file] | join(" ")' "$s")" \
+	"kernel/time/timer.c kmod/hpchaos_trigger.c" "report-stuck: its frames have source lines (msleep, hpc_trigger_hung)"
 done_testing

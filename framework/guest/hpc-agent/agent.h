@@ -15,6 +15,7 @@
  *   proc.c     the processes of run/check/bg steps: spawn, output, KTAP, end
  *   events.c   host events for wait steps; the guest event FIFO
  *   kmsg.c     /dev/kmsg forwarded as KMSG lines
+ *   stack.c    a step out of time: its tasks' kernel stacks, sysrq w and l
  * The protocol itself (parsing host lines, writing guest lines) and the
  * line splitter are the core's (hpc/proto.h, hpc/linebuf.h).
  */
@@ -210,6 +211,9 @@ const char *agent_host_cmd(const char *line, size_t len, int cut);
 void agent_host_line(const char *line, size_t len, int cut);
 void advance(uint64_t now);
 void start_drain(void);
+
+/* stack.c: STACK lines for the tasks of process group pgid, sysrq w and l */
+void stack_evidence(int idx, pid_t pgid);
 
 /* proc.c */
 void kill_proc(struct proc *p, uint64_t now);

@@ -150,6 +150,7 @@ static int poll_step(uint64_t now)
 		if (!expired)
 			return 0;
 		p->timed_out = 1;
+		stack_evidence(A.cur, p->pid);
 		kill_proc(p, now);
 		end_step(status(HPC_ST_TIMEOUT, 0));
 		return 1;

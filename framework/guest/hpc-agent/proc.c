@@ -334,6 +334,7 @@ void check_procs(uint64_t now)
 			continue;
 		if (p->deadline && now >= p->deadline && !p->killed_at) {
 			p->timed_out = 1;
+			stack_evidence(i, p->pid);
 			kill_proc(p, now);
 		}
 		if (p->killed_at && now >= p->killed_at + KILL_GRACE_NS) {

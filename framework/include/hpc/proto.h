@@ -25,6 +25,8 @@
 #define HPC_PROTO_MAX_TIMEOUT	86400
 /* Largest N in a `sig<N>` status. */
 #define HPC_PROTO_MAX_SIG	64
+/* Largest pid in a `STACK` line (the kernel's PID_MAX_LIMIT). */
+#define HPC_PROTO_MAX_PID	4194304
 /* Name of the virtio-serial port the agent talks on. */
 #define HPC_PROTO_PORT_NAME	"org.hpchaos.agent"
 
@@ -43,6 +45,7 @@
 #define HPC_KW_GO	"GO"
 #define HPC_KW_KMSG	"KMSG"
 #define HPC_KW_KMSGLOST	"KMSGLOST"
+#define HPC_KW_STACK	"STACK"
 
 /* Events the agent itself emits (`EV <ns> <name> <text>`). */
 #define HPC_EV_BAD_INPUT	"agent.bad-input"	/* host line rejected */
@@ -107,6 +110,11 @@ enum hpc_msg_type {
 	HPC_MSG_BYE,		/* exit_code */
 	HPC_MSG_KMSG,		/* text: one /dev/kmsg record line (hpc/kmsg.h) */
 	HPC_MSG_KMSG_LOST,	/* lost: records lost before the agent read them */
+	/*
+	 * idx, pid, state, text: one frame of the kernel stack of a task of a
+	 * step that ran out of time (/proc/PID/stack), innermost first
+	 */
+	HPC_MSG_STACK,
 	HPC_MSG__COUNT
 };
 
@@ -123,6 +131,8 @@ struct hpc_msg {
 	uint64_t duration_ms;		/* STEP END */
 	int exit_code;			/* BYE: 0..255 */
 	uint64_t lost;			/* KMSGLOST */
+	int pid;			/* STACK: 1..HPC_PROTO_MAX_PID */
+	char state;			/* STACK: the task's state letter (D, S, R, ...) */
 };
 
 /*

@@ -87,4 +87,19 @@ void hpc_symtab_close(struct hpc_symtab *t);
 int hpc_sym_resolve(const char *obj, struct hpc_frame **frames, size_t n,
 		    char *why, size_t wlen);
 
+/*
+ * Where a task that is stuck waits: the first of its n frames (innermost
+ * first, as /proc/PID/stack or sysrq w give them) that is not a way of
+ * waiting (schedule, msleep, mutex_lock, wait_for_completion, ...) or the
+ * system call entry. Its function name (gcc's .cold/.isra suffix cut) into
+ * out; the frame's index, or -1 when there is none (out "").
+ */
+int hpc_stuck_func(const struct hpc_frame *f, size_t n, char *out, size_t len);
+
+/*
+ * Is a task whose stuck function is func only waiting for another (a shell
+ * for its child, a poll, a pipe)? Such a task does not name the stuck step.
+ */
+bool hpc_stuck_idle(const char *func);
+
 #endif

@@ -97,6 +97,15 @@ struct hpc_judge_in {
 	int guest_signal;		/* ...killed by this signal, else 0 */
 	const char *shutdown_reason;	/* QMP SHUTDOWN reason */
 	const struct hpc_step_result *steps;	/* s->nsteps of them */
+	/*
+	 * The kernel stack of a task of a step that ran out of time: the step
+	 * (index + 1, 0: none), the task and the function it waits in
+	 * (hpc_stuck_func; NULL or "": not known). The title then names it.
+	 */
+	int stuck_step;
+	int stuck_pid;
+	char stuck_state;
+	const char *stuck_func;
 	bool bye;			/* the agent said BYE */
 	int bye_code;
 	const struct hpc_outcome_event *outcomes;

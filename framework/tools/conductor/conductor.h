@@ -48,6 +48,9 @@
 #define BYE_EXIT_GRACE_S	2	/* guest gone this long after BYE: the run is over */
 #define SCHED_RECORD		100	/* firings per action kept for verdict.json */
 #define MAX_OUTCOMES		16	/* outcome events kept */
+#define STUCK_TASKS		8	/* tasks of a timed-out step whose stacks are kept */
+#define STUCK_FRAMES		32	/* frames of one */
+#define STUCK_FRAME_LEN		160
 #define AGENT_SILENT_S		5	/* no agent line for this long: it is not forwarding */
 #define DEL_PROBE_S		0.25	/* device_del until=unplugged: qom-list period */
 #define POLL_MAX_S		0.05	/* the loop checks its deadlines this often */
@@ -115,6 +118,14 @@ struct guest_state {
 	struct json_object *ktap_lines;	/* array of guest KTAP lines */
 	long ktap_bytes;		/* their size, up to KTAP_MAX_BYTES */
 	unsigned long ktap_cut;		/* lines dropped */
+	struct stuck_task {
+		int pid;
+		char state;
+		int n;
+		char frame[STUCK_FRAMES][STUCK_FRAME_LEN];
+	} stuck[STUCK_TASKS];		/* STACK lines: the kernel stacks of */
+	int nstuck;
+	int stuck_step;			/* ... the tasks of this step + 1 (0: none) */
 	struct hpc_outcome_event outcomes[MAX_OUTCOMES];
 	int noutcomes;			/* kept */
 	unsigned int outcomes_total;	/* received */

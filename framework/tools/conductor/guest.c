@@ -241,6 +241,38 @@ static void on_bye(struct conductor *c, const struct hpc_msg *m)
 	c->g.bye_at = now_s(c);
 }
 
+/*
+ * A frame of the kernel stack of a task of a step out of time (the agent
+ * sends them before it kills the step): kept for the first such step, at
+ * most STUCK_TASKS tasks of STUCK_FRAMES frames.
+ */
+static void on_stack(struct conductor *c, const struct hpc_msg *m)
+{
+	struct json_object *o = guest_record(c, m);
+	struct guest_state *g = &c->g;
+	struct stuck_task *t = NULL;
+	char st[2] = { m->state, '\0' };
+
+	json_object_object_add(o, "idx", json_object_new_int(m->idx));
+	json_object_object_add(o, "pid", json_object_new_int(m->pid));
+	json_object_object_add(o, "state", json_object_new_string(st));
+	json_object_object_add(o, "text", json_object_new_string(m->text));
+	tl_emit(c, o);
+	if (m->idx >= c->s->nsteps || (g->stuck_step && g->stuck_step != m->idx + 1))
+		return;
+	g->stuck_step = m->idx + 1;
+	for (int i = 0; i < g->nstuck && !t; i++)
+		if (g->stuck[i].pid == m->pid)
+			t = &g->stuck[i];
+	if (!t && g->nstuck < STUCK_TASKS) {
+		t = &g->stuck[g->nstuck++];
+		t->pid = m->pid;
+		t->state = m->state;
+	}
+	if (t && t->n < STUCK_FRAMES)
+		snprintf(t->frame[t->n++], STUCK_FRAME_LEN, "%.*s", STUCK_FRAME_LEN - 1, m->text);
+}
+
 typedef void (*agent_msg_fn)(struct conductor *c, const struct hpc_msg *m);
 
 /* By type; PING has none: heartbeats stay out of the timeline. */
@@ -254,6 +286,7 @@ static const agent_msg_fn handlers[HPC_MSG__COUNT] = {
 	[HPC_MSG_BYE] = on_bye,
 	[HPC_MSG_KMSG] = on_kmsg,
 	[HPC_MSG_KMSG_LOST] = on_kmsg_lost,
+	[HPC_MSG_STACK] = on_stack,
 };
 
 void on_agent_line(void *ctx, const char *line, size_t len, unsigned int flags)

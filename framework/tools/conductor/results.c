@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "conductor.h"
+#include "hpc/symbolize.h"
 
 /* The KTAP the guest reported, parsed (NULL if none or out of memory). */
 static struct hpc_ktap *guest_ktap(const struct conductor *c)
@@ -57,8 +58,40 @@ static void report_where(const struct conductor *c, const struct hpc_report *rep
 }
 
 /* What the run saw, for lib/verdict.c's hpc_judge(). */
+/*
+ * The stuck task that names the step (STACK lines): the first in D state
+ * with a function it waits in, else the first one not merely idle (a shell
+ * waiting for its child); its index, its function in func, or -1.
+ */
+static int stuck_pick(const struct guest_state *g, char *func, size_t len)
+{
+	struct hpc_frame *f = calloc(STUCK_FRAMES, sizeof(*f));
+	char fn[HPC_SYM_NAME_MAX];
+	int best = -1;
+
+	if (len)
+		func[0] = '\0';
+	for (int t = 0; f && t < g->nstuck; t++) {
+		const struct stuck_task *k = &g->stuck[t];
+		size_t n = 0;
+
+		for (int i = 0; i < k->n; i++)
+			n += (size_t)hpc_frame_parse(k->frame[i], strlen(k->frame[i]), &f[n]);
+		if (hpc_stuck_func(f, n, fn, sizeof(fn)) < 0 || hpc_stuck_idle(fn))
+			continue;
+		if (best < 0 || (k->state == 'D' && g->stuck[best].state != 'D')) {
+			best = t;
+			snprintf(func, len, "%s", fn);
+		}
+	}
+	free(f);
+	return best;
+}
+
 void judge(struct conductor *c, struct hpc_decision *vd, int connected)
 {
+	char stuck_fn[HPC_SYM_NAME_MAX];
+	int stuck = stuck_pick(&c->g, stuck_fn, sizeof(stuck_fn));
 	const struct hpc_report *rep = hpc_triage_primary(c->triage);
 	const struct guest_state *g = &c->g;
 	struct hpc_ktap *k = guest_ktap(c);
@@ -88,6 +121,10 @@ void judge(struct conductor *c, struct hpc_decision *vd, int connected)
 				WTERMSIG(c->guest_status) : 0,
 		.shutdown_reason = g->shutdown_reason,
 		.steps = g->steps,
+		.stuck_step = stuck >= 0 ? g->stuck_step : 0,
+		.stuck_pid = stuck >= 0 ? g->stuck[stuck].pid : 0,
+		.stuck_state = stuck >= 0 ? g->stuck[stuck].state : 0,
+		.stuck_func = stuck_fn,
 		.bye = g->bye,
 		.bye_code = g->bye_code,
 		.outcomes = g->outcomes,
@@ -351,6 +388,32 @@ static void add_run(struct json_object *o, const struct conductor *c)
 	add(o, "hello_s", c->g.hello ? j_s(c->g.hello_t) : NULL);
 }
 
+/* The kernel stacks of the tasks of the step that ran out of time. */
+static struct json_object *stuck_json(const struct conductor *c)
+{
+	const struct guest_state *g = &c->g;
+	struct json_object *o = json_object_new_object(), *tasks = json_object_new_array();
+	char fn[HPC_SYM_NAME_MAX];
+	int pick = stuck_pick(g, fn, sizeof(fn));
+
+	add(o, "step", j_str(c->s->steps[g->stuck_step - 1].name));
+	add(o, "function", fn[0] ? j_str(fn) : NULL);
+	add(o, "pid", pick >= 0 ? j_int(g->stuck[pick].pid) : NULL);
+	for (int t = 0; t < g->nstuck; t++) {
+		struct json_object *k = json_object_new_object(), *stack = json_object_new_array();
+		char st[2] = { g->stuck[t].state, '\0' };
+
+		add(k, "pid", j_int(g->stuck[t].pid));
+		add(k, "state", j_str(st));
+		for (int i = 0; i < g->stuck[t].n; i++)
+			json_object_array_add(stack, j_str(g->stuck[t].frame[i]));
+		add(k, "stack", stack);
+		json_object_array_add(tasks, k);
+	}
+	add(o, "tasks", tasks);
+	return o;
+}
+
 /* verdict.json: 0, or -1 (said on stderr). */
 int write_verdict(struct conductor *c, const struct hpc_decision *vd)
 {
@@ -363,6 +426,8 @@ int write_verdict(struct conductor *c, const struct hpc_decision *vd)
 	add(o, "schedule", schedule_json(c));
 	add_outcomes(o, c);
 	add(o, "steps", steps_json(c));
+	if (c->g.stuck_step)
+		add(o, "stuck", stuck_json(c));
 	if (json_object_array_length(c->g.ktap_lines) > 0)
 		add(o, "guest_ktap", guest_ktap_json(c));
 	add(o, "reports", reports_json(c));
