@@ -6,6 +6,9 @@
 shopt -s inherit_errexit
 
 HPC_TOP=${HPC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# The version of hpchaos (hpchaos --version adds the git commit).
+# shellcheck disable=SC2034 # used by hpc_version (usage.sh)
+HPC_VERSION=0.3
 HPC_CACHE=${HPC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hpchaos}
 HPC_BIN=${HPC_BIN:-$HPC_TOP/framework/build/bin}
 HPC_GUEST_BIN=${HPC_GUEST_BIN:-$HPC_TOP/framework/build/guest}

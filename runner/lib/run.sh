@@ -234,6 +234,8 @@ run_read_scenarios() {
 # run_opts ARG...: the options of 'hpchaos run', into cmd_run's locals
 # (kernel seed accel results heartbeat repeat duration want_jobs args).
 run_opts() {
+	opts_expand '--kernel --config --seed --accel --backend --host --results --heartbeat --planted --repeat --duration' "$@"
+	set -- "${OPTS_ARGV[@]}"
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
@@ -251,8 +253,8 @@ run_opts() {
 		-j?*) want_jobs=${1#-j}; shift ;;
 		--jobs=*) want_jobs=${1#--jobs=}; shift ;;
 		-v | --verbose) export HPC_VERBOSE=1; shift ;;
-		-h | --help) usage; exit 0 ;;
-		-*) die 2 "run: unknown option '$1' (see 'hpchaos help')" ;;
+		-h | --help) usage run; exit 0 ;;
+		-*) die 2 "run: unknown option '$1' (see 'hpchaos run --help')" ;;
 		*) args+=("$1"); shift ;;
 		esac
 	done
@@ -385,6 +387,8 @@ repro_target() {
 # repro_opts ARG...: the options of 'hpchaos repro', into cmd_repro's locals
 # (tries all accel results heartbeat target).
 repro_opts() {
+	opts_expand '--tries --accel --backend --host --results --heartbeat' "$@"
+	set -- "${OPTS_ARGV[@]}"
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--tries) tries=${2:?--tries needs a value}; shift 2 ;;
@@ -395,8 +399,8 @@ repro_opts() {
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
 		-v | --verbose) export HPC_VERBOSE=1; shift ;;
-		-h | --help) usage; exit 0 ;;
-		-*) die 2 "repro: unknown option '$1' (see 'hpchaos help')" ;;
+		-h | --help) usage repro; exit 0 ;;
+		-*) die 2 "repro: unknown option '$1' (see 'hpchaos repro --help')" ;;
 		*)
 			[[ -z $target ]] || die 2 "repro: one result directory, please (got '$target' and '$1')"
 			target=$1

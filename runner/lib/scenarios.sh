@@ -40,7 +40,44 @@ scenarios_resolve() {
 			[[ -n ${seen[$file]:-} ]] || out+=("$file")
 			seen[$file]=1
 		done < <(scenarios_info --named "$arg")
-		[[ $found == 1 ]] || die 2 "no scenario or group named '$arg' (see 'hpchaos list')"
+		[[ $found == 1 ]] || die 2 "no scenario or group named '$arg' (see 'hpchaos list')$(scenarios_near "$arg")"
 	done
 	printf '%s\n' "${out[@]}"
+}
+
+# groups_known: every group of the shipped scenarios, one a line, sorted.
+groups_known() {
+	scenarios_info | cut -f2 | tr ',' '\n' | LC_ALL=C sort -u
+}
+
+# scenarios_near WORD: the scenario and group names close to WORD (edit
+# distance at most a third of its length, or one name holds the other),
+# the closest first, at most 6, as "; did you mean: a b c?" or nothing.
+scenarios_near() {
+	local w=$1 near
+	[[ ${#w} -ge 3 ]] || return 0
+	near=$({
+		scenarios_info | cut -f1
+		groups_known
+	} | LC_ALL=C sort -u | awk -v w="$w" '
+	function dist(a, b,   i, j, la, lb, d, c, x) {
+		la = length(a); lb = length(b)
+		for (i = 0; i <= la; i++) d[i, 0] = i
+		for (j = 0; j <= lb; j++) d[0, j] = j
+		for (i = 1; i <= la; i++)
+			for (j = 1; j <= lb; j++) {
+				c = substr(a, i, 1) != substr(b, j, 1)
+				x = d[i - 1, j - 1] + c
+				if (d[i - 1, j] + 1 < x) x = d[i - 1, j] + 1
+				if (d[i, j - 1] + 1 < x) x = d[i, j - 1] + 1
+				d[i, j] = x
+			}
+		return d[la, lb]
+	}
+	{
+		k = dist(w, $0)
+		if (k <= int(length(w) / 3) + 1 || index($0, w) || index(w, $0))
+			printf "%d %s\n", k, $0
+	}' | sort -n -k1,1 -s | head -n 6 | cut -d' ' -f2 | paste -sd' ')
+	[[ -z $near ]] || printf '; did you mean: %s?' "$near"
 }

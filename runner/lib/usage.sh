@@ -1,0 +1,170 @@
+# shellcheck shell=bash
+# The help texts: 'hpchaos help' prints them all, 'hpchaos COMMAND --help'
+# the one of COMMAND; and the --name=value form of options.
+
+# hpc_version: this checkout's version (the git commit when there is one).
+hpc_version() {
+	local v
+	v=$(git -C "$HPC_TOP" describe --always --dirty 2>/dev/null || true)
+	printf '%s%s\n' "$HPC_VERSION" "${v:+ (git $v)}"
+}
+
+usage_commands() {
+	cat <<EOF2
+usage: hpchaos COMMAND [OPTIONS] [ARGS]
+
+Commands:
+  run [SCENARIO|GROUP|FILE...]  boot guests, run scenarios, print verdicts
+                                (default: the 'quick' group)
+  repro RESULT_DIR              run a result again: same scenario, seed,
+                                kernel and module; how many tries agree
+  list [--json] [GROUP]         list scenarios with their groups
+  lint [FILE|DIR...]            check scenario files without booting
+  image                         build (or find in the cache) the guest image
+  doctor                        what this machine and the image can do
+                                (--setup-libvirt: install and start a local
+                                libvirtd for the libvirt backend, as root)
+  help [COMMAND]                this text, or the options of COMMAND
+  version                       the version (also --version)
+
+'hpchaos COMMAND --help' gives the options of COMMAND. Every option that
+takes a value also takes it as --option=value.
+EOF2
+}
+
+usage_run() {
+	cat <<EOF2
+usage: hpchaos run [OPTIONS] [SCENARIO|GROUP|FILE...]
+
+Options for run:
+  --kernel SPEC                 guest kernel (docs/kernels.md):
+                                stock       Debian 12's packaged kernel, 6.1 (default)
+                                stock:6.12  Debian 12's packaged 6.12 (bookworm-security)
+                                chaos       a debug kernel (KASAN, lockdep, DEBUG_VM,
+                                            fault injection) from linux-source-6.1
+                                chaos:6.12  the same from linux-source-6.12
+                                tree:PATH   your tree, built incrementally in the
+                                            cache; its .config (or --config FILE)
+                                            with our options merged on top
+  --config FILE                 with tree:PATH, the config to start from
+  --seed N                      seed for every random choice, 0..2^63-1
+                                (default: drawn, printed)
+  --repeat N                    soak: run each scenario N times, repetition r
+                                with seed SEED+r-1; results in NN-name-rR
+  --duration T                  soak: cycle through the scenarios until T
+                                (90s, 10m, 2h, 1d) has passed; the running
+                                scenarios finish (with --repeat: at most N)
+  --accel auto|tcg|kvm          accelerator (default: auto = KVM if usable, else TCG)
+  --backend qemu|libvirt[:URI]  how guests start: QEMU directly (default), or as
+                                transient libvirt domains (URI default
+                                qemu:///system); see docs/backends.md
+  --host URI                    a libvirt host to run on (repeat it to spread the
+                                scenarios over several; implies --backend libvirt)
+  --results DIR                 where run directories go (default: ./results,
+                                or \$HPC_RESULTS)
+  --heartbeat S                 guest silent this long = HANG (default: 60)
+  -j N, --jobs N                run N guests at once (default: what this machine
+                                holds, from its cores, the guests' vCPUs and
+                                free memory; printed with the reason); the
+                                longest scenarios start first (timings of
+                                earlier runs, in the cache)
+  --planted BUG                 load a variant of the module with a planted bug
+                                (see docs/kmod.md; default: none)
+  --symbols                     stock kernels: fetch Debian's -dbg package (about
+                                860 MiB, once) for file:line in the kernel's
+                                frames of reports (built kernels always have them;
+                                our module's frames always resolve)
+  -v, --verbose                 more messages
+
+Exit status: 0 no FAIL and no ERROR; 1 some FAIL or ERROR; 2 bad input
+(nothing was booted); 3 interrupted.
+Results: RESULTS/<run-id>/ with summary.json, junit.xml, ktap.txt and one
+directory per scenario (verdict.json, console.log, timeline.jsonl, the
+scenario file as it ran, ...).
+EOF2
+}
+
+usage_repro() {
+	cat <<EOF2
+usage: hpchaos repro [OPTIONS] RESULT_DIR
+
+Options for repro (RESULT_DIR: results/<id> replays each FAIL scenario of
+the run, results/<id>/NN-name that scenario):
+  --tries N                     runs per scenario (default: 10)
+  --all                         replay every scenario of a run, not only FAILs
+  --symbols                     as for run
+
+Exit status: 0 every try gave the same verdict and title as the original;
+1 some did not; 2 bad input (not a hpchaos result); 3 interrupted.
+EOF2
+}
+
+usage_list() {
+	cat <<EOF2
+usage: hpchaos list [--json] [GROUP]
+
+Every scenario (or those of GROUP): name, groups, description. --json: a
+JSON array of {name, groups, file, description}. An unknown group is an
+error (exit 2) that lists the groups.
+EOF2
+}
+
+usage_lint() {
+	cat <<EOF2
+usage: hpchaos lint [FILE|DIR...]
+
+Checks scenario files without booting (default: every file under
+scenarios/). Errors are FILE:LINE: what was expected; exit 2 if any.
+EOF2
+}
+
+usage_image() {
+	cat <<EOF2
+usage: hpchaos image [--kernel SPEC] [--config FILE]
+
+Builds (or finds in the cache) the guest kernel and initramfs for SPEC
+(as for run; default stock) and prints where they are.
+EOF2
+}
+
+usage_doctor() {
+	cat <<EOF2
+usage: hpchaos doctor [--kernel SPEC] [--setup-libvirt]
+
+What this machine and the image for SPEC (default stock) can do: QEMU,
+libvirt, KVM, host packages, the kernel's options and modules. A kernel
+that is not in the cache yet is built first (said before it starts).
+--setup-libvirt installs and starts a local libvirtd, as root.
+EOF2
+}
+
+# usage [COMMAND]: the help of COMMAND, or all of it.
+usage() {
+	case ${1:-} in
+	run | repro | list | lint | image | doctor) "usage_$1" ;;
+	'')
+		usage_commands
+		printf '\n'
+		usage_run | sed -n '/^Options for run:/,$p'
+		printf '\n'
+		usage_repro | sed -n '/^Options for repro/,$p'
+		;;
+	*) die 2 "help: no command '$1' (commands: run repro list lint image doctor)" ;;
+	esac
+}
+
+# opts_expand 'NAME...' ARG...: the arguments in OPTS_ARGV, with each
+# --NAME=VALUE of an option in the list (those that take a value) as two
+# words; any other --x=y stays as it is (its parser calls it unknown).
+opts_expand() {
+	local list=" $1 " a
+	shift
+	OPTS_ARGV=()
+	for a in "$@"; do
+		if [[ $a == --*=* && $list == *" ${a%%=*} "* ]]; then
+			OPTS_ARGV+=("${a%%=*}" "${a#*=}")
+		else
+			OPTS_ARGV+=("$a")
+		fi
+	done
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The command line, without booting anything: every command's --help, the
+# version, --option=value, unknown names with the close ones, list --json.
+# shellcheck source=runner/tests/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+cmds=(run repro list lint image doctor)
+plan $((3 * ${#cmds[@]} + 17))
+
+for c in "${cmds[@]}"; do
+	hpc "$c" --help
+	like "$T_RC $T_OUT" "0 usage: hpchaos $c *" "$c --help: its usage, exit 0"
+	hpc "$c" -h
+	like "$T_RC $T_OUT" "0 usage: hpchaos $c *" "$c -h: the same"
+	hpc help "$c"
+	like "$T_RC $T_OUT" "0 usage: hpchaos $c *" "help $c: the same"
+done
+hpc help
+like "$T_RC $T_OUT" "0 usage: hpchaos COMMAND *Options for run:*Options for repro*" "help: all of it, exit 0"
+hpc help nosuch
+like "$T_RC $T_OUT" "2 *help: no command 'nosuch'*" "help of an unknown command: exit 2"
+hpc nosuch
+like "$T_RC $T_OUT" "2 *unknown command 'nosuch'*" "an unknown command: exit 2"
+hpc --version
+like "$T_RC $T_OUT" "0 hpchaos [0-9]*.[0-9]*" "--version"
+hpc version
+like "$T_RC $T_OUT" "0 hpchaos [0-9]*.[0-9]*" "version"
+
+# --option=value is --option value (the errors show the value arrived)
+hpc run --seed=x boot-idle
+like "$T_RC $T_OUT" "2 *--seed: expected a decimal number*got 'x'*" "run --seed=x: the value reaches --seed"
+hpc run --kernel=nosuch boot-idle
+like "$T_RC $T_OUT" "2 *unknown kernel 'nosuch'*" "run --kernel=nosuch: the value reaches --kernel"
+hpc repro --tries=0 "$T_TMP"
+like "$T_RC $T_OUT" "2 *--tries: expected a number*" "repro --tries=0: the value reaches --tries"
+hpc image --kernel=nosuch
+like "$T_RC $T_OUT" "2 *unknown kernel 'nosuch'*" "image --kernel=nosuch: the value reaches --kernel"
+hpc run --symbols=1 boot-idle
+like "$T_RC $T_OUT" "2 *unknown option '--symbols=1'*" "a flag with a value: an unknown option, exit 2"
+
+# unknown names: exit 2, nothing booted, the close names offered
+hpc run --results "$T_RESULTS" boot-idl
+like "$T_RC $T_OUT" "2 *no scenario or group named 'boot-idl'*did you mean: boot-idle?*" "run boot-idl: did you mean boot-idle"
+hpc run --results "$T_RESULTS" report-wrn
+like "$T_RC $T_OUT" "2 *did you mean: report-warn *" "run report-wrn: report-warn first"
+t "and nothing was booted (no result directory)" test ! -e "$T_RESULTS"
+hpc list nosuch
+like "$T_RC $T_OUT" "2 *list: no group named 'nosuch' (groups: *reports*smoke*" "list nosuch: exit 2, the groups listed"
+
+# list --json: the same scenarios as the table, with their groups
+hpc list --json
+is "$(jq -r 'map(.name) | join(" ")' <<<"$T_OUT")" "$("$T_TOP/runner/hpchaos" list | awk '{print $1}' | paste -sd' ')" \
+	"list --json: every scenario of list, in its order"
+is "$(jq -c '.[] | select(.name == "report-stuck") | .groups' <<<"$T_OUT")" '["reports","chaos"]' \
+	"list --json: groups as an array"
+hpc list --json reports
+is "$(jq length <<<"$T_OUT")" "$("$T_TOP/runner/hpchaos" list reports | wc -l)" "list --json GROUP: that group's"
+done_testing
