@@ -14,7 +14,7 @@ KERNEL  ?= stock
 HPCHAOS := runner/hpchaos
 SHELL   := /bin/bash
 
-.PHONY: clean-cache all framework deps deps-check run check check-long check-tree unit fuzz shellcheck bench bench-detect bench-boot install clean
+.PHONY: man clean-cache all framework deps deps-check run check check-long check-tree unit fuzz shellcheck bench bench-detect bench-boot install clean
 
 all: framework
 
@@ -87,7 +87,7 @@ fuzz: deps-check
 	$(MAKE) -C framework fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 shellcheck:
-	shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/lib.sh runner/tests/chaos/*.t runner/bench/*.sh runner/tools/*.sh framework/fuzz/run.sh guest-images/init .ci/run
+	shellcheck -x runner/hpchaos runner/lib/*.sh runner/completion/*.bash runner/tests/*.t runner/tests/lib.sh runner/tests/chaos/*.t runner/bench/*.sh runner/tools/*.sh framework/fuzz/run.sh guest-images/init .ci/run
 
 # Benchmarks: performance figures live here, not in timed tests. build.sh:
 # the kernel loop (cold build with empty caches, a user's tree, no change,
@@ -108,8 +108,11 @@ bench-detect: deps framework
 bench-boot: deps framework
 	runner/bench/boot-stall.sh $(or $(N),20) $(or $(KERNEL_BENCH),chaos)
 
-install: framework
-	install -d $(DESTDIR)$(PREFIX)/lib/hpchaos $(DESTDIR)$(PREFIX)/bin
+install: framework man
+	install -d $(DESTDIR)$(PREFIX)/lib/hpchaos $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 framework/build/man/hpchaos.1 $(DESTDIR)$(PREFIX)/share/man/man1/hpchaos.1
+	install -m 644 runner/completion/hpchaos.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hpchaos
 	cp -r runner scenarios guest-images kmod docs $(DESTDIR)$(PREFIX)/lib/hpchaos/
 	install -d $(DESTDIR)$(PREFIX)/lib/hpchaos/framework/build
 	cp -r framework/build/bin framework/build/guest $(DESTDIR)$(PREFIX)/lib/hpchaos/framework/build/
@@ -126,3 +129,11 @@ clean-cache:
 	@d=$(if $(HPC_CACHE),$(HPC_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/hpchaos); \
 	if [ -d "$$d" ]; then echo "removing the hpchaos cache $$d ($$(du -sh "$$d" | cut -f1))"; rm -rf "$$d"; \
 	else echo "no hpchaos cache at $$d"; fi
+
+# The manual page, from docs/man/hpchaos.1.scd with scdoc (a host package:
+# make deps installs it).
+man: framework/build/man/hpchaos.1
+framework/build/man/hpchaos.1: docs/man/hpchaos.1.scd
+	@command -v scdoc >/dev/null || { echo "make man: scdoc is missing (apt-get install scdoc, or make deps)" >&2; exit 2; }
+	@mkdir -p $(dir $@)
+	scdoc <$< >$@.tmp && mv $@.tmp $@

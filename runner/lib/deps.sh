@@ -7,7 +7,7 @@ HPC_DEPS_RUN=(
 	make gcc libc6-dev pkg-config
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	libjson-c-dev libcmocka-dev libfiu-dev fiu-utils
-	ndctl daxctl
+	ndctl daxctl scdoc
 	gcc-12 libelf-dev libvirt-dev
 )
 # Packages for building kernels from source (--kernel chaos|tree:PATH).
@@ -18,7 +18,7 @@ HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clien
 # Extra packages for the test suite (make check).
 # clang, its compiler-rt (libFuzzer, sanitizers) and llvm (llvm-symbolizer)
 # for the fuzzers (make fuzz; runner/tests/05-fuzz.t).
-HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm)
+HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db)
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {

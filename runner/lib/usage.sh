@@ -46,6 +46,8 @@ Options for run:
                                 tree:PATH   your tree, built incrementally in the
                                             cache; its .config (or --config FILE)
                                             with our options merged on top
+                                build:DIR   a kernel you built (in place or O=DIR),
+                                            booted as it is, without a rebuild
   --config FILE                 with tree:PATH, the config to start from
   --seed N                      seed for every random choice, 0..2^63-1
                                 (default: drawn, printed)

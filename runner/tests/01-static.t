@@ -49,7 +49,7 @@ fi
 # it compiles the device-private objects too; else stock 6.1).
 plan $((1 + 2 * ${#trees[@]} + 1))
 
-out=$(shellcheck -x runner/hpchaos runner/lib/*.sh runner/tests/*.t runner/tests/lib.sh runner/tests/chaos/*.t runner/bench/*.sh runner/tools/*.sh framework/fuzz/run.sh guest-images/init .ci/run 2>&1 || true)
+out=$(shellcheck -x runner/hpchaos runner/lib/*.sh runner/completion/*.bash runner/tests/*.t runner/tests/lib.sh runner/tests/chaos/*.t runner/bench/*.sh runner/tools/*.sh framework/fuzz/run.sh guest-images/init .ci/run 2>&1 || true)
 is "$out" "" "shellcheck: runner, libraries, tests, guest init, CI script"
 
 # kmod_w1 NAME KDIR [planted]: the default build, then the planted variants' objects.

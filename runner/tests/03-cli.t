@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 cmds=(run repro list lint image doctor)
-plan $((3 * ${#cmds[@]} + 17))
+plan $((3 * ${#cmds[@]} + 28))
 
 for c in "${cmds[@]}"; do
 	hpc "$c" --help
@@ -55,4 +55,31 @@ is "$(jq -c '.[] | select(.name == "report-stuck") | .groups' <<<"$T_OUT")" '["r
 	"list --json: groups as an array"
 hpc list --json reports
 is "$(jq length <<<"$T_OUT")" "$("$T_TOP/runner/hpchaos" list reports | wc -l)" "list --json GROUP: that group's"
+
+# the manual page (scdoc) and the bash completion know every option
+run_opts=$("$T_TOP/runner/hpchaos" run --help | grep -oE -- '^  (-[a-zA-Z]( N)?, )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u)
+repro_opts=$("$T_TOP/runner/hpchaos" repro --help | grep -oE -- '^  --[a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u)
+t "run --help lists options ($(wc -w <<<"$run_opts"))" test "$(wc -w <<<"$run_opts")" -ge 14
+scd=$T_TOP/docs/man/hpchaos.1.scd
+missing=$(for o in $run_opts $repro_opts; do grep -qF -- "*$o*" "$scd" || echo "$o"; done)
+is "$missing" "" "the man page has every option of run and repro"
+make -s -C "$T_TOP" man >/dev/null 2>&1 && rc=0 || rc=$?
+is "$rc" 0 "make man renders it with scdoc"
+warn=$(man --warnings -l "$T_TOP/framework/build/man/hpchaos.1" 2>&1 >/dev/null)
+is "$warn" "" "man -l: no warnings"
+like "$(MANWIDTH=80 man -l "$T_TOP/framework/build/man/hpchaos.1" 2>/dev/null)" "*SYNOPSIS*hpchaos run*EXIT STATUS*" "man -l renders it"
+comp() { bash -c '. "$1/runner/completion/hpchaos.bash"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _hpchaos; echo "${COMPREPLY[*]}"' _ "$T_TOP" "$T_TOP/runner/hpchaos" "$@"; }
+is "$(comp run report-st)" report-stuck "completion: scenario names"
+is "$(comp run --kernel ch)" "chaos chaos:6.12" "completion: kernel specs"
+comp_run=$(grep -E "^\s+run\) opts=" "$T_TOP/runner/completion/hpchaos.bash")
+missing=$(for o in $run_opts; do [[ $comp_run == *" $o"* || $comp_run == *"'$o"* ]] || echo "$o"; done)
+is "$missing" "" "completion: every option of run"
+
+# make install: the tool, its manual page and its completion
+d=$T_TMP/inst
+make -s -C "$T_TOP" install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1 && rc=0 || rc=$?
+is "$rc" 0 "make install DESTDIR=... PREFIX=/usr"
+t "it installs the manual page and the bash completion" \
+	test -f "$d/usr/share/man/man1/hpchaos.1" -a -f "$d/usr/share/bash-completion/completions/hpchaos"
+like "$("$d/usr/bin/hpchaos" --version 2>&1)" "hpchaos [0-9]*" "the installed hpchaos runs"
 done_testing

@@ -1,0 +1,58 @@
+# shellcheck shell=bash
+# bash completion of hpchaos: commands, each command's options, kernel
+# specs, scenario and group names (from 'hpchaos list --json'), result
+# directories for repro. Installed by make install; or: . runner/completion/hpchaos.bash
+
+_hpchaos_names() {
+	"${COMP_WORDS[0]}" list --json 2>/dev/null |
+		jq -r '.[] | .name, .groups[]' 2>/dev/null | LC_ALL=C sort -u
+}
+
+_hpchaos() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]} cmd=${COMP_WORDS[1]:-}
+	local opts
+	COMPREPLY=()
+	if [[ $COMP_CWORD -eq 1 ]]; then
+		mapfile -t COMPREPLY < <(compgen -W 'run repro list lint image doctor help version --help --version' -- "$cur")
+		return
+	fi
+	case $prev in
+	--kernel)
+		mapfile -t COMPREPLY < <(compgen -W 'stock stock:6.12 chaos chaos:6.12 tree: build:' -- "$cur")
+		return
+		;;
+	--accel)
+		mapfile -t COMPREPLY < <(compgen -W 'auto tcg kvm' -- "$cur")
+		return
+		;;
+	--backend)
+		mapfile -t COMPREPLY < <(compgen -W 'qemu libvirt' -- "$cur")
+		return
+		;;
+	--config | --results)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return
+		;;
+	--seed | --repeat | --duration | --heartbeat | --jobs | -j | --tries | --host | --planted)
+		return
+		;;
+	esac
+	case $cmd in
+	run) opts='--kernel --config --seed --repeat --duration --accel --backend --host --results --heartbeat --jobs --planted --symbols --verbose --help' ;;
+	repro) opts='--tries --all --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;
+	list) opts='--json --help' ;;
+	lint) opts='--help' ;;
+	image) opts='--kernel --config --help' ;;
+	doctor) opts='--kernel --setup-libvirt --help' ;;
+	help) mapfile -t COMPREPLY < <(compgen -W 'run repro list lint image doctor' -- "$cur"); return ;;
+	*) return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+	elif [[ $cmd == run || $cmd == list ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$(_hpchaos_names) all" -- "$cur")
+	else
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+	fi
+}
+complete -F _hpchaos hpchaos
