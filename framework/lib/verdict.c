@@ -226,7 +226,7 @@ static void judge_timeout(const struct hpc_judge_in *in, int i, struct hpc_decis
 	snprintf(d->title, sizeof(d->title), "TIMEOUT: step %s stuck in %s", st->name, in->stuck_func);
 }
 
-/* The steps in order: 1 when one of them decided. */
+/* Rows 11-15: the steps in order; 1 when one of them decided. */
 static int judge_steps(const struct hpc_judge_in *in, struct hpc_decision *d)
 {
 	const struct hpc_scenario *s = in->s;
@@ -243,6 +243,14 @@ static int judge_steps(const struct hpc_judge_in *in, struct hpc_decision *d)
 		}
 		if (r->st.kind == HPC_ST_EXIT && r->st.value == 0)
 			continue;
+		if (r->st.kind == HPC_ST_EXIT && r->st.value == HPC_KSFT_SKIP &&
+		    (st->kind == HPC_STEP_RUN || st->kind == HPC_STEP_CHECK)) {
+			hpc_decision_set(d, HPC_V_SKIP, HPC_C_NONE, NULL,
+					 "%s %s (line %d) exited %d (skip)%s%s",
+					 hpc_step_kind_name(st->kind), st->name, st->line,
+					 HPC_KSFT_SKIP, r->last_out[0] ? ": " : "", r->last_out);
+			return 1;
+		}
 		if (st->judged) {
 			hpc_decision_set(d, HPC_V_FAIL, st->fail_class, NULL,
 					 "%s %s (line %d) failed with status %s; see steps.log",
@@ -350,7 +358,7 @@ static int judge_boot(const struct hpc_judge_in *in, struct hpc_decision *d)
 	return 1;
 }
 
-/* Rows 15-18: no BYE from the agent, or BYE with an error. */
+/* Rows 16-19: no BYE from the agent, or BYE with an error. */
 static int judge_bye(const struct hpc_judge_in *in, struct hpc_decision *d)
 {
 	const char *tail = str(in->qemu_tail);

@@ -200,6 +200,15 @@ static void c_step_timeout(struct hpc_judge_in *in)
 	step_status(ST_SLOW, HPC_ST_TIMEOUT, 0, "timeout");
 }
 
+/* a check exits 4 (kselftest's skip): SKIP, its last output line the reason */
+static void c_step_skipped(struct hpc_judge_in *in)
+{
+	(void)in;
+	step_status(ST_SLOW, HPC_ST_EXIT, HPC_KSFT_SKIP, "4");
+	snprintf(steps[ST_SLOW].last_out, sizeof(steps[ST_SLOW].last_out),
+		 "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:8 error:0");
+}
+
 /* the agent sent the stack of the step's task: the title says where it waits */
 static void c_step_timeout_stuck(struct hpc_judge_in *in)
 {
@@ -341,6 +350,8 @@ static const struct row rows[] = {
 	  "HANG: guest did not reach the agent", "no HELLO from the agent within 120 s", 0 },
 	{ "step_timeout", c_step_timeout, HPC_V_FAIL, HPC_C_TIMEOUT,
 	  "TIMEOUT: step slow", "step slow (line 10) did not finish within 60 s", 0 },
+	{ "step_skipped", c_step_skipped, HPC_V_SKIP, HPC_C_NONE, "",
+	  "check slow (line 10) exited 4 (skip): # Totals: pass:0 fail:0 xfail:0 xpass:0 skip:8 error:0", 0 },
 	{ "check_known_failures_only", c_check_known_only, HPC_V_XFAIL, HPC_C_NONE, "",
 	  "only the known failures (exclusive, exclusive_cow) of chk; known-fail at line 5", 0 },
 	{ "check_failed", c_check_failed, HPC_V_FAIL, HPC_C_CHECK,
@@ -439,6 +450,7 @@ ROW_TEST(no_hello_boot_bound)
 ROW_TEST(no_hello_exited)
 ROW_TEST(no_hello_running)
 ROW_TEST(step_timeout)
+ROW_TEST(step_skipped)
 ROW_TEST(check_known_failures_only)
 ROW_TEST(check_failed)
 ROW_TEST(run_failed)
@@ -872,6 +884,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_row_no_hello_exited, teardown),
 		cmocka_unit_test_teardown(test_row_no_hello_running, teardown),
 		cmocka_unit_test_teardown(test_row_step_timeout, teardown),
+		cmocka_unit_test_teardown(test_row_step_skipped, teardown),
 		cmocka_unit_test_teardown(test_row_check_known_failures_only, teardown),
 		cmocka_unit_test_teardown(test_row_check_failed, teardown),
 		cmocka_unit_test_teardown(test_row_run_failed, teardown),

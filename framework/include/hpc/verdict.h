@@ -53,12 +53,16 @@ int hpc_class_parse(const char *s);
 struct hpc_scenario;
 struct hpc_ktap;
 
+/* A run or check step that exits with this (kselftest's skip) makes the run SKIP. */
+#define HPC_KSFT_SKIP	4
+
 /* How one guest step ended, as the agent reported it. */
 struct hpc_step_result {
 	int started, ended;
 	char status[32];		/* as on the wire: "0", "sig9", "timeout" */
 	uint64_t duration_ms;
 	struct hpc_status st;
+	char last_out[128];		/* its last non-empty output line (a skip's reason) */
 };
 
 /* An "outcome WORD" event from the guest (untrusted, kept printable). */

@@ -209,6 +209,9 @@ static void on_out(struct conductor *c, const struct hpc_msg *m)
 	tl_emit(c, o);
 	log_capped(c->files.steps, &c->files.steps_bytes, STEPS_LOG_MAX_BYTES,
 		   "[%s] %s\n", sn, m->text);
+	if (m->idx < c->s->nsteps && m->text_len > 0)
+		snprintf(c->g.steps[m->idx].last_out, sizeof(c->g.steps[0].last_out), "%.*s",
+			 (int)sizeof(c->g.steps[0].last_out) - 1, m->text);
 }
 
 /* The guest's KTAP: what is kept is a prefix; once a line is dropped, so is the rest. */
