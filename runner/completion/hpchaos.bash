@@ -43,7 +43,7 @@ _hpchaos() {
 	list) opts='--json --help' ;;
 	lint) opts='--help' ;;
 	image) opts='--kernel --config --help' ;;
-	doctor) opts='--kernel --setup-libvirt --help' ;;
+	doctor) opts='--kernel --json --setup-libvirt --help' ;;
 	help) mapfile -t COMPREPLY < <(compgen -W 'run repro list lint image doctor' -- "$cur"); return ;;
 	*) return ;;
 	esac

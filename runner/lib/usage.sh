@@ -131,11 +131,12 @@ EOF2
 
 usage_doctor() {
 	cat <<EOF2
-usage: hpchaos doctor [--kernel SPEC] [--setup-libvirt]
+usage: hpchaos doctor [--kernel SPEC] [--json] [--setup-libvirt]
 
 What this machine and the image for SPEC (default stock) can do: QEMU,
 libvirt, KVM, host packages, the kernel's options and modules. A kernel
 that is not in the cache yet is built first (said before it starts).
+--json: the same as one JSON object (config and modules as objects).
 --setup-libvirt installs and starts a local libvirtd, as root.
 EOF2
 }

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 cmds=(run repro list lint image doctor)
-plan $((3 * ${#cmds[@]} + 28))
+plan $((3 * ${#cmds[@]} + 30))
 
 for c in "${cmds[@]}"; do
 	hpc "$c" --help
@@ -55,6 +55,13 @@ is "$(jq -c '.[] | select(.name == "report-stuck") | .groups' <<<"$T_OUT")" '["r
 	"list --json: groups as an array"
 hpc list --json reports
 is "$(jq length <<<"$T_OUT")" "$("$T_TOP/runner/hpchaos" list reports | wc -l)" "list --json GROUP: that group's"
+
+# doctor --json: the same facts as the table, as one JSON object
+j=$("$T_TOP/runner/hpchaos" doctor --json 2>/dev/null) || j=''
+is "$(jq -r '[.accelerator, .config.CONFIG_HMM_MIRROR, .modules.hpchaos] | map(tostring) | join(" ")' <<<"$j" 2>&1)" \
+	"$("$T_TOP/runner/hpchaos" doctor 2>/dev/null | awk '$1 == "accelerator" || $1 == "CONFIG_HMM_MIRROR" { printf "%s ", $2 } $1 == "hpchaos" { print ($2 == "yes" ? "true" : "false") }')" \
+	"doctor --json: accelerator, a config option and a module as the table has them"
+like "$(jq -r .guest_kernel <<<"$j")" "6.* (stock *" "doctor --json: the guest kernel"
 
 # the manual page (scdoc) and the bash completion know every option
 run_opts=$("$T_TOP/runner/hpchaos" run --help | grep -oE -- '^  (-[a-zA-Z]( N)?, )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u)
