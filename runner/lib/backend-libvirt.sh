@@ -278,15 +278,8 @@ libvirt_setup() {
 	fi
 }
 
-# backend_json: run.json members naming the backend and hosts ("k": v, ).
+# backend_json: run.json members naming the backend and hosts, a JSON object.
 backend_json() {
-	local uri sep=''
-	printf '"backend": %s, ' "$(json_str "$RUN_BACKEND")"
-	[[ $RUN_BACKEND == libvirt ]] || return 0
-	printf '"hosts": ['
-	for uri in "${RUN_HOSTS[@]}"; do
-		printf '%s%s' "$sep" "$(json_str "$uri")"
-		sep=', '
-	done
-	printf '], '
+	jq -n -c --arg b "$RUN_BACKEND" '{backend: $b} + if $b == "libvirt" then {hosts: $ARGS.positional} else {} end' \
+		--args ${RUN_HOSTS[@]+"${RUN_HOSTS[@]}"}
 }

@@ -4,7 +4,7 @@
 
 # Packages for running scenarios (make run).
 HPC_DEPS_RUN=(
-	make gcc libc6-dev pkg-config
+	make gcc libc6-dev pkg-config jq
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	libjson-c-dev libcmocka-dev libfiu-dev fiu-utils
 	ndctl daxctl scdoc

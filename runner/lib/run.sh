@@ -15,37 +15,24 @@ new_run_dir() {
 	printf '%s\n' "$dir"
 }
 
-# json_str TEXT: TEXT as a JSON string (quotes, backslashes and control
-# characters escaped; a path may hold any of them).
-json_str() {
-	local s=$1 out='' c i
-	for ((i = 0; i < ${#s}; i++)); do
-		c=${s:i:1}
-		case $c in
-		'"') out+='\"' ;;
-		\\) out+="\\\\" ;;
-		[[:cntrl:]]) out+=$(printf '\\u%04x' "'$c") ;;
-		*) out+=$c ;;
-		esac
-	done
-	printf '"%s"' "$out"
-}
-
 # write_run_json DIR RUN_ID ACCEL SEED KERNEL_SPEC [EXTRA]: run.json, read by
 # hpc-report (which copies it into summary.json) and by 'hpchaos repro'
-# (kernel.spec and kmod_planted say which image to boot again). EXTRA is
-# more members, JSON text ending in a comma.
+# (kernel.spec and kmod_planted say which image to boot again). EXTRA is a
+# JSON object of more members (made with jq). Built by jq, but for the seed:
+# jq 1.6 keeps numbers as doubles, and a 63-bit seed would lose its last
+# digits, so the seed (checked: decimal digits only) goes in as written.
 write_run_json() {
-	local dir=$1 id=$2 accel=$3 seed=$4 spec=$5 extra=${6:-}
-	{
-		printf '{"run_id": %s, "started": "%s", "accel": %s, "seed": %s,\n' \
-			"$(json_str "$id")" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(json_str "$accel")" "$seed"
-		printf ' "kernel": {"spec": %s, "release": %s, "source": %s},\n' \
-			"$(json_str "$spec")" "$(json_str "$IMG_RELEASE")" "$(json_str "$IMG_SOURCE")"
-		printf ' "kmod_planted": %s,\n' "$(json_str "${HPC_PLANTED:-none}")"
-		[[ -z $extra ]] || printf ' %s\n' "$extra"
-		printf ' "host": %s}\n' "$(json_str "$(uname -n)")"
-	} >"$dir/run.json"
+	local dir=$1 id=$2 accel=$3 seed=$4 spec=$5 extra=${6:-'{}'} body
+	[[ $seed =~ ^[0-9]{1,19}$ ]] || die 1 "internal error: seed '$seed' for run.json"
+	body=$(jq -n -c --arg id "$id" --arg started "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		--arg accel "$accel" --arg spec "$spec" --arg release "$IMG_RELEASE" \
+		--arg source "$IMG_SOURCE" --arg planted "${HPC_PLANTED:-none}" \
+		--arg host "$(uname -n)" --argjson extra "$extra" \
+		'{run_id: $id, started: $started, accel: $accel,
+		  kernel: {spec: $spec, release: $release, source: $source},
+		  kmod_planted: $planted} + $extra + {host: $host}') ||
+		die 1 "cannot make run.json (jq)"
+	printf '{"seed": %s, %s\n' "$seed" "${body#\{}" >"$dir/run.json"
 }
 
 # on_signal SIG: stop the conductors (each kills its QEMU and writes its
@@ -339,8 +326,10 @@ cmd_run() {
 		plan_write_all
 		RUN_TOTAL=$njobs
 	fi
-	[[ $RUN_SOAK == 0 ]] || extra="\"repeat\": ${repeat}, \"duration_s\": ${duration:-null},"
-	extra+=$(backend_json)
+	extra=$(backend_json)
+	if [[ $RUN_SOAK != 0 ]]; then
+		extra=$(jq -n -c --argjson b "$extra" --argjson r "$repeat" --argjson d "${duration:-null}" '$b + {repeat: $r, duration_s: $d}')
+	fi
 	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "$seed" "$kernel" "$extra"
 	msg "run $RUN_ID: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
 	msg "-j $JOBS ($JOBS_WHY)"
@@ -501,7 +490,7 @@ cmd_repro() {
 		done
 	done >"$RUN_DIR/plan"
 	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "${seeds[0]}" "$spec" \
-		"\"repro_of\": $(json_str "$target"), \"tries\": $tries,"
+		"$(jq -n -c --arg t "$target" --argjson n "$tries" '{repro_of: $t, tries: $n}')"
 	msg "repro $RUN_ID: ${#names[@]} result(s) of $REPRO_SRC, $tries tries each, kernel $spec ($IMG_RELEASE), accel $accel${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
 	total=$((${#names[@]} * tries))
 	n=0
