@@ -290,9 +290,10 @@ static int parse_out(struct cur *c, struct hpc_msg *m)
 	return take_text(c, m);
 }
 
+/* KTAP <idx> [text]: a line of the KTAP file of step idx */
 static int parse_ktap(struct cur *c, struct hpc_msg *m)
 {
-	return take_text(c, m);
+	return parse_out(c, m);
 }
 
 /* The record is checked by hpc_kmsg_parse(); here it must be there. */
@@ -347,7 +348,7 @@ static const struct {
 	int fields;
 	int (*parse)(struct cur *c, struct hpc_msg *m);
 } guest_lines[] = {
-	{ HPC_KW_KTAP, HPC_MSG_KTAP, 0, parse_ktap },
+	{ HPC_KW_KTAP, HPC_MSG_KTAP, 1, parse_ktap },
 	{ HPC_KW_KMSG, HPC_MSG_KMSG, 0, parse_kmsg },
 	{ HPC_KW_HELLO, HPC_MSG_HELLO, 1, parse_hello },
 	{ HPC_KW_PING, HPC_MSG_PING, 1, parse_ping },
@@ -466,6 +467,7 @@ static int msg_ok(const struct hpc_msg *m)
 	case HPC_MSG_STEP_START:
 	case HPC_MSG_STEP_END:
 	case HPC_MSG_OUT:
+	case HPC_MSG_KTAP:
 		return m->idx >= 0 && m->idx < HPC_MAX_STEPS;
 	case HPC_MSG_BYE:
 		return m->exit_code >= 0 && m->exit_code <= PROTO_MAX_EXIT;
@@ -478,7 +480,6 @@ static int msg_ok(const struct hpc_msg *m)
 		       m->pid <= HPC_PROTO_MAX_PID && m->text_len > 0 &&
 		       ((m->state >= 'A' && m->state <= 'Z') || (m->state >= 'a' && m->state <= 'z'));
 	case HPC_MSG_PING:
-	case HPC_MSG_KTAP:
 		return 1;
 	default:
 		return 0;
@@ -554,6 +555,9 @@ int hpc_proto_format_msg(const struct hpc_msg *m, char *buf, size_t cap)
 	case HPC_MSG_OUT:
 		h = snprintf(buf, cap, "%s %d", HPC_KW_OUT, m->idx);
 		break;
+	case HPC_MSG_KTAP:
+		h = snprintf(buf, cap, "%s %d", HPC_KW_KTAP, m->idx);
+		break;
 	case HPC_MSG_BYE:
 		h = snprintf(buf, cap, "%s %d", HPC_KW_BYE, m->exit_code);
 		break;
@@ -563,7 +567,7 @@ int hpc_proto_format_msg(const struct hpc_msg *m, char *buf, size_t cap)
 	case HPC_MSG_STACK:
 		h = snprintf(buf, cap, "%s %d %d %c", HPC_KW_STACK, m->idx, m->pid, m->state);
 		break;
-	default:	/* KTAP, KMSG: the keyword and the text */
+	default:	/* KMSG: the keyword and the text */
 		h = snprintf(buf, cap, "%s", hpc_proto_msg_name(m->type));
 		break;
 	}

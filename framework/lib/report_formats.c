@@ -297,7 +297,7 @@ char *rep_build_junit(const struct run *r, size_t *len)
 
 /* The directive of a result line: "# FAIL title", ...; none for PASS. */
 static const char *const ktap_directive[HPC_REP_NVERDICTS] = {
-	[HPC_V_FAIL] = "FAIL ",	  [HPC_V_ERROR] = "ERROR: ", [HPC_V_SKIP] = "SKIP ",
+	[HPC_V_FAIL] = "FAIL ",	  [HPC_V_ERROR] = "ERROR ", [HPC_V_SKIP] = "SKIP ",
 	[HPC_V_XFAIL] = "XFAIL ", [HPC_V_RESET] = "RESET ",  [HPC_REP_NOTRUN] = "SKIP ",
 };
 

@@ -160,11 +160,25 @@ static int fake_guest(const char *mode)
 
 		memset(pad, 'x', sizeof(pad) - 1);
 		/* 2200 known failures of ~3.9 KB: past the conductor's 8 MiB */
-		fg_send(agent, "KTAP KTAP version 1\nKTAP 1..2201\n");
+		fg_send(agent, "KTAP 0 KTAP version 1\nKTAP 0 1..2201\n");
 		for (int i = 1; i <= 2200; i++)
-			fg_send(agent, "KTAP not ok %d exclusive_%d # %s\n", i, i, pad);
-		fg_send(agent, "KTAP not ok 2201 real-regression\n");
+			fg_send(agent, "KTAP 0 not ok %d exclusive_%d # %s\n", i, i, pad);
+		fg_send(agent, "KTAP 0 not ok 2201 real-regression\n");
 		fg_send(agent, "STEP 0 START 2000\nSTEP 0 END 2001 1 1\nBYE 1\n");
+	} else if (strcmp(mode, "stacked") == 0) {
+		/*
+		 * as a guest sends it: step 1 ran a program three times (three
+		 * documents, the second failing), step 3 once; the bg step 2's
+		 * KTAP comes while step 3 runs
+		 */
+		fg_send(agent, "STEP 0 START 1\nSTEP 0 END 2 0 1\nSTEP 1 START 3\n"
+			"KTAP 1 KTAP version 1\nKTAP 1 1..1\nKTAP 1 ok 1 a\n"
+			"KTAP 1 KTAP version 1\nKTAP 1 1..1\nKTAP 1 not ok 1 b\n"
+			"KTAP 1 KTAP version 1\nKTAP 1 1..1\nKTAP 1 ok 1 c\n"
+			"STEP 1 END 4 0 1\nSTEP 2 START 5\nSTEP 2 END 6 0 1\nSTEP 3 START 7\n"
+			"KTAP 2 TAP version 13\nKTAP 2 1..1\nKTAP 2 ok 1 bg\n"
+			"KTAP 3 KTAP version 1\nKTAP 3 1..1\nKTAP 3     # nested\nKTAP 3 ok 1 d\n"
+			"STEP 3 END 8 0 1\nBYE 0\n");
 	} else if (strcmp(mode, "flood") == 0) {
 		static char pad[1000];
 
@@ -420,6 +434,40 @@ static void test_ktap_cut_is_not_xfail(void **state)
 }
 
 /*
+ * ktap.txt: the KTAP of each step nested under that step's result line;
+ * several documents of one step each a subtest of it; names unique.
+ */
+static void test_ktap_nested_per_step(void **state)
+{
+	static const char scn[] =
+		"name stacked\n"
+		"groups test\n"
+		"run load : true\n"
+		"check work : true\n"
+		"bg load : true\n"
+		"check work : true\n";
+	static const char want[] =
+		"KTAP version 1\n1..4\n"
+		"ok 1 load\n"
+		"    KTAP version 1\n    # Subtest: work\n    1..3\n"
+		"        KTAP version 1\n        1..1\n        ok 1 a\n    ok 1 work.1\n"
+		"        KTAP version 1\n        1..1\n        not ok 1 b\n    not ok 2 work.2\n"
+		"        KTAP version 1\n        1..1\n        ok 1 c\n    ok 3 work.3\n"
+		"ok 2 work\n"
+		"    TAP version 13\n    1..1\n    ok 1 bg\n"
+		"ok 3 load_2\n"
+		"    KTAP version 1\n    1..1\n        # nested\n    ok 1 d\n"
+		"ok 4 work_2\n";
+	char *kt;
+
+	(void)state;
+	assert_int_equal(conduct("stacked", scn, "stacked", NULL), 0);
+	kt = slurp("ktap.txt");
+	assert_string_equal(kt, want);
+	free(kt);
+}
+
+/*
  * Issue 17 item 8: timeline.jsonl has a bound, as console.log and
  * steps.log do. 2 MB of step output against --timeline-max 256K: the file
  * stays within it (plus the marker, stop and verdict records), says where
@@ -475,6 +523,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_guest_events_checked, teardown),
 		cmocka_unit_test_teardown(test_ktap_cut_is_not_xfail, teardown),
+		cmocka_unit_test_teardown(test_ktap_nested_per_step, teardown),
 		cmocka_unit_test_teardown(test_timeline_bounded, teardown),
 	};
 

@@ -233,7 +233,7 @@ static void test_format_msg(void **state)
 	m.idx = 0;
 	round_trip(&m, "OUT 0\n");
 	m.type = HPC_MSG_KTAP;
-	round_trip(&m, "KTAP\n");
+	round_trip(&m, "KTAP 0\n");
 	m.type = HPC_MSG_BYE;
 	m.exit_code = 2;
 	round_trip(&m, "BYE 2\n");

@@ -230,14 +230,19 @@ static void test_out(void **state)
 static void test_ktap_bye(void **state)
 {
 	(void)state;
-	assert_valid("KTAP ok 1 - test", HPC_MSG_KTAP);
+	assert_valid("KTAP 2 ok 1 - test", HPC_MSG_KTAP);
 	assert_string_equal(msg.text, "ok 1 - test");
-	assert_valid("KTAP", HPC_MSG_KTAP);
+	assert_int_equal(msg.idx, 2);
+	assert_valid("KTAP 0", HPC_MSG_KTAP);
 	assert_string_equal(msg.text, "");
-	assert_valid("KTAP ", HPC_MSG_KTAP);
+	assert_valid("KTAP 0 ", HPC_MSG_KTAP);
 	assert_string_equal(msg.text, "");
-	assert_valid("KTAP     # indented", HPC_MSG_KTAP);
+	assert_valid("KTAP 255     # indented", HPC_MSG_KTAP);
 	assert_string_equal(msg.text, "    # indented");
+	assert_invalid("KTAP");		/* the step is required */
+	assert_invalid("KTAP ok 1");
+	assert_invalid("KTAP 256 ok 1");
+	assert_invalid("KTAP 1..2");
 	assert_invalid("KTAPx");
 	assert_invalid("ktap x");
 
@@ -315,7 +320,7 @@ static void test_embedded_nul(void **state)
 	char l2[] = "OUT 1 a\000b";
 	char l3[] = "EV 1 na\000me";
 	char l4[] = "PI\000NG 1";
-	char l5[] = "KTAP \000";
+	char l5[] = "KTAP 0 \000";
 
 	(void)state;
 	assert_int_equal(hpc_proto_parse(l1, sizeof(l1) - 1, &msg), -1);
@@ -345,7 +350,7 @@ static void test_escapes(void **state)
 		assert_true(msg.text[i] == '\t' ||
 			    (msg.text[i] >= 0x20 && msg.text[i] <= 0x7e));
 	assert_int_equal(strlen(msg.text), msg.text_len);
-	assert_valid("KTAP \x01\x02\x1b", HPC_MSG_KTAP);
+	assert_valid("KTAP 0 \x01\x02\x1b", HPC_MSG_KTAP);
 	assert_string_equal(msg.text, "??");
 }
 
@@ -375,11 +380,11 @@ static void test_long_lines(void **state)
 			 -1);
 
 	/* longest KTAP */
-	memcpy(line, "KTAP ", 5);
-	memset(line + 5, 'k', HPC_PROTO_MAX_LINE - 1 - 5);
+	memcpy(line, "KTAP 0 ", 7);
+	memset(line + 7, 'k', HPC_PROTO_MAX_LINE - 1 - 7);
 	assert_int_equal(hpc_proto_parse(line, HPC_PROTO_MAX_LINE - 1, &msg),
 			 0);
-	assert_int_equal(msg.text_len, HPC_PROTO_MAX_LINE - 1 - 5);
+	assert_int_equal(msg.text_len, HPC_PROTO_MAX_LINE - 1 - 7);
 
 	/* a huge number field */
 	memcpy(line, "PING ", 5);
@@ -555,7 +560,7 @@ static void test_fuzz(void **state)
 {
 	static const char *const seeds[] = {
 		"HELLO 1 6.1.0", "PING 123", "EV 5 name text", "STEP 1 START 5",
-		"STEP 2 END 5 sig9 10", "OUT 3 output", "KTAP ok 1", "BYE 0",
+		"STEP 2 END 5 sig9 10", "OUT 3 output", "KTAP 1 ok 1", "BYE 0",
 		"STEP 255 END 18446744073709551615 timeout 0",
 	};
 	static const char alphabet[] = "0123456789 -+STEPNDOUKAYBHLIGVR"

@@ -98,16 +98,21 @@ static void ktap_path(char *buf, size_t cap, int idx)
 	snprintf(buf, cap, "%s/ktap.%d", A.workdir, idx);
 }
 
+struct ktap_fwd {
+	int idx;		/* the step the KTAP file is of */
+	unsigned long lines;
+};
+
 static void ktap_line(void *ctx, const char *line, size_t len,
 		      unsigned int flags)
 {
-	unsigned long *lines = ctx;
+	struct ktap_fwd *k = ctx;
 
 	(void)flags;
-	if (*lines >= KTAP_MAX_LINES)
+	if (k->lines >= KTAP_MAX_LINES)
 		return;
-	send_text(1, HPC_MSG_KTAP, 0, line, len);
-	(*lines)++;
+	send_text(1, HPC_MSG_KTAP, k->idx, line, len);
+	k->lines++;
 }
 
 static void forward_ktap(int idx)
@@ -115,7 +120,7 @@ static void forward_ktap(int idx)
 	char path[512];
 	struct hpc_linebuf l;
 	struct stat st;
-	unsigned long lines = 0;
+	struct ktap_fwd k = { .idx = idx };
 	ssize_t r;
 	int fd;
 
@@ -129,12 +134,12 @@ static void forward_ktap(int idx)
 		return;
 	}
 	do {
-		r = hpc_linebuf_fill(&l, fd, ktap_line, &lines);
-	} while (r > 0 && lines < KTAP_MAX_LINES);
+		r = hpc_linebuf_fill(&l, fd, ktap_line, &k);
+	} while (r > 0 && k.lines < KTAP_MAX_LINES);
 	if (r < 0)
-		hpc_linebuf_flush(&l, ktap_line, &lines);
-	if (lines >= KTAP_MAX_LINES)
-		send_text(1, HPC_MSG_KTAP, 0, ktap_cut_note,
+		hpc_linebuf_flush(&l, ktap_line, &k);
+	if (k.lines >= KTAP_MAX_LINES)
+		send_text(1, HPC_MSG_KTAP, idx, ktap_cut_note,
 			  sizeof(ktap_cut_note) - 1);
 	hpc_linebuf_free(&l);
 	close(fd);

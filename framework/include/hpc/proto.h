@@ -106,7 +106,7 @@ enum hpc_msg_type {
 	HPC_MSG_STEP_START,	/* idx, guest_ns */
 	HPC_MSG_STEP_END,	/* idx, guest_ns, status, duration_ms */
 	HPC_MSG_OUT,		/* idx, text (may be empty) */
-	HPC_MSG_KTAP,		/* text (may be empty) */
+	HPC_MSG_KTAP,		/* idx, text (may be empty): the KTAP file of step idx */
 	HPC_MSG_BYE,		/* exit_code */
 	HPC_MSG_KMSG,		/* text: one /dev/kmsg record line (hpc/kmsg.h) */
 	HPC_MSG_KMSG_LOST,	/* lost: records lost before the agent read them */

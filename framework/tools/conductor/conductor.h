@@ -116,6 +116,7 @@ struct guest_state {
 	char release[HPC_PROTO_MAX_NAME + 1];
 	struct hpc_step_result steps[HPC_SCN_MAX_STEPS];
 	struct json_object *ktap_lines;	/* array of guest KTAP lines */
+	unsigned char ktap_step[KTAP_MAX_LINES];	/* the step each came from */
 	long ktap_bytes;		/* their size, up to KTAP_MAX_BYTES */
 	unsigned long ktap_cut;		/* lines dropped */
 	struct stuck_task {

@@ -220,10 +220,12 @@ static void on_ktap(struct conductor *c, const struct hpc_msg *m)
 	struct json_object *o = guest_record(c, m);
 	struct guest_state *g = &c->g;
 
+	json_object_object_add(o, "idx", json_object_new_int(m->idx));
 	json_object_object_add(o, "text", json_object_new_string(m->text));
 	tl_emit(c, o);
 	if (!g->ktap_cut && json_object_array_length(g->ktap_lines) < KTAP_MAX_LINES &&
 	    g->ktap_bytes + (long)m->text_len + 1 <= KTAP_MAX_BYTES) {
+		g->ktap_step[json_object_array_length(g->ktap_lines)] = (unsigned char)m->idx;
 		json_object_array_add(g->ktap_lines, json_object_new_string(m->text));
 		g->ktap_bytes += (long)m->text_len + 1;
 	} else if (!g->ktap_cut++) {

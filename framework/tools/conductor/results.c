@@ -142,12 +142,31 @@ void judge(struct conductor *c, struct hpc_decision *vd, int connected)
 
 /* ---- ktap.txt ---- */
 
+/*
+ * The KTAP name of step i: its name, made unique when several steps share
+ * it ("load", "load_2"), as KTAP consumers merge results of one name.
+ */
+static void ktap_step_name(const struct conductor *c, int i, char *out, size_t n)
+{
+	const char *name = c->s->steps[i].name;
+	int same = 0, nth = 0;
+
+	for (int j = 0; j < c->s->nsteps; j++)
+		if (strcmp(c->s->steps[j].name, name) == 0 && (++same, j <= i))
+			nth = same;
+	if (nth > 1)
+		snprintf(out, n, "%s_%d", name, nth);
+	else
+		snprintf(out, n, "%s", name);
+}
+
 static void ktap_step_line(FILE *f, const struct conductor *c, int i)
 {
 	const struct hpc_step_result *r = &c->g.steps[i];
-	const char *name = c->s->steps[i].name;
 	int ok = r->ended && r->st.kind == HPC_ST_EXIT && r->st.value == 0;
+	char name[HPC_PROTO_MAX_NAME + 8];
 
+	ktap_step_name(c, i, name, sizeof(name));
 	if (!r->ended && c->g.bye)
 		fprintf(f, "ok %d %s # SKIP not run: an earlier step failed\n", i + 1, name);
 	else if (!r->ended)
@@ -157,10 +176,67 @@ static void ktap_step_line(FILE *f, const struct conductor *c, int i)
 			ok ? "" : " # status ", ok ? "" : r->status);
 }
 
-void write_ktap(const struct conductor *c)
+static bool ktap_doc_start(const char *l)
+{
+	return strncmp(l, "KTAP version ", 13) == 0 || strncmp(l, "TAP version ", 12) == 0;
+}
+
+/* A document failed: a top-level "not ok" or a bail-out in it. */
+static bool ktap_doc_failed(struct json_object *lines, const unsigned char *step,
+			    size_t from, size_t to, int i)
+{
+	for (size_t k = from; k < to; k++) {
+		const char *l = json_object_get_string(json_object_array_get_idx(lines, k));
+
+		if (step[k] == i && (strncmp(l, "not ok ", 7) == 0 || strncmp(l, "Bail out!", 9) == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The KTAP step i's programs wrote, nested under its result line as the
+ * spec wants: one document as the step's subtest; several (a program run
+ * more than once) each as a subtest of its own, "NAME.1", "NAME.2", ...
+ */
+static void ktap_step_docs(FILE *f, const struct conductor *c, int i)
 {
 	struct json_object *lines = c->g.ktap_lines;
-	size_t nk = json_object_array_length(lines);
+	const unsigned char *step = c->g.ktap_step;
+	size_t n = json_object_array_length(lines), first = n, k, start;
+	int ndocs = 0, d = 0;
+	char name[HPC_PROTO_MAX_NAME + 8];
+
+	for (k = 0; k < n; k++) {
+		if (step[k] != i)
+			continue;
+		if (first == n)
+			first = k;
+		ndocs += k == first || ktap_doc_start(json_object_get_string(json_object_array_get_idx(lines, k)));
+	}
+	if (!ndocs)
+		return;
+	ktap_step_name(c, i, name, sizeof(name));
+	if (ndocs > 1)
+		fprintf(f, "    KTAP version 1\n    # Subtest: %s\n    1..%d\n", name, ndocs);
+	for (k = start = first; k <= n; k++) {
+		const char *l = k < n ? json_object_get_string(json_object_array_get_idx(lines, k)) : NULL;
+
+		if (k < n && step[k] != i)
+			continue;
+		if (ndocs > 1 && k > start && (k == n || ktap_doc_start(l))) {
+			d++;
+			fprintf(f, "    %s %d %s.%d\n",
+				ktap_doc_failed(lines, step, start, k, i) ? "not ok" : "ok", d, name, d);
+			start = k;
+		}
+		if (k < n)
+			fprintf(f, "%s%s\n", ndocs > 1 ? "        " : "    ", l);
+	}
+}
+
+void write_ktap(const struct conductor *c)
+{
 	char path[4200];
 	FILE *f;
 
@@ -169,17 +245,13 @@ void write_ktap(const struct conductor *c)
 	if (!f)
 		return;
 	fprintf(f, "KTAP version 1\n1..%d\n", c->s->nsteps);
-	if (nk) {
-		fputs("# KTAP from the guest:\n", f);
-		for (size_t i = 0; i < nk; i++)
-			fprintf(f, "    %s\n",
-				json_object_get_string(json_object_array_get_idx(lines, i)));
-		if (c->g.ktap_cut)
-			fprintf(f, "# KTAP from the guest truncated: %lu more lines dropped (at most %d lines, %ld bytes are kept)\n",
-				c->g.ktap_cut, KTAP_MAX_LINES, KTAP_MAX_BYTES);
-	}
-	for (int i = 0; i < c->s->nsteps; i++)
+	for (int i = 0; i < c->s->nsteps; i++) {
+		ktap_step_docs(f, c, i);
 		ktap_step_line(f, c, i);
+	}
+	if (c->g.ktap_cut)
+		fprintf(f, "# KTAP from the guest truncated: %lu more lines dropped (at most %d lines, %ld bytes are kept)\n",
+			c->g.ktap_cut, KTAP_MAX_LINES, KTAP_MAX_BYTES);
 	fclose(f);
 }
 
