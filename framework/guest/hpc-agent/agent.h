@@ -212,7 +212,7 @@ void agent_host_line(const char *line, size_t len, int cut);
 void advance(uint64_t now);
 void start_drain(void);
 
-/* stack.c: STACK lines for the tasks of process group pgid, sysrq w and l */
+/* stack.c: STACK lines for the tasks of process group pgid (0: none), sysrq w and l */
 void stack_evidence(int idx, pid_t pgid);
 
 /* proc.c */

@@ -161,6 +161,8 @@ static int poll_step(uint64_t now)
 		}
 		if (!expired)
 			return 0;
+		/* no process of its own: the kernel's blocked tasks still tell */
+		stack_evidence(A.cur, 0);
 		end_step(status(HPC_ST_TIMEOUT, 0));
 		return 1;
 	default:

@@ -129,7 +129,7 @@ static void sysrq(char key)
 
 void stack_evidence(int idx, pid_t pgid)
 {
-	DIR *d = opendir("/proc");
+	DIR *d = pgid > 0 ? opendir("/proc") : NULL;
 	struct dirent *e;
 	int tasks = 0;
 
