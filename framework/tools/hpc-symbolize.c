@@ -441,9 +441,14 @@ int main(int argc, char **argv)
 	free(in);
 	if (!root)
 		fatal("%s/%s: %s", s.dir, HPC_VERDICT_FILE, why);
-	console_load(&s.con, s.dir);
+	/* the console (up to 64 MiB) is read only when there are reports */
 	if (!json_object_object_get_ex(root, "reports", &reports) ||
-	    !json_object_is_type(reports, json_type_array) || !s.con.buf)
+	    !json_object_is_type(reports, json_type_array) ||
+	    json_object_array_length(reports) == 0)
+		reports = NULL;
+	else
+		console_load(&s.con, s.dir);
+	if (!s.con.buf)
 		reports = NULL;
 	if (!json_object_object_get_ex(root, "stuck", &stuck) ||
 	    !json_object_is_type(stuck, json_type_object))
