@@ -5,14 +5,26 @@
 RUN_DIR=
 HPC_SEED_MAX=9223372036854775807 # seeds are 0..2^63-1 (JSON integers)
 
-# new_run_dir RESULTS: a fresh, private run directory; its id is unique even
-# for two runs started in the same second.
-new_run_dir() {
-	local results=$1 dir
+# run_dir_open RESULTS: a fresh, private run directory in RUN_DIR (its id,
+# RUN_ID, is unique even when runs start in the same second), with an empty
+# plan, and RESULTS/latest pointing at it. RUN_DIR is set before the
+# directory is made, so a signal at any moment finds what exists: on_signal
+# writes its summary and links 'latest' if this did not get that far.
+run_dir_open() {
+	local results=$1 base cand
 	mkdir -p "$results"
-	dir=$(mktemp -d "$results/$(date -u +%Y%m%d-%H%M%S)-XXXXXX")
-	chmod 0700 "$dir"
-	printf '%s\n' "$dir"
+	base=$results/$(date -u +%Y%m%d-%H%M%S)
+	while :; do
+		printf -v cand "%s-%08x" "$base" "$SRANDOM"
+		[[ ! -e $cand ]] || continue # another run had the same second and number
+		RUN_DIR=$cand
+		mkdir -m 0700 "$RUN_DIR" 2>/dev/null && break
+		[[ -e $RUN_DIR ]] || die 1 "cannot make a run directory in $results"
+		RUN_DIR=
+	done
+	RUN_ID=${RUN_DIR##*/}
+	: >"$RUN_DIR/plan"
+	ln -sfn "$RUN_ID" "$results/latest"
 }
 
 # write_run_json DIR RUN_ID ACCEL SEED KERNEL_SPEC [EXTRA]: run.json, read by
@@ -47,7 +59,10 @@ on_signal() {
 	msg "interrupted (SIG$1): stopping ${n:-0} running guest(s)"
 	kill_children
 	cache_drop_mine
-	if [[ -n $RUN_DIR && -f $RUN_DIR/plan ]]; then
+	if [[ -n $RUN_DIR && -d $RUN_DIR ]]; then
+		# run_dir_open may not have got to the plan or the link
+		[[ -f $RUN_DIR/plan ]] || : >"$RUN_DIR/plan"
+		ln -sfn "${RUN_DIR##*/}" "${RUN_DIR%/*}/latest" || true
 		"$HPC_BIN/hpc-report" "$RUN_DIR" --interrupted || true
 		msg "partial results in $RUN_DIR"
 	fi
@@ -140,7 +155,8 @@ plan_write_all() {
 			entry_name "$i" "$rep"
 			echo
 		done
-	done >"$RUN_DIR/plan"
+	done >"$RUN_DIR/plan.tmp"
+	mv -f "$RUN_DIR/plan.tmp" "$RUN_DIR/plan"
 }
 
 # plan_add KEY ENTRY: a --duration soak's plan is the runs started so far,
@@ -316,12 +332,9 @@ cmd_run() {
 	image_ensure "$kernel"
 	backend_setup
 
-	RUN_DIR=$(new_run_dir "$results")
-	RUN_ID=$(basename "$RUN_DIR")
-	ln -sfn "$RUN_ID" "$results/latest"
+	run_dir_open "$results"
 	RUN_SEED=$seed RUN_REPEAT=$repeat RUN_DURATION=$duration
 	RUN_ACCEL=$accel RUN_HEARTBEAT=$heartbeat RUN_TKEY=${kernel%%:*}-$IMG_RELEASE
-	: >"$RUN_DIR/plan"
 	if [[ -z $duration ]]; then
 		plan_write_all
 		RUN_TOTAL=$njobs
@@ -478,17 +491,16 @@ cmd_repro() {
 	trap_signals
 	image_ensure "$spec"
 	backend_setup
-	RUN_DIR=$(new_run_dir "$results")
-	RUN_ID=$(basename "$RUN_DIR")
+	run_dir_open "$results"
 	# shellcheck disable=SC2034 # read by run_start and run_reap (slots.sh)
 	RUN_ACCEL=$accel RUN_HEARTBEAT=$heartbeat RUN_TKEY=${spec%%:*}-$IMG_RELEASE
-	ln -sfn "$RUN_ID" "$results/latest"
 	for i in "${!names[@]}"; do
 		for ((t = 1; t <= tries; t++)); do
 			repro_entry "$i" "$t"
 			echo
 		done
-	done >"$RUN_DIR/plan"
+	done >"$RUN_DIR/plan.tmp"
+	mv -f "$RUN_DIR/plan.tmp" "$RUN_DIR/plan"
 	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "${seeds[0]}" "$spec" \
 		"$(jq -n -c --arg t "$target" --argjson n "$tries" '{repro_of: $t, tries: $n}')"
 	msg "repro $RUN_ID: ${#names[@]} result(s) of $REPRO_SRC, $tries tries each, kernel $spec ($IMG_RELEASE), accel $accel${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"

@@ -10,7 +10,7 @@
 # verdict, are printed above them. Elsewhere a start and an end are one
 # plain line each.
 
-SLOTS_N=1            # number of slots
+SLOTS_N=0            # number of slots (slots_init)
 SLOT_PID=()          # slot -> conductor pid ('' when free)
 SLOT_ENTRY=()        # slot -> result directory name (NN-name...)
 SLOT_NAME=()         # slot -> scenario name
