@@ -120,7 +120,21 @@ check_verdicts() {
 	done
 }
 
-done_testing() { exit $((T_FAILED > 0)); }
+# results_check: every ktap.txt, junit.xml ... this test file made validates
+# (runner/tools/check-results.sh); an invalid one is a failed test.
+results_check() {
+	local o
+	o=$("$T_TOP/runner/tools/check-results.sh" "$T_TMP" 2>&1) && return 0
+	T_N=$((T_N + 1))
+	T_FAILED=$((T_FAILED + 1))
+	printf 'not ok %d - result files this test made validate\n' "$T_N"
+	printf '%s\n' "$o" | head -n 40 | sed 's/^/# /'
+}
+
+done_testing() {
+	results_check
+	exit $((T_FAILED > 0))
+}
 
 # Facts one test file leaves for a later one of the same make check (the
 # QEMU backend's quick verdicts, compared by the libvirt test): a directory
