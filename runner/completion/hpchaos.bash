@@ -13,7 +13,7 @@ _hpchaos() {
 	local opts
 	COMPREPLY=()
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W 'run repro list lint image doctor help version --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'run repro bisect bisect-run list lint image doctor help version --help --version' -- "$cur")
 		return
 	fi
 	case $prev in
@@ -29,22 +29,24 @@ _hpchaos() {
 		mapfile -t COMPREPLY < <(compgen -W 'qemu libvirt' -- "$cur")
 		return
 		;;
-	--config | --results)
+	--config | --results | --tree)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
-	--seed | --repeat | --duration | --heartbeat | --jobs | -j | --tries | --host | --planted)
+	--seed | --repeat | --duration | --heartbeat | --jobs | -j | --tries | --host | --planted | --good | --bad)
 		return
 		;;
 	esac
 	case $cmd in
 	run) opts='--kernel --config --seed --repeat --duration --accel --backend --host --results --heartbeat --jobs --planted --symbols --verbose --help' ;;
-	repro) opts='--tries --all --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;
+	bisect) opts='--tree --good --bad --tries --config --results --help' ;;
+	bisect-run) opts='--tree --tries --config --results --help' ;;
+	repro) opts='--tries --kernel --config --all --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;
 	list) opts='--json --help' ;;
 	lint) opts='--help' ;;
 	image) opts='--kernel --config --help' ;;
 	doctor) opts='--kernel --json --setup-libvirt --help' ;;
-	help) mapfile -t COMPREPLY < <(compgen -W 'run repro list lint image doctor' -- "$cur"); return ;;
+	help) mapfile -t COMPREPLY < <(compgen -W 'run repro bisect bisect-run list lint image doctor' -- "$cur"); return ;;
 	*) return ;;
 	esac
 	if [[ $cur == -* ]]; then

@@ -24,7 +24,7 @@ die() {
 	local code=$1
 	shift
 	printf 'hpchaos: error: %s\n' "$*" >&2
-	exit "$code"
+	exit "${HPC_DIE_CODE:-$code}"
 }
 
 # progress MESSAGE: a transient status line on a terminal, a plain line otherwise.

@@ -387,13 +387,15 @@ repro_target() {
 
 
 # repro_opts ARG...: the options of 'hpchaos repro', into cmd_repro's locals
-# (tries all accel results heartbeat target).
+# (tries all accel results heartbeat target kernel).
 repro_opts() {
-	opts_expand '--tries --accel --backend --host --results --heartbeat' "$@"
+	opts_expand '--tries --kernel --config --accel --backend --host --results --heartbeat' "$@"
 	set -- "${OPTS_ARGV[@]}"
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--tries) tries=${2:?--tries needs a value}; shift 2 ;;
+		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
+		--config) export HPC_KCONFIG=${2:?--config needs a value}; shift 2 ;;
 		--all) all=1; shift ;;
 		--symbols) export HPC_SYMBOLS=1; shift ;;
 		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
@@ -468,7 +470,7 @@ repro_one() {
 }
 
 cmd_repro() {
-	local tries=10 all=0 accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60 target=''
+	local tries=10 all=0 accel=auto results=${HPC_RESULTS:-$PWD/results} heartbeat=60 target='' kernel=''
 	local spec planted i t rc=0 total n
 	local -a names=() seeds=() scns=() origs=() verdicts
 	repro_opts "$@"
@@ -478,8 +480,14 @@ cmd_repro() {
 	# the same kernel and module variant
 	spec=$(field "$REPRO_SRC/run.json" kernel.spec) ||
 		die 2 "repro: $REPRO_SRC/run.json records no kernel spec (kernel.spec): a result from an older hpchaos"
-	[[ $spec == stock || $spec == chaos || $spec == tree:?* ]] ||
+	[[ -n $kernel || $spec =~ ^(stock|chaos)(:6\.1|:6\.12)?$ || $spec == tree:?* || $spec == build:?* ]] ||
 		die 2 "repro: $REPRO_SRC/run.json: unknown kernel spec '$spec'"
+	# or another kernel, on purpose (--kernel; hpchaos bisect does that)
+	if [[ -n $kernel ]]; then
+		[[ $kernel != tree:* ]] || kernel=tree:$(readlink -f "${kernel#tree:}" || echo "${kernel#tree:}")
+		[[ $kernel != build:* ]] || kernel=build:$(readlink -f "${kernel#build:}" || echo "${kernel#build:}")
+		spec=$kernel
+	fi
 	planted=$(field "$REPRO_SRC/run.json" kmod_planted || echo none)
 	planted_check "$planted"
 	# the same scenario (the copy that ran) and seed

@@ -4,8 +4,8 @@
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-cmds=(run repro list lint image doctor)
-plan $((3 * ${#cmds[@]} + 30))
+cmds=(run repro bisect bisect-run list lint image doctor)
+plan $((3 * ${#cmds[@]} + 32))
 
 for c in "${cmds[@]}"; do
 	hpc "$c" --help
@@ -33,6 +33,10 @@ hpc run --kernel=nosuch boot-idle
 like "$T_RC $T_OUT" "2 *unknown kernel 'nosuch'*" "run --kernel=nosuch: the value reaches --kernel"
 hpc repro --tries=0 "$T_TMP"
 like "$T_RC $T_OUT" "2 *--tries: expected a number*" "repro --tries=0: the value reaches --tries"
+hpc bisect --good=v1 "$T_TMP"
+like "$T_RC $T_OUT" "2 *bisect: *is not a scenario result*" "bisect of what is not a result: exit 2"
+hpc bisect-run "$T_TMP"
+like "$T_RC $T_OUT" "255 *bisect-run: *is not a scenario result*" "bisect-run of bad input: exit 255, which stops git bisect run"
 hpc image --kernel=nosuch
 like "$T_RC $T_OUT" "2 *unknown kernel 'nosuch'*" "image --kernel=nosuch: the value reaches --kernel"
 hpc run --symbols=1 boot-idle
@@ -66,10 +70,11 @@ like "$(jq -r .guest_kernel <<<"$j")" "6.* (stock *" "doctor --json: the guest k
 # the manual page (scdoc) and the bash completion know every option
 run_opts=$("$T_TOP/runner/hpchaos" run --help | grep -oE -- '^  (-[a-zA-Z]( N)?, )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u)
 repro_opts=$("$T_TOP/runner/hpchaos" repro --help | grep -oE -- '^  --[a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u)
+bisect_opts=$("$T_TOP/runner/hpchaos" bisect --help | grep -oE -- '^  --[a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u)
 t "run --help lists options ($(wc -w <<<"$run_opts"))" test "$(wc -w <<<"$run_opts")" -ge 14
 scd=$T_TOP/docs/man/hpchaos.1.scd
-missing=$(for o in $run_opts $repro_opts; do grep -qF -- "*$o*" "$scd" || echo "$o"; done)
-is "$missing" "" "the man page has every option of run and repro"
+missing=$(for o in $run_opts $repro_opts $bisect_opts; do grep -qF -- "*$o*" "$scd" || echo "$o"; done)
+is "$missing" "" "the man page has every option of run, repro and bisect"
 make -s -C "$T_TOP" man >/dev/null 2>&1 && rc=0 || rc=$?
 is "$rc" 0 "make man renders it with scdoc"
 warn=$(man --warnings -l "$T_TOP/framework/build/man/hpchaos.1" 2>&1 >/dev/null)
