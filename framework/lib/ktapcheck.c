@@ -272,7 +272,7 @@ static int on_version(struct hpc_kcheck *k, const char *s, size_t len, size_t ws
 			    ws, top->indent + k->o.indent, k->o.indent);
 		need_plan(k, top);
 		if (k->depth == HPC_KCHECK_MAX_DEPTH) {
-			say(k, "subtests nested deeper than %d levels (at most %d); its lines are not checked",
+			say(k, "subtests nested deeper than %d levels; their lines are not checked (at most %d levels)",
 			    HPC_KCHECK_MAX_DEPTH, HPC_KCHECK_MAX_DEPTH);
 			k->skipping = true;
 			k->skip_indent = ws;
