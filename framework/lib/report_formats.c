@@ -312,21 +312,30 @@ static char *ktap_message(const struct hpc_vrec *v)
 	return strdup(rep_nonempty(v->reason) ? v->reason : "");
 }
 
-static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
+/* The KTAP name of a record (malloc'ed): its scenario, else its directory. */
+static char *ktap_name(const struct hpc_vrec *v)
 {
 	char *name = hpc_ktap_text_clean(v->scenario, HPC_REP_NAME_MAX * 2);
+
+	if (name && !name[0]) {
+		free(name);
+		name = hpc_ktap_text_clean(v->dir ? v->dir : "unnamed", 256);
+	}
+	return name;
+}
+
+/*
+ * Result line num of record v, named name; nth > 1: the nth record of that
+ * name in the run (a scenario run twice) is "NAME_nth", as names are unique
+ * within one level.
+ */
+static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v,
+		     const char *name, size_t nth)
+{
 	char *text = NULL, *msg = NULL;
 	const char *directive = NULL;
 	bool ok = true;
 
-	if (!name)
-		return -1;
-	if (!name[0]) {
-		free(name);
-		name = hpc_ktap_text_clean(v->dir ? v->dir : "unnamed", 256);
-		if (!name)
-			return -1;
-	}
 	directive = ktap_directive[v->verdict];
 	if (directive) {
 		msg = ktap_message(v);
@@ -336,6 +345,8 @@ static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
 		bool pass = v->verdict != HPC_V_FAIL && v->verdict != HPC_V_ERROR;
 
 		fprintf(f, "%s %zu %s", pass ? "ok" : "not ok", num, name);
+		if (nth > 1)
+			fprintf(f, "_%zu", nth);
 		if (directive) {
 			size_t dl = strlen(directive);
 
@@ -348,7 +359,6 @@ static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
 		}
 		fputc('\n', f);
 	}
-	free(name);
 	free(text);
 	free(msg);
 	return ok ? 0 : -1;
@@ -356,19 +366,33 @@ static int ktap_case(FILE *f, size_t num, const struct hpc_vrec *v)
 
 char *rep_build_ktap(const struct run *r, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
+	char *buf = NULL, **names = calloc(r->n + 1, sizeof(*names));
+	FILE *f = names ? open_memstream(&buf, len) : NULL;
 	int ret = 0;
 
-	if (!f)
+	if (!f) {
+		free(names);
 		return NULL;
+	}
 	fprintf(f, "KTAP version 1\n1..%zu\n", r->n);
+	for (size_t i = 0; i < r->n; i++) {
+		size_t nth = 1;
+
+		names[i] = ktap_name(&r->v[i]);
+		if (!names[i]) {
+			ret = -1;
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			nth += names[j] && strcmp(names[j], names[i]) == 0;
+		ret |= ktap_case(f, i + 1, &r->v[i], names[i], nth);
+	}
 	for (size_t i = 0; i < r->n; i++)
-		ret |= ktap_case(f, i + 1, &r->v[i]);
+		free(names[i]);
+	free(names);
 	if (fclose(f) != 0 || ret) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
 }
-

@@ -29,6 +29,7 @@
 
 #include <json-c/json.h>
 
+#include "hpc/ktapcheck.h"
 #include "hpc/verdict.h"
 
 /* ---- the fake guest (runs in the run directory) ---- */
@@ -179,6 +180,19 @@ static int fake_guest(const char *mode)
 			"KTAP 2 TAP version 13\nKTAP 2 1..1\nKTAP 2 ok 1 bg\n"
 			"KTAP 3 KTAP version 1\nKTAP 3 1..1\nKTAP 3     # nested\nKTAP 3 ok 1 d\n"
 			"STEP 3 END 8 0 1\nBYE 0\n");
+	} else if (strcmp(mode, "untrusted") == 0) {
+		/*
+		 * step 0: valid KTAP nested by two spaces, with an escape
+		 * sequence and a control byte; step 1: a document cut short (its
+		 * program died), then one that claims a second plan
+		 */
+		fg_send(agent, "STEP 0 START 1\n"
+			"KTAP 0 KTAP version 1\nKTAP 0 1..1\nKTAP 0   KTAP version 1\nKTAP 0   1..2\n"
+			"KTAP 0   ok 1 \033[31mred\033[0m\nKTAP 0   ok 2 b\001\nKTAP 0 ok 1 top\n"
+			"STEP 0 END 2 0 1\nSTEP 1 START 3\n"
+			"KTAP 1 KTAP version 1\nKTAP 1 1..3\nKTAP 1 ok 1 first\n"
+			"KTAP 1 KTAP version 1\nKTAP 1 1..1\nKTAP 1 1..2\nKTAP 1 ok 1 x\n"
+			"STEP 1 END 4 1 1\nBYE 1\n");
 	} else if (strcmp(mode, "flood") == 0) {
 		static char pad[1000];
 
@@ -468,6 +482,48 @@ static void test_ktap_nested_per_step(void **state)
 }
 
 /*
+ * The guest's KTAP is untrusted text: whatever it is, ktap.txt stays valid
+ * KTAP (hpc-ktap-check's rules). A valid document is re-indented to four
+ * spaces per level and made printable; one that is not valid (cut short by
+ * a program that died, two plans) becomes diagnostic lines, saying why.
+ */
+static void test_ktap_untrusted(void **state)
+{
+	static const char scn[] =
+		"name untrusted\n"
+		"groups test\n"
+		"run nested : true\n"
+		"check cut : true\n";
+	static const char want[] =
+		"KTAP version 1\n1..2\n"
+		"    KTAP version 1\n    1..1\n        KTAP version 1\n        1..2\n"
+		"        ok 1 red\n        ok 2 b?\n    ok 1 top\n"
+		"ok 1 nested\n"
+		"    KTAP version 1\n    # Subtest: cut\n    1..2\n"
+		"        # hpchaos: the guest's KTAP below is not valid KTAP (line 3 of it: 1 test results"
+		" for the plan 1..3 of line 2 (expected 3)); its lines follow as diagnostics\n"
+		"        # KTAP version 1\n        # 1..3\n        # ok 1 first\n"
+		"    ok 1 cut.1\n"
+		"        # hpchaos: the guest's KTAP below is not valid KTAP (line 3 of it: a second plan"
+		" in the document of line 1 (expected one, the first at line 2)); its lines follow as diagnostics\n"
+		"        # KTAP version 1\n        # 1..1\n        # 1..2\n        # ok 1 x\n"
+		"    ok 2 cut.2\n"
+		"not ok 2 cut # status 1\n";
+	char *kt;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(conduct("untrusted", scn, "untrusted", NULL), 1);
+	kt = slurp("ktap.txt");
+	assert_string_equal(kt, want);
+	f = fmemopen(kt, strlen(kt), "r");
+	assert_non_null(f);
+	assert_int_equal(hpc_kcheck_stream(f, "ktap.txt", NULL, stderr), 0);
+	fclose(f);
+	free(kt);
+}
+
+/*
  * Issue 17 item 8: timeline.jsonl has a bound, as console.log and
  * steps.log do. 2 MB of step output against --timeline-max 256K: the file
  * stays within it (plus the marker, stop and verdict records), says where
@@ -524,6 +580,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_guest_events_checked, teardown),
 		cmocka_unit_test_teardown(test_ktap_cut_is_not_xfail, teardown),
 		cmocka_unit_test_teardown(test_ktap_nested_per_step, teardown),
+		cmocka_unit_test_teardown(test_ktap_untrusted, teardown),
 		cmocka_unit_test_teardown(test_timeline_bounded, teardown),
 	};
 

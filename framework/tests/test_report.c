@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "hpc/ktap.h"
+#include "hpc/ktapcheck.h"
 #include "hpc/report.h"
 
 /* ---- helpers ---- */
@@ -1006,6 +1007,8 @@ static void test_rerun(void **state)
 static void test_by_scenario(void **state)
 {
 	char *d = make_run_dir(), *lines[16];
+	char *k;
+	FILE *kf;
 	struct json_object *s, *bs, *e, *f;
 	struct outcome o;
 	size_t n;
@@ -1059,6 +1062,19 @@ static void test_by_scenario(void **state)
 	assert_int_equal(json_object_get_int(jget(jget(e, "counts"), "PASS")), 2);
 	assert_int_equal(json_object_array_length(jget(e, "failures")), 0);
 	json_object_put(s);
+	/* ktap.txt: names are unique within a level, the repeats numbered */
+	k = slurp(d, "ktap.txt");
+	assert_string_equal(k, "KTAP version 1\n1..5\n"
+			    "not ok 1 crash # FAIL CRASH: Kernel panic: a\n"
+			    "ok 2 boot-idle\n"
+			    "not ok 3 crash_2 # FAIL CRASH: Kernel panic: b\n"
+			    "ok 4 boot-idle_2\n"
+			    "not ok 5 crash_3 # FAIL CRASH: Kernel panic: a\n");
+	kf = fmemopen(k, strlen(k), "r");
+	assert_non_null(kf);
+	assert_int_equal(hpc_kcheck_stream(kf, "ktap.txt", NULL, stderr), 0);
+	fclose(kf);
+	free(k);
 	rm_run_dir(d);
 }
 

@@ -24,6 +24,15 @@ trap 'rm -f "$out"' EXIT
 # Each kind: the file name it matches, and the function that checks one.
 declare -A checker=()
 
+# shellcheck disable=SC2317 # called through the checker table
+# ktap.txt (run and scenario): hpc-ktap-check, KTAP v1 as Documentation/dev-tools/ktap.rst
+# says, 4 spaces per level, a plan in every document, unique names per level.
+check_ktap() {
+	local tool=${HPC_BIN:-$top/framework/build/bin}/hpc-ktap-check
+	"$tool" "$1" >"$out" 2>&1 || fail "$1" "not valid KTAP ($tool)" "$out"
+}
+checker[ktap.txt]=check_ktap
+
 for name in "${!checker[@]}"; do
 	while IFS= read -r -d '' f; do
 		"${checker[$name]}" "$f" || true

@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 
 #include "conductor.h"
+#include "hpc/ktapcheck.h"
+#include "hpc/linebuf.h"
 #include "hpc/symbolize.h"
 
 /* The KTAP the guest reported, parsed (NULL if none or out of memory). */
@@ -194,6 +196,108 @@ static bool ktap_doc_failed(struct json_object *lines, const unsigned char *step
 	return false;
 }
 
+static const char *ktap_at(struct json_object *lines, size_t k)
+{
+	return json_object_get_string(json_object_array_get_idx(lines, k));
+}
+
+/* Line k made printable (hpc_sanitize) into *buf; its length, -1 if out of memory. */
+static long ktap_clean(struct json_object *lines, size_t k, char **buf)
+{
+	const char *l = ktap_at(lines, k);
+	size_t len = strlen(l);
+	char *nb = realloc(*buf, len + 1);
+
+	if (!nb)
+		return -1;
+	*buf = nb;
+	memcpy(nb, l, len);
+	len = hpc_sanitize(nb, len);
+	nb[len] = '\0';
+	return (long)len;
+}
+
+static void ktap_first_problem(void *arg, unsigned long line, const char *msg)
+{
+	char *why = arg;
+
+	if (!why[0])
+		snprintf(why, 300, "line %lu of it: %s", line, msg);
+}
+
+/*
+ * Is the document of step i in lines [from, to), made printable, valid
+ * KTAP on its own (any indentation per level, plan required, unique names:
+ * what ktap.txt is held to)? If not, why in why (300 bytes).
+ */
+static bool ktap_doc_valid(struct json_object *lines, const unsigned char *step,
+			   size_t from, size_t to, int i, char *why)
+{
+	struct hpc_kcheck_opts o = { .indent = 0 };
+	struct hpc_kcheck *k = hpc_kcheck_new(&o, ktap_first_problem, why);
+	char *buf = NULL;
+	bool ok = k != NULL;
+	long len;
+
+	why[0] = '\0';
+	for (size_t n = from; ok && n < to; n++) {
+		if (step[n] != i)
+			continue;
+		len = ktap_clean(lines, n, &buf);
+		ok = len >= 0;
+		if (ok)
+			hpc_kcheck_line(k, buf, (size_t)len);
+	}
+	if (ok) {
+		hpc_kcheck_finish(k);
+		ok = hpc_kcheck_problems(k) == 0;
+	} else {
+		snprintf(why, 300, "out of memory checking it");
+	}
+	hpc_kcheck_free(k);
+	free(buf);
+	return ok;
+}
+
+/*
+ * One document of the guest, nested at indent (4 or 8 spaces), made
+ * printable. A valid one is re-indented, 4 spaces per level as KUnit
+ * writes it; one that is not valid KTAP (cut short by a program that died,
+ * or hostile) cannot make ktap.txt invalid: its lines become diagnostics.
+ */
+static void ktap_doc_write(FILE *f, struct json_object *lines, const unsigned char *step,
+			   size_t from, size_t to, int i, const char *indent)
+{
+	struct hpc_kcheck_opts o = { .indent = 0 };
+	struct hpc_kcheck *k = hpc_kcheck_new(&o, NULL, NULL);
+	char why[300] = "out of memory", *buf = NULL;
+	bool valid = k && ktap_doc_valid(lines, step, from, to, i, why);
+
+	if (!valid)
+		fprintf(f, "%s# hpchaos: the guest's KTAP below is not valid KTAP (%s); its lines follow as diagnostics\n",
+			indent, why);
+	for (size_t n = from; n < to; n++) {
+		long len = step[n] == i ? ktap_clean(lines, n, &buf) : -1;
+		size_t ws = 0;
+		int depth;
+
+		if (len < 0)
+			continue;
+		depth = valid ? hpc_kcheck_line(k, buf, (size_t)len) : -1;
+		if (!valid)
+			fprintf(f, "%s# %s\n", indent, buf);
+		else if (depth < 0)
+			fprintf(f, "%s%s\n", indent, buf);
+		else {
+			while (buf[ws] == ' ')
+				ws++;
+			fprintf(f, "%s%*s%s\n", indent, 4 * depth, "", buf + ws);
+		}
+	}
+	free(buf);
+	hpc_kcheck_free(k);
+}
+
 /*
  * The KTAP step i's programs wrote, nested under its result line as the
  * spec wants: one document as the step's subtest; several (a program run
@@ -212,26 +316,22 @@ static void ktap_step_docs(FILE *f, const struct conductor *c, int i)
 			continue;
 		if (first == n)
 			first = k;
-		ndocs += k == first || ktap_doc_start(json_object_get_string(json_object_array_get_idx(lines, k)));
+		ndocs += k == first || ktap_doc_start(ktap_at(lines, k));
 	}
 	if (!ndocs)
 		return;
 	ktap_step_name(c, i, name, sizeof(name));
 	if (ndocs > 1)
 		fprintf(f, "    KTAP version 1\n    # Subtest: %s\n    1..%d\n", name, ndocs);
-	for (k = start = first; k <= n; k++) {
-		const char *l = k < n ? json_object_get_string(json_object_array_get_idx(lines, k)) : NULL;
-
-		if (k < n && step[k] != i)
-			continue;
-		if (ndocs > 1 && k > start && (k == n || ktap_doc_start(l))) {
+	for (start = first; start < n; start = k) {
+		for (k = start + 1; k < n && !(step[k] == i && ktap_doc_start(ktap_at(lines, k))); k++)
+			;
+		ktap_doc_write(f, lines, step, start, k, i, ndocs > 1 ? "        " : "    ");
+		if (ndocs > 1) {
 			d++;
 			fprintf(f, "    %s %d %s.%d\n",
 				ktap_doc_failed(lines, step, start, k, i) ? "not ok" : "ok", d, name, d);
-			start = k;
 		}
-		if (k < n)
-			fprintf(f, "%s%s\n", ndocs > 1 ? "        " : "    ", l);
 	}
 }
 
