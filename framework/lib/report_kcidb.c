@@ -112,25 +112,32 @@ static const char *started(const struct run *r)
 }
 
 /*
- * The git commit of a tree kernel: run.json's kernel.source is "tree PATH
- * git SHA1 DIFFHASH[ config HASH]" for a git tree (PATH may have spaces).
+ * A tree kernel from a git checkout: run.json's kernel.source is "tree PATH
+ * git SHA1 DIFFHASH[ config HASH]" (PATH may have spaces), DIFFHASH the
+ * first 16 hex digits of the sha256 of the tree's changes (runner/lib/
+ * kernel.sh, _tree_id): that of nothing when the tree is clean. Adds
+ * git_commit_hash, and patchset_hash "" (no patches) for a clean tree.
  */
-static struct json_object *tree_commit(const char *source)
+static void tree_commit(struct json_object *o, const char *source)
 {
+	static const char clean[] = "e3b0c44298fc1c14";	/* sha256 of "" */
 	const char *p = source;
 	char sha[41];
 
 	if (!source || strncmp(source, "tree ", 5))
-		return NULL;
+		return;
 	while ((p = strstr(p, " git ")) != NULL) {
 		p += 5;
-		if (strspn(p, "0123456789abcdef") == 40 && (p[40] == ' ' || !p[40])) {
-			memcpy(sha, p, 40);
-			sha[40] = '\0';
-			return json_object_new_string(sha);
-		}
+		if (strspn(p, "0123456789abcdef") != 40 || (p[40] != ' ' && p[40]))
+			continue;
+		memcpy(sha, p, 40);
+		sha[40] = '\0';
+		put(o, "git_commit_hash", json_object_new_string(sha));
+		if (p[40] == ' ' && !strncmp(p + 41, clean, 16) &&
+		    (p[57] == ' ' || !p[57]))
+			put(o, "patchset_hash", json_object_new_string(""));
+		return;
 	}
-	return NULL;
 }
 
 static struct json_object *checkout_json(const struct run *r, const char *origin,
@@ -141,7 +148,7 @@ static struct json_object *checkout_json(const struct run *r, const char *origin
 
 	put(o, "id", jstr(id));
 	put(o, "origin", jstr(origin));
-	put(o, "git_commit_hash", tree_commit(source));
+	tree_commit(o, source);
 	put(o, "comment", jstr(source));
 	put(o, "start_time", jstr(started(r)));
 	json_object_object_add(o, "valid", json_object_new_boolean(1));

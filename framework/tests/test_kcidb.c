@@ -391,7 +391,8 @@ static void set_kernel(const char *dir, const char *spec, const char *source)
 	json_object_put(run);
 }
 
-/* A tree kernel: the git commit when the tree is a git checkout. */
+/* A tree kernel: the git commit when the tree is a git checkout, "" as the
+ * patchset when it has no local changes. */
 static void test_tree_kernel(void **state)
 {
 	static const char sha[] = "0123456789abcdef0123456789abcdef01234567";
@@ -407,10 +408,22 @@ static void test_tree_kernel(void **state)
 	k = load_json(d, "kcidb.json");
 	c = json_object_array_get_idx(get(k, "checkouts"), 0);
 	assert_string_equal(gets(c, "git_commit_hash"), sha);
+	assert_string_equal(gets(c, "patchset_hash"), "");	/* a clean tree */
 	assert_string_equal(gets(json_object_array_get_idx(get(k, "builds"), 0),
 				 "config_name"), "tree");
 	json_object_put(k);
 
+	/* local changes: the commit, but no patchset_hash (not known) */
+	snprintf(src, sizeof(src), "tree /src/a git %s 9f86d081884c7d65", sha);
+	set_kernel(d, "tree:/src/a", src);
+	assert_int_equal(report(d, NULL, NULL), 0);
+	k = load_json(d, "kcidb.json");
+	c = json_object_array_get_idx(get(k, "checkouts"), 0);
+	assert_string_equal(gets(c, "git_commit_hash"), sha);
+	assert_false(has(c, "patchset_hash"));
+	json_object_put(k);
+
+	/* not a git tree: no commit */
 	set_kernel(d, "tree:/src/b", "tree /src/b 9f86d081884c7d65");
 	assert_int_equal(report(d, NULL, NULL), 0);
 	k = load_json(d, "kcidb.json");
