@@ -264,15 +264,26 @@ static struct json_object *test_json(const struct run *r, const char *origin,
 	return o;
 }
 
-/* The run id: run.json's, else the run directory's name. */
-static const char *run_id(const struct run *r)
+/*
+ * "ORIGIN:RUN_ID", the checkout's and the build's id: run.json's run_id,
+ * else the run directory's name, at most 128 bytes, anything but
+ * [A-Za-z0-9_.+-] made '_' (an id must be one line).
+ */
+static char *run_id(const struct run *r, const char *origin)
 {
 	const char *s = rep_run_string(r, "run_id"), *slash;
+	char *id;
 
-	if (rep_nonempty(s))
-		return s;
-	slash = strrchr(r->dir, '/');
-	return slash && slash[1] ? slash + 1 : r->dir;
+	if (!rep_nonempty(s)) {
+		slash = strrchr(r->dir, '/');
+		s = slash && slash[1] ? slash + 1 : r->dir;
+	}
+	if (asprintf(&id, "%s:%.128s", origin, s) < 0)
+		return NULL;
+	for (char *c = id + strlen(origin) + 1; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_.+-", *c))
+			*c = '_';
+	return id;
 }
 
 char *rep_build_kcidb(const struct run *r, size_t *len)
@@ -280,7 +291,7 @@ char *rep_build_kcidb(const struct run *r, size_t *len)
 	const char *origin = r->kcidb_origin ? r->kcidb_origin :
 			     HPC_KCIDB_ORIGIN_DEFAULT;
 	struct json_object *o = json_object_new_object(), *ver, *a, *t;
-	char *id = joined(origin, ':', run_id(r)), *out = NULL;
+	char *id = run_id(r, origin), *out = NULL;
 	const char *s;
 	bool ok = true;
 

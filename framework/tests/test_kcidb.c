@@ -434,6 +434,29 @@ static void test_tree_kernel(void **state)
 	rm_dir(d);
 }
 
+/* A run_id that is not one line (run.json is a file anybody can edit). */
+static void test_run_id(void **state)
+{
+	char *d = copy_run("run-skip"), path[512];
+	struct json_object *run, *k;
+
+	(void)state;
+	unsetenv("HPC_KCIDB_ORIGIN");
+	run = load_json(d, "run.json");
+	json_object_object_add(run, "run_id", json_object_new_string("a\nb/c d"));
+	snprintf(path, sizeof(path), "%s/run.json", d);
+	assert_int_equal(json_object_to_file(path, run), 0);
+	json_object_put(run);
+	assert_int_equal(report(d, NULL, NULL), 0);
+	k = load_json(d, "kcidb.json");
+	assert_string_equal(gets(json_object_array_get_idx(get(k, "checkouts"), 0), "id"),
+			    "hpchaos:a_b_c_d");
+	assert_string_equal(gets(json_object_array_get_idx(get(k, "tests"), 0), "id"),
+			    "hpchaos:a_b_c_d.01-hmm-selftest");
+	json_object_put(k);
+	rm_dir(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_missing_verdict),
 		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_tree_kernel),
+		cmocka_unit_test(test_run_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
