@@ -187,6 +187,7 @@ static int write_outputs(struct run *r, FILE *err)
 		{ "summary.json", rep_build_summary },
 		{ "junit.xml", rep_build_junit },
 		{ "ktap.txt", rep_build_ktap },
+		{ "kcidb.json", rep_build_kcidb },
 	};
 
 	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
@@ -275,6 +276,7 @@ static int run_mode(const struct report_args *a, FILE *out, FILE *err)
 	for (size_t n = strlen(r.dir); n > 1 && r.dir[n - 1] == '/'; n--)
 		r.dir[n - 1] = '\0';
 	r.interrupted = a->interrupted;
+	r.kcidb_origin = rep_kcidb_origin(err);
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(r.finished, sizeof(r.finished), "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -9,6 +9,7 @@
  *   report_vrec.c     one verdict.json as a record; how a record is shown
  *   report_text.c     untrusted text made safe: UTF-8, XML, KTAP, one line
  *   report_formats.c  summary.json, junit.xml, ktap.txt
+ *   report_kcidb.c    kcidb.json (KernelCI KCIDB I/O schema v5.3)
  *   report_table.c    the table on the terminal
  */
 #ifndef HPC_REPORT_INT_H
@@ -40,6 +41,7 @@ struct run {
 	unsigned int counts[HPC_REP_NVERDICTS];
 	double time;
 	char finished[32];
+	const char *kcidb_origin;	/* NULL: HPC_KCIDB_ORIGIN_DEFAULT */
 };
 
 /* report_text.c */
@@ -78,6 +80,16 @@ bool rep_any_repeated(const struct run *r);
 char *rep_build_summary(const struct run *r, size_t *len);
 char *rep_build_junit(const struct run *r, size_t *len);
 char *rep_build_ktap(const struct run *r, size_t *len);
+
+/* report_kcidb.c: kcidb.json */
+#define HPC_KCIDB_ORIGIN_DEFAULT	"hpchaos"
+/* Does s match the KCIDB origin pattern [a-z0-9_]+ (at most 64)? */
+bool rep_kcidb_origin_ok(const char *s);
+/* $HPC_KCIDB_ORIGIN when set and valid (else a warning on err), or the default. */
+const char *rep_kcidb_origin(FILE *err);
+/* The KCIDB test status of a verdict (or HPC_REP_NOTRUN). */
+const char *rep_kcidb_status(int verdict);
+char *rep_build_kcidb(const struct run *r, size_t *len);
 
 /* report_table.c */
 void rep_print_table(const struct run *r, FILE *out, bool color);

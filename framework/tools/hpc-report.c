@@ -8,7 +8,8 @@
  *   hpc-report --repro ORIG_VERDICT TRY_VERDICT...
  *
  * Reads RUN_DIR/plan, RUN_DIR/run.json and RUN_DIR/<name>/verdict.json,
- * writes RUN_DIR/summary.json, junit.xml and ktap.txt and prints a table.
+ * writes RUN_DIR/summary.json, junit.xml, ktap.txt and kcidb.json and prints
+ * a table.
  * Formats, decisions and exit statuses: include/hpc/report.h.
  */
 #include <stdio.h>

@@ -18,7 +18,9 @@ HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clien
 # Extra packages for the test suite (make check).
 # clang, its compiler-rt (libFuzzer, sanitizers) and llvm (llvm-symbolizer)
 # for the fuzzers (make fuzz; runner/tests/05-fuzz.t).
-HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db)
+# libjson-validator-perl (JSON::Validator) checks kcidb.json against the
+# KCIDB schema (runner/tools/check-results.sh).
+HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db libjson-validator-perl)
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {

@@ -84,9 +84,9 @@ Options for run:
 
 Exit status: 0 no FAIL and no ERROR; 1 some FAIL or ERROR; 2 bad input
 (nothing was booted); 3 interrupted.
-Results: RESULTS/<run-id>/ with summary.json, junit.xml, ktap.txt and one
-directory per scenario (verdict.json, console.log, timeline.jsonl, the
-scenario file as it ran, ...).
+Results: RESULTS/<run-id>/ with summary.json, junit.xml, ktap.txt, kcidb.json
+(KernelCI; origin from HPC_KCIDB_ORIGIN) and one directory per scenario
+(verdict.json, console.log, timeline.jsonl, the scenario file as it ran, ...).
 EOF2
 }
 

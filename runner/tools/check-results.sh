@@ -21,8 +21,24 @@ fail() {
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
+# shellcheck disable=SC2317 # called through the checker table
+# check_kcidb FILE: valid against the published KCIDB I/O schema v5.3
+# (framework/tests/fixtures/kcidb/README.md), by JSON::Validator (Draft 7,
+# formats checked), offline.
+check_kcidb() {
+	perl -MJSON::Validator::Schema::Draft7 -MMojo::JSON=decode_json -MMojo::File=path -e '
+		my $s = JSON::Validator::Schema::Draft7->new(decode_json(path($ARGV[0])->slurp));
+		$s->resolve;
+		my $d = eval { decode_json(path($ARGV[1])->slurp) } // die "not JSON: $@";
+		my @e = $s->validate($d);
+		print "$_\n" for @e;
+		exit(@e ? 1 : 0);' "$top/framework/tests/fixtures/kcidb/kcidb-io.schema.v5.3.json" "$1" >"$out" 2>&1 ||
+		fail "$1" "not valid KCIDB I/O (schema v5.3)" "$out"
+}
+
 # Each kind: the file name it matches, and the function that checks one.
 declare -A checker=()
+checker[kcidb.json]=check_kcidb
 
 # shellcheck disable=SC2317 # called through the checker table
 # ktap.txt (run and scenario): hpc-ktap-check, KTAP v1 as Documentation/dev-tools/ktap.rst

@@ -25,6 +25,14 @@
  *                 FAIL/ERROR verdict+class+title: "runs", "first" dir)
  *   junit.xml     one <testsuite name="hpchaos"> as the root element
  *   ktap.txt      KTAP version 1, one result line per planned scenario
+ *   kcidb.json    KernelCI KCIDB I/O schema v5.3: version, one checkout and
+ *                 one build (the kernel run.json names; ids "ORIGIN:RUN_ID"),
+ *                 one test per planned scenario ("ORIGIN:RUN_ID.DIR", path
+ *                 "hpchaos.SCENARIO", status: PASS/RESET PASS, XFAIL/FAIL
+ *                 FAIL, ERROR ERROR, SKIP SKIP, NOTRUN MISS; our verdict,
+ *                 class, title, reason, seed in "misc"); ORIGIN is
+ *                 $HPC_KCIDB_ORIGIN if it matches [a-z0-9_]{1,64} (else a
+ *                 warning), or "hpchaos". No nulls: absent values are left out.
  *
  * Decisions:
  * - The run is interrupted when --interrupted is given or any verdict.json
