@@ -9,6 +9,7 @@
  *   report_vrec.c     one verdict.json as a record; how a record is shown
  *   report_text.c     untrusted text made safe: UTF-8, XML, KTAP, one line
  *   report_formats.c  summary.json, junit.xml, ktap.txt
+ *   report_detail.c   the body of a junit.xml failure: reports, step output
  *   report_table.c    the table on the terminal
  */
 #ifndef HPC_REPORT_INT_H
@@ -78,6 +79,9 @@ bool rep_any_repeated(const struct run *r);
 char *rep_build_summary(const struct run *r, size_t *len);
 char *rep_build_junit(const struct run *r, size_t *len);
 char *rep_build_ktap(const struct run *r, size_t *len);
+
+/* report_detail.c: the text of a junit.xml <failure>/<error> (malloc'd) */
+char *rep_failure_body(const char *rundir, const struct hpc_vrec *v);
 
 /* report_table.c */
 void rep_print_table(const struct run *r, FILE *out, bool color);

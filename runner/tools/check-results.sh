@@ -18,11 +18,25 @@ fail() {
 	bad=1
 }
 
+# shellcheck disable=SC2317 # called through the checker table
+# junit.xml: valid under Jenkins' JUnit schema (xunit plugin) and Ant's
+# (framework/tests/fixtures/junit/schemas/README.md), both at once.
+check_junit() {
+	local xsd
+	for xsd in junit-10.xsd JUnit.xsd; do
+		if ! xmllint --noout --schema "$top/framework/tests/fixtures/junit/schemas/$xsd" \
+			"$1" >"$out" 2>&1; then
+			fail "$1" "not valid under $xsd (xmllint)" "$out"
+		fi
+	done
+}
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 # Each kind: the file name it matches, and the function that checks one.
 declare -A checker=()
+checker[junit.xml]=check_junit
 
 for name in "${!checker[@]}"; do
 	while IFS= read -r -d '' f; do

@@ -94,6 +94,11 @@ struct hpc_vrec {
 	bool has_duration;
 	double duration_s;
 	bool interrupted;
+	/* for the junit.xml failure body (FAIL, ERROR only; else NULL) */
+	struct json_object *reports;	/* verdict.json "reports" (an array) */
+	struct json_object *stuck;	/* verdict.json "stuck" (an object) */
+	char *step;		/* the first step that did not end with 0 */
+	char *step_status;	/* its status; NULL: it did not end */
 };
 
 enum {
@@ -116,12 +121,12 @@ const char *hpc_rep_verdict_name(int verdict);
 void hpc_vrec_line(const struct hpc_vrec *v, char *buf, size_t len);
 
 /*
- * XML 1.0 escaping for text and attribute values: & < > " ' as entities,
- * tab/newline/CR as character references, invalid UTF-8 and characters XML
- * 1.0 does not allow (most C0 controls, DEL, C1 controls, U+FFFE/U+FFFF)
- * replaced by '?'. Returns a malloc'd string or NULL.
+ * Text made fit for XML 1.0 (the XML writer escapes markup itself): tab,
+ * newline and CR kept, invalid UTF-8 and characters XML 1.0 does not allow
+ * (the other C0 controls, DEL, C1 controls, U+FFFE/U+FFFF) replaced by
+ * '?'. Returns a malloc'd string or NULL.
  */
-char *hpc_xml_escape(const char *s);
+char *hpc_xml_clean(const char *s);
 
 /*
  * Text for one KTAP result line: printable ASCII, no '#' (becomes '?'),
