@@ -23,7 +23,10 @@
  *                 of first appearance: "scenario", "runs", "counts" (the
  *                 verdicts that occurred), "failures" (each distinct
  *                 FAIL/ERROR verdict+class+title: "runs", "first" dir)
- *   junit.xml     one <testsuite name="hpchaos"> as the root element
+ *   junit.xml     one <testsuite name="hpchaos"> as the root element, valid
+ *                 under Jenkins' and Ant's JUnit schemas both (docs/running.md,
+ *                 "In CI"); a testcase per result that ran, SKIP/NOTRUN only
+ *                 in <system-out>; a failure's text: lib/report_detail.c
  *   ktap.txt      KTAP version 1, one result line per planned scenario
  *
  * Decisions:
