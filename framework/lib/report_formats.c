@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The files hpc-report writes: summary.json, junit.xml and ktap.txt. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/xmlwriter.h>
 
 #include "report_int.h"
 
@@ -147,149 +152,235 @@ char *rep_build_summary(const struct run *r, size_t *len)
 
 /* ---- junit.xml ---- */
 
-/* fprintf of one XML-escaped string; false when out of memory */
-static bool xput(FILE *f, const char *s)
-{
-	char *e = hpc_xml_escape(s ? s : "");
+/*
+ * One junit.xml valid under both Jenkins' JUnit schema (xunit plugin,
+ * junit-10.xsd) and Ant's (JUnit.xsd): Ant's is the strict one (see
+ * tests/fixtures/junit/schemas/README.md). Written with libxml2's
+ * xmlTextWriter, which escapes; every string first goes through
+ * hpc_xml_clean() for the characters XML 1.0 forbids.
+ */
 
-	if (!e)
+static bool xattr(xmlTextWriterPtr w, const char *name, const char *s)
+{
+	char *c = hpc_xml_clean(s ? s : "");
+	int ret = c ? xmlTextWriterWriteAttribute(w, BAD_CAST name, BAD_CAST c) : -1;
+
+	free(c);
+	return ret >= 0;
+}
+
+static bool xattr_num(xmlTextWriterPtr w, const char *name, double v, int prec)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "%.*f", prec, v);
+	return xattr(w, name, buf);
+}
+
+static bool xtext(xmlTextWriterPtr w, const char *s)
+{
+	char *c = hpc_xml_clean(s ? s : "");
+	int ret = c ? xmlTextWriterWriteString(w, BAD_CAST c) : -1;
+
+	free(c);
+	return ret >= 0;
+}
+
+static bool xstart(xmlTextWriterPtr w, const char *name)
+{
+	return xmlTextWriterStartElement(w, BAD_CAST name) >= 0;
+}
+
+static bool xend(xmlTextWriterPtr w)
+{
+	return xmlTextWriterEndElement(w) >= 0;
+}
+
+/* Ant's property name is a token of at least one character. */
+static bool junit_prop(xmlTextWriterPtr w, const char *name, const char *value)
+{
+	if (strspn(name, " \t\r\n") == strlen(name))
+		return true;
+	return xstart(w, "property") && xattr(w, "name", name) &&
+	       xattr(w, "value", value) && xend(w);
+}
+
+/* run.json's facts, then what Ant's schema has no attribute for. */
+static bool junit_props(xmlTextWriterPtr w, const struct run *r)
+{
+	char n[24];
+	bool ok = xstart(w, "properties");
+
+	if (r->runjson) {
+		json_object_object_foreach(r->runjson, key, val) {
+			const char *s;
+
+			if (rep_reserved_key(key))
+				continue;
+			if (!val)
+				s = "null";
+			else if (json_object_is_type(val, json_type_string))
+				s = json_object_get_string(val);
+			else
+				s = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+			ok = ok && junit_prop(w, key, s);
+		}
+	}
+	snprintf(n, sizeof(n), "%u", r->counts[HPC_V_SKIP] + r->counts[HPC_REP_NOTRUN]);
+	ok = ok && junit_prop(w, "skipped", n);
+	ok = ok && junit_prop(w, "interrupted", r->interrupted ? "true" : "false");
+	ok = ok && junit_prop(w, "finished", r->finished);
+	return ok && xend(w);
+}
+
+/*
+ * One <testcase> for a result that ran (Ant's schema has no <skipped>: SKIP
+ * and NOTRUN are in the suite's <system-out> only): a <failure> for FAIL,
+ * an <error> for ERROR, with the message "CLASS: title" (or the reason)
+ * and rep_failure_body() as the text.
+ */
+static bool junit_case(xmlTextWriterPtr w, const struct run *r,
+		       const struct hpc_vrec *v)
+{
+	bool fail = v->verdict == HPC_V_FAIL, ok;
+	char *cls = NULL, *msg = NULL, *body = NULL;
+
+	if (asprintf(&cls, "hpchaos%s%s", v->group ? "." : "",
+		     v->group ? v->group : "") < 0)
 		return false;
-	fputs(e, f);
-	free(e);
-	return true;
-}
-
-static void junit_props(FILE *f, const struct run *r)
-{
-	if (!r->runjson)
-		return;
-	fputs("  <properties>\n", f);
-	json_object_object_foreach(r->runjson, key, val) {
-		const char *s;
-
-		if (rep_reserved_key(key))
-			continue;
-		if (!val)
-			s = "null";
-		else if (json_object_is_type(val, json_type_string))
-			s = json_object_get_string(val);
-		else
-			s = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
-		fputs("    <property name=\"", f);
-		xput(f, key);
-		fputs("\" value=\"", f);
-		xput(f, s);
-		fputs("\"/>\n", f);
-	}
-	fputs("  </properties>\n", f);
-}
-
-static int junit_case(FILE *f, const struct hpc_vrec *v)
-{
-	char *msg = NULL;
-	bool ok = true;
-
-	fputs("  <testcase classname=\"hpchaos", f);
-	if (v->group) {
-		fputc('.', f);
-		ok &= xput(f, v->group);
-	}
-	fputs("\" name=\"", f);
-	ok &= xput(f, v->scenario);
-	fprintf(f, "\" time=\"%.3f\">\n", v->has_duration ? v->duration_s : 0.0);
-
-	switch (v->verdict) {
-	case HPC_V_FAIL:
-		msg = rep_fail_message(v, "FAIL");
-		fputs("    <failure message=\"", f);
-		ok &= xput(f, msg);
-		fputs("\" type=\"", f);
-		ok &= xput(f, v->cls != HPC_C_NONE ? hpc_class_name(v->cls) : "FAIL");
-		fputs("\">", f);
-		ok &= xput(f, v->reason);
-		fputs("</failure>\n", f);
-		break;
-	case HPC_V_ERROR:
-		msg = strdup(rep_nonempty(v->reason) ? v->reason :
+	ok = xstart(w, "testcase") && xattr(w, "classname", cls) &&
+	     xattr(w, "name", v->scenario) &&
+	     xattr_num(w, "time", v->has_duration ? v->duration_s : 0.0, 3);
+	if (ok && (fail || v->verdict == HPC_V_ERROR)) {
+		msg = fail ? rep_fail_message(v, "FAIL") :
+		      strdup(rep_nonempty(v->reason) ? v->reason :
 			     rep_nonempty(v->title) ? v->title : "ERROR");
-		fputs("    <error message=\"", f);
-		ok &= xput(f, msg);
-		fputs("\" type=\"ERROR\">", f);
-		ok &= xput(f, v->reason);
-		fputs("</error>\n", f);
-		break;
-	case HPC_V_SKIP:
-		fputs("    <skipped message=\"", f);
-		ok &= xput(f, v->reason);
-		fputs("\"/>\n", f);
-		break;
-	case HPC_REP_NOTRUN:
-		fputs("    <skipped message=\"not run (interrupted)\"/>\n", f);
-		break;
-	default:
-		break;
+		body = rep_failure_body(r->dir, v);
+		ok = msg && body && xstart(w, fail ? "failure" : "error") &&
+		     xattr(w, "message", msg) &&
+		     xattr(w, "type", !fail ? "ERROR" : v->cls != HPC_C_NONE ?
+			   hpc_class_name(v->cls) : "FAIL") &&
+		     xtext(w, body) && xend(w);
 	}
-	if (v->verdict != HPC_REP_NOTRUN) {
-		char line[600];
-
-		/* XFAIL and RESET pass; this says why, and how to reproduce */
-		fputs("    <system-out>", f);
-		hpc_vrec_line(v, line, sizeof(line));
-		ok &= xput(f, line);
-		fputs("&#10;", f);
-		/* the line above shows the title if any, else the reason */
-		if (rep_nonempty(v->title) && rep_nonempty(v->reason) &&
-		    v->verdict != HPC_V_FAIL && v->verdict != HPC_V_ERROR) {
-			fputs("reason: ", f);
-			ok &= xput(f, v->reason);
-			fputs("&#10;", f);
-		}
-		if (v->seed) {
-			fputs("seed: ", f);
-			ok &= xput(f, json_object_to_json_string(v->seed));
-			fputs("&#10;", f);
-		}
-		if (v->file) {
-			fputs("file: ", f);
-			ok &= xput(f, v->file);
-			fputs("&#10;", f);
-		}
-		fputs("result: ", f);
-		ok &= xput(f, v->dir);
-		fputs("</system-out>\n", f);
-	}
-	fputs("  </testcase>\n", f);
+	free(cls);
 	free(msg);
-	return ok ? 0 : -1;
+	free(body);
+	return ok && xend(w);
+}
+
+/* Every result, skipped ones too: its line, and how to reproduce it. */
+static char *junit_system_out(const struct run *r)
+{
+	char *buf = NULL, line[600];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct hpc_vrec *v = &r->v[i];
+
+		hpc_vrec_line(v, line, sizeof(line));
+		fprintf(f, "%s: %s%s\n", v->dir ? v->dir : v->scenario, line,
+			v->verdict == HPC_REP_NOTRUN ? ": not run (interrupted)" : "");
+		/* the line shows the title if any, else the reason */
+		if (rep_nonempty(v->title) && rep_nonempty(v->reason) &&
+		    v->verdict != HPC_V_FAIL && v->verdict != HPC_V_ERROR)
+			fprintf(f, "  reason: %s\n", v->reason);
+		if (v->seed)
+			fprintf(f, "  seed: %s\n", json_object_to_json_string(v->seed));
+		if (v->file)
+			fprintf(f, "  file: %s\n", v->file);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * The time Ant's schema wants: no zone. run.json's "started" is UTC
+ * ("...Z"); without it (or unreadable), when the report was written.
+ */
+static void junit_timestamp(const struct run *r, char *buf, size_t len)
+{
+	const char *s = rep_run_string(r, "started");
+	struct tm tm = { 0 };
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+
+	if (!end || (*end && strcmp(end, "Z") && strcmp(end, "+00:00")) ||
+	    tm.tm_year < -1899 || tm.tm_year > 8099) {
+		memset(&tm, 0, sizeof(tm));
+		if (!strptime(r->finished, "%Y-%m-%dT%H:%M:%S", &tm))
+			memset(&tm, 0, sizeof(tm));
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+/* Ant's hostname is a token of at least one character; "localhost" if none. */
+static void junit_hostname(char *buf, size_t len)
+{
+	if (gethostname(buf, len) != 0)
+		buf[0] = '\0';
+	buf[len - 1] = '\0';
+	for (char *p = buf; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
+			*p = '-';
+	if (!buf[0])
+		snprintf(buf, len, "localhost");
+}
+
+static bool junit_suite(xmlTextWriterPtr w, const struct run *r)
+{
+	unsigned int skipped = r->counts[HPC_V_SKIP] + r->counts[HPC_REP_NOTRUN];
+	char stamp[32], host[256];
+	char *out = junit_system_out(r);
+	bool ok = out != NULL;
+
+	junit_timestamp(r, stamp, sizeof(stamp));
+	junit_hostname(host, sizeof(host));
+	ok = ok && xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) >= 0 &&
+	     xstart(w, "testsuite") && xattr(w, "name", "hpchaos") &&
+	     xattr_num(w, "tests", (double)(r->n - skipped), 0) &&
+	     xattr_num(w, "failures", r->counts[HPC_V_FAIL], 0) &&
+	     xattr_num(w, "errors", r->counts[HPC_V_ERROR], 0) &&
+	     xattr_num(w, "time", r->time, 3) && xattr(w, "timestamp", stamp) &&
+	     xattr(w, "hostname", host) && junit_props(w, r);
+	for (size_t i = 0; ok && i < r->n; i++)
+		if (r->v[i].verdict != HPC_V_SKIP && r->v[i].verdict != HPC_REP_NOTRUN)
+			ok = junit_case(w, r, &r->v[i]);
+	ok = ok && xstart(w, "system-out") && xtext(w, out) && xend(w) &&
+	     xstart(w, "system-err") && xend(w) && xend(w) &&
+	     xmlTextWriterEndDocument(w) >= 0;
+	free(out);
+	return ok;
 }
 
 char *rep_build_junit(const struct run *r, size_t *len)
 {
+	xmlBufferPtr xb = xmlBufferCreate();
+	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
 	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	const char *started = rep_run_string(r, "started");
-	int ret = 0;
+	bool ok;
 
-	if (!f)
-		return NULL;
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-	fprintf(f, "<testsuite name=\"hpchaos\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.3f\"",
-		r->n, r->counts[HPC_V_FAIL], r->counts[HPC_V_ERROR],
-		r->counts[HPC_V_SKIP] + r->counts[HPC_REP_NOTRUN], r->time);
-	if (started) {
-		fputs(" timestamp=\"", f);
-		xput(f, started);
-		fputc('"', f);
+	ok = w && xmlTextWriterSetIndent(w, 1) >= 0 &&
+	     xmlTextWriterSetIndentString(w, BAD_CAST "  ") >= 0 &&
+	     junit_suite(w, r);
+	if (w)
+		xmlFreeTextWriter(w);	/* flushes into xb */
+	if (ok) {
+		*len = (size_t)xmlBufferLength(xb);
+		buf = malloc(*len + 2);
+		if (buf) {
+			memcpy(buf, xmlBufferContent(xb), *len);
+			if (!*len || buf[*len - 1] != '\n')
+				buf[(*len)++] = '\n';
+			buf[*len] = '\0';
+		}
 	}
-	fputs(">\n", f);
-	junit_props(f, r);
-	for (size_t i = 0; i < r->n; i++)
-		ret |= junit_case(f, &r->v[i]);
-	fputs("</testsuite>\n", f);
-	if (fclose(f) != 0 || ret) {
-		free(buf);
-		return NULL;
-	}
+	if (xb)
+		xmlBufferFree(xb);
 	return buf;
 }
 

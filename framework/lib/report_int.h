@@ -10,6 +10,7 @@
  *   report_text.c     untrusted text made safe: UTF-8, XML, KTAP, one line
  *   report_formats.c  summary.json, junit.xml, ktap.txt
  *   report_kcidb.c    kcidb.json (KernelCI KCIDB I/O schema v5.3)
+ *   report_detail.c   the body of a junit.xml failure: reports, step output
  *   report_table.c    the table on the terminal
  */
 #ifndef HPC_REPORT_INT_H
@@ -90,6 +91,8 @@ const char *rep_kcidb_origin(FILE *err);
 /* The KCIDB test status of a verdict (or HPC_REP_NOTRUN). */
 const char *rep_kcidb_status(int verdict);
 char *rep_build_kcidb(const struct run *r, size_t *len);
+/* report_detail.c: the text of a junit.xml <failure>/<error> (malloc'd) */
+char *rep_failure_body(const char *rundir, const struct hpc_vrec *v);
 
 /* report_table.c */
 void rep_print_table(const struct run *r, FILE *out, bool color);

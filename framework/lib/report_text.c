@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Untrusted text made safe for each place the report writer puts it:
- * UTF-8 for JSON, XML escapes for junit.xml, one printable line for KTAP and
- * the terminal.
+ * UTF-8 for JSON, only characters XML 1.0 allows for junit.xml, one
+ * printable line for KTAP and the terminal.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -95,56 +95,24 @@ size_t rep_ascii_line(char *s)
 	return hpc_sanitize(s, strlen(s));
 }
 
-char *hpc_xml_escape(const char *s)
+char *hpc_xml_clean(const char *s)
 {
 	size_t n = strlen(s), w = 0;
-	char *d = malloc(n * 6 + 1);
+	char *d = malloc(n + 1);
 
 	if (!d)
 		return NULL;
 	for (size_t r = 0; r < n;) {
 		uint32_t cp;
 		size_t k = utf8_seq(s + r, n - r, &cp);
-		const char *ent = NULL;
 
 		if (!k) {
 			d[w++] = '?';
 			r++;
 			continue;
 		}
-		switch (cp) {
-		case '&':
-			ent = "&amp;";
-			break;
-		case '<':
-			ent = "&lt;";
-			break;
-		case '>':
-			ent = "&gt;";
-			break;
-		case '"':
-			ent = "&quot;";
-			break;
-		case '\'':
-			ent = "&apos;";
-			break;
-		case '\t':
-			ent = "&#9;";
-			break;
-		case '\n':
-			ent = "&#10;";
-			break;
-		case '\r':
-			ent = "&#13;";
-			break;
-		default:
-			break;
-		}
-		if (ent) {
-			memcpy(d + w, ent, strlen(ent));
-			w += strlen(ent);
-		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-			   cp == 0xfffe || cp == 0xffff) {
+		if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+		    (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff) {
 			d[w++] = '?';
 		} else {
 			memcpy(d + w, s + r, k);

@@ -24,6 +24,12 @@ static void vrec_clear(struct hpc_vrec *v)
 	free(v->reason);
 	if (v->seed)
 		json_object_put(v->seed);
+	json_object_put(v->reports);
+	json_object_put(v->stuck);
+	free(v->step);
+	free(v->step_status);
+	v->reports = v->stuck = NULL;
+	v->step = v->step_status = NULL;
 	v->scenario = v->file = v->group = v->title = v->reason = NULL;
 	v->seed = NULL;
 	v->cls = HPC_C_NONE;
@@ -49,6 +55,48 @@ static int dup_vstr(const struct hpc_vstr *s, char **out)
 	return *out ? 0 : -2;
 }
 
+/*
+ * What the junit.xml failure body shows besides the files of the result
+ * directory: the kernel reports, the stuck task and the first step that did
+ * not end with status "0" (null: it never ended). Members of the wrong type
+ * are ignored. -2 when out of memory.
+ */
+static int vrec_keep_detail(struct hpc_vrec *v, struct json_object *root)
+{
+	struct json_object *o, *steps;
+	size_t n;
+
+	if (json_object_object_get_ex(root, "reports", &o) &&
+	    json_object_is_type(o, json_type_array))
+		v->reports = json_object_get(o);
+	if (json_object_object_get_ex(root, "stuck", &o) &&
+	    json_object_is_type(o, json_type_object))
+		v->stuck = json_object_get(o);
+	if (!json_object_object_get_ex(root, "steps", &steps) ||
+	    !json_object_is_type(steps, json_type_array))
+		return 0;
+	n = json_object_array_length(steps);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(steps, i), *name, *st;
+		const char *status = NULL;
+
+		if (!json_object_object_get_ex(s, "name", &name) ||
+		    !json_object_is_type(name, json_type_string))
+			continue;
+		if (json_object_object_get_ex(s, "status", &st) &&
+		    json_object_is_type(st, json_type_string))
+			status = json_object_get_string(st);
+		if (status && !strcmp(status, "0"))
+			continue;
+		v->step = rep_clean_dup(json_object_get_string(name),
+					(size_t)json_object_get_string_len(name));
+		if (status)
+			v->step_status = rep_clean_dup(status, strlen(status));
+		return v->step && (!status || v->step_status) ? 0 : -2;
+	}
+	return 0;
+}
+
 /* verdict.json's schema is lib/verdict.c's: it reads, this keeps copies. */
 static int vrec_fill(struct hpc_vrec *v, struct json_object *root, char *why,
 		     size_t wlen)
@@ -67,7 +115,9 @@ static int vrec_fill(struct hpc_vrec *v, struct json_object *root, char *why,
 	v->has_duration = doc.has_duration;
 	v->duration_s = doc.duration_s;
 	v->interrupted = doc.interrupted;
-	return 0;
+	if (v->verdict != HPC_V_FAIL && v->verdict != HPC_V_ERROR)
+		return 0;
+	return vrec_keep_detail(v, root);
 }
 
 int hpc_vrec_load(struct hpc_vrec *v, const char *path, const char *dir)

@@ -22,6 +22,9 @@
 
 #include <json-c/json.h>
 
+#include <libxml/parser.h>
+#include <libxml/xmlschemas.h>
+
 #include "hpc/ktap.h"
 #include "hpc/ktapcheck.h"
 #include "hpc/report.h"
@@ -290,6 +293,9 @@ static void assert_no_temp_files(const char *dir)
 	"{\"schema\": 1, \"scenario\": \"cxl-reset\", \"verdict\": \"RESET\","\
 	" \"reason\": \"device reset and recovered\", \"duration_s\": 3}"
 
+/* junit.xml valid under both published schemas (below) */
+static void assert_both_schemas(const char *xml);
+
 /* ---- tests ---- */
 
 static void test_full_run(void **state)
@@ -379,23 +385,39 @@ static void test_full_run(void **state)
 	assert_non_null(strstr(jstr(r, "reason"), "no verdict.json"));
 	json_object_put(s);
 
-	/* junit.xml */
+	/* junit.xml: the shape both schemas accept (junit_real_run validates) */
 	junit = slurp(d, "junit.xml");
 	assert_xml_clean(junit);
-	assert_non_null(strstr(junit, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-				      "<testsuite name=\"hpchaos\" tests=\"8\" failures=\"1\" errors=\"3\" skipped=\"1\" time=\"20.760\""));
+	assert_both_schemas(junit);
+	{
+		char host[256], want[512];
+
+		assert_int_equal(gethostname(host, sizeof(host)), 0);
+		host[sizeof(host) - 1] = '\0';
+		snprintf(want, sizeof(want), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			 "<testsuite name=\"hpchaos\" tests=\"7\" failures=\"1\" errors=\"3\" time=\"20.760\""
+			 " timestamp=\"2026-11-05T10:00:00\" hostname=\"%s\">\n  <properties>\n", host);
+		assert_non_null(strstr(junit, want));
+	}
 	assert_int_equal(count_str(junit, "<testsuite "), 1);
-	assert_int_equal(count_str(junit, "<testcase "), 8);
-	assert_non_null(strstr(junit, "<testcase classname=\"hpchaos.quick\" name=\"boot-idle\" time=\"5.510\">"));
-	assert_non_null(strstr(junit, "<testcase classname=\"hpchaos\" name=\"cxl-poison\""));
+	/* SKIP is not a testcase: Ant's schema has no <skipped> */
+	assert_int_equal(count_str(junit, "<testcase "), 7);
+	assert_null(strstr(junit, "<skipped"));
+	assert_null(strstr(junit, "name=\"cxl-poison\""));
+	assert_non_null(strstr(junit, "<testcase classname=\"hpchaos.quick\" name=\"boot-idle\" time=\"5.510\"/>"));
 	assert_non_null(strstr(junit,
-		"<failure message=\"CRASH: BUG: &lt;&amp;&quot;&apos;&gt; in f??[31m?#x&#10;next ?\" type=\"CRASH\">oops at &lt;step 2&gt; &amp; more</failure>"));
-	assert_non_null(strstr(junit, "<error message=\"QEMU would not start\" type=\"ERROR\">"));
-	assert_non_null(strstr(junit, "<skipped message=\"requires qemu &gt;= 8.1\"/>"));
-	assert_non_null(strstr(junit, "<system-out>XFAIL KASAN: use-after-free in memunmap_pages&#10;reason: baseline 6.1&#10;"));
+		"<failure message=\"CRASH: BUG: &lt;&amp;&quot;'&gt; in f??[31m?#x&#10;next ?\" type=\"CRASH\">"
+		"oops at &lt;step 2&gt; &amp; more\n\nresult: 002-hmm-uaf\n</failure>"));
+	assert_non_null(strstr(junit, "<error message=\"QEMU would not start\" type=\"ERROR\">QEMU would not start\n"));
 	assert_non_null(strstr(junit, "<property name=\"run_id\" value=\"20261105-1\"/>"));
+	assert_non_null(strstr(junit, "<property name=\"skipped\" value=\"1\"/>"));
+	assert_non_null(strstr(junit, "<property name=\"interrupted\" value=\"false\"/>"));
 	assert_null(strstr(junit, "must not win"));
-	assert_non_null(strstr(junit, "seed: 1234&#10;file: scenarios/smoke/boot-idle.scn&#10;result: 001-boot-idle</system-out>"));
+	assert_non_null(strstr(junit, "  </testcase>\n  <system-out>001-boot-idle: PASS\n"
+				      "  seed: 1234\n  file: scenarios/smoke/boot-idle.scn\n"));
+	assert_non_null(strstr(junit, "\n003-cxl-poison: SKIP: requires qemu &gt;= 8.1\n"));
+	assert_non_null(strstr(junit, "\n006-known: XFAIL KASAN: use-after-free in memunmap_pages\n  reason: baseline 6.1\n"));
+	assert_non_null(strstr(junit, "</system-out>\n  <system-err/>\n</testsuite>\n"));
 	free(junit);
 
 	/* ktap.txt */
@@ -468,8 +490,11 @@ static void test_interrupted(void **state)
 				  "ok 3 c # SKIP not run (interrupted)\n");
 	free(ktap);
 	junit = slurp(d, "junit.xml");
-	assert_int_equal(count_str(junit, "<skipped message=\"not run (interrupted)\"/>"), 2);
-	assert_non_null(strstr(junit, "skipped=\"2\""));
+	assert_non_null(strstr(junit, " tests=\"1\" "));
+	assert_int_equal(count_str(junit, "<testcase "), 1);
+	assert_non_null(strstr(junit, "\nb: NOTRUN: not run (interrupted)\nc: NOTRUN: not run (interrupted)\n"));
+	assert_non_null(strstr(junit, "<property name=\"skipped\" value=\"2\"/>"));
+	assert_non_null(strstr(junit, "<property name=\"interrupted\" value=\"true\"/>"));
 	free(junit);
 
 	/* a verdict that says it was interrupted makes the run interrupted */
@@ -904,15 +929,15 @@ static void test_malformed_verdicts(void **state)
 	rm_run_dir(d);
 }
 
-static void test_xml_escape(void **state)
+static void test_xml_clean(void **state)
 {
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
 		{ "", "" },
 		{ "plain", "plain" },
-		{ "<a href=\"x\">'&'</a>", "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;" },
-		{ "tab\tnl\ncr\r", "tab&#9;nl&#10;cr&#13;" },
+		{ "<a href=\"x\">'&'</a>", "<a href=\"x\">'&'</a>" },	/* the writer escapes */
+		{ "tab\tnl\ncr\r", "tab\tnl\ncr\r" },
 		{ "nul\x01" "esc\x1b[0m del\x7f", "nul?esc?[0m del?" },
 		{ "C1 \xc2\x85 ok \xc2\xa0", "C1 ? ok \xc2\xa0" },
 		{ "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80" },
@@ -920,18 +945,172 @@ static void test_xml_escape(void **state)
 		{ "overlong \xc0\xaf \xe0\x80\xaf", "overlong ?? ???" },
 		{ "surrogate \xed\xa0\x80", "surrogate ???" },
 		{ "nonchar \xef\xbf\xbe \xef\xbf\xbf", "nonchar ? ?" },
-		{ "]]> cdata end", "]]&gt; cdata end" },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *e = hpc_xml_escape(cases[i].in);
+		char *e = hpc_xml_clean(cases[i].in);
 
 		assert_non_null(e);
 		assert_string_equal(e, cases[i].out);
-		assert_xml_clean(e);
 		free(e);
 	}
+}
+
+/* ---- junit.xml of a real run, against both published schemas ---- */
+
+static const char *copy_to;
+
+static int copy_one(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	const char *rel = path + strlen(FIXTURES_DIR "/junit/run");
+	char *data, to[512];
+	FILE *f;
+
+	(void)ftw;
+	snprintf(to, sizeof(to), "%s%s", copy_to, rel);
+	if (flag == FTW_D)
+		return *rel && mkdir(to, 0755) ? -1 : 0;
+	f = fopen(path, "r");
+	assert_non_null(f);
+	data = malloc((size_t)st->st_size + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)st->st_size, f), (size_t)st->st_size);
+	fclose(f);
+	f = fopen(to, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, (size_t)st->st_size, f), (size_t)st->st_size);
+	assert_int_equal(fclose(f), 0);
+	free(data);
+	return 0;
+}
+
+/* 0 when doc is valid under tests/fixtures/junit/schemas/NAME. */
+static int schema_check(xmlDocPtr doc, const char *name)
+{
+	char path[512];
+	xmlSchemaParserCtxtPtr pc;
+	xmlSchemaPtr schema;
+	xmlSchemaValidCtxtPtr vc;
+	int r;
+
+	snprintf(path, sizeof(path), FIXTURES_DIR "/junit/schemas/%s", name);
+	pc = xmlSchemaNewParserCtxt(path);
+	assert_non_null(pc);
+	schema = xmlSchemaParse(pc);
+	assert_non_null(schema);
+	vc = xmlSchemaNewValidCtxt(schema);
+	assert_non_null(vc);
+	r = xmlSchemaValidateDoc(vc, doc);
+	xmlSchemaFreeValidCtxt(vc);
+	xmlSchemaFree(schema);
+	xmlSchemaFreeParserCtxt(pc);
+	return r;
+}
+
+static void assert_both_schemas(const char *xml)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "junit.xml", NULL,
+				      XML_PARSE_NONET);
+
+	assert_non_null(doc);
+	assert_int_equal(schema_check(doc, "junit-10.xsd"), 0);
+	assert_int_equal(schema_check(doc, "JUnit.xsd"), 0);
+	xmlFreeDoc(doc);
+}
+
+/*
+ * tests/fixtures/junit/run (results of real runs): the failure body has the
+ * kernel report's console lines and source lines, the stuck task's stack,
+ * the failing step's output; the file is valid under both schemas, and so
+ * is the one of test_full_run's hostile strings.
+ */
+static void test_junit_real_run(void **state)
+{
+	char *d = make_run_dir(), *junit;
+	struct outcome o;
+
+	(void)state;
+	copy_to = d;
+	assert_int_equal(nftw(FIXTURES_DIR "/junit/run", copy_one, 16, FTW_PHYS), 0);
+	o = run_report(d, "--quiet", NULL, NULL);
+	assert_int_equal(o.status, 1);
+	outcome_free(&o);
+	junit = slurp(d, "junit.xml");
+	assert_xml_clean(junit);
+	assert_both_schemas(junit);
+	assert_non_null(strstr(junit, " tests=\"5\" failures=\"4\" errors=\"1\" "));
+	/* WARN: the reason, then the console block from its line to the end of trace */
+	assert_non_null(strstr(junit,
+		"type=\"WARN\">kernel report in kernel log record 368 (/dev/kmsg), console line 351\n\n"
+		"kernel report 1 of 1: WARN: WARNING in hpc_trigger_warn (console.log line 351)\n"
+		"[    6.471901] WARNING: CPU: 0 PID: 93 at "));
+	assert_non_null(strstr(junit, "[    6.523966] ---[ end trace 0000000000000000 ]---\n"
+				      "source lines of its frames:\n"
+				      "  hpc_trigger_warn (kmod/hpchaos_trigger.c:33)\n"));
+	assert_null(strstr(junit, "&#13;"));	/* the console's CRLF */
+	assert_null(strstr(junit, "cut here"));	/* the line before the report's */
+	/* TIMEOUT: the stuck task's kernel stack */
+	assert_non_null(strstr(junit, "kernel stack of task 93 (state D) of step trigger:\n"
+				      "  msleep+0x29/0x40\n  hpc_trigger_hung+0x13/0x22 [hpchaos_trigger]\n"));
+	assert_non_null(strstr(junit, "step trigger ended with status timeout; it printed nothing\n"));
+	/* CHECK: the check step's output */
+	assert_non_null(strstr(junit, "step selftest ended with status 1; its last 5 lines of output (steps.log):\n"
+				      "  TAP version 13\n  1..3\n  ok 1 demo.a\n  not ok 2 demo.exclusive\n"
+				      "  not ok 3 demo2.migrate\n\nresult: 04-known-fail-unexpected\n</failure>"));
+	/* CRASH on the console only; the step never ended */
+	assert_non_null(strstr(junit, "kernel report 1 of 1: CRASH: kernel BUG in hpc_trigger_bug (console.log line 347)\n"
+				      "[    2.317422] kernel BUG at "));
+	assert_non_null(strstr(junit, "step trigger did not end; it printed nothing\n\nresult: 05-report-bug\n"));
+	assert_non_null(strstr(junit, "<error message=\"QEMU died of signal 6: "));
+	assert_non_null(strstr(junit, "\n02-report-kasan: SKIP: kernel lacks CONFIG_KASAN"));
+	free(junit);
+	rm_run_dir(d);
+}
+
+/* A body of many long reports is cut at 16 KiB, valid XML still. */
+static void test_junit_body_cut(void **state)
+{
+	char *d = make_run_dir(), *junit, *con, *p, *body;
+	struct outcome o;
+	size_t n = 0;
+
+	(void)state;
+	con = malloc(200 * 600 + 1);
+	assert_non_null(con);
+	p = con;
+	for (int i = 0; i < 200; i++) {
+		memset(p, i % 2 ? 'x' : '<', 598);	/* escaped: longer in XML */
+		p[598] = '\r';
+		p[599] = '\n';
+		p += 600;
+	}
+	*p = '\0';
+	put_file(d, "plan", "a\n", -1);
+	put_file(d, "a/console.log", con, -1);
+	put_file(d, "a/verdict.json",
+		 "{\"schema\": 1, \"scenario\": \"a\", \"verdict\": \"FAIL\", \"class\": \"WARN\","
+		 " \"title\": \"t\", \"reason\": \"r\", \"reports\": ["
+		 "{\"class\": \"WARN\", \"title\": \"t1\", \"console_line\": 1},"
+		 "{\"class\": \"WARN\", \"title\": \"t2\", \"console_line\": 61},"
+		 "{\"class\": \"WARN\", \"title\": \"t3\", \"console_line\": 121},"
+		 "{\"class\": \"WARN\", \"title\": \"t4\", \"console_line\": 181}]}", -1);
+	o = run_report(d, "--quiet", NULL, NULL);
+	assert_int_equal(o.status, 1);
+	outcome_free(&o);
+	junit = slurp(d, "junit.xml");
+	assert_both_schemas(junit);
+	body = strstr(junit, "type=\"WARN\">");
+	assert_non_null(body);
+	assert_non_null(strstr(body, "\n[cut at 16384 bytes: the rest is in the result directory]\n</failure>"));
+	/* 16384 bytes of text: each '<' is 4 bytes in XML */
+	for (p = body + strlen("type=\"WARN\">"); *p && strncmp(p, "</failure>", 10); p++)
+		n += !strncmp(p, "&lt;", 4) ? (p += 3, 1) : 1;
+	assert_int_equal(n, 16384);
+	free(con);
+	free(junit);
+	rm_run_dir(d);
 }
 
 static void test_ktap_text_clean(void **state)
@@ -1211,7 +1390,9 @@ int main(void)
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test(test_verdict_mode),
 		cmocka_unit_test(test_malformed_verdicts),
-		cmocka_unit_test(test_xml_escape),
+		cmocka_unit_test(test_xml_clean),
+		cmocka_unit_test(test_junit_real_run),
+		cmocka_unit_test(test_junit_body_cut),
 		cmocka_unit_test(test_ktap_text_clean),
 		cmocka_unit_test(test_write_failure),
 		cmocka_unit_test(test_rerun),

@@ -6,7 +6,7 @@
 HPC_DEPS_RUN=(
 	make gcc libc6-dev pkg-config jq
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
-	libjson-c-dev libcmocka-dev libfiu-dev fiu-utils
+	libjson-c-dev libxml2-dev libcmocka-dev libfiu-dev fiu-utils
 	ndctl daxctl scdoc
 	gcc-12 libelf-dev libvirt-dev
 )
@@ -19,8 +19,9 @@ HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clien
 # clang, its compiler-rt (libFuzzer, sanitizers) and llvm (llvm-symbolizer)
 # for the fuzzers (make fuzz; runner/tests/05-fuzz.t).
 # libjson-validator-perl (JSON::Validator) checks kcidb.json against the
-# KCIDB schema (runner/tools/check-results.sh).
-HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db libjson-validator-perl)
+# KCIDB schema; libxml2-utils: xmllint, junit.xml against its schemas
+# (runner/tools/check-results.sh).
+HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db libjson-validator-perl libxml2-utils)
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {

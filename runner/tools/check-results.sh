@@ -18,6 +18,19 @@ fail() {
 	bad=1
 }
 
+# shellcheck disable=SC2317 # called through the checker table
+# junit.xml: valid under Jenkins' JUnit schema (xunit plugin) and Ant's
+# (framework/tests/fixtures/junit/schemas/README.md), both at once.
+check_junit() {
+	local xsd
+	for xsd in junit-10.xsd JUnit.xsd; do
+		if ! xmllint --noout --schema "$top/framework/tests/fixtures/junit/schemas/$xsd" \
+			"$1" >"$out" 2>&1; then
+			fail "$1" "not valid under $xsd (xmllint)" "$out"
+		fi
+	done
+}
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
@@ -48,6 +61,7 @@ check_ktap() {
 	"$tool" "$1" >"$out" 2>&1 || fail "$1" "not valid KTAP ($tool)" "$out"
 }
 checker[ktap.txt]=check_ktap
+checker[junit.xml]=check_junit
 
 for name in "${!checker[@]}"; do
 	while IFS= read -r -d '' f; do

@@ -23,7 +23,10 @@
  *                 of first appearance: "scenario", "runs", "counts" (the
  *                 verdicts that occurred), "failures" (each distinct
  *                 FAIL/ERROR verdict+class+title: "runs", "first" dir)
- *   junit.xml     one <testsuite name="hpchaos"> as the root element
+ *   junit.xml     one <testsuite name="hpchaos"> as the root element, valid
+ *                 under Jenkins' and Ant's JUnit schemas both (docs/running.md,
+ *                 "In CI"); a testcase per result that ran, SKIP/NOTRUN only
+ *                 in <system-out>; a failure's text: lib/report_detail.c
  *   ktap.txt      KTAP version 1, one result line per planned scenario
  *   kcidb.json    KernelCI KCIDB I/O schema v5.3: version, one checkout and
  *                 one build (the kernel run.json names; ids "ORIGIN:RUN_ID"),
@@ -102,6 +105,11 @@ struct hpc_vrec {
 	bool has_duration;
 	double duration_s;
 	bool interrupted;
+	/* for the junit.xml failure body (FAIL, ERROR only; else NULL) */
+	struct json_object *reports;	/* verdict.json "reports" (an array) */
+	struct json_object *stuck;	/* verdict.json "stuck" (an object) */
+	char *step;		/* the first step that did not end with 0 */
+	char *step_status;	/* its status; NULL: it did not end */
 };
 
 enum {
@@ -124,12 +132,12 @@ const char *hpc_rep_verdict_name(int verdict);
 void hpc_vrec_line(const struct hpc_vrec *v, char *buf, size_t len);
 
 /*
- * XML 1.0 escaping for text and attribute values: & < > " ' as entities,
- * tab/newline/CR as character references, invalid UTF-8 and characters XML
- * 1.0 does not allow (most C0 controls, DEL, C1 controls, U+FFFE/U+FFFF)
- * replaced by '?'. Returns a malloc'd string or NULL.
+ * Text made fit for XML 1.0 (the XML writer escapes markup itself): tab,
+ * newline and CR kept, invalid UTF-8 and characters XML 1.0 does not allow
+ * (the other C0 controls, DEL, C1 controls, U+FFFE/U+FFFF) replaced by
+ * '?'. Returns a malloc'd string or NULL.
  */
-char *hpc_xml_escape(const char *s);
+char *hpc_xml_clean(const char *s);
 
 /*
  * Text for one KTAP result line: printable ASCII, no '#' (becomes '?'),
