@@ -145,7 +145,7 @@ mini_tries() {
 		MINI_RUNLIST=$(jq -c --arg d "$entry" --arg r "$MINI_RESULT" '. + [{dir: $d, result: $r}]' <<<"$MINI_RUNLIST")
 		[[ $MINI_OUTCOME != same ]] || break
 	done
-	MINI_RATE="$same/$((t > MINI_TRIES ? MINI_TRIES : t))"
+	MINI_RATE="$same/$(jq length <<<"$MINI_RUNLIST")"
 }
 
 # mini_try CHANGE KEEP_NAME SET_NAME: make candidate KEEP_NAME/SET_NAME (see
