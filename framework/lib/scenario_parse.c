@@ -554,6 +554,7 @@ static void read_directives(struct parser *p, FILE *f)
 			int saved = p->line;
 
 			p->line = j.start;
+			p->line_end = saved;
 			directive(p, j.line);
 			p->line = saved;
 			j.have = 0;

@@ -31,6 +31,7 @@ struct parser {
 	int max_errors;
 	int errors;
 	int line;
+	int line_end;	/* the last physical line of the directive being read */
 };
 
 /* One error "FILE:LINE: message"; counted always, printed up to max_errors. */

@@ -116,7 +116,8 @@ int scn_step(struct parser *p, enum hpc_step_kind kind, char *rest)
 	if (scn_full(p, s->nsteps, HPC_SCN_MAX_STEPS, "steps"))
 		return -1;
 	st = &s->steps[s->nsteps];
-	*st = (struct hpc_step){ .kind = kind, .line = p->line };
+	*st = (struct hpc_step){ .kind = kind, .line = p->line,
+				 .line_end = p->line_end };
 	if (scn_copy_name(p, st->name, w[0], "step name") < 0)
 		return -1;
 	if (parse_opts(p, w + 1, nw - 1, &o,
@@ -409,6 +410,7 @@ int scn_on(struct parser *p, char **w, int nw)
 	a = &s->actions[s->nactions];
 	memset(a, 0, sizeof(*a));
 	a->line = p->line;
+	a->line_end = p->line_end;
 	if (on_trigger(p, a, w[1]) < 0 || parse_timing(p, a, w, nw, &i) < 0)
 		return -1;
 	if (i >= nw) {

@@ -14,6 +14,13 @@
  *                                    memory and memory-backend objects)
  *   hpc-scenario reqs FILE KCONFIG   exit 0 if the kernel config meets the
  *                                    requirements, else 1 and the reason on stdout
+ *   hpc-scenario units FILE          the guest steps and host actions minimise may
+ *                                    drop or narrow: FIRST<TAB>LAST<TAB>step|action<TAB>
+ *                                    DESC<TAB>DELAY<TAB>COUNT (lines; a drawn delay
+ *                                    at:MIN-MAX or after:MIN-MAX, count=; else -)
+ *   hpc-scenario edit FILE EDIT...   the file on stdout without the units of drop:LINE
+ *                                    (LINE: where a unit starts), with LINE:at=N,
+ *                                    LINE:after=N, LINE:count=N set; lint the result
  *
  * FILE is a regular file named *.scn (a symbolic link only to one): a FIFO,
  * a device or any other file is refused before anything is read from it.
@@ -199,6 +206,90 @@ static int cmd_resources(int argc, char **argv)
 	return each_file(argc, argv, print_resources, NULL) ? 2 : 0;
 }
 
+/*
+ * units FILE: the steps and actions minimise can drop, one line each:
+ * FIRST<TAB>LAST<TAB>step|action<TAB>DESC<TAB>DELAY<TAB>COUNT, DELAY being
+ * at:MIN-MAX or after:MIN-MAX for a drawn first delay (else -), COUNT the
+ * count= written (else -).
+ */
+static int cmd_units(const char *file)
+{
+	struct hpc_scn_unit u[HPC_SCN_MAX_STEPS + HPC_SCN_MAX_ACTIONS];
+	int n;
+
+	if (hpc_scenario_load(file, &scn, stderr, 50) < 0)
+		return 2;
+	n = hpc_scenario_units(&scn, u, (int)(sizeof(u) / sizeof(u[0])));
+	for (int i = 0; i < n; i++) {
+		printf("%d\t%d\t%s\t%s\t", u[i].first, u[i].last,
+		       u[i].is_action ? "action" : "step", u[i].desc);
+		if (u[i].delay_min < u[i].delay_max)
+			printf("%s:%u-%u\t", u[i].delay_at ? "at" : "after",
+			       u[i].delay_min, u[i].delay_max);
+		else
+			printf("-\t");
+		if (u[i].count)
+			printf("%u\n", u[i].count);
+		else
+			printf("-\n");
+	}
+	return n < 0 ? 2 : 0;
+}
+
+/* One EDIT word: drop:LINE, or LINE:at=N, LINE:after=N, LINE:count=N. */
+static int parse_edit(const char *w, struct hpc_scn_edit *e)
+{
+	static const char *const keys[] = {
+		[HPC_EDIT_AT] = "at=", [HPC_EDIT_AFTER] = "after=",
+		[HPC_EDIT_COUNT] = "count=",
+	};
+	char *end;
+	long l;
+
+	memset(e, 0, sizeof(*e));
+	if (strncmp(w, "drop:", 5) == 0) {
+		l = strtol(w + 5, &end, 10);
+		e->key = HPC_EDIT_DROP;
+		e->line = (int)l;
+		return *end || l < 1 || l > 1000000 ? -1 : 0;
+	}
+	l = strtol(w, &end, 10);
+	if (end == w || *end != ':' || l < 1 || l > 1000000)
+		return -1;
+	e->line = (int)l;
+	for (int k = HPC_EDIT_AT; k <= HPC_EDIT_COUNT; k++) {
+		size_t kl = strlen(keys[k]);
+
+		if (strncmp(end + 1, keys[k], kl) == 0 &&
+		    strlen(end + 1 + kl) < sizeof(e->value)) {
+			e->key = (enum hpc_edit_key)k;
+			strcpy(e->value, end + 1 + kl);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* edit FILE EDIT...: the file with the edits applied, on stdout. */
+static int cmd_edit(int argc, char **argv)
+{
+	struct hpc_scn_edit e[HPC_SCN_MAX_STEPS + HPC_SCN_MAX_ACTIONS];
+
+	if (argc - 1 > (int)(sizeof(e) / sizeof(e[0])))
+		return usage();
+	for (int i = 1; i < argc; i++)
+		if (parse_edit(argv[i], &e[i - 1]) < 0) {
+			fprintf(stderr, "hpc-scenario: bad edit '%.64s': expected drop:LINE or LINE:at=N, LINE:after=N, LINE:count=N\n",
+				argv[i]);
+			return 2;
+		}
+	if (hpc_scenario_load(argv[0], &scn, stderr, 50) < 0)
+		return 2;
+	if (hpc_scenario_edit(&scn, e, argc - 1, stdout, stderr) < 0)
+		return 2;
+	return fflush(stdout) ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
@@ -215,5 +306,9 @@ int main(int argc, char **argv)
 		return cmd_resources(argc - 2, argv + 2);
 	if (strcmp(argv[1], "reqs") == 0 && argc == 4)
 		return cmd_reqs(argv[2], argv[3]);
+	if (strcmp(argv[1], "units") == 0 && argc == 3)
+		return cmd_units(argv[2]);
+	if (strcmp(argv[1], "edit") == 0)
+		return cmd_edit(argc - 2, argv + 2);
 	return usage();
 }

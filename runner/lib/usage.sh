@@ -22,6 +22,9 @@ Commands:
                                 which a failure comes back
   bisect-run RESULT_DIR         judge the checked-out commit, for a
                                 'git bisect run' you drive (0/1/125)
+  minimise RESULT_DIR [NAME]    a smaller scenario that still fails the
+                                same way (steps and actions dropped,
+                                drawn delays pinned, counts halved)
   list [--json] [GROUP]         list scenarios with their groups
   lint [FILE|DIR...]            check scenario files without booting
   image                         build (or find in the cache) the guest image
@@ -107,6 +110,38 @@ Exit status: 0 every try gave the same verdict and title as the original;
 EOF2
 }
 
+usage_minimise() {
+	cat <<EOF2
+usage: hpchaos minimise [OPTIONS] RESULT_DIR [NAME]
+
+From a FAIL result (results/<id>/NN-name; or results/<id> and a scenario
+NAME, or results/<id> alone when it has one FAIL), a smaller scenario that
+fails with the same verdict, class and title, run with the original's seed,
+kernel and module: drawn delays pinned to the values that fired, then delta
+debugging over the guest steps and host actions, then count= halved. Each
+candidate lints before it boots; candidates run one at a time.
+
+Options for minimise:
+  --tries N                     runs of a candidate that does not fail the
+                                same way at once, before it counts as not
+                                failing (default: 2)
+  --max-runs N                  guest runs at most, the original included
+                                (default: 40; 10-30 s each under TCG)
+  --confirm N                   then run the minimised scenario N more times
+                                and say how often it fails the same way
+                                (default: 0)
+  --symbols                     as for run
+
+Results: a run directory with minimised/NAME.scn (the smallest scenario that
+still fails; the best so far when interrupted), minimise.json (the sizes,
+what was removed and narrowed, every candidate with its outcome and runs),
+candidates/cK/NAME.scn and one result directory per run (01-NAME-cK-tT).
+Exit status: 0 reduced, or already minimal; 1 the original did not
+reproduce; 2 bad input (not a FAIL result; nothing was booted);
+3 interrupted.
+EOF2
+}
+
 usage_list() {
 	cat <<EOF2
 usage: hpchaos list [--json] [GROUP]
@@ -150,8 +185,9 @@ EOF2
 # usage [COMMAND]: the help of COMMAND, or all of it.
 usage() {
 	case ${1:-} in
-	run | repro | bisect | list | lint | image | doctor) "usage_$1" ;;
+	run | repro | bisect | minimise | list | lint | image | doctor) "usage_$1" ;;
 	bisect-run) usage_bisect_run ;;
+	minimize) usage_minimise ;;
 	'')
 		usage_commands
 		printf '\n'
@@ -159,7 +195,7 @@ usage() {
 		printf '\n'
 		usage_repro | sed -n '/^Options for repro/,$p'
 		;;
-	*) die 2 "help: no command '$1' (commands: run repro bisect bisect-run list lint image doctor)" ;;
+	*) die 2 "help: no command '$1' (commands: run repro bisect bisect-run minimise list lint image doctor)" ;;
 	esac
 }
 

@@ -4,8 +4,8 @@
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-cmds=(run repro bisect bisect-run list lint image doctor)
-plan $((3 * ${#cmds[@]} + 32))
+cmds=(run repro bisect bisect-run minimise list lint image doctor)
+plan $((3 * ${#cmds[@]} + 36))
 
 for c in "${cmds[@]}"; do
 	hpc "$c" --help
@@ -37,6 +37,8 @@ hpc bisect --good=v1 "$T_TMP"
 like "$T_RC $T_OUT" "2 *bisect: *is not a scenario result*" "bisect of what is not a result: exit 2"
 hpc bisect-run "$T_TMP"
 like "$T_RC $T_OUT" "255 *bisect-run: *is not a scenario result*" "bisect-run of bad input: exit 255, which stops git bisect run"
+hpc minimise --max-runs=0 "$T_TMP"
+like "$T_RC $T_OUT" "2 *--max-runs: expected a number from 1 *" "minimise --max-runs=0: the value reaches --max-runs"
 hpc image --kernel=nosuch
 like "$T_RC $T_OUT" "2 *unknown kernel 'nosuch'*" "image --kernel=nosuch: the value reaches --kernel"
 hpc run --symbols=1 boot-idle
@@ -75,6 +77,11 @@ t "run --help lists options ($(wc -w <<<"$run_opts"))" test "$(wc -w <<<"$run_op
 scd=$T_TOP/docs/man/hpchaos.1.scd
 missing=$(for o in $run_opts $repro_opts $bisect_opts; do grep -qF -- "*$o*" "$scd" || echo "$o"; done)
 is "$missing" "" "the man page has every option of run, repro and bisect"
+mini_opts=$("$T_TOP/runner/hpchaos" minimise --help | grep -oE -- "^  --[a-z-]+" | grep -oE -- "--[a-z-]+" | sort -u)
+t "run --help lists options ($(wc -w <<<"$run_opts"))" test "$(wc -w <<<"$run_opts")" -ge 14
+scd=$T_TOP/docs/man/hpchaos.1.scd
+missing=$(for o in $run_opts $repro_opts $mini_opts; do grep -qF -- "*$o*" "$scd" || echo "$o"; done)
+is "$missing" "" "the man page has every option of run, repro and minimise"
 make -s -C "$T_TOP" man >/dev/null 2>&1 && rc=0 || rc=$?
 is "$rc" 0 "make man renders it with scdoc"
 warn=$(man --warnings -l "$T_TOP/framework/build/man/hpchaos.1" 2>&1 >/dev/null)
@@ -83,6 +90,7 @@ like "$(MANWIDTH=80 man -l "$T_TOP/framework/build/man/hpchaos.1" 2>/dev/null)" 
 comp() { bash -c '. "$1/runner/completion/hpchaos.bash"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _hpchaos; echo "${COMPREPLY[*]}"' _ "$T_TOP" "$T_TOP/runner/hpchaos" "$@"; }
 is "$(comp run report-st)" report-stuck "completion: scenario names"
 is "$(comp run --kernel ch)" "chaos chaos:6.12" "completion: kernel specs"
+is "$(comp mini)" minimise "completion: the minimise command"
 comp_run=$(grep -E "^\s+run\) opts=" "$T_TOP/runner/completion/hpchaos.bash")
 missing=$(for o in $run_opts; do [[ $comp_run == *" $o"* || $comp_run == *"'$o"* ]] || echo "$o"; done)
 is "$missing" "" "completion: every option of run"

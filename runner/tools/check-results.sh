@@ -49,6 +49,29 @@ check_kcidb() {
 		fail "$1" "not valid KCIDB I/O (schema v5.3)" "$out"
 }
 
+# shellcheck disable=SC2317 # called through the checker table
+# check_minimise FILE: minimise.json of 'hpchaos minimise': its members and
+# their types, a known status and outcomes, and the minimised scenario it
+# names exists beside it and lints.
+check_minimise() {
+	local f=$1 scn bin=$top/framework/build/bin
+	[[ -x $top/framework/build-san/bin/hpc-scenario ]] && bin=$top/framework/build-san/bin
+	if ! jq -e '(.seed | type == "number") and (.scenario | type == "string")
+		and (.status | IN("running", "reduced", "minimal", "budget", "not-reproduced", "interrupted"))
+		and (.runs | type == "number") and (.original.units >= .final.units)
+		and (.final.file | type == "string") and (.removed | type == "array")
+		and (.narrowed | type == "array")
+		and all(.candidates[]; (.n | type == "number") and (.change | type == "string")
+			and (.outcome | IN("same", "different", "pass", "invalid")) and (.runs | type == "array"))' \
+		"$f" >"$out" 2>&1; then
+		fail "$f" "not a valid minimise.json" "$out"
+		return
+	fi
+	scn=$(dirname "$f")/$(jq -r .final.file "$f")
+	[[ $scn != *..* && -f $scn ]] || { fail "$f" "the minimised scenario it names is missing"; return; }
+	"$bin/hpc-scenario" lint "$scn" >"$out" 2>&1 || fail "$f" "the minimised scenario does not lint" "$out"
+}
+
 # Each kind: the file name it matches, and the function that checks one.
 declare -A checker=()
 checker[kcidb.json]=check_kcidb
@@ -62,6 +85,7 @@ check_ktap() {
 }
 checker[ktap.txt]=check_ktap
 checker[junit.xml]=check_junit
+checker[minimise.json]=check_minimise
 
 for name in "${!checker[@]}"; do
 	while IFS= read -r -d '' f; do

@@ -41,6 +41,7 @@ struct hpc_step {
 	int judged;			/* failure is FAIL (check; reap with class=) */
 	char payload[HPC_SCN_TEXT];
 	int line;
+	int line_end;			/* its last physical line (continuations) */
 };
 
 struct hpc_prop {
@@ -96,6 +97,7 @@ struct hpc_action {
 	 */
 	int until_unplugged;
 	int line;
+	int line_end;			/* its last physical line (continuations) */
 };
 
 enum hpc_req_kind { HPC_REQ_CONFIG, HPC_REQ_MODULE };
@@ -256,5 +258,45 @@ unsigned int hpc_action_delay_ms(const struct hpc_action *a, uint64_t seed,
 
 /* The timing as written: "@500", "after=100-200 every=1000 count=3", "". */
 void hpc_action_timing(const struct hpc_action *a, char *buf, size_t cap);
+
+/*
+ * The units 'hpchaos minimise' can take out of a scenario: guest steps and
+ * host actions, in file order, with the physical lines each takes (first:
+ * the line the parser names it by; last: its last continuation line). An
+ * action's drawn first delay (after=MIN-MAX, @MIN-MAX; delay_min < delay_max
+ * when drawn) and its count= (0: not written) can be narrowed.
+ */
+struct hpc_scn_unit {
+	int is_action;
+	int first, last;
+	char desc[200];			/* "run load", "on go signal poke" */
+	int delay_at;			/* the delay is an @MS trigger */
+	unsigned int delay_min, delay_max;
+	unsigned int count;
+};
+
+/* Fills u (cap entries); returns how many, or -1 if cap is too small. */
+int hpc_scenario_units(const struct hpc_scenario *s, struct hpc_scn_unit *u,
+		       int cap);
+
+enum hpc_edit_key { HPC_EDIT_DROP, HPC_EDIT_AT, HPC_EDIT_AFTER, HPC_EDIT_COUNT };
+
+/* Drop the unit that starts at line, or set its @MS, after= or count=. */
+struct hpc_scn_edit {
+	int line;
+	enum hpc_edit_key key;
+	char value[16];			/* digits: the new value */
+};
+
+/*
+ * Write s's file (loaded, so valid) to out with the edits applied: dropped
+ * units lose all their lines (comments stay); a set replaces the one word.
+ * -1 and a message on err when an edit names no unit or does not fit it.
+ * What comes out must be linted again (a wait whose event went with a
+ * dropped step is the linter's to find).
+ */
+int hpc_scenario_edit(const struct hpc_scenario *s,
+		      const struct hpc_scn_edit *e, int ne, FILE *out,
+		      FILE *err);
 
 #endif
