@@ -10,6 +10,7 @@
  *   report_text.c     untrusted text made safe: UTF-8, XML, KTAP, one line
  *   report_formats.c  summary.json, junit.xml, ktap.txt
  *   report_table.c    the table on the terminal
+ *   report_html.c     index.html (with report_tl.c, report_svg.c: report_html.h)
  */
 #ifndef HPC_REPORT_INT_H
 #define HPC_REPORT_INT_H
@@ -78,6 +79,8 @@ bool rep_any_repeated(const struct run *r);
 char *rep_build_summary(const struct run *r, size_t *len);
 char *rep_build_junit(const struct run *r, size_t *len);
 char *rep_build_ktap(const struct run *r, size_t *len);
+/* report_html.c: index.html */
+char *rep_build_html(const struct run *r, size_t *len);
 
 /* report_table.c */
 void rep_print_table(const struct run *r, FILE *out, bool color);
