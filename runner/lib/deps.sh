@@ -6,7 +6,7 @@
 HPC_DEPS_RUN=(
 	make gcc libc6-dev pkg-config jq
 	qemu-system-x86 busybox-static cpio kmod xz-utils zstd
-	libjson-c-dev libcmocka-dev libfiu-dev fiu-utils
+	libjson-c-dev libcmocka-dev libfiu-dev fiu-utils libxml2-dev
 	ndctl daxctl scdoc
 	gcc-12 libelf-dev libvirt-dev
 )
@@ -18,7 +18,10 @@ HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clien
 # Extra packages for the test suite (make check).
 # clang, its compiler-rt (libFuzzer, sanitizers) and llvm (llvm-symbolizer)
 # for the fuzzers (make fuzz; runner/tests/05-fuzz.t).
-HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db)
+# libxml2-utils: xmllint, for index.html (runner/tools/check-results.sh);
+# chromium and imagemagick: index.html rendered and looked at (51-html.t).
+HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db libxml2-utils
+	chromium imagemagick)
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {

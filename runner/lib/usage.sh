@@ -18,6 +18,8 @@ Commands:
                                 (default: the 'quick' group)
   repro RESULT_DIR              run a result again: same scenario, seed,
                                 kernel and module; how many tries agree
+  report RESULT_DIR             write the run's summary.json, junit.xml,
+                                ktap.txt and index.html again; print the table
   list [--json] [GROUP]         list scenarios with their groups
   lint [FILE|DIR...]            check scenario files without booting
   image                         build (or find in the cache) the guest image
@@ -80,9 +82,9 @@ Options for run:
 
 Exit status: 0 no FAIL and no ERROR; 1 some FAIL or ERROR; 2 bad input
 (nothing was booted); 3 interrupted.
-Results: RESULTS/<run-id>/ with summary.json, junit.xml, ktap.txt and one
-directory per scenario (verdict.json, console.log, timeline.jsonl, the
-scenario file as it ran, ...).
+Results: RESULTS/<run-id>/ with summary.json, junit.xml, ktap.txt, index.html
+(docs/reports.md) and one directory per scenario (verdict.json,
+console.log, timeline.jsonl, the scenario file as it ran, ...).
 EOF2
 }
 
@@ -98,6 +100,23 @@ the run, results/<id>/NN-name that scenario):
 
 Exit status: 0 every try gave the same verdict and title as the original;
 1 some did not; 2 bad input (not a hpchaos result); 3 interrupted.
+EOF2
+}
+
+usage_report() {
+	cat <<EOF2
+usage: hpchaos report RESULT_DIR
+
+Writes the run-level files of RESULT_DIR (results/<run-id>) again from its
+plan, run.json and each scenario's verdict.json and timeline.jsonl:
+summary.json, junit.xml, ktap.txt and index.html (one page to open in a
+browser: the run table, per scenario the verdict, kernel reports with their
+frames, steps with their output and a timeline picture; docs/reports.md),
+and prints the table. 'hpchaos run' writes them at the end of a run; this
+is for a run made by an older hpchaos, or after hpc-symbolize added frames.
+
+Exit status: as for run (0 no FAIL and no ERROR; 1 some; 2 not a run
+directory; 3 the run was interrupted).
 EOF2
 }
 
@@ -144,7 +163,7 @@ EOF2
 # usage [COMMAND]: the help of COMMAND, or all of it.
 usage() {
 	case ${1:-} in
-	run | repro | list | lint | image | doctor) "usage_$1" ;;
+	run | repro | report | list | lint | image | doctor) "usage_$1" ;;
 	'')
 		usage_commands
 		printf '\n'
@@ -152,7 +171,7 @@ usage() {
 		printf '\n'
 		usage_repro | sed -n '/^Options for repro/,$p'
 		;;
-	*) die 2 "help: no command '$1' (commands: run repro list lint image doctor)" ;;
+	*) die 2 "help: no command '$1' (commands: run repro report list lint image doctor)" ;;
 	esac
 }
 

@@ -4,7 +4,7 @@
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-cmds=(run repro list lint image doctor)
+cmds=(run repro report list lint image doctor)
 plan $((3 * ${#cmds[@]} + 30))
 
 for c in "${cmds[@]}"; do
