@@ -230,18 +230,26 @@ static void draw_lane_items(struct hx *h, const struct geom *g,
 {
 	const struct tl_lane_items *L = &tl->lane[l];
 	bool labels = L->n <= LABELS_MAX;
+	double free_x = 0;	/* labels do not overlap: where the last one ended */
 
 	if (l == TL_CONSOLE) {
 		draw_console(h, g, tl);
 		return;
 	}
 	for (size_t i = 0; i < L->n; i++) {
+		double x = xpos(g, L->it[i].t);
+		double end = x + CHAR_W * ((double)strlen(L->it[i].label) + 2);
+		bool lbl = labels && x >= free_x && end <= SVG_W && l != TL_GUEST &&
+			   (l != TL_HOST || L->it[i].kind == TL_K_ACTION);
+
+		if (lbl)
+			free_x = end;
 		if (l == TL_STEPS)
 			draw_span(h, g, &L->it[i], i);
 		else if (l == TL_HOST)
-			draw_host(h, g, &L->it[i], labels);
+			draw_host(h, g, &L->it[i], lbl);
 		else
-			draw_point(h, g, l, &L->it[i], labels && l != TL_GUEST, i);
+			draw_point(h, g, l, &L->it[i], lbl, 0);
 	}
 }
 
