@@ -227,11 +227,15 @@ static void header_row(struct hx *h, const char *const *names)
 	hx_close(h);
 }
 
-/* The name of a row: as in the terminal table. */
-static const char *row_name(const struct run *r, size_t i)
-{
-	return rep_any_repeated(r) && r->v[i].dir ? r->v[i].dir : r->v[i].scenario;
-}
+/* How each result appears: decided once for the page (O(n)). */
+enum row_how { ROW_HIDDEN, ROW_LISTED, ROW_DETAILED };
+
+struct rows {
+	const struct run *r;
+	bool repeated;		/* a soak run: rows are result directories */
+	unsigned char *how;	/* enum row_how per result */
+	size_t detailed;
+};
 
 static bool row_passed(const struct hpc_vrec *v)
 {
@@ -239,25 +243,52 @@ static bool row_passed(const struct hpc_vrec *v)
 	       v->verdict == HPC_V_XFAIL || v->verdict == HPC_V_SKIP;
 }
 
-/* Rows the terminal table lists: a long soak run lists failures only. */
-static bool row_listed(const struct run *r, size_t i)
+/*
+ * The rows the terminal table lists (a long soak run lists failures only),
+ * and of those the ones shown in detail: failures first, then the others,
+ * in plan order, at most HTML_SECTIONS_MAX. -1 out of memory.
+ */
+static int rows_decide(struct rows *w, const struct run *r)
 {
-	return !(rep_any_repeated(r) && r->n > TABLE_MAX_ROWS && row_passed(&r->v[i]));
+	w->r = r;
+	w->repeated = rep_any_repeated(r);
+	w->detailed = 0;
+	w->how = calloc(r->n ? r->n : 1, 1);
+	if (!w->how)
+		return -1;
+	for (size_t i = 0; i < r->n; i++)
+		w->how[i] = w->repeated && r->n > TABLE_MAX_ROWS &&
+			    row_passed(&r->v[i]) ? ROW_HIDDEN : ROW_LISTED;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < r->n && w->detailed < HTML_SECTIONS_MAX; i++)
+			if (w->how[i] == ROW_LISTED && row_passed(&r->v[i]) == pass) {
+				w->how[i] = ROW_DETAILED;
+				w->detailed++;
+			}
+	return 0;
 }
 
-static void run_row(struct hx *h, const struct run *r, size_t i, bool linked)
+/* The name of a row: as in the terminal table. */
+static const char *row_name(const struct rows *w, size_t i)
 {
-	const struct hpc_vrec *v = &r->v[i];
+	const struct hpc_vrec *v = &w->r->v[i];
+
+	return w->repeated && v->dir ? v->dir : v->scenario;
+}
+
+static void run_row(struct hx *h, const struct rows *w, size_t i)
+{
+	const struct hpc_vrec *v = &w->r->v[i];
 
 	hx_open(h, "tr");
 	hx_open(h, "td");
-	if (linked) {
+	if (w->how[i] == ROW_DETAILED) {
 		hx_open(h, "a");
-		hx_attrf(h, "href", "#r-%s", r->ent[i].name);
-		hx_text(h, row_name(r, i));
+		hx_attrf(h, "href", "#r-%s", w->r->ent[i].name);
+		hx_text(h, row_name(w, i));
 		hx_close(h);
 	} else {
-		hx_text(h, row_name(r, i));
+		hx_text(h, row_name(w, i));
 	}
 	hx_close(h);
 	hx_open(h, "td");
@@ -274,24 +305,7 @@ static void run_row(struct hx *h, const struct run *r, size_t i, bool linked)
 	hx_close(h);
 }
 
-/* Is result i shown in detail (failures first, at most HTML_SECTIONS_MAX)? */
-static bool detailed(const struct run *r, size_t i)
-{
-	size_t before = 0;
-
-	if (!row_listed(r, i))
-		return false;
-	for (size_t j = 0; j < r->n && before < HTML_SECTIONS_MAX; j++) {
-		bool jfirst = !row_passed(&r->v[j]), ifirst = !row_passed(&r->v[i]);
-
-		if (j != i && row_listed(r, j) &&
-		    (jfirst > ifirst || (jfirst == ifirst && j < i)))
-			before++;
-	}
-	return before < HTML_SECTIONS_MAX;
-}
-
-static void run_table(struct hx *h, const struct run *r)
+static void run_table(struct hx *h, const struct rows *w)
 {
 	static const char *const cols[] = { "scenario", "verdict", "class", "time",
 					    "title/reason", NULL };
@@ -301,10 +315,10 @@ static void run_table(struct hx *h, const struct run *r)
 
 	hx_open(h, "table");
 	hx_attr(h, "class", "run");
-	header_row(h, rep_any_repeated(r) ? rcols : cols);
-	for (size_t i = 0; i < r->n; i++) {
-		if (row_listed(r, i))
-			run_row(h, r, i, detailed(r, i));
+	header_row(h, w->repeated ? rcols : cols);
+	for (size_t i = 0; i < w->r->n; i++) {
+		if (w->how[i] != ROW_HIDDEN)
+			run_row(h, w, i);
 		else
 			hidden++;
 	}
@@ -719,7 +733,11 @@ static int result_section(struct hx *h, const struct run *r, size_t i)
 static int page_body(struct hx *h, const struct run *r)
 {
 	const char *id = rep_run_string(r, "run_id");
-	size_t shown = 0;
+	struct rows w;
+	int ret = 0;
+
+	if (rows_decide(&w, r) < 0)
+		return -1;
 
 	hx_open(h, "body");
 	hx_open(h, "h1");
@@ -727,23 +745,20 @@ static int page_body(struct hx *h, const struct run *r)
 	hx_text(h, id ? id : r->dir);
 	hx_close(h);
 	run_facts(h, r);
-	run_table(h, r);
+	run_table(h, &w);
 	run_summary(h, r);
-	for (size_t i = 0; i < r->n; i++) {
-		if (!detailed(r, i))
-			continue;
-		shown++;
-		if (result_section(h, r, i) < 0)
-			return -1;
-	}
-	if (shown < r->n) {
+	for (size_t i = 0; i < r->n && !ret; i++)
+		if (w.how[i] == ROW_DETAILED)
+			ret = result_section(h, r, i);
+	if (w.detailed < r->n) {
 		hx_open(h, "p");
 		hx_textf(h, "%zu of %zu results are shown in detail (failures first).",
-			 shown, r->n);
+			 w.detailed, r->n);
 		hx_close(h);
 	}
 	hx_close(h);
-	return 0;
+	free(w.how);
+	return ret;
 }
 
 static int page(struct hx *h, const struct run *r)
