@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # bash completion of hpchaos: commands, each command's options, kernel
 # specs, scenario and group names (from 'hpchaos list --json'), result
-# directories for repro. Installed by make install; or: . runner/completion/hpchaos.bash
+# directories for repro and report. Installed by make install; or: . runner/completion/hpchaos.bash
 
 _hpchaos_names() {
 	"${COMP_WORDS[0]}" list --json 2>/dev/null |
@@ -13,7 +13,7 @@ _hpchaos() {
 	local opts
 	COMPREPLY=()
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W 'run repro list lint image doctor help version --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'run repro report list lint image doctor help version --help --version' -- "$cur")
 		return
 	fi
 	case $prev in
@@ -40,11 +40,12 @@ _hpchaos() {
 	case $cmd in
 	run) opts='--kernel --config --seed --repeat --duration --accel --backend --host --results --heartbeat --jobs --planted --symbols --verbose --help' ;;
 	repro) opts='--tries --all --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;
+	report) opts='--help' ;;
 	list) opts='--json --help' ;;
 	lint) opts='--help' ;;
 	image) opts='--kernel --config --help' ;;
 	doctor) opts='--kernel --json --setup-libvirt --help' ;;
-	help) mapfile -t COMPREPLY < <(compgen -W 'run repro list lint image doctor' -- "$cur"); return ;;
+	help) mapfile -t COMPREPLY < <(compgen -W 'run repro report list lint image doctor' -- "$cur"); return ;;
 	*) return ;;
 	esac
 	if [[ $cur == -* ]]; then
