@@ -800,6 +800,9 @@ char *rep_build_html(const struct run *r, size_t *len)
 		xmlBufferFree(buf);
 		return NULL;
 	}
+	/* one element a line: readable and diffable (text content is not touched) */
+	xmlTextWriterSetIndent(h.w, 1);
+	xmlTextWriterSetIndentString(h.w, BAD_CAST " ");
 	if (page(&h, r) == 0) {
 		xmlFreeTextWriter(h.w);
 		h.w = NULL;
