@@ -188,6 +188,7 @@ static int write_outputs(struct run *r, FILE *err)
 		{ "junit.xml", rep_build_junit },
 		{ "ktap.txt", rep_build_ktap },
 		{ "kcidb.json", rep_build_kcidb },
+		{ "index.html", rep_build_html },
 	};
 
 	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {

@@ -12,6 +12,7 @@
  *   report_kcidb.c    kcidb.json (KernelCI KCIDB I/O schema v5.3)
  *   report_detail.c   the body of a junit.xml failure: reports, step output
  *   report_table.c    the table on the terminal
+ *   report_html.c     index.html (with report_tl.c, report_svg.c: report_html.h)
  */
 #ifndef HPC_REPORT_INT_H
 #define HPC_REPORT_INT_H
@@ -81,6 +82,8 @@ bool rep_any_repeated(const struct run *r);
 char *rep_build_summary(const struct run *r, size_t *len);
 char *rep_build_junit(const struct run *r, size_t *len);
 char *rep_build_ktap(const struct run *r, size_t *len);
+/* report_html.c: index.html */
+char *rep_build_html(const struct run *r, size_t *len);
 
 /* report_kcidb.c: kcidb.json */
 #define HPC_KCIDB_ORIGIN_DEFAULT	"hpchaos"

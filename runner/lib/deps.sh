@@ -19,9 +19,11 @@ HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clien
 # clang, its compiler-rt (libFuzzer, sanitizers) and llvm (llvm-symbolizer)
 # for the fuzzers (make fuzz; runner/tests/05-fuzz.t).
 # libjson-validator-perl (JSON::Validator) checks kcidb.json against the
-# KCIDB schema; libxml2-utils: xmllint, junit.xml against its schemas
-# (runner/tools/check-results.sh).
-HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db libjson-validator-perl libxml2-utils)
+# KCIDB schema; libxml2-utils: xmllint, junit.xml against its schemas and
+# index.html (runner/tools/check-results.sh); chromium and imagemagick:
+# index.html rendered and looked at (51-html.t).
+HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db libjson-validator-perl libxml2-utils
+	chromium imagemagick)
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {

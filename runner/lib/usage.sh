@@ -25,6 +25,9 @@ Commands:
   minimise RESULT_DIR [NAME]    a smaller scenario that still fails the
                                 same way (steps and actions dropped,
                                 drawn delays pinned, counts halved)
+  report RESULT_DIR             write the run's files (summary.json,
+                                junit.xml, ktap.txt, kcidb.json, index.html)
+                                again; print the table
   list [--json] [GROUP]         list scenarios with their groups
   lint [FILE|DIR...]            check scenario files without booting
   image                         build (or find in the cache) the guest image
@@ -87,9 +90,10 @@ Options for run:
 
 Exit status: 0 no FAIL and no ERROR; 1 some FAIL or ERROR; 2 bad input
 (nothing was booted); 3 interrupted.
-Results: RESULTS/<run-id>/ with summary.json, junit.xml, ktap.txt, kcidb.json
-(KernelCI; origin from HPC_KCIDB_ORIGIN) and one directory per scenario
-(verdict.json, console.log, timeline.jsonl, the scenario file as it ran, ...).
+Results: RESULTS/<run-id>/ with summary.json, junit.xml, ktap.txt, index.html
+(docs/reports.md), kcidb.json (KernelCI; origin from HPC_KCIDB_ORIGIN) and one
+directory per scenario (verdict.json, console.log, timeline.jsonl, the
+scenario file as it ran, ...).
 EOF2
 }
 
@@ -139,6 +143,20 @@ candidates/cK/NAME.scn and one result directory per run (01-NAME-cK-tT).
 Exit status: 0 reduced, or already minimal; 1 the original did not
 reproduce; 2 bad input (not a FAIL result; nothing was booted);
 3 interrupted.
+usage_report() {
+	cat <<EOF2
+usage: hpchaos report RESULT_DIR
+
+Writes the run-level files of RESULT_DIR (results/<run-id>) again from its
+plan, run.json and each scenario's verdict.json and timeline.jsonl:
+summary.json, junit.xml, ktap.txt and index.html (one page to open in a
+browser: the run table, per scenario the verdict, kernel reports with their
+frames, steps with their output and a timeline picture; docs/reports.md),
+and prints the table. 'hpchaos run' writes them at the end of a run; this
+is for a run made by an older hpchaos, or after hpc-symbolize added frames.
+
+Exit status: as for run (0 no FAIL and no ERROR; 1 some; 2 not a run
+directory; 3 the run was interrupted).
 EOF2
 }
 
@@ -185,7 +203,7 @@ EOF2
 # usage [COMMAND]: the help of COMMAND, or all of it.
 usage() {
 	case ${1:-} in
-	run | repro | bisect | minimise | list | lint | image | doctor) "usage_$1" ;;
+	run | repro | bisect | minimise | report | list | lint | image | doctor) "usage_$1" ;;
 	bisect-run) usage_bisect_run ;;
 	minimize) usage_minimise ;;
 	'')
@@ -195,7 +213,7 @@ usage() {
 		printf '\n'
 		usage_repro | sed -n '/^Options for repro/,$p'
 		;;
-	*) die 2 "help: no command '$1' (commands: run repro bisect bisect-run minimise list lint image doctor)" ;;
+	*) die 2 "help: no command '$1' (commands: run repro bisect bisect-run minimise report list lint image doctor)" ;;
 	esac
 }
 

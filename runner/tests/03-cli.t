@@ -4,7 +4,7 @@
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-cmds=(run repro bisect bisect-run minimise list lint image doctor)
+cmds=(run repro bisect bisect-run minimise report list lint image doctor)
 plan $((3 * ${#cmds[@]} + 36))
 
 for c in "${cmds[@]}"; do

@@ -72,6 +72,17 @@ check_minimise() {
 	"$bin/hpc-scenario" lint "$scn" >"$out" 2>&1 || fail "$f" "the minimised scenario does not lint" "$out"
 }
 
+# shellcheck disable=SC2317 # called through the checker table
+# index.html (lib/report_html.c): well-formed XML (the page is written to
+# be read by an XML parser as well as HTML's), and no script in it.
+check_index_html() {
+	if ! xmllint --noout --nonet "$1" >"$out" 2>&1; then
+		fail "$1" "not well-formed (xmllint)" "$out"
+	elif grep -qi '<script' "$1"; then
+		fail "$1" "has a <script> element"
+	fi
+}
+
 # Each kind: the file name it matches, and the function that checks one.
 declare -A checker=()
 checker[kcidb.json]=check_kcidb
@@ -86,6 +97,7 @@ check_ktap() {
 checker[ktap.txt]=check_ktap
 checker[junit.xml]=check_junit
 checker[minimise.json]=check_minimise
+checker[index.html]=check_index_html
 
 for name in "${!checker[@]}"; do
 	while IFS= read -r -d '' f; do
