@@ -99,7 +99,7 @@ bisect_clone() {
 		progress_done
 		printf '%s\n' "$top" >"$dir/origin"
 	fi
-	git -C "$BISECT_CLONE" bisect reset --quiet >/dev/null 2>&1 || true
+	git -C "$BISECT_CLONE" bisect reset HEAD >/dev/null 2>&1 || true # HEAD: no checkout, the files keep their times
 	git -C "$BISECT_CLONE" fetch --quiet "$top" "$@" ||
 		die 1 "bisect: cannot fetch $* from $top into $BISECT_CLONE"
 }
@@ -194,7 +194,7 @@ bisect_on_signal() {
 	cache_drop_mine
 	if [[ -n $BISECT_CLONE ]]; then
 		[[ -z $BISECT_DIR ]] || git -C "$BISECT_CLONE" bisect log >"$BISECT_DIR/bisect.log" 2>/dev/null || true
-		git -C "$BISECT_CLONE" bisect reset --quiet >/dev/null 2>&1 || true
+		git -C "$BISECT_CLONE" bisect reset HEAD >/dev/null 2>&1 || true # HEAD: no checkout, the files keep their times
 	fi
 	if [[ -n $BISECT_DIR && -d $BISECT_DIR ]]; then
 		bisect_write_json interrupted "" || true
@@ -355,7 +355,7 @@ cmd_bisect() {
 		*) bisect_git skip "$sha" ;;
 		esac
 	done
-	git -C "$BISECT_CLONE" bisect reset --quiet >/dev/null 2>&1 || true
+	git -C "$BISECT_CLONE" bisect reset HEAD >/dev/null 2>&1 || true # HEAD: no checkout, the files keep their times
 	if [[ -n $BISECT_FIRST ]]; then
 		bisect_write_json found "$BISECT_FIRST"
 		printf 'first bad commit: %s %s\n' "$BISECT_FIRST" "$(git -C "$BISECT_CLONE" log -1 --format=%s "$BISECT_FIRST")"

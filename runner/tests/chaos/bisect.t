@@ -48,14 +48,16 @@ history() {
 	commit 0 "base: linux-source-6.1"
 	sed -i '1a /* hpchaos bisect test: a harmless change */' "$tree/mm/hmm.c"
 	commit 1 "mm/hmm: a comment"
-	sed -i 's/^\tint i;$/&\n\n\tWARN_ONCE(1, "hpchaos bisect test fault");/' "$tree/mm/memremap.c"
-	grep -q 'hpchaos bisect test fault' "$tree/mm/memremap.c"
+	# in memunmap_pages() only (its first line, 'int i;')
+	sed -i '/^void memunmap_pages(struct dev_pagemap \*pgmap)$/,/^\tint i;$/ s/^\tint i;$/&\n\n\tWARN_ONCE(1, "hpchaos bisect test fault");/' "$tree/mm/memremap.c"
+	[[ $(grep -c 'hpchaos bisect test fault' "$tree/mm/memremap.c") == 1 ]]
 	commit 2 "mm/memremap: the fault (a WARN in memunmap_pages)"
 	sed -i '1a /* hpchaos bisect test: another harmless change */' "$tree/mm/migrate_device.c"
 	commit 3 "mm/migrate_device: a comment"
 	git -C "$tree" tag hpchaos-good HEAD~3
+	git -C "$tree" tag hpchaos-history-2 # this history's version: change it with the history
 }
-[[ $(git -C "$tree" log --format=%s 2>/dev/null | head -n 1) == "mm/migrate_device: a comment" &&
+[[ $(git -C "$tree" tag -l hpchaos-history-2 2>/dev/null) == hpchaos-history-2 &&
 	-z $(git -C "$tree" status --porcelain 2>/dev/null) ]] || history
 good=$(git -C "$tree" rev-parse hpchaos-good)
 fault=$(git -C "$tree" rev-parse HEAD~1)
@@ -116,10 +118,11 @@ t "the clone in the cache is not left bisecting" test ! -e "$clone/.git/BISECT_L
 # git drives: its own bisect in a clone of the tree (the user's workflow)
 # (a clone kept in the cache too, so that its kernels are built once)
 user=$HPC_CACHE/check-bisect/user
-git -C "$user" bisect reset -q >/dev/null 2>&1 || { rm -rf "$user"; git clone -q "$tree" "$user"; }
+git -C "$user" rev-parse --git-dir >/dev/null 2>&1 || { rm -rf "$user"; git clone -q "$tree" "$user"; }
+git -C "$user" bisect reset >/dev/null 2>&1 || true
 git -C "$user" fetch -q "$tree" main && git -C "$user" checkout -q --detach FETCH_HEAD
 git -C "$user" bisect start HEAD "$good" >/dev/null
 out=$(cd "$user" && git bisect run "$T_TOP/runner/hpchaos" bisect-run --tries 2 --results "$T_RESULTS/r" "$target" 2>&1) || true
 like "$out" "*$fault is the first bad commit*" "git bisect run with bisect-run finds the same commit"
-git -C "$user" bisect reset -q >/dev/null 2>&1 || true
+git -C "$user" bisect reset >/dev/null 2>&1 || true
 done_testing
