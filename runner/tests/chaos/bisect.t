@@ -20,7 +20,7 @@
 # shellcheck source=runner/lib/kernel.sh
 . "$T_TOP/runner/lib/kernel.sh"
 set -m # job control: the interrupted bisect gets its own process group
-plan 16
+plan 15
 
 tree=$HPC_CACHE/check-bisect/linux
 export GIT_AUTHOR_NAME=hpchaos GIT_AUTHOR_EMAIL=test@hpchaos GIT_COMMITTER_NAME=hpchaos GIT_COMMITTER_EMAIL=test@hpchaos
