@@ -143,6 +143,9 @@ candidates/cK/NAME.scn and one result directory per run (01-NAME-cK-tT).
 Exit status: 0 reduced, or already minimal; 1 the original did not
 reproduce; 2 bad input (not a FAIL result; nothing was booted);
 3 interrupted.
+EOF2
+}
+
 usage_report() {
 	cat <<EOF2
 usage: hpchaos report RESULT_DIR
