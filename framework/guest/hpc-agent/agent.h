@@ -16,6 +16,7 @@
  *   events.c   host events for wait steps; the guest event FIFO
  *   kmsg.c     /dev/kmsg forwarded as KMSG lines
  *   stack.c    a step out of time: its tasks' kernel stacks, sysrq w and l
+ *   shell.c    kept alive (hpc.keep=1): a shell on its own port, no power-off
  * The protocol itself (parsing host lines, writing guest lines) and the
  * line splitter are the core's (hpc/proto.h, hpc/linebuf.h).
  */
@@ -117,6 +118,7 @@ struct agent {
 	const char *port_path;
 	int port_fd_opt;
 	int poweroff;
+	int keep;			/* hpc.keep=1: no power-off; a shell on its port */
 	const char *kmsg_path;
 	const char *kin_path;		/* kernel log to forward */
 	const char *cmdline_path;
@@ -205,6 +207,12 @@ void printable(char *dst, size_t cap, const char *src, size_t n);
 void bucket_init(struct bucket *b, unsigned int rate, unsigned int burst);
 int bucket_take(struct bucket *b);
 void port_read(void);
+
+/* channel.c: /dev/NAME of the virtio-serial port called want; -1: none */
+int find_virtio_port(const char *want, char *dev, size_t cap);
+
+/* shell.c: the guest kept alive (hpc.keep=1) after its plan: never returns */
+void shell_keep(void) __attribute__((noreturn));
 
 /* plan.c */
 const char *agent_host_cmd(const char *line, size_t len, int cut);

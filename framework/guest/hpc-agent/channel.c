@@ -5,6 +5,7 @@
  * core's hpc_linebuf), the agent's own reports, kernel log markers, and
  * the way out.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -24,6 +25,7 @@
 #define POWEROFF_DELAY_NS	(200 * 1000 * 1000)
 /* Text of one kernel log record the agent writes. */
 #define KMSG_LINE_MAX		512
+#define VIRTIO_PORTS		"/sys/class/virtio-ports"
 
 struct agent A;
 
@@ -323,6 +325,8 @@ void agent_exit(int code)
 	if (!A.pid1)
 		exit(code);
 	sync();
+	if (A.keep)
+		shell_keep();
 	if (A.poweroff) {
 		struct timespec ts = { 0, POWEROFF_DELAY_NS };
 
@@ -338,4 +342,34 @@ void agent_exit(int code)
 		if (waitpid(-1, NULL, 0) < 0)
 			sleep(1);
 	}
+}
+
+/* /dev/NAME of the virtio-serial port called want; -1: none. */
+int find_virtio_port(const char *want, char *dev, size_t cap)
+{
+	DIR *d = opendir(VIRTIO_PORTS);
+	struct dirent *e;
+	int found = -1;
+
+	if (!d)
+		return -1;
+	while (found < 0 && (e = readdir(d))) {
+		char path[512], name[128];
+		int n;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), VIRTIO_PORTS "/%s/name", e->d_name);
+		n = hpc_read_small(path, name, sizeof(name));
+		if (n <= 0)
+			continue;
+		if (name[n - 1] == '\n')
+			name[--n] = '\0';
+		if (strcmp(name, want) == 0) {
+			snprintf(dev, cap, "/dev/%s", e->d_name);
+			found = 0;
+		}
+	}
+	closedir(d);
+	return found;
 }

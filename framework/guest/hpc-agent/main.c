@@ -7,7 +7,6 @@
  *             [--kmsg-in PATH] [--cmdline PATH] [--workdir DIR]
  *             [--events PATH]
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -28,7 +27,6 @@
 #include "hpc/parse.h"
 
 #define KMSG_DEV	"/dev/kmsg"
-#define VIRTIO_PORTS	"/sys/class/virtio-ports"
 #define PORT_RETRY_US	(100 * 1000)	/* between looks for the port */
 #define MAX_PORT_FD	(1 << 20)
 #define MAX_WORKDIR	256
@@ -50,35 +48,6 @@
 
 /* ------------------------------------------------------------------ */
 /* the port                                                            */
-
-static int find_virtio_port(char *dev, size_t cap)
-{
-	DIR *d = opendir(VIRTIO_PORTS);
-	struct dirent *e;
-	int found = -1;
-
-	if (!d)
-		return -1;
-	while (found < 0 && (e = readdir(d))) {
-		char path[512], name[128];
-		int n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), VIRTIO_PORTS "/%s/name", e->d_name);
-		n = hpc_read_small(path, name, sizeof(name));
-		if (n <= 0)
-			continue;
-		if (name[n - 1] == '\n')
-			name[--n] = '\0';
-		if (strcmp(name, HPC_PROTO_PORT_NAME) == 0) {
-			snprintf(dev, cap, "/dev/%s", e->d_name);
-			found = 0;
-		}
-	}
-	closedir(d);
-	return found;
-}
 
 /* A unix stream socket to connect to, or a device to open. */
 static int open_path(const char *path)
@@ -118,7 +87,7 @@ static int look_for_port(void)
 	for (;;) {
 		if (A.port_path) {
 			fd = open_path(A.port_path);
-		} else if (find_virtio_port(dev, sizeof(dev)) == 0) {
+		} else if (find_virtio_port(HPC_PROTO_PORT_NAME, dev, sizeof(dev)) == 0) {
 			fd = open(dev, O_RDWR | O_NOCTTY | O_CLOEXEC);
 			A.virtio = 1;
 		}
@@ -201,6 +170,8 @@ static void cmdline_param(const char *key, size_t klen, const char *val)
 			strcpy(A.run_id, val);
 		else
 			strcpy(A.run_id, "invalid");
+	} else if (klen == 4 && memcmp(key, "keep", 4) == 0) {
+		A.keep = strcmp(val, "1") == 0;
 	} else if (klen == 4 && memcmp(key, "seed", 4) == 0) {
 		if (hpc_parse_u64(val, strlen(val), UINT64_MAX, &v) == 0)
 			snprintf(A.seed, sizeof(A.seed), "%llu",

@@ -29,6 +29,8 @@
 #define HPC_PROTO_MAX_PID	4194304
 /* Name of the virtio-serial port the agent talks on. */
 #define HPC_PROTO_PORT_NAME	"org.hpchaos.agent"
+/* The port of the shell of a guest kept alive (hpc.keep=1, hpc-attach). */
+#define HPC_SHELL_PORT_NAME	"org.hpchaos.shell"
 
 /* Line keywords. */
 #define HPC_KW_HELLO	"HELLO"
