@@ -193,6 +193,15 @@ static int fake_guest(const char *mode)
 			"KTAP 1 KTAP version 1\nKTAP 1 1..3\nKTAP 1 ok 1 first\n"
 			"KTAP 1 KTAP version 1\nKTAP 1 1..1\nKTAP 1 1..2\nKTAP 1 ok 1 x\n"
 			"STEP 1 END 4 1 1\nBYE 1\n");
+	} else if (strncmp(mode, "keep-", 5) == 0) {
+		int pass = strcmp(mode, "keep-pass") == 0;
+
+		fg_send(agent, "STEP 0 START 1\nSTEP 0 END 2 %d 1\nBYE %d\n", pass ? 0 : 1,
+			pass ? 0 : 1);
+		/* a kept guest does not power off: only the conductor ends it */
+		fclose(log);
+		for (;;)
+			pause();
 	} else if (strcmp(mode, "flood") == 0) {
 		static char pad[1000];
 
@@ -229,6 +238,33 @@ static void put(const char *dir, const char *name, const char *text, size_t len)
 }
 
 /*
+ * --keep: when the run's kept.json appears, check that it names this
+ * conductor and a live guest, remember the guest, and end the keeping with
+ * SIGTERM as 'hpchaos stop' does.
+ */
+static pid_t kept_guest;
+
+static void stop_if_kept(pid_t conductor_pid)
+{
+	char path[PATH_MAX];
+	struct json_object *o, *v;
+
+	snprintf(path, sizeof(path), "%s/run/kept.json", tmpdir);
+	if (kept_guest || access(path, F_OK) != 0)
+		return;
+	o = json_object_from_file(path);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "conductor_pid", &v));
+	assert_int_equal(json_object_get_int(v), conductor_pid);
+	assert_true(json_object_object_get_ex(o, "guest_pid", &v));
+	kept_guest = json_object_get_int(v);
+	assert_true(kept_guest > 0);
+	assert_int_equal(kill(kept_guest, 0), 0);	/* alive while kept */
+	json_object_put(o);
+	assert_int_equal(kill(conductor_pid, SIGTERM), 0);
+}
+
+/*
  * Run the conductor on scenario NAME (text scn) with the fake guest in MODE,
  * with one more option opt if not NULL.
  * Returns its exit status; the run directory is tmpdir/run.
@@ -255,6 +291,7 @@ static int conduct(const char *name, const char *scn, const char *mode, const ch
 	assert_int_equal(access(conductor, X_OK), 0);
 
 	assert_int_equal(teardown(NULL), 0);	/* the previous run's directory */
+	kept_guest = 0;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_conductor.XXXXXX");
 	assert_non_null(mkdtemp(tmpdir));
 	snprintf(scn_file, sizeof(scn_file), "%s.scn", name);
@@ -284,6 +321,8 @@ static int conduct(const char *name, const char *scn, const char *mode, const ch
 
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		if (opt && strncmp(opt, "--keep", 6) == 0)
+			stop_if_kept(pid);
 		nanosleep(&ts, NULL);
 	}
 	kill(pid, SIGKILL);
@@ -560,6 +599,42 @@ static void test_timeline_bounded(void **state)
 	assert_int_equal(conduct("flood", scn, "flood", "--timeline-max=1K"), 2);
 }
 
+/*
+ * Issue 13 part 5: --keep fail keeps a guest whose verdict is FAIL or
+ * ERROR (kept.json, the guest alive) until SIGTERM, then stops it like any
+ * run: kept.json gone, the guest reaped, the verdict's exit status; a PASS
+ * is not kept: the run ends 2 s after BYE without the power-off.
+ */
+static void test_keep(void **state)
+{
+	static const char scn[] =
+		"name keep\n"
+		"groups test\n"
+		"check fails : false\n";
+	struct json_object *v;
+	char path[PATH_MAX];
+	int rc;
+
+	(void)state;
+	rc = conduct("keep", scn, "keep-fail", "--keep=fail");
+	assert_true(kept_guest > 0);
+	assert_int_equal(kill(kept_guest, 0), -1);	/* stopped and reaped */
+	v = verdict();
+	assert_string_equal(member(v, "verdict"), "FAIL");
+	assert_int_equal(rc, 1);
+	json_object_put(v);
+	snprintf(path, sizeof(path), "%s/run/kept.json", tmpdir);
+	assert_int_equal(access(path, F_OK), -1);
+
+	assert_int_equal(conduct("keep", scn, "keep-pass", "--keep=fail"), 0);
+	assert_int_equal(kept_guest, 0);
+	v = verdict();
+	assert_string_equal(member(v, "verdict"), "PASS");
+	json_object_put(v);
+
+	assert_int_equal(conduct("keep", scn, "keep-pass", "--keep=sometimes"), 2);
+}
+
 static int teardown(void **state)
 {
 	char cmd[128];
@@ -582,6 +657,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_ktap_nested_per_step, teardown),
 		cmocka_unit_test_teardown(test_ktap_untrusted, teardown),
 		cmocka_unit_test_teardown(test_timeline_bounded, teardown),
+		cmocka_unit_test_teardown(test_keep, teardown),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--fake-guest") == 0)

@@ -13,6 +13,7 @@
  *   results.c    the verdict's input (lib/verdict.c judges), verdict.json,
  *                ktap.txt
  *   schedule.c   --print-schedule, --check-schedule (no guest)
+ *   keep.c       --keep: a guest kept alive after its verdict (kept.json)
  *
  * Every function takes the one struct conductor of the run; there is no
  * other mutable state.
@@ -60,6 +61,8 @@
 
 enum sock_id { SOCK_CONSOLE, SOCK_AGENT, SOCK_QMP, SOCK__COUNT };
 
+enum keep_mode { KEEP_NEVER, KEEP_FAIL, KEEP_ALWAYS };
+
 /* The command line. */
 struct cond_opts {
 	const char *scenario_file, *dir, *argv_file, *check_file;
@@ -69,6 +72,7 @@ struct cond_opts {
 	unsigned int heartbeat_s;
 	unsigned int report_grace_s;	/* stop this long after a kernel report */
 	long timeline_max;		/* --timeline-max */
+	int keep;			/* --keep: enum keep_mode */
 };
 
 /* The files of the run directory the conductor writes as it goes. */
@@ -224,6 +228,11 @@ void on_qmp(void *ctx, struct json_object *msg);
 void judge(struct conductor *c, struct hpc_decision *vd, int connected);
 int write_verdict(struct conductor *c, const struct hpc_decision *vd);
 void write_ktap(const struct conductor *c);
+
+/* keep.c */
+int keep_parse(const char *s);
+int keep_wanted(const struct conductor *c, const struct hpc_decision *vd);
+void keep_guest(struct conductor *c, const struct hpc_decision *vd);
 
 /* schedule.c */
 int print_schedule(const struct conductor *c);

@@ -165,6 +165,8 @@ static void check_deadlines(struct conductor *c, double boot_deadline,
 		stop(c, "no word from the agent for %u s", c->opt.heartbeat_s);
 	} else if (t > deadline) {
 		stop(c, "scenario did not finish within %u s", c->s->timeout_s);
+	} else if (c->opt.keep && g->bye && t - g->bye_at > BYE_EXIT_GRACE_S) {
+		stop(c, "the plan is over; the guest stays up (--keep)");
 	} else if (g->bye && t - g->bye_at > POWEROFF_GRACE_S) {
 		stop(c, "guest did not power off within %d s of BYE", POWEROFF_GRACE_S);
 	} else if (c->opt.report_grace_s && !g->bye &&

@@ -20,7 +20,7 @@
  * Usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE
  *                      [--run-id ID] [--seed N] [--kconfig FILE]
  *                      [--modules FILE] [--heartbeat S] [--report-grace S]
- *                      [--timeline-max BYTES]
+ *                      [--timeline-max BYTES] [--keep never|fail|always]
  *        hpc-conductor --scenario FILE --seed N --print-schedule
  *        hpc-conductor --scenario FILE --seed N --check-schedule VERDICT
  * Exit: 0 PASS/RESET/XFAIL/SKIP, 1 FAIL, 3 ERROR, 2 usage, 130 interrupted.
@@ -54,7 +54,7 @@ static void usage(FILE *f)
 	      "                     [--run-id ID] [--seed N] [--kconfig FILE]\n"
 	      "                     [--modules FILE]\n"
 	      "                     [--heartbeat SECONDS] [--report-grace SECONDS]\n"
-	      "                     [--timeline-max BYTES]\n"
+	      "                     [--timeline-max BYTES] [--keep never|fail|always]\n"
 	      "       hpc-conductor --scenario FILE --seed N --print-schedule\n"
 	      "       hpc-conductor --scenario FILE --seed N --check-schedule VERDICT_JSON\n", f);
 }
@@ -91,6 +91,7 @@ static const struct option long_opts[] = {
 	HPC_OPT_ARG("run-id", 'r'), HPC_OPT_ARG("seed", 'S'), HPC_OPT_ARG("kconfig", 'k'),
 	HPC_OPT_ARG("modules", 'm'), HPC_OPT_ARG("heartbeat", 'H'),
 	HPC_OPT_ARG("report-grace", 'G'), HPC_OPT_ARG("timeline-max", 'T'),
+	HPC_OPT_ARG("keep", 'K'),
 	HPC_OPT_FLAG("print-schedule", 'P'), HPC_OPT_ARG("check-schedule", 'C'),
 	HPC_OPT_FLAG("help", 'h'), HPC_OPT_END
 };
@@ -121,6 +122,14 @@ static int take_opt(struct cond_opts *o, int opt, const char *arg)
 		if (parse_timeline_max(arg, &o->timeline_max) < 0) {
 			fprintf(stderr, "hpc-conductor: --timeline-max: expected a size of %ldK or more, got '%.40s'\n",
 				TIMELINE_MIN_BYTES >> 10, arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'K':
+		o->keep = keep_parse(arg);
+		if (o->keep < 0) {
+			fprintf(stderr, "hpc-conductor: --keep: expected never, fail or always, got '%.40s'\n",
+				arg);
 			return EXIT_USAGE;
 		}
 		break;
@@ -230,12 +239,21 @@ static int run_guest(struct conductor *c)
 	return connected;
 }
 
-/* Judge, write verdict.json and ktap.txt: the exit status. */
+/*
+ * Judge, write verdict.json and ktap.txt: the exit status. With --keep a
+ * guest still running after its plan is judged as it is and, when the
+ * verdict asks for it, kept (keep.c) before it is stopped.
+ */
 static int finish(struct conductor *c, int connected)
 {
 	struct hpc_decision vd = { 0 };
+	int keep = c->opt.keep != KEEP_NEVER && connected && c->g.bye &&
+		   !c->interrupted;
 
-	kill_guest(c);
+	if (keep)
+		reap_guest(c, 0);
+	if (!keep || c->guest_exited)
+		kill_guest(c);
 	hpc_kmerge_finish(c->kmerge);
 	hpc_triage_finish(c->triage);
 	judge(c, &vd, connected);
@@ -243,6 +261,9 @@ static int finish(struct conductor *c, int connected)
 		hpc_class_name(vd.cls), vd.title[0] ? ": " : "", vd.title);
 	write_verdict(c, &vd);
 	write_ktap(c);
+	if (keep && !c->guest_exited && keep_wanted(c, &vd))
+		keep_guest(c, &vd);
+	kill_guest(c);
 	if (c->interrupted)
 		return EXIT_INTERRUPTED;
 	switch (vd.v) {
