@@ -75,6 +75,7 @@ guest_append() {
 	extra=$("$HPC_BIN/hpc-scenario" field "$scn" cmdline)
 	base="console=ttyS0,115200 panic=-1 oops=panic loglevel=7 memhp_default_state=offline no_timer_check hpc.run=$run_id hpc.seed=$seed hpc.scenario=$name"
 	[[ $("$HPC_BIN/hpc-scenario" field "$scn" machine) != pc ]] || base+=" acpi=noirq"
+	base+=$(keep_append)
 	printf '%s' "$base${extra:+ $extra}"
 }
 
@@ -83,6 +84,7 @@ backend_qemu_prepare() {
 	local dir=$1 scn=$2 accel=$3 run_id=$4 seed=$5 name=$6
 	local -a argv machine
 	mapfile -d '' machine < <("$HPC_BIN/hpc-scenario" qemu-args "$scn")
+	keep_qemu_args
 	# shellcheck disable=SC2054 # commas belong to QEMU option strings
 	argv=(
 		"$HPC_QEMU"
@@ -97,6 +99,7 @@ backend_qemu_prepare() {
 		-device virtserialport,bus=vser0.0,chardev=agent,name=org.hpchaos.agent
 		-chardev socket,id=qmp,path=qmp.sock -mon chardev=qmp,mode=control
 		"${machine[@]}"
+		${KEEP_ARGV[@]+"${KEEP_ARGV[@]}"}
 	)
 	printf '%s\0' "${argv[@]}" >"$dir/guest.argv"
 	printf '%q ' "${argv[@]}" >"$dir/cmdline"

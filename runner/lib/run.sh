@@ -249,6 +249,8 @@ run_opts() {
 		--results) results=${2:?--results needs a value}; shift 2 ;;
 		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
 		--planted) planted_check "${2:?--planted needs a value}"; export HPC_PLANTED=$2; shift 2 ;;
+		--keep-alive) keep_opt fail; shift ;;
+		--keep-alive=*) keep_opt "${1#--keep-alive=}"; shift ;;
 		--symbols) export HPC_SYMBOLS=1; shift ;;
 		--repeat) repeat=${2:?--repeat needs a value}; shift 2 ;;
 		--duration) duration=$(parse_duration "${2:?--duration needs a value}"); shift 2 ;;
@@ -293,6 +295,7 @@ cmd_run() {
 	local -a args=() files
 	local rc=0 extra=''
 	run_opts "$@"
+	keep_check_backend
 	if [[ -n $seed ]]; then
 		check_seed "$seed"
 		seed=$((10#$seed))
@@ -355,6 +358,7 @@ cmd_run() {
 	trap - INT TERM HUP
 	"$HPC_BIN/hpc-report" "$RUN_DIR" || rc=$?
 	msg "results: $RUN_DIR"
+	keep_wait "$rc"
 	return "$rc"
 }
 # field FILE KEY: one value of a JSON file (hpc-report --field); fails when absent.

@@ -117,7 +117,7 @@ run_start() {
 	backend_prepare "$slot" "$dir" "$copy" "$RUN_ACCEL" "$RUN_ID" "$seed" "$name"
 	"$HPC_BIN/hpc-conductor" --scenario "$copy" --dir "$dir" \
 		--guest-argv "$dir/guest.argv" --run-id "$RUN_ID" --seed "$seed" \
-		--kconfig "$IMG_CONFIG" --modules "$IMG_MODULES" --heartbeat "$RUN_HEARTBEAT" \
+		--kconfig "$IMG_CONFIG" --modules "$IMG_MODULES" --heartbeat "$RUN_HEARTBEAT" --keep "$RUN_KEEP" \
 		2>>"$dir/conductor.log" &
 	pid=$!
 	track_child "$pid"
@@ -133,11 +133,11 @@ run_start() {
 	fi
 }
 
-# run_reap PID STATUS: the conductor PID ended with STATUS: free its slot,
-# print the verdict line, record the wall time (of a run that was not
-# interrupted) in the timing file.
+# run_reap PID STATUS [kept]: the conductor PID ended with STATUS (or keeps
+# its guest: kept): free its slot, print the verdict line, record the wall
+# time (of a run that was not interrupted) in the timing file.
 run_reap() {
-	local pid=$1 rc=$2 slot dir line ms
+	local pid=$1 rc=$2 kept=${3:-} slot dir line ms
 	slot=${SLOT_OF[$pid]}
 	unset 'SLOT_OF[$pid]'
 	untrack_child "$pid"
@@ -152,8 +152,8 @@ run_reap() {
 	0 | 1 | 3 | 130) ;;
 	*) msg "${SLOT_NAME[slot]}: the conductor exited abnormally (status $rc); see $dir/conductor.log" ;;
 	esac
-	printf '%s %-24s %s (%ds)\n' "${SLOT_LABEL[slot]}" "${SLOT_SHOWN[slot]}" \
-		"${line:-ERROR: no verdict (conductor exit $rc)}" $(((ms + 500) / 1000)) >&2
+	printf '%s %-24s %s (%ds)%s\n' "${SLOT_LABEL[slot]}" "${SLOT_SHOWN[slot]}" \
+		"${line:-ERROR: no verdict (conductor exit $rc)}" $(((ms + 500) / 1000)) "${kept:+, guest kept alive}" >&2
 	if [[ -n $RUN_TKEY && ($rc == 0 || $rc == 1) ]]; then
 		timings_record "$RUN_TKEY" "$RUN_ACCEL" "${SLOT_NAME[slot]}" "$ms"
 	fi
@@ -184,15 +184,16 @@ slots_tick() {
 	slots_draw
 }
 
-# slots_wait: wait until a conductor ends (and reap it) or, on a terminal,
-# until the 1 s timer fires (and redraw).
+# slots_wait: wait until a conductor ends (and reap it) or, on a terminal or
+# while guests may be kept (keep.sh), until the 1 s timer fires (and
+# redraw, and free the slots of conductors that keep their guest).
 slots_wait() {
 	local -a pids=()
 	local k pid='' rc=0
 	for ((k = 0; k < SLOTS_N; k++)); do
 		[[ -z ${SLOT_PID[k]} ]] || pids+=("${SLOT_PID[k]}")
 	done
-	if hpc_is_tty && [[ -z $SLOT_TICKER ]]; then
+	if { hpc_is_tty || [[ $RUN_KEEP != never ]]; } && [[ -z $SLOT_TICKER ]]; then
 		sleep 1 &
 		SLOT_TICKER=$!
 		track_child "$SLOT_TICKER"
@@ -201,6 +202,7 @@ slots_wait() {
 	wait -n -p pid "${pids[@]}" || rc=$?
 	if [[ -n $SLOT_TICKER && $pid == "$SLOT_TICKER" ]]; then
 		slots_tick
+		keep_check_slots
 	elif [[ -n $pid && -n ${SLOT_OF[$pid]:-} ]]; then
 		run_reap "$pid" "$rc"
 	else

@@ -29,6 +29,9 @@ Commands:
                                 junit.xml, ktap.txt, kcidb.json, index.html)
                                 again; print the table
   list [--json] [GROUP]         list scenarios with their groups
+  list --running                the guests kept alive (run --keep-alive)
+  attach RESULT_DIR [-- CMD]     a shell in a kept guest, or run CMD there
+  stop RESULT_DIR               end a kept guest
   lint [FILE|DIR...]            check scenario files without booting
   image                         build (or find in the cache) the guest image
   doctor                        what this machine and the image can do
@@ -86,6 +89,13 @@ Options for run:
                                 860 MiB, once) for file:line in the kernel's
                                 frames of reports (built kernels always have them;
                                 our module's frames always resolve)
+  --keep-alive[=fail|always]    do not stop a guest after its verdict (fail, the
+                                default: when it is FAIL or ERROR; always: every
+                                guest whose plan ended): a shell through the agent
+                                (hpchaos attach), QEMU's gdb stub on a private
+                                socket (the gdb command line is printed); the
+                                runner waits until Ctrl-C or hpchaos stop.
+                                QEMU backend only; guests boot with nokaslr
   -v, --verbose                 more messages
 
 Exit status: 0 no FAIL and no ERROR; 1 some FAIL or ERROR; 2 bad input
@@ -166,10 +176,13 @@ EOF2
 usage_list() {
 	cat <<EOF2
 usage: hpchaos list [--json] [GROUP]
+       hpchaos list --running [--results DIR]
 
 Every scenario (or those of GROUP): name, groups, description. --json: a
 JSON array of {name, groups, file, description}. An unknown group is an
 error (exit 2) that lists the groups.
+--running: the guests kept alive (run --keep-alive) under DIR (default
+./results, or \$HPC_RESULTS): result directory, verdict, since when.
 EOF2
 }
 
@@ -206,7 +219,7 @@ EOF2
 # usage [COMMAND]: the help of COMMAND, or all of it.
 usage() {
 	case ${1:-} in
-	run | repro | bisect | minimise | report | list | lint | image | doctor) "usage_$1" ;;
+	run | repro | bisect | minimise | report | list | lint | image | doctor | attach | stop) "usage_$1" ;;
 	bisect-run) usage_bisect_run ;;
 	minimize) usage_minimise ;;
 	'')
@@ -216,7 +229,7 @@ usage() {
 		printf '\n'
 		usage_repro | sed -n '/^Options for repro/,$p'
 		;;
-	*) die 2 "help: no command '$1' (commands: run repro bisect bisect-run minimise report list lint image doctor)" ;;
+	*) die 2 "help: no command '$1' (commands: run repro bisect bisect-run minimise report list attach stop lint image doctor)" ;;
 	esac
 }
 
@@ -273,5 +286,28 @@ Builds the tree's checked-out commit (tree:PATH) and judges it as bisect
 does. Exit status: 0 good; 1 bad; 125 skip (the build failed, every try
 was ERROR, or it failed with another title); 255, which stops git's
 bisect, on bad input or an interruption.
+EOF2
+}
+
+usage_attach() {
+	cat <<EOF2
+usage: hpchaos attach RESULT_DIR [-- COMMAND...]
+
+A shell in the guest kept alive in RESULT_DIR (results/<id>/NN-name, or a
+run directory with one kept guest), through the agent: 'exit' or Ctrl-D
+leaves, the guest stays. With a COMMAND: runs it there (stdin /dev/null),
+prints its output and exits with its status (124: no answer in 60 s).
+What the guest prints is made printable first. Guests are kept by
+'hpchaos run --keep-alive'; 'hpchaos list --running' lists them.
+EOF2
+}
+
+usage_stop() {
+	cat <<EOF2
+usage: hpchaos stop RESULT_DIR
+
+Ends the guest kept alive in RESULT_DIR: its conductor stops QEMU and
+exits, and the 'hpchaos run' that waits for it ends when it was the last.
+Exit status: 0 stopped; 1 it did not end within 15 s; 2 nothing kept there.
 EOF2
 }
