@@ -42,7 +42,7 @@
 #define LINE_MAX_BYTES	4096
 #define CHUNK		4096
 #define DEFAULT_TIMEOUT_S	60
-#define QUIET_AFTER_EOF_MS	2000	/* interactive: stdin ended, output settles */
+#define END_WAIT_S	30	/* stdin ended: the shell ends within this */
 #define EXIT_USAGE	2
 #define EXIT_TIMEOUT	124
 #define OPTS		"command=c timeout=t help!h"
@@ -144,19 +144,27 @@ static void on_cmd_line(void *ctx, const char *line, size_t len, unsigned int fl
 	}
 }
 
+/* A marker line no guest program prints by chance: prefix + 16 hex digits. */
+static void make_marker(char *buf, size_t cap, const char *prefix)
+{
+	unsigned char nonce[8];
+
+	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+		hpc_die(EXIT_USAGE, "hpc-attach: ", "getrandom: %s", strerror(errno));
+	snprintf(buf, cap, "%s%02x%02x%02x%02x%02x%02x%02x%02x", prefix,
+		 nonce[0], nonce[1], nonce[2], nonce[3], nonce[4], nonce[5], nonce[6], nonce[7]);
+}
+
 static int run_command(int fd, const char *cmd, unsigned int timeout_s)
 {
 	struct cmd_state st = { .status = -1 };
 	struct hpc_linebuf lb;
-	unsigned char nonce[8];
 	char *text;
 	double until = timeout_s ? mono_s() + timeout_s : 0;
 	size_t n;
 
-	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
-		hpc_die(EXIT_USAGE, "hpc-attach: ", "getrandom: %s", strerror(errno));
-	snprintf(st.marker, sizeof(st.marker), "@@hpc-exit-%02x%02x%02x%02x%02x%02x%02x%02x ",
-		 nonce[0], nonce[1], nonce[2], nonce[3], nonce[4], nonce[5], nonce[6], nonce[7]);
+	make_marker(st.marker, sizeof(st.marker) - 1, "@@hpc-exit-");
+	strcat(st.marker, " ");
 	n = strlen(cmd) + 2 * sizeof(st.marker) + 64;
 	text = malloc(n);
 	if (!text || hpc_linebuf_init(&lb, LINE_MAX_BYTES) < 0)
@@ -189,19 +197,37 @@ static int run_command(int fd, const char *cmd, unsigned int timeout_s)
 	return st.status;
 }
 
-/* stdin to the shell, its output to stdout, until both ends are done. */
+/*
+ * Shell output to stdout up to the end marker (it ends the session: the
+ * shell the session started has exited). 1 when the marker came.
+ */
+static int relay_out(const char *buf, size_t n, const char *marker)
+{
+	const char *m = memmem(buf, n, marker, strlen(marker));
+
+	out_text(buf, m ? (size_t)(m - buf) : n);
+	return m != NULL;
+}
+
+/*
+ * stdin to the shell, its output to stdout. The session's shell (sh -i on
+ * a terminal, else the port's own sh reading the piped lines) is followed
+ * by a printf of an end marker: at stdin's end the shell is told to exit,
+ * and the session is over when the marker comes back (or after
+ * END_WAIT_S).
+ */
 static int relay(int fd)
 {
-	char buf[CHUNK];
+	char buf[CHUNK], marker[48], start[128];
 	int in_open = 1;
-	double quiet_until = 0;
+	double deadline = 0;
 
+	make_marker(marker, sizeof(marker), "@@hpc-end-");
 	if (isatty(0)) {
-		static const char start[] = "exec /bin/sh -i 2>&1\n";
-
 		fputs("hpc-attach: the guest's shell; 'exit' or Ctrl-D leaves (Ctrl-C too, leaving a command running)\n",
 		      stderr);
-		if (hpc_write_all(fd, start, sizeof(start) - 1) < 0)
+		snprintf(start, sizeof(start), "/bin/sh -i 2>&1; printf '\\n%s\\n'; exit\n", marker);
+		if (hpc_write_all(fd, start, strlen(start)) < 0)
 			return EXIT_USAGE;
 	}
 	for (;;) {
@@ -215,11 +241,8 @@ static int relay(int fd)
 			return EXIT_USAGE;
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			n = read(fd, buf, sizeof(buf));
-			if (n <= 0)
+			if (n <= 0 || relay_out(buf, (size_t)n, marker))
 				return 0;
-			out_text(buf, (size_t)n);
-			if (!in_open)
-				quiet_until = mono_s() + QUIET_AFTER_EOF_MS / 1000.0;
 		}
 		if (in_open && (p[1].revents & (POLLIN | POLLHUP))) {
 			n = read(0, buf, sizeof(buf));
@@ -227,12 +250,18 @@ static int relay(int fd)
 				return EXIT_USAGE;
 			if (n <= 0) {
 				in_open = 0;
-				hpc_write_all(fd, "\nexit\n", 6);
-				quiet_until = mono_s() + QUIET_AFTER_EOF_MS / 1000.0;
+				snprintf(start, sizeof(start), isatty(0) ? "\nexit\n" :
+					 "\nprintf '\\n%s\\n'; exit\n", marker);
+				if (hpc_write_all(fd, start, strlen(start)) < 0)
+					return EXIT_USAGE;
+				deadline = mono_s() + END_WAIT_S;
 			}
 		}
-		if (!in_open && mono_s() >= quiet_until)
+		if (!in_open && mono_s() >= deadline) {
+			fprintf(stderr, "hpc-attach: the guest's shell did not end within %d s of the end of input\n",
+				END_WAIT_S);
 			return 0;
+		}
 	}
 }
 
