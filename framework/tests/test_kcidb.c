@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "hpc/report.h"
+#include "testutil.h"
 
 #define FIX FIXTURES_DIR "/kcidb"
 
@@ -42,28 +43,9 @@ static void rm_dir(char *d)
 	free(d);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void copy_file(const char *from, const char *to)
 {
-	char *buf = slurp(from);
+	char *buf = tu_slurp(from, NULL);
 	FILE *f = fopen(to, "w");
 
 	assert_non_null(f);
@@ -123,35 +105,6 @@ static int report(const char *dir, const char *extra, char **errs)
 	return st;
 }
 
-static struct json_object *load_json(const char *dir, const char *rel)
-{
-	char path[512], *buf;
-	struct json_object *o;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	buf = slurp(path);
-	o = json_tokener_parse(buf);
-	free(buf);
-	assert_non_null(o);
-	return o;
-}
-
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	assert_true(json_object_object_get_ex(o, key, &v));
-	return v;
-}
-
-static const char *gets(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-
-	assert_true(json_object_is_type(v, json_type_string));
-	return json_object_get_string(v);
-}
-
 static bool has(struct json_object *o, const char *key)
 {
 	return json_object_object_get_ex(o, key, NULL);
@@ -195,7 +148,7 @@ static const char *want_status(const char *verdict)
 static size_t check_tests(const char *dir, struct json_object *k,
 			  const char *build_id)
 {
-	struct json_object *tests = get(k, "tests");
+	struct json_object *tests = tu_get(k, "tests");
 	char line[256], path[512], want[1024];
 	size_t i = 0;
 	FILE *plan;
@@ -210,26 +163,26 @@ static size_t check_tests(const char *dir, struct json_object *k,
 		line[strcspn(line, "\n")] = '\0';
 		assert_non_null(t);
 		snprintf(want, sizeof(want), "%s.%s", build_id, line);
-		assert_string_equal(gets(t, "id"), want);
-		assert_string_equal(gets(t, "build_id"), build_id);
-		m = get(t, "misc");
-		assert_string_equal(gets(m, "dir"), line);
+		assert_string_equal(tu_str(t, "id"), want);
+		assert_string_equal(tu_str(t, "build_id"), build_id);
+		m = tu_get(t, "misc");
+		assert_string_equal(tu_str(m, "dir"), line);
 		snprintf(path, sizeof(path), "%s/verdict.json", line);
 		snprintf(want, sizeof(want), "%s/%s", dir, path);
 		if (access(want, F_OK))
 			continue;	/* NOTRUN/missing: test_missing_verdict */
-		v = load_json(dir, path);
-		snprintf(want, sizeof(want), "hpchaos.%s", gets(v, "scenario"));
-		assert_string_equal(gets(t, "path"), want);
-		assert_string_equal(gets(m, "verdict"), gets(v, "verdict"));
-		assert_string_equal(gets(t, "status"), want_status(gets(v, "verdict")));
-		assert_int_equal(json_object_get_int64(get(m, "seed")),
-				 json_object_get_int64(get(v, "seed")));
-		dd = json_object_get_double(get(t, "duration")) -
-		     json_object_get_double(get(v, "duration_s"));
+		v = tu_json_at(dir, path);
+		snprintf(want, sizeof(want), "hpchaos.%s", tu_str(v, "scenario"));
+		assert_string_equal(tu_str(t, "path"), want);
+		assert_string_equal(tu_str(m, "verdict"), tu_str(v, "verdict"));
+		assert_string_equal(tu_str(t, "status"), want_status(tu_str(v, "verdict")));
+		assert_int_equal(json_object_get_int64(tu_get(m, "seed")),
+				 json_object_get_int64(tu_get(v, "seed")));
+		dd = json_object_get_double(tu_get(t, "duration")) -
+		     json_object_get_double(tu_get(v, "duration_s"));
 		assert_true(dd < 0.001 && dd > -0.001);
-		if (json_object_get_type(get(v, "class")) == json_type_string)
-			assert_string_equal(gets(m, "class"), gets(v, "class"));
+		if (json_object_get_type(tu_get(v, "class")) == json_type_string)
+			assert_string_equal(tu_str(m, "class"), tu_str(v, "class"));
 		else
 			assert_false(has(m, "class"));
 		json_object_put(v);
@@ -250,36 +203,36 @@ static void test_quick_run(void **state)
 	(void)state;
 	unsetenv("HPC_KCIDB_ORIGIN");
 	assert_int_equal(report(d, NULL, NULL), 1);	/* report-warn FAILs */
-	k = load_json(d, "kcidb.json");
-	run = load_json(d, "run.json");
+	k = tu_json_at(d, "kcidb.json");
+	run = tu_json_at(d, "run.json");
 	assert_no_nulls(k);
-	assert_int_equal(json_object_get_int(get(get(k, "version"), "major")), 5);
-	assert_int_equal(json_object_get_int(get(get(k, "version"), "minor")), 3);
-	assert_int_equal(json_object_array_length(get(k, "checkouts")), 1);
-	assert_int_equal(json_object_array_length(get(k, "builds")), 1);
-	c = json_object_array_get_idx(get(k, "checkouts"), 0);
-	b = json_object_array_get_idx(get(k, "builds"), 0);
-	id = gets(c, "id");
+	assert_int_equal(json_object_get_int(tu_get(tu_get(k, "version"), "major")), 5);
+	assert_int_equal(json_object_get_int(tu_get(tu_get(k, "version"), "minor")), 3);
+	assert_int_equal(json_object_array_length(tu_get(k, "checkouts")), 1);
+	assert_int_equal(json_object_array_length(tu_get(k, "builds")), 1);
+	c = json_object_array_get_idx(tu_get(k, "checkouts"), 0);
+	b = json_object_array_get_idx(tu_get(k, "builds"), 0);
+	id = tu_str(c, "id");
 	assert_string_equal(id, "hpchaos:20261203-104106-f65e2ea8");
-	assert_string_equal(gets(c, "origin"), "hpchaos");
-	assert_string_equal(gets(c, "start_time"), gets(run, "started"));
-	assert_string_equal(gets(c, "comment"), gets(get(run, "kernel"), "source"));
+	assert_string_equal(tu_str(c, "origin"), "hpchaos");
+	assert_string_equal(tu_str(c, "start_time"), tu_str(run, "started"));
+	assert_string_equal(tu_str(c, "comment"), tu_str(tu_get(run, "kernel"), "source"));
 	assert_false(has(c, "git_commit_hash"));	/* a Debian package */
-	assert_string_equal(gets(b, "checkout_id"), id);
-	assert_string_equal(gets(b, "architecture"), "x86_64");
-	assert_string_equal(gets(b, "config_name"), "stock");
-	assert_string_equal(gets(b, "status"), "PASS");
-	assert_string_equal(gets(get(b, "misc"), "kernel_release"),
-			    gets(get(run, "kernel"), "release"));
-	assert_int_equal(check_tests(d, k, gets(b, "id")), 11);
+	assert_string_equal(tu_str(b, "checkout_id"), id);
+	assert_string_equal(tu_str(b, "architecture"), "x86_64");
+	assert_string_equal(tu_str(b, "config_name"), "stock");
+	assert_string_equal(tu_str(b, "status"), "PASS");
+	assert_string_equal(tu_str(tu_get(b, "misc"), "kernel_release"),
+			    tu_str(tu_get(run, "kernel"), "release"));
+	assert_int_equal(check_tests(d, k, tu_str(b, "id")), 11);
 	json_object_put(k);
 	json_object_put(run);
 
 	/* the same run directory gives the same bytes */
 	snprintf(path, sizeof(path), "%s/kcidb.json", d);
-	first = slurp(path);
+	first = tu_slurp(path, NULL);
 	assert_int_equal(report(d, NULL, NULL), 1);
-	second = slurp(path);
+	second = tu_slurp(path, NULL);
 	assert_string_equal(first, second);
 	free(first);
 	free(second);
@@ -294,12 +247,12 @@ static void test_skip_run(void **state)
 	(void)state;
 	unsetenv("HPC_KCIDB_ORIGIN");
 	assert_int_equal(report(d, NULL, NULL), 0);
-	k = load_json(d, "kcidb.json");
+	k = tu_json_at(d, "kcidb.json");
 	assert_no_nulls(k);
 	assert_int_equal(check_tests(d, k, "hpchaos:20261203-104624-15cace66"), 1);
-	t = json_object_array_get_idx(get(k, "tests"), 0);
-	assert_string_equal(gets(t, "status"), "SKIP");
-	assert_string_equal(gets(t, "path"), "hpchaos.hmm-selftest");
+	t = json_object_array_get_idx(tu_get(k, "tests"), 0);
+	assert_string_equal(tu_str(t, "status"), "SKIP");
+	assert_string_equal(tu_str(t, "path"), "hpchaos.hmm-selftest");
 	json_object_put(k);
 	rm_dir(d);
 }
@@ -315,20 +268,20 @@ static void test_missing_verdict(void **state)
 	snprintf(path, sizeof(path), "%s/11-report-warn/verdict.json", d);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(report(d, "--interrupted", NULL), 3);
-	k = load_json(d, "kcidb.json");
+	k = tu_json_at(d, "kcidb.json");
 	assert_no_nulls(k);
-	t = json_object_array_get_idx(get(k, "tests"), 10);
-	assert_string_equal(gets(t, "status"), "MISS");
-	assert_string_equal(gets(t, "path"), "hpchaos.report-warn");
-	assert_string_equal(gets(get(t, "misc"), "verdict"), "NOTRUN");
+	t = json_object_array_get_idx(tu_get(k, "tests"), 10);
+	assert_string_equal(tu_str(t, "status"), "MISS");
+	assert_string_equal(tu_str(t, "path"), "hpchaos.report-warn");
+	assert_string_equal(tu_str(tu_get(t, "misc"), "verdict"), "NOTRUN");
 	assert_false(has(t, "duration"));
 	json_object_put(k);
 
 	assert_int_equal(report(d, NULL, NULL), 1);
-	k = load_json(d, "kcidb.json");
-	t = json_object_array_get_idx(get(k, "tests"), 10);
-	assert_string_equal(gets(t, "status"), "ERROR");
-	assert_string_equal(gets(get(t, "misc"), "verdict"), "ERROR");
+	k = tu_json_at(d, "kcidb.json");
+	t = json_object_array_get_idx(tu_get(k, "tests"), 10);
+	assert_string_equal(tu_str(t, "status"), "ERROR");
+	assert_string_equal(tu_str(tu_get(t, "misc"), "verdict"), "ERROR");
 	json_object_put(k);
 	rm_dir(d);
 }
@@ -340,14 +293,14 @@ static void assert_origin(struct json_object *k, const char *origin)
 	size_t n = strlen(origin);
 
 	for (size_t l = 0; l < 3; l++) {
-		struct json_object *a = get(k, lists[l]);
+		struct json_object *a = tu_get(k, lists[l]);
 
 		for (size_t i = 0; i < json_object_array_length(a); i++) {
 			struct json_object *o = json_object_array_get_idx(a, i);
 
-			assert_string_equal(gets(o, "origin"), origin);
-			assert_memory_equal(gets(o, "id"), origin, n);
-			assert_int_equal(gets(o, "id")[n], ':');
+			assert_string_equal(tu_str(o, "origin"), origin);
+			assert_memory_equal(tu_str(o, "id"), origin, n);
+			assert_int_equal(tu_str(o, "id")[n], ':');
 		}
 	}
 }
@@ -362,7 +315,7 @@ static void test_origin(void **state)
 	assert_int_equal(report(d, NULL, &errs), 0);
 	assert_string_equal(errs, "");
 	free(errs);
-	k = load_json(d, "kcidb.json");
+	k = tu_json_at(d, "kcidb.json");
 	assert_origin(k, "my_lab_2");
 	json_object_put(k);
 
@@ -371,7 +324,7 @@ static void test_origin(void **state)
 	assert_int_equal(report(d, NULL, &errs), 0);
 	assert_non_null(strstr(errs, "HPC_KCIDB_ORIGIN"));
 	free(errs);
-	k = load_json(d, "kcidb.json");
+	k = tu_json_at(d, "kcidb.json");
 	assert_origin(k, "hpchaos");
 	json_object_put(k);
 	unsetenv("HPC_KCIDB_ORIGIN");
@@ -381,7 +334,7 @@ static void test_origin(void **state)
 /* run.json of run-skip with its kernel replaced by spec/source. */
 static void set_kernel(const char *dir, const char *spec, const char *source)
 {
-	struct json_object *run = load_json(dir, "run.json"), *kern = get(run, "kernel");
+	struct json_object *run = tu_json_at(dir, "run.json"), *kern = tu_get(run, "kernel");
 	char path[512];
 
 	json_object_object_add(kern, "spec", json_object_new_string(spec));
@@ -405,11 +358,11 @@ static void test_tree_kernel(void **state)
 				   "config 0011223344556677", sha);
 	set_kernel(d, "tree:/src/a git tree", src);
 	assert_int_equal(report(d, NULL, NULL), 0);
-	k = load_json(d, "kcidb.json");
-	c = json_object_array_get_idx(get(k, "checkouts"), 0);
-	assert_string_equal(gets(c, "git_commit_hash"), sha);
-	assert_string_equal(gets(c, "patchset_hash"), "");	/* a clean tree */
-	assert_string_equal(gets(json_object_array_get_idx(get(k, "builds"), 0),
+	k = tu_json_at(d, "kcidb.json");
+	c = json_object_array_get_idx(tu_get(k, "checkouts"), 0);
+	assert_string_equal(tu_str(c, "git_commit_hash"), sha);
+	assert_string_equal(tu_str(c, "patchset_hash"), "");	/* a clean tree */
+	assert_string_equal(tu_str(json_object_array_get_idx(tu_get(k, "builds"), 0),
 				 "config_name"), "tree");
 	json_object_put(k);
 
@@ -417,19 +370,19 @@ static void test_tree_kernel(void **state)
 	snprintf(src, sizeof(src), "tree /src/a git %s 9f86d081884c7d65", sha);
 	set_kernel(d, "tree:/src/a", src);
 	assert_int_equal(report(d, NULL, NULL), 0);
-	k = load_json(d, "kcidb.json");
-	c = json_object_array_get_idx(get(k, "checkouts"), 0);
-	assert_string_equal(gets(c, "git_commit_hash"), sha);
+	k = tu_json_at(d, "kcidb.json");
+	c = json_object_array_get_idx(tu_get(k, "checkouts"), 0);
+	assert_string_equal(tu_str(c, "git_commit_hash"), sha);
 	assert_false(has(c, "patchset_hash"));
 	json_object_put(k);
 
 	/* not a git tree: no commit */
 	set_kernel(d, "tree:/src/b", "tree /src/b 9f86d081884c7d65");
 	assert_int_equal(report(d, NULL, NULL), 0);
-	k = load_json(d, "kcidb.json");
-	c = json_object_array_get_idx(get(k, "checkouts"), 0);
+	k = tu_json_at(d, "kcidb.json");
+	c = json_object_array_get_idx(tu_get(k, "checkouts"), 0);
 	assert_false(has(c, "git_commit_hash"));
-	assert_string_equal(gets(c, "comment"), "tree /src/b 9f86d081884c7d65");
+	assert_string_equal(tu_str(c, "comment"), "tree /src/b 9f86d081884c7d65");
 	json_object_put(k);
 	rm_dir(d);
 }
@@ -442,16 +395,16 @@ static void test_run_id(void **state)
 
 	(void)state;
 	unsetenv("HPC_KCIDB_ORIGIN");
-	run = load_json(d, "run.json");
+	run = tu_json_at(d, "run.json");
 	json_object_object_add(run, "run_id", json_object_new_string("a\nb/c d"));
 	snprintf(path, sizeof(path), "%s/run.json", d);
 	assert_int_equal(json_object_to_file(path, run), 0);
 	json_object_put(run);
 	assert_int_equal(report(d, NULL, NULL), 0);
-	k = load_json(d, "kcidb.json");
-	assert_string_equal(gets(json_object_array_get_idx(get(k, "checkouts"), 0), "id"),
+	k = tu_json_at(d, "kcidb.json");
+	assert_string_equal(tu_str(json_object_array_get_idx(tu_get(k, "checkouts"), 0), "id"),
 			    "hpchaos:a_b_c_d");
-	assert_string_equal(gets(json_object_array_get_idx(get(k, "tests"), 0), "id"),
+	assert_string_equal(tu_str(json_object_array_get_idx(tu_get(k, "tests"), 0), "id"),
 			    "hpchaos:a_b_c_d.01-hmm-selftest");
 	json_object_put(k);
 	rm_dir(d);

@@ -28,6 +28,7 @@
 #include "hpc/ktap.h"
 #include "hpc/ktapcheck.h"
 #include "hpc/report.h"
+#include "testutil.h"
 
 /* ---- helpers ---- */
 
@@ -77,27 +78,6 @@ static void put_file(const char *dir, const char *rel, const char *data,
 	assert_int_equal(fclose(f), 0);
 }
 
-static char *slurp(const char *dir, const char *rel)
-{
-	char path[512], *buf;
-	long n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 struct outcome {
 	int status;
 	char *out, *err;
@@ -133,35 +113,9 @@ static void outcome_free(struct outcome *o)
 	free(o->err);
 }
 
-static struct json_object *load_json(const char *dir, const char *rel)
-{
-	char *s = slurp(dir, rel);
-	struct json_object *o = json_tokener_parse(s);
-
-	free(s);
-	assert_non_null(o);
-	return o;
-}
-
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	assert_true(json_object_object_get_ex(o, key, &v));
-	return v;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jget(o, key);
-
-	assert_true(json_object_is_type(v, json_type_string));
-	return json_object_get_string(v);
-}
-
 static int jcount(struct json_object *summary, const char *verdict)
 {
-	return json_object_get_int(jget(jget(summary, "counts"), verdict));
+	return json_object_get_int(tu_get(tu_get(summary, "counts"), verdict));
 }
 
 /* Every line of text, split at '\n'; returns the count. */
@@ -333,17 +287,17 @@ static void test_full_run(void **state)
 	assert_no_temp_files(d);
 
 	/* summary.json */
-	s = load_json(d, "summary.json");
-	assert_int_equal(json_object_get_int(jget(s, "schema")), 1);
-	assert_string_equal(jstr(s, "run_id"), "20261105-1");
-	assert_string_equal(jstr(s, "started"), "2026-11-05T10:00:00Z");
-	assert_string_equal(jstr(s, "accel"), "tcg");
-	assert_string_equal(jstr(jget(s, "kernel"), "release"), "6.1.192-chaos");
-	assert_int_equal(json_object_array_length(jget(s, "command")), 3);
-	assert_int_equal(strlen(jstr(s, "finished")), 20);
-	assert_int_equal(jstr(s, "finished")[10], 'T');
-	assert_int_equal(jstr(s, "finished")[19], 'Z');
-	assert_false(json_object_get_boolean(jget(s, "interrupted")));
+	s = tu_json_at(d, "summary.json");
+	assert_int_equal(json_object_get_int(tu_get(s, "schema")), 1);
+	assert_string_equal(tu_str(s, "run_id"), "20261105-1");
+	assert_string_equal(tu_str(s, "started"), "2026-11-05T10:00:00Z");
+	assert_string_equal(tu_str(s, "accel"), "tcg");
+	assert_string_equal(tu_str(tu_get(s, "kernel"), "release"), "6.1.192-chaos");
+	assert_int_equal(json_object_array_length(tu_get(s, "command")), 3);
+	assert_int_equal(strlen(tu_str(s, "finished")), 20);
+	assert_int_equal(tu_str(s, "finished")[10], 'T');
+	assert_int_equal(tu_str(s, "finished")[19], 'Z');
+	assert_false(json_object_get_boolean(tu_get(s, "interrupted")));
 	assert_int_equal(jcount(s, "PASS"), 1);
 	assert_int_equal(jcount(s, "RESET"), 1);
 	assert_int_equal(jcount(s, "XFAIL"), 1);
@@ -351,42 +305,42 @@ static void test_full_run(void **state)
 	assert_int_equal(jcount(s, "ERROR"), 3);	/* infra, broken, missing */
 	assert_int_equal(jcount(s, "FAIL"), 1);
 	assert_int_equal(jcount(s, "NOTRUN"), 0);
-	assert_int_equal(json_object_array_length(jget(s, "not_run")), 0);
-	res = jget(s, "results");
+	assert_int_equal(json_object_array_length(tu_get(s, "not_run")), 0);
+	res = tu_get(s, "results");
 	assert_int_equal(json_object_array_length(res), 8);
 
 	r = json_object_array_get_idx(res, 0);
-	assert_string_equal(jstr(r, "scenario"), "boot-idle");
-	assert_string_equal(jstr(r, "dir"), "001-boot-idle");
-	assert_string_equal(jstr(r, "verdict"), "PASS");
-	assert_null(jget(r, "class"));
-	assert_null(jget(r, "title"));
-	assert_null(jget(r, "reason"));
-	assert_int_equal(json_object_get_int(jget(r, "seed")), 1234);
-	assert_true(json_object_get_double(jget(r, "duration_s")) > 5.50);
-	assert_true(json_object_get_double(jget(r, "duration_s")) < 5.52);
+	assert_string_equal(tu_str(r, "scenario"), "boot-idle");
+	assert_string_equal(tu_str(r, "dir"), "001-boot-idle");
+	assert_string_equal(tu_str(r, "verdict"), "PASS");
+	assert_null(tu_get(r, "class"));
+	assert_null(tu_get(r, "title"));
+	assert_null(tu_get(r, "reason"));
+	assert_int_equal(json_object_get_int(tu_get(r, "seed")), 1234);
+	assert_true(json_object_get_double(tu_get(r, "duration_s")) > 5.50);
+	assert_true(json_object_get_double(tu_get(r, "duration_s")) < 5.52);
 
 	r = json_object_array_get_idx(res, 1);
-	assert_string_equal(jstr(r, "verdict"), "FAIL");
-	assert_string_equal(jstr(r, "class"), "CRASH");
+	assert_string_equal(tu_str(r, "verdict"), "FAIL");
+	assert_string_equal(tu_str(r, "class"), "CRASH");
 	/* faithful copy, except the invalid UTF-8 byte */
-	assert_string_equal(jstr(r, "title"),
+	assert_string_equal(tu_str(r, "title"),
 			    "BUG: <&\"'> in f\x01\x1b[31m\x7f#x\nnext ?");
-	assert_true(json_object_get_uint64(jget(r, "seed")) == UINT64_MAX);
+	assert_true(json_object_get_uint64(tu_get(r, "seed")) == UINT64_MAX);
 
 	r = json_object_array_get_idx(res, 4);
-	assert_string_equal(jstr(r, "scenario"), "005-broken");
-	assert_string_equal(jstr(r, "verdict"), "ERROR");
-	assert_non_null(strstr(jstr(r, "reason"), "unreadable verdict.json: "));
+	assert_string_equal(tu_str(r, "scenario"), "005-broken");
+	assert_string_equal(tu_str(r, "verdict"), "ERROR");
+	assert_non_null(strstr(tu_str(r, "reason"), "unreadable verdict.json: "));
 
 	r = json_object_array_get_idx(res, 7);
-	assert_string_equal(jstr(r, "dir"), "008-missing");
-	assert_string_equal(jstr(r, "verdict"), "ERROR");
-	assert_non_null(strstr(jstr(r, "reason"), "no verdict.json"));
+	assert_string_equal(tu_str(r, "dir"), "008-missing");
+	assert_string_equal(tu_str(r, "verdict"), "ERROR");
+	assert_non_null(strstr(tu_str(r, "reason"), "no verdict.json"));
 	json_object_put(s);
 
 	/* junit.xml: the shape both schemas accept (junit_real_run validates) */
-	junit = slurp(d, "junit.xml");
+	junit = tu_slurp_at(d, "junit.xml");
 	assert_xml_clean(junit);
 	assert_both_schemas(junit);
 	{
@@ -421,7 +375,7 @@ static void test_full_run(void **state)
 	free(junit);
 
 	/* ktap.txt */
-	ktap = slurp(d, "ktap.txt");
+	ktap = tu_slurp_at(d, "ktap.txt");
 	n = split_lines(ktap, lines, 32);
 	assert_int_equal(n, 10);
 	assert_string_equal(lines[0], "KTAP version 1");
@@ -438,7 +392,7 @@ static void test_full_run(void **state)
 	free(ktap);
 
 	/* and our own parser agrees with it */
-	ktap = slurp(d, "ktap.txt");
+	ktap = tu_slurp_at(d, "ktap.txt");
 	k = hpc_ktap_new();
 	assert_non_null(k);
 	hpc_ktap_text(k, ktap, strlen(ktap));
@@ -472,24 +426,24 @@ static void test_interrupted(void **state)
 	assert_int_equal(o.status, 3);
 	outcome_free(&o);
 
-	s = load_json(d, "summary.json");
-	assert_true(json_object_get_boolean(jget(s, "interrupted")));
+	s = tu_json_at(d, "summary.json");
+	assert_true(json_object_get_boolean(tu_get(s, "interrupted")));
 	assert_int_equal(jcount(s, "PASS"), 1);
 	assert_int_equal(jcount(s, "NOTRUN"), 2);
 	assert_int_equal(jcount(s, "ERROR"), 0);
-	assert_int_equal(json_object_array_length(jget(s, "results")), 1);
-	nr = jget(s, "not_run");
+	assert_int_equal(json_object_array_length(tu_get(s, "results")), 1);
+	nr = tu_get(s, "not_run");
 	assert_int_equal(json_object_array_length(nr), 2);
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(nr, 0)), "b");
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(nr, 1)), "c");
 	json_object_put(s);
 
-	ktap = slurp(d, "ktap.txt");
+	ktap = tu_slurp_at(d, "ktap.txt");
 	assert_string_equal(ktap, "KTAP version 1\n1..3\nok 1 boot-idle\n"
 				  "ok 2 b # SKIP not run (interrupted)\n"
 				  "ok 3 c # SKIP not run (interrupted)\n");
 	free(ktap);
-	junit = slurp(d, "junit.xml");
+	junit = tu_slurp_at(d, "junit.xml");
 	assert_non_null(strstr(junit, " tests=\"1\" "));
 	assert_int_equal(count_str(junit, "<testcase "), 1);
 	assert_non_null(strstr(junit, "\nb: NOTRUN: not run (interrupted)\nc: NOTRUN: not run (interrupted)\n"));
@@ -710,7 +664,7 @@ static void test_plan_errors(void **state)
 	assert_int_equal(o.status, 0);
 	outcome_free(&o);
 	{
-		char *k = slurp(d, "ktap.txt");
+		char *k = tu_slurp_at(d, "ktap.txt");
 
 		assert_string_equal(k, "KTAP version 1\n1..0\n");
 		free(k);
@@ -1037,7 +991,7 @@ static void test_junit_real_run(void **state)
 	o = run_report(d, "--quiet", NULL, NULL);
 	assert_int_equal(o.status, 1);
 	outcome_free(&o);
-	junit = slurp(d, "junit.xml");
+	junit = tu_slurp_at(d, "junit.xml");
 	assert_xml_clean(junit);
 	assert_both_schemas(junit);
 	assert_non_null(strstr(junit, " tests=\"5\" failures=\"4\" errors=\"1\" "));
@@ -1099,7 +1053,7 @@ static void test_junit_body_cut(void **state)
 	o = run_report(d, "--quiet", NULL, NULL);
 	assert_int_equal(o.status, 1);
 	outcome_free(&o);
-	junit = slurp(d, "junit.xml");
+	junit = tu_slurp_at(d, "junit.xml");
 	assert_both_schemas(junit);
 	body = strstr(junit, "type=\"WARN\">");
 	assert_non_null(body);
@@ -1169,7 +1123,7 @@ static void test_rerun(void **state)
 	o = run_report(arg, "--quiet", NULL, NULL);
 	assert_int_equal(o.status, 0);
 	outcome_free(&o);
-	k = slurp(d, "ktap.txt");
+	k = tu_slurp_at(d, "ktap.txt");
 	assert_string_equal(k, "KTAP version 1\n1..1\nok 1 boot-idle\n");
 	free(k);
 	assert_no_temp_files(d);
@@ -1218,31 +1172,31 @@ static void test_by_scenario(void **state)
 	assert_string_equal(lines[9], "summary: 2 passed, 3 failed, 0 skipped");
 	outcome_free(&o);
 
-	s = load_json(d, "summary.json");
-	assert_int_equal(json_object_get_int(jget(s, "repeat")), 3);
-	bs = jget(s, "by_scenario");
+	s = tu_json_at(d, "summary.json");
+	assert_int_equal(json_object_get_int(tu_get(s, "repeat")), 3);
+	bs = tu_get(s, "by_scenario");
 	assert_true(json_object_is_type(bs, json_type_array));
 	assert_int_equal(json_object_array_length(bs), 2);
 	e = json_object_array_get_idx(bs, 0);
-	assert_string_equal(jstr(e, "scenario"), "crash");
-	assert_int_equal(json_object_get_int(jget(e, "runs")), 3);
-	assert_int_equal(json_object_get_int(jget(jget(e, "counts"), "FAIL")), 3);
-	assert_int_equal(json_object_array_length(jget(e, "failures")), 2);
-	f = json_object_array_get_idx(jget(e, "failures"), 0);
-	assert_string_equal(jstr(f, "title"), "Kernel panic: a");
-	assert_string_equal(jstr(f, "class"), "CRASH");
-	assert_int_equal(json_object_get_int(jget(f, "runs")), 2);
-	assert_string_equal(jstr(f, "first"), "01-crash-r1");
-	f = json_object_array_get_idx(jget(e, "failures"), 1);
-	assert_string_equal(jstr(f, "title"), "Kernel panic: b");
-	assert_int_equal(json_object_get_int(jget(f, "runs")), 1);
+	assert_string_equal(tu_str(e, "scenario"), "crash");
+	assert_int_equal(json_object_get_int(tu_get(e, "runs")), 3);
+	assert_int_equal(json_object_get_int(tu_get(tu_get(e, "counts"), "FAIL")), 3);
+	assert_int_equal(json_object_array_length(tu_get(e, "failures")), 2);
+	f = json_object_array_get_idx(tu_get(e, "failures"), 0);
+	assert_string_equal(tu_str(f, "title"), "Kernel panic: a");
+	assert_string_equal(tu_str(f, "class"), "CRASH");
+	assert_int_equal(json_object_get_int(tu_get(f, "runs")), 2);
+	assert_string_equal(tu_str(f, "first"), "01-crash-r1");
+	f = json_object_array_get_idx(tu_get(e, "failures"), 1);
+	assert_string_equal(tu_str(f, "title"), "Kernel panic: b");
+	assert_int_equal(json_object_get_int(tu_get(f, "runs")), 1);
 	e = json_object_array_get_idx(bs, 1);
-	assert_string_equal(jstr(e, "scenario"), "boot-idle");
-	assert_int_equal(json_object_get_int(jget(jget(e, "counts"), "PASS")), 2);
-	assert_int_equal(json_object_array_length(jget(e, "failures")), 0);
+	assert_string_equal(tu_str(e, "scenario"), "boot-idle");
+	assert_int_equal(json_object_get_int(tu_get(tu_get(e, "counts"), "PASS")), 2);
+	assert_int_equal(json_object_array_length(tu_get(e, "failures")), 0);
 	json_object_put(s);
 	/* ktap.txt: names are unique within a level, the repeats numbered */
-	k = slurp(d, "ktap.txt");
+	k = tu_slurp_at(d, "ktap.txt");
 	assert_string_equal(k, "KTAP version 1\n1..5\n"
 			    "not ok 1 crash # FAIL CRASH: Kernel panic: a\n"
 			    "ok 2 boot-idle\n"

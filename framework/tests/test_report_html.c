@@ -24,6 +24,7 @@
 #include <libxml/xpath.h>
 
 #include "hpc/report.h"
+#include "testutil.h"
 
 #define RUN_FIXTURE FIXTURES_DIR "/html/run"
 
@@ -31,27 +32,6 @@ static const char *const scen[] = { "01-dimm-hotplug", "02-report-warn",
 				    "03-bar-surprise" };
 
 /* ---- helpers ---- */
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
 
 static void spill(const char *path, const char *data, size_t len, const char *mode)
 {
@@ -65,7 +45,7 @@ static void spill(const char *path, const char *data, size_t len, const char *mo
 static void copy(const char *from, const char *to)
 {
 	size_t len;
-	char *buf = slurp(from, &len);
+	char *buf = tu_slurp(from, &len);
 
 	spill(to, buf, len, "wb");
 	free(buf);
@@ -126,7 +106,7 @@ static char *report(const char *dir, int want_rc, size_t *len)
 	fclose(out);
 	fclose(err);
 	snprintf(path, sizeof(path), "%s/index.html", dir);
-	return slurp(path, len);
+	return tu_slurp(path, len);
 }
 
 static int xml_errors;
@@ -254,7 +234,7 @@ static void edit(const char *dir, const char *rel, const char *from, const char 
 	size_t len;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	buf = slurp(path, &len);
+	buf = tu_slurp(path, &len);
 	p = strstr(buf, from);
 	assert_non_null(p);
 	assert_true(asprintf(&out, "%.*s%s%s", (int)(p - buf), buf, to,

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers the unit tests share: see testutil.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "testutil.h"
+
+char *tu_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+char *tu_slurp_at(const char *dir, const char *rel)
+{
+	char path[1024];
+
+	assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
+	return tu_slurp(path, NULL);
+}
+
+struct json_object *tu_json_at(const char *dir, const char *rel)
+{
+	char *s = tu_slurp_at(dir, rel);
+	struct json_object *o = json_tokener_parse(s);
+
+	free(s);
+	assert_non_null(o);
+	return o;
+}
+
+struct json_object *tu_get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	return v;
+}
+
+const char *tu_str(struct json_object *o, const char *key)
+{
+	struct json_object *v = tu_get(o, key);
+
+	assert_true(json_object_is_type(v, json_type_string));
+	return json_object_get_string(v);
+}
