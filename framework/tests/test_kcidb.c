@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,21 +26,6 @@
 #define FIX FIXTURES_DIR "/kcidb"
 
 /* ---- helpers ---- */
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_dir(char *d)
-{
-	assert_int_equal(nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	free(d);
-}
 
 static void copy_file(const char *from, const char *to)
 {
@@ -236,7 +220,7 @@ static void test_quick_run(void **state)
 	assert_string_equal(first, second);
 	free(first);
 	free(second);
-	rm_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_skip_run(void **state)
@@ -254,7 +238,7 @@ static void test_skip_run(void **state)
 	assert_string_equal(tu_str(t, "status"), "SKIP");
 	assert_string_equal(tu_str(t, "path"), "hpchaos.hmm-selftest");
 	json_object_put(k);
-	rm_dir(d);
+	tu_rmtree(d);
 }
 
 /* A planned scenario without verdict.json: MISS when interrupted, else ERROR. */
@@ -283,7 +267,7 @@ static void test_missing_verdict(void **state)
 	assert_string_equal(tu_str(t, "status"), "ERROR");
 	assert_string_equal(tu_str(tu_get(t, "misc"), "verdict"), "ERROR");
 	json_object_put(k);
-	rm_dir(d);
+	tu_rmtree(d);
 }
 
 /* Every "origin" and every id's prefix. */
@@ -328,7 +312,7 @@ static void test_origin(void **state)
 	assert_origin(k, "hpchaos");
 	json_object_put(k);
 	unsetenv("HPC_KCIDB_ORIGIN");
-	rm_dir(d);
+	tu_rmtree(d);
 }
 
 /* run.json of run-skip with its kernel replaced by spec/source. */
@@ -384,7 +368,7 @@ static void test_tree_kernel(void **state)
 	assert_false(has(c, "git_commit_hash"));
 	assert_string_equal(tu_str(c, "comment"), "tree /src/b 9f86d081884c7d65");
 	json_object_put(k);
-	rm_dir(d);
+	tu_rmtree(d);
 }
 
 /* A run_id that is not one line (run.json is a file anybody can edit). */
@@ -407,7 +391,7 @@ static void test_run_id(void **state)
 	assert_string_equal(tu_str(json_object_array_get_idx(tu_get(k, "tests"), 0), "id"),
 			    "hpchaos:a_b_c_d.01-hmm-selftest");
 	json_object_put(k);
-	rm_dir(d);
+	tu_rmtree(d);
 }
 
 int main(void)

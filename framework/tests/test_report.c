@@ -41,21 +41,6 @@ static char *make_run_dir(void)
 	return d;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_run_dir(char *d)
-{
-	assert_int_equal(nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	free(d);
-}
-
 /* Write len bytes (or strlen if len is -1) to dir/rel, making rel's dir. */
 static void put_file(const char *dir, const char *rel, const char *data,
 		     ssize_t len)
@@ -408,7 +393,7 @@ static void test_full_run(void **state)
 	hpc_ktap_free(k);
 	free(ktap);
 
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_interrupted(void **state)
@@ -465,7 +450,7 @@ static void test_interrupted(void **state)
 	assert_int_equal(o.status, 1);
 	outcome_free(&o);
 
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_table(void **state)
@@ -507,7 +492,7 @@ static void test_table(void **state)
 	o = run_report(d, NULL, NULL, NULL);
 	assert_null(strchr(o.out, '\033'));
 	outcome_free(&o);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 /*
@@ -555,7 +540,7 @@ static void test_color(void **state)
 		/* no pty here; cmocka 1.1.5 cannot report a skip cleanly */
 		if (mfd >= 0)
 			close(mfd);
-		rm_run_dir(d);
+		tu_rmtree(d);
 		return;
 	}
 	unsetenv("NO_COLOR");
@@ -597,7 +582,7 @@ static void test_color(void **state)
 	fclose(out);
 	fclose(err);
 	close(mfd);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void expect_plan_error(const char *plan, ssize_t len,
@@ -621,7 +606,7 @@ static void expect_plan_error(const char *plan, ssize_t len,
 		snprintf(p, sizeof(p), "%s/summary.json", d);
 		assert_int_equal(access(p, F_OK), -1);
 	}
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_plan_errors(void **state)
@@ -669,7 +654,7 @@ static void test_plan_errors(void **state)
 		assert_string_equal(k, "KTAP version 1\n1..0\n");
 		free(k);
 	}
-	rm_run_dir(d);
+	tu_rmtree(d);
 
 	/* no plan at all */
 	d = make_run_dir();
@@ -688,7 +673,7 @@ static void test_plan_errors(void **state)
 	assert_int_equal(o.status, 2);
 	assert_non_null(strstr(o.err, "/plan: not a regular file\n"));
 	outcome_free(&o);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_usage(void **state)
@@ -760,7 +745,7 @@ static void test_verdict_mode(void **state)
 			    "ERROR: unreadable verdict.json: No such file or directory\n");
 	assert_int_equal(o.status, 1);
 	outcome_free(&o);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_malformed_verdicts(void **state)
@@ -880,7 +865,7 @@ static void test_malformed_verdicts(void **state)
 	assert_false(v.has_duration);
 	assert_false(v.interrupted);
 	hpc_vrec_free(&v);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_xml_clean(void **state)
@@ -1020,7 +1005,7 @@ static void test_junit_real_run(void **state)
 	assert_non_null(strstr(junit, "<error message=\"QEMU died of signal 6: "));
 	assert_non_null(strstr(junit, "\n02-report-kasan: SKIP: kernel lacks CONFIG_KASAN"));
 	free(junit);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 /* A body of many long reports is cut at 16 KiB, valid XML still. */
@@ -1064,7 +1049,7 @@ static void test_junit_body_cut(void **state)
 	assert_int_equal(n, 16384);
 	free(con);
 	free(junit);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_ktap_text_clean(void **state)
@@ -1106,7 +1091,7 @@ static void test_write_failure(void **state)
 	while ((e = readdir(dir)))
 		assert_true(strncmp(e->d_name, ".junit", 6) != 0);
 	closedir(dir);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 /* RUN_DIR with trailing slashes; outputs replace older ones */
@@ -1127,7 +1112,7 @@ static void test_rerun(void **state)
 	assert_string_equal(k, "KTAP version 1\n1..1\nok 1 boot-idle\n");
 	free(k);
 	assert_no_temp_files(d);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 
@@ -1208,7 +1193,7 @@ static void test_by_scenario(void **state)
 	assert_int_equal(hpc_kcheck_stream(kf, "ktap.txt", NULL, stderr), 0);
 	fclose(kf);
 	free(k);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 /* A long soak run lists only what did not pass. */
@@ -1238,7 +1223,7 @@ static void test_long_soak_table(void **state)
 	assert_string_equal(lines[5], "  crash      1 run: 1 FAIL");
 	assert_string_equal(lines[6], "summary: 44 passed, 1 failed, 0 skipped");
 	outcome_free(&o);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_field_mode(void **state)
@@ -1286,7 +1271,7 @@ static void test_field_mode(void **state)
 	o = run_report("--field", path, "a", NULL);
 	assert_int_equal(o.status, 2);
 	outcome_free(&o);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 static void test_repro_mode(void **state)
@@ -1330,7 +1315,7 @@ static void test_repro_mode(void **state)
 	o = run_report("--repro", t3, t1, NULL);
 	assert_int_equal(o.status, 2);
 	outcome_free(&o);
-	rm_run_dir(d);
+	tu_rmtree(d);
 }
 
 int main(void)

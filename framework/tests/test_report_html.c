@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,20 +76,6 @@ static char *copy_run(void)
 		}
 	}
 	return d;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_run(char *d)
-{
-	assert_int_equal(nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	free(d);
 }
 
 /* hpc-report DIR --quiet; index.html read back. */
@@ -224,7 +209,7 @@ static void test_real_run(void **state)
 	xmlFreeDoc(hdoc);
 	assert_no_controls(buf, len);
 	free(buf);
-	rm_run(d);
+	tu_rmtree(d);
 }
 
 /* Replace the first "from" in dir/rel by "to". */
@@ -307,7 +292,7 @@ static void test_hostile_text(void **state)
 	assert_true(has_text(doc, "1 lines not understood"));
 	xmlFreeDoc(doc);
 	free(buf);
-	rm_run(d);
+	tu_rmtree(d);
 }
 
 /* 1000 QMP events: 300 drawn, the lane says how many were not. */
@@ -331,7 +316,7 @@ static void test_capped_lane(void **state)
 				   "//*[local-name()='g' and @class='ev'])"), 306);	/* 300 + dimm-hotplug 5 + report-warn 1 */
 	xmlFreeDoc(doc);
 	free(buf);
-	rm_run(d);
+	tu_rmtree(d);
 }
 
 /* A result with no timeline.jsonl still gets its section, and a note. */
@@ -352,7 +337,7 @@ static void test_missing_timeline(void **state)
 	assert_true(has_text(doc, "hpc_trigger_warn kmod/hpchaos_trigger.c"));
 	xmlFreeDoc(doc);
 	free(buf);
-	rm_run(d);
+	tu_rmtree(d);
 }
 
 int main(void)

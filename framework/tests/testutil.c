@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include <json-c/json.h>
 
@@ -64,4 +66,19 @@ const char *tu_str(struct json_object *o, const char *key)
 
 	assert_true(json_object_is_type(v, json_type_string));
 	return json_object_get_string(v);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void tu_rmtree(char *dir)
+{
+	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	free(dir);
 }

@@ -20,5 +20,7 @@ struct json_object *tu_json_at(const char *dir, const char *rel);
 struct json_object *tu_get(struct json_object *o, const char *key);
 /* String member key of o, which must be there and be a string. */
 const char *tu_str(struct json_object *o, const char *key);
+/* Remove the directory tree dir (malloc'ed) and free dir. */
+void tu_rmtree(char *dir);
 
 #endif
