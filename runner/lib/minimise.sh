@@ -413,12 +413,10 @@ mini_opts() {
 		--tries) MINI_TRIES=$(mini_num --tries "${2:-}" 1 100); shift 2 ;;
 		--max-runs) MINI_MAX=$(mini_num --max-runs "${2:-}" 1 10000); shift 2 ;;
 		--confirm) MINI_CONFIRM=$(mini_num --confirm "${2:-}" 0 1000); shift 2 ;;
-		--symbols) export HPC_SYMBOLS=1; shift ;;
-		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
-		--backend | --host) backend_opt "$1" "${2:?$1 needs a value}"; shift 2 ;;
-		--results) results=${2:?--results needs a value}; shift 2 ;;
-		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
-		-v | --verbose) export HPC_VERBOSE=1; shift ;;
+		--symbols | --accel | --backend | --host | --results | --heartbeat | -v | --verbose)
+			guest_opt "$@"
+			shift "$GUEST_OPT_WORDS"
+			;;
 		-h | --help) usage minimise; exit 0 ;;
 		-*) die 2 "minimise: unknown option '$1' (see 'hpchaos minimise --help')" ;;
 		*) targs+=("$1"); shift ;;

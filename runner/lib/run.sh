@@ -234,6 +234,23 @@ run_read_scenarios() {
 	[[ ${#RUN_NAMES[@]} -eq $# ]] || die 2 "could not read the scenarios' machines"
 }
 
+# guest_opt ARG...: one of the options every command that boots guests takes
+# (--symbols --accel --backend --host --results --heartbeat -v), into the
+# calling command's accel, results and heartbeat; GUEST_OPT_WORDS = how
+# many words it took.
+guest_opt() {
+	GUEST_OPT_WORDS=2
+	case $1 in
+	--symbols) export HPC_SYMBOLS=1; GUEST_OPT_WORDS=1 ;;
+	--accel) accel=${2:?--accel needs a value} ;;
+	--backend | --host) backend_opt "$1" "${2:?$1 needs a value}" ;;
+	--results) results=${2:?--results needs a value} ;;
+	--heartbeat) heartbeat=${2:?--heartbeat needs a value} ;;
+	-v | --verbose) export HPC_VERBOSE=1; GUEST_OPT_WORDS=1 ;;
+	*) die 2 "internal error: guest_opt '$1'" ;;
+	esac
+}
+
 # run_opts ARG...: the options of 'hpchaos run', into cmd_run's locals
 # (kernel seed accel results heartbeat repeat duration want_jobs args).
 run_opts() {
@@ -244,20 +261,18 @@ run_opts() {
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
 		--config) kconfig_opt "${2:?--config needs a file}"; shift 2 ;;
 		--seed) seed=${2:?--seed needs a value}; shift 2 ;;
-		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
-		--backend | --host) backend_opt "$1" "${2:?$1 needs a value}"; shift 2 ;;
-		--results) results=${2:?--results needs a value}; shift 2 ;;
-		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
 		--planted) planted_check "${2:?--planted needs a value}"; export HPC_PLANTED=$2; shift 2 ;;
 		--keep-alive) keep_opt fail; shift ;;
 		--keep-alive=*) keep_opt "${1#--keep-alive=}"; shift ;;
-		--symbols) export HPC_SYMBOLS=1; shift ;;
 		--repeat) repeat=${2:?--repeat needs a value}; shift 2 ;;
 		--duration) duration=$(parse_duration "${2:?--duration needs a value}"); shift 2 ;;
 		-j | --jobs) want_jobs=${2:?-j needs a value}; shift 2 ;;
 		-j?*) want_jobs=${1#-j}; shift ;;
 		--jobs=*) want_jobs=${1#--jobs=}; shift ;;
-		-v | --verbose) export HPC_VERBOSE=1; shift ;;
+		--symbols | --accel | --backend | --host | --results | --heartbeat | -v | --verbose)
+			guest_opt "$@"
+			shift "$GUEST_OPT_WORDS"
+			;;
 		-h | --help) usage run; exit 0 ;;
 		-*) die 2 "run: unknown option '$1' (see 'hpchaos run --help')" ;;
 		*) args+=("$1"); shift ;;
@@ -401,12 +416,10 @@ repro_opts() {
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
 		--config) export HPC_KCONFIG=${2:?--config needs a value}; shift 2 ;;
 		--all) all=1; shift ;;
-		--symbols) export HPC_SYMBOLS=1; shift ;;
-		--accel) accel=${2:?--accel needs a value}; shift 2 ;;
-		--backend | --host) backend_opt "$1" "${2:?$1 needs a value}"; shift 2 ;;
-		--results) results=${2:?--results needs a value}; shift 2 ;;
-		--heartbeat) heartbeat=${2:?--heartbeat needs a value}; shift 2 ;;
-		-v | --verbose) export HPC_VERBOSE=1; shift ;;
+		--symbols | --accel | --backend | --host | --results | --heartbeat | -v | --verbose)
+			guest_opt "$@"
+			shift "$GUEST_OPT_WORDS"
+			;;
 		-h | --help) usage repro; exit 0 ;;
 		-*) die 2 "repro: unknown option '$1' (see 'hpchaos repro --help')" ;;
 		*)
