@@ -193,6 +193,11 @@ static int fake_guest(const char *mode)
 			"KTAP 1 KTAP version 1\nKTAP 1 1..3\nKTAP 1 ok 1 first\n"
 			"KTAP 1 KTAP version 1\nKTAP 1 1..1\nKTAP 1 1..2\nKTAP 1 ok 1 x\n"
 			"STEP 1 END 4 1 1\nBYE 1\n");
+	} else if (strcmp(mode, "silent") == 0) {
+		/* a kernel that stopped: no PING, no line, the process still there */
+		fclose(log);
+		for (;;)
+			pause();
 	} else if (strncmp(mode, "keep-", 5) == 0) {
 		int pass = strcmp(mode, "keep-pass") == 0;
 
@@ -635,6 +640,29 @@ static void test_keep(void **state)
 	assert_int_equal(conduct("keep", scn, "keep-pass", "--keep=sometimes"), 2);
 }
 
+/*
+ * A guest that goes silent after GO (no PING, no BYE) and that the
+ * conductor then stops itself is a HANG, not a guest that reset by itself
+ * (CRASH): whether the guest exited is judged as it was when the run
+ * stopped, before the conductor killed it.
+ */
+static void test_silent_guest_is_hang(void **state)
+{
+	static const char scn[] =
+		"name silent\n"
+		"groups test\n"
+		"run waits : true\n";
+	struct json_object *v;
+
+	(void)state;
+	assert_int_equal(conduct("silent", scn, "silent", "--heartbeat=5"), 1);
+	v = verdict();
+	assert_string_equal(member(v, "verdict"), "FAIL");
+	assert_string_equal(member(v, "class"), "HANG");
+	assert_string_equal(member(v, "title"), "HANG: guest unresponsive");
+	json_object_put(v);
+}
+
 static int teardown(void **state)
 {
 	char cmd[128];
@@ -658,6 +686,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_ktap_untrusted, teardown),
 		cmocka_unit_test_teardown(test_timeline_bounded, teardown),
 		cmocka_unit_test_teardown(test_keep, teardown),
+		cmocka_unit_test_teardown(test_silent_guest_is_hang, teardown),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--fake-guest") == 0)

@@ -152,6 +152,7 @@ struct conductor {
 	int sigfd;
 	pid_t guest_pid;
 	int guest_status, guest_exited;
+	int exited_at_stop;		/* the guest had ended by itself when the run stopped */
 
 	struct cond_files files;
 	struct hpc_linebuf console_lb, agent_lb;

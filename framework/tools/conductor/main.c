@@ -250,8 +250,9 @@ static int finish(struct conductor *c, int connected)
 	int keep = c->opt.keep != KEEP_NEVER && connected && c->g.bye &&
 		   !c->interrupted;
 
-	if (keep)
-		reap_guest(c, 0);
+	reap_guest(c, 0);
+	/* judged as it was now: a guest the conductor stops is not one that ended */
+	c->exited_at_stop = c->guest_exited;
 	if (!keep || c->guest_exited)
 		kill_guest(c);
 	hpc_kmerge_finish(c->kmerge);

@@ -118,8 +118,8 @@ void judge(struct conductor *c, struct hpc_decision *vd, int connected)
 		.boot_timeout_s = c->s->boot_timeout_s,
 		.console_last = g->console_last,
 		.console_silent_s = g->console_last_t > 0 ? now_s(c) - g->console_last_t : 0,
-		.guest_exited = c->guest_exited,
-		.guest_signal = c->guest_exited && WIFSIGNALED(c->guest_status) ?
+		.guest_exited = c->exited_at_stop,
+		.guest_signal = c->exited_at_stop && WIFSIGNALED(c->guest_status) ?
 				WTERMSIG(c->guest_status) : 0,
 		.shutdown_reason = g->shutdown_reason,
 		.steps = g->steps,
