@@ -285,13 +285,37 @@ static int file_has(const char *path, const char *name, int config)
 	return found;
 }
 
+/* Does a .config know the option name at all (set, or "# name is not set")? */
+static int config_knows(const char *path, const char *name)
+{
+	char line[512], unset[300];
+	size_t nl = strlen(name);
+	int found = 0;
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	if (!f)
+		return 0;
+	snprintf(unset, sizeof(unset), "# %s is not set\n", name);
+	while (!found && fgets(line, sizeof(line), f))
+		found = (strncmp(line, name, nl) == 0 && line[nl] == '=') ||
+			strcmp(line, unset) == 0;
+	fclose(f);
+	return found;
+}
+
 int hpc_scenario_check_reqs(const struct hpc_scenario *s, const char *kconfig,
 			    const char *modules, char *reason, size_t cap)
 {
 	for (int i = 0; i < s->nreqs; i++) {
 		const struct hpc_req *r = &s->reqs[i];
 
-		if (r->kind == HPC_REQ_CONFIG && !file_has(kconfig, r->what, 1)) {
+		if (r->kind == HPC_REQ_CONFIG && r->if_known && config_knows(kconfig, r->what) &&
+		    !file_has(kconfig, r->what, 1)) {
+			snprintf(reason, cap, "kernel has %s, not set (required where the kernel has the option, at %s:%d)",
+				 r->what, s->file, r->line);
+			return 1;
+		}
+		if (r->kind == HPC_REQ_CONFIG && !r->if_known && !file_has(kconfig, r->what, 1)) {
 			snprintf(reason, cap, "kernel lacks %s (required at %s:%d)",
 				 r->what, s->file, r->line);
 			return 1;

@@ -150,14 +150,16 @@ static int d_requires(struct parser *p, char **w, int nw)
 	struct hpc_scenario *s = p->s;
 	struct hpc_req *r;
 
-	if (nw != 3 || (strcmp(w[1], "config") && strcmp(w[1], "module"))) {
-		scn_perr(p, p->line, "expected 'requires config CONFIG_NAME' or 'requires module NAME'");
+	if ((nw != 3 && !(nw == 4 && strcmp(w[1], "config") == 0 && strcmp(w[3], "if-known") == 0)) ||
+	    (strcmp(w[1], "config") && strcmp(w[1], "module"))) {
+		scn_perr(p, p->line, "expected 'requires config CONFIG_NAME [if-known]' or 'requires module NAME'");
 		return -1;
 	}
 	if (scn_full(p, s->nreqs, HPC_SCN_MAX_REQS, "requirements"))
 		return -1;
 	r = &s->reqs[s->nreqs];
 	r->kind = strcmp(w[1], "config") == 0 ? HPC_REQ_CONFIG : HPC_REQ_MODULE;
+	r->if_known = nw == 4;
 	r->line = p->line;
 	if (scn_copy_name(p, r->what, w[2], "requirement") < 0)
 		return -1;

@@ -249,6 +249,57 @@ static void test_expect(void **state)
 		     "4: expect given twice (first at line 3)");
 }
 
+/* Write text to dir/name (a kernel config for the requirement checks). */
+static const char *put_file(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	fclose(f);
+	return path;
+}
+
+/*
+ * requires config X [if-known]: plain, the option must be set; if-known,
+ * only on a kernel whose .config has the option at all (set or "is not
+ * set"): a kernel that never had it (an older line) passes.
+ */
+static void test_requires_if_known(void **state)
+{
+	char reason[512], cfg[256];
+
+	(void)state;
+	assert_int_equal(load(HEAD "requires config CONFIG_B if-known\nrun a : true\n"), 0);
+	assert_int_equal(scn.reqs[0].if_known, 1);
+	snprintf(cfg, sizeof(cfg), "%s", put_file("older", "CONFIG_A=y\n"));
+	assert_int_equal(hpc_scenario_check_reqs(&scn, cfg, NULL, reason, sizeof(reason)), 0);
+	snprintf(cfg, sizeof(cfg), "%s", put_file("newer", "CONFIG_A=y\n# CONFIG_B is not set\n"));
+	assert_int_equal(hpc_scenario_check_reqs(&scn, cfg, NULL, reason, sizeof(reason)), 1);
+	assert_non_null(strstr(reason, "kernel has CONFIG_B, not set"));
+	assert_non_null(strstr(reason, "t.scn:3"));
+	snprintf(cfg, sizeof(cfg), "%s", put_file("chaos", "CONFIG_BB=y\nCONFIG_B=y\n"));
+	assert_int_equal(hpc_scenario_check_reqs(&scn, cfg, NULL, reason, sizeof(reason)), 0);
+	/* without if-known the older kernel lacks it */
+	assert_int_equal(load(HEAD "requires config CONFIG_B\nrun a : true\n"), 0);
+	snprintf(cfg, sizeof(cfg), "%s/older", dir);
+	assert_int_equal(hpc_scenario_check_reqs(&scn, cfg, NULL, reason, sizeof(reason)), 1);
+	assert_non_null(strstr(reason, "kernel lacks CONFIG_B"));
+	assert_error(HEAD "requires config CONFIG_B if-set\nrun a : true\n",
+		     "3: expected 'requires config CONFIG_NAME [if-known]'");
+	assert_error(HEAD "requires module m if-known\nrun a : true\n",
+		     "3: expected 'requires config CONFIG_NAME [if-known]'");
+	for (const char *const *n = (const char *const[]){ "older", "newer", "chaos", NULL }; *n; n++) {
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s/%s", dir, *n);
+		unlink(p);
+	}
+}
+
 static void test_outcome_reserved(void **state)
 {
 	(void)state;
@@ -809,6 +860,7 @@ int main(void)
 		cmocka_unit_test(test_timing_text),
 		cmocka_unit_test(test_timing_errors),
 		cmocka_unit_test(test_expect),
+		cmocka_unit_test(test_requires_if_known),
 		cmocka_unit_test(test_outcome_reserved),
 		cmocka_unit_test(test_outcome_names),
 		cmocka_unit_test(test_delay_draws),

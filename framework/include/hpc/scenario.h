@@ -105,6 +105,7 @@ enum hpc_req_kind { HPC_REQ_CONFIG, HPC_REQ_MODULE };
 struct hpc_req {
 	enum hpc_req_kind kind;
 	char what[HPC_SCN_NAME];
+	int if_known;			/* config: only where the kernel has the option */
 	int line;
 };
 
