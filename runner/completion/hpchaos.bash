@@ -33,12 +33,12 @@ _hpchaos() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
-	--seed | --repeat | --duration | --heartbeat | --jobs | -j | --tries | --max-runs | --confirm | --host | --planted | --good | --bad)
+	--seed | --repeat | --duration | --heartbeat | --jobs | -j | --tries | --max-runs | --confirm | --host | --planted | --kmod-param | --good | --bad)
 		return
 		;;
 	esac
 	case $cmd in
-	run) opts='--kernel --config --seed --repeat --duration --accel --backend --host --results --heartbeat --jobs --planted --symbols --keep-alive --verbose --help' ;;
+	run) opts='--kernel --config --seed --repeat --duration --accel --backend --host --results --heartbeat --jobs --planted --kmod-param --symbols --keep-alive --verbose --help' ;;
 	bisect) opts='--tree --good --bad --tries --config --results --help' ;;
 	bisect-run) opts='--tree --tries --config --results --help' ;;
 	repro) opts='--tries --kernel --config --all --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;

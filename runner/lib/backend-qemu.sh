@@ -71,11 +71,14 @@ backend_qemu_probe() {
 # a vCPU the host starves for a moment and panics ("IO-APIC + timer doesn't
 # work!", seen with a stock q35 guest beside a dozen busy processes).
 guest_append() {
-	local scn=$1 run_id=$2 seed=$3 name=$4 extra base
+	local scn=$1 run_id=$2 seed=$3 name=$4 extra base p
 	extra=$("$HPC_BIN/hpc-scenario" field "$scn" cmdline)
 	base="console=ttyS0,115200 panic=-1 oops=panic loglevel=7 memhp_default_state=offline no_timer_check hpc.run=$run_id hpc.seed=$seed hpc.scenario=$name"
 	[[ $("$HPC_BIN/hpc-scenario" field "$scn" machine) != pc ]] || base+=" acpi=noirq"
 	base+=$(keep_append)
+	for p in ${HPC_KMOD_PARAMS:-}; do
+		base+=" hpchaos.$p"
+	done
 	printf '%s' "$base${extra:+ $extra}"
 }
 

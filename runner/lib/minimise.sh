@@ -73,9 +73,11 @@ mini_original() {
 	[[ -f $MINI_SCN ]] || die 2 "minimise: $d has no copy of the scenario ($MINI_NAME.scn): a result from an older hpchaos"
 	"$HPC_BIN/hpc-scenario" lint "$MINI_SCN" || die 2 "minimise: the recorded scenario has errors; nothing was booted"
 	spec=$(field "$src/run.json" kernel.spec) || die 2 "minimise: $src/run.json records no kernel spec"
-	[[ $spec == stock || $spec == chaos || $spec == tree:?* ]] || die 2 "minimise: $src/run.json: unknown kernel spec '$spec'"
+	[[ $spec =~ ^(stock|chaos)(:6\.1|:6\.12)?$ || $spec == tree:?* || $spec == build:?* ]] ||
+		die 2 "minimise: $src/run.json: unknown kernel spec '$spec'"
 	planted=$(field "$src/run.json" kmod_planted || echo none)
 	planted_check "$planted"
+	kmod_params_of "$src/run.json"
 }
 
 # mini_units: U_* from hpc-scenario units; every unit kept to begin with.

@@ -39,12 +39,30 @@ write_run_json() {
 	body=$(jq -n -c --arg id "$id" --arg started "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 		--arg accel "$accel" --arg spec "$spec" --arg release "$IMG_RELEASE" \
 		--arg source "$IMG_SOURCE" --arg planted "${HPC_PLANTED:-none}" \
+		--arg kp "${HPC_KMOD_PARAMS:-}" \
 		--arg host "$(uname -n)" --argjson extra "$extra" \
 		'{run_id: $id, started: $started, accel: $accel,
 		  kernel: {spec: $spec, release: $release, source: $source},
-		  kmod_planted: $planted} + $extra + {host: $host}') ||
+		  kmod_planted: $planted, kmod_params: ($kp | split(" ") | map(select(length > 0)))} + $extra + {host: $host}') ||
 		die 1 "cannot make run.json (jq)"
 	printf '{"seed": %s, %s\n' "$seed" "${body#\{}" >"$dir/run.json"
+}
+
+# kmod_param_opt NAME=VALUE: one more parameter of hpchaos.ko for every
+# guest of the run (hpchaos.NAME=VALUE on the guest's kernel command line,
+# which modprobe applies), kept in run.json for repro, minimise and bisect.
+kmod_param_opt() {
+	[[ $1 =~ ^[a-z_][a-z0-9_]{0,31}=[A-Za-z0-9_.,:+-]{1,64}$ ]] ||
+		die 2 "--kmod-param: expected NAME=VALUE, a parameter of hpchaos.ko (e.g. bar_map=page), got '$1'"
+	export HPC_KMOD_PARAMS="${HPC_KMOD_PARAMS:+$HPC_KMOD_PARAMS }$1"
+}
+
+# kmod_params_of RUN_JSON: the module parameters of a recorded run, again.
+kmod_params_of() {
+	local p
+	while IFS= read -r p; do
+		[[ -z $p ]] || kmod_param_opt "$p"
+	done < <(jq -r '(.kmod_params // [])[]' "$1" 2>/dev/null || true)
 }
 
 # on_signal SIG: stop the conductors (each kills its QEMU and writes its
@@ -254,7 +272,7 @@ guest_opt() {
 # run_opts ARG...: the options of 'hpchaos run', into cmd_run's locals
 # (kernel seed accel results heartbeat repeat duration want_jobs args).
 run_opts() {
-	opts_expand '--kernel --config --seed --accel --backend --host --results --heartbeat --planted --repeat --duration' "$@"
+	opts_expand '--kernel --config --seed --accel --backend --host --results --heartbeat --planted --kmod-param --repeat --duration' "$@"
 	set -- "${OPTS_ARGV[@]}"
 	while [[ $# -gt 0 ]]; do
 		case $1 in
@@ -262,6 +280,7 @@ run_opts() {
 		--config) kconfig_opt "${2:?--config needs a file}"; shift 2 ;;
 		--seed) seed=${2:?--seed needs a value}; shift 2 ;;
 		--planted) planted_check "${2:?--planted needs a value}"; export HPC_PLANTED=$2; shift 2 ;;
+		--kmod-param) kmod_param_opt "${2:?--kmod-param needs NAME=VALUE}"; shift 2 ;;
 		--keep-alive) keep_opt fail; shift ;;
 		--keep-alive=*) keep_opt "${1#--keep-alive=}"; shift ;;
 		--repeat) repeat=${2:?--repeat needs a value}; shift 2 ;;
@@ -362,7 +381,7 @@ cmd_run() {
 		extra=$(jq -n -c --argjson b "$extra" --argjson r "$repeat" --argjson d "${duration:-null}" '$b + {repeat: $r, duration_s: $d}')
 	fi
 	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "$seed" "$kernel" "$extra"
-	msg "run $RUN_ID: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
+	msg "run $RUN_ID: ${#files[@]} scenarios, kernel $IMG_RELEASE, accel $accel, seed $seed${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}${HPC_KMOD_PARAMS:+, module parameters $HPC_KMOD_PARAMS}"
 	msg "-j $JOBS ($JOBS_WHY)"
 	[[ $RUN_SOAK == 0 ]] || run_soak_msg
 	timings_load "$RUN_TKEY" "$accel"
@@ -507,6 +526,7 @@ cmd_repro() {
 	fi
 	planted=$(field "$REPRO_SRC/run.json" kmod_planted || echo none)
 	planted_check "$planted"
+	kmod_params_of "$REPRO_SRC/run.json"
 	# the same scenario (the copy that ran) and seed
 	repro_scenarios
 	"$HPC_BIN/hpc-scenario" lint "${scns[@]}" || die 2 "the recorded scenario files have errors; nothing was booted"
@@ -528,7 +548,7 @@ cmd_repro() {
 	mv -f "$RUN_DIR/plan.tmp" "$RUN_DIR/plan"
 	write_run_json "$RUN_DIR" "$RUN_ID" "$accel" "${seeds[0]}" "$spec" \
 		"$(jq -n -c --arg t "$target" --argjson n "$tries" '{repro_of: $t, tries: $n}')"
-	msg "repro $RUN_ID: ${#names[@]} result(s) of $REPRO_SRC, $tries tries each, kernel $spec ($IMG_RELEASE), accel $accel${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}"
+	msg "repro $RUN_ID: ${#names[@]} result(s) of $REPRO_SRC, $tries tries each, kernel $spec ($IMG_RELEASE), accel $accel${HPC_PLANTED:+, module with PLANTED BUG $HPC_PLANTED}${HPC_KMOD_PARAMS:+, module parameters $HPC_KMOD_PARAMS}"
 	total=$((${#names[@]} * tries))
 	n=0
 	for i in "${!names[@]}"; do

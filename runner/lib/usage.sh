@@ -85,6 +85,9 @@ Options for run:
                                 earlier runs, in the cache)
   --planted BUG                 load a variant of the module with a planted bug
                                 (see docs/kmod.md; default: none)
+  --kmod-param NAME=VALUE       a parameter of hpchaos.ko for every guest
+                                (repeatable; e.g. bar_map=page), kept in
+                                run.json: repro, minimise and bisect use it again
   --symbols                     stock kernels: fetch Debian's -dbg package (about
                                 860 MiB, once) for file:line in the kernel's
                                 frames of reports (built kernels always have them;
