@@ -5,7 +5,8 @@
 # the verdict says that reason: the CXL region scenarios SKIP on stock
 # 6.12, which refuses to commit a region under a hypervisor without
 # CONFIG_CXL_REGION_INVALIDATION_TEST (docs/kernels.md); chaos:6.12 has it
-# and gives cxl-devdax-unplug the LOCKDEP finding chaos 6.1 gives. KASAN
+# and gives cxl-devdax-unplug the LOCKDEP finding chaos 6.1 gives. The
+# chaos group is run whole (and cxl-devdax-unplug). KASAN
 # titles name the cache kind since 6.5 (slab-use-after-free). The chaos:6.12
 # kernel is built here if the cache does not have it (cold: about 25 min on
 # 2 cores). make check-long; then runner/bench/kernel-table.sh makes the
@@ -33,6 +34,10 @@ declare -A chaos=(
 	[kprobe-delay-migrate]="PASS *"
 	[alloc-fail-evict]="RESET *"
 	[cxl-devdax-unplug]="FAIL LOCKDEP possible circular locking dependency in pciehp_unconfigure_device" # as on chaos 6.1
+	[alloc-fail-devdax]="RESET *"
+	[fail-nth-migrate]="PASS *"
+	[hmm-selftest]="PASS *"
+	[hmm-tests-unplug]="XFAIL *"
 )
 plan $((${#quick[@]} + ${#chaos[@]} + 4))
 
@@ -43,7 +48,9 @@ like "$(json "$(readlink -f "$T_RESULTS/stock-6.12/latest")/run.json" .kernel.re
 	"stock:6.12 quick ran on 6.12"
 T_RESULTS=$T_RESULTS/stock-6.12 check_verdicts quick
 
-hpc run --kernel chaos:6.12 -j 2 --seed 42 --heartbeat 120 --results "$T_RESULTS/chaos-6.12" "${!chaos[@]}"
+# -j 1: the kernel's hmm-tests allow 30 s a test, which two TCG guests on 2
+# cores can exceed (measured: migrate_multiple timed out beside another guest)
+hpc run --kernel chaos:6.12 -j 1 --seed 42 --heartbeat 120 --results "$T_RESULTS/chaos-6.12" "${!chaos[@]}"
 diag "$T_OUT"
 is "$T_RC" 1 "chaos:6.12: exit status 1 (the report scenarios FAIL, as they must)"
 like "$(json "$(readlink -f "$T_RESULTS/chaos-6.12/latest")/run.json" .kernel.release)" "6.12.*" \
