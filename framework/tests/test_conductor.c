@@ -31,6 +31,7 @@
 
 #include "hpc/ktapcheck.h"
 #include "hpc/verdict.h"
+#include "testutil.h"
 
 /* ---- the fake guest (runs in the run directory) ---- */
 
@@ -339,22 +340,9 @@ static int conduct(const char *name, const char *scn, const char *mode, const ch
 static char *slurp(const char *name)
 {
 	char path[PATH_MAX];
-	FILE *f;
-	char *buf;
-	long sz;
 
 	snprintf(path, sizeof(path), "%s/run/%s", tmpdir, name);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	sz = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)sz + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)sz, f), (size_t)sz);
-	buf[sz] = '\0';
-	fclose(f);
-	return buf;
+	return tu_slurp(path, NULL);
 }
 
 static struct json_object *verdict(void)
