@@ -135,6 +135,14 @@ static int hpc_access_locked(struct hpc_mirror *m, struct hpc_region *reg,
 			return -ESTALE;
 		}
 		page = pfn_to_page(pte->pfn);
+		if (!hpc_owner_ok(m, page)) {
+			/* another owner's device page (or a freed one) */
+			os->stale++;
+			if (!(pte->flags & HPC_PTE_REPORTED))
+				hpc_stat_inc(m, HPC_C_OWNER_STALE);
+			hpc_pte_report(m, reg, pte, "owner", va, now);
+			return -ESTALE;
+		}
 		if (is_device_private_page(page)) {
 			/* our device memory: its data is in the backing page */
 			page = hpc_devpriv_backing(page);

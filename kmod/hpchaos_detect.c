@@ -16,6 +16,8 @@
  *  - An entry carries the generation of its fault. Using an entry whose
  *    generation differs from the page's means it survived an invalidation.
  *  - VALIDATE compares entries with a fresh hmm_range_fault().
+ *  - A device-private page must be of the mirror's owner and in use when
+ *    it is programmed and when it is used (hpc_owner_ok(): kind "owner").
  *
  * Each violation is counted, kept in a small ring (debugfs stale_events)
  * and printed as "hpchaos: STALE <kind> ..." for the host's console triage.
@@ -28,8 +30,11 @@
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
 #include <linux/string.h>
 
+#include "hpchaos_compat.h"
 #include "hpchaos_internal.h"
 
 #define HPC_STALE_RING	64	/* events kept for debugfs stale_events */
@@ -79,6 +84,22 @@ void hpc_truth_advance(struct hpc_region *reg, unsigned long start,
 	last = hpc_region_idx(reg, end);
 	for (i = hpc_region_idx(reg, start); i < last; i++)
 		atomic_inc(&reg->gen[i]);
+}
+
+/*
+ * Owners: a device-private page a mirror programs or uses must belong to
+ * the mirror's owner (hmm_range_fault() reports no other, and only a
+ * re-registration may change a pagemap's owner) and still be in use
+ * (referenced). Any other page: true. Called under the mirror lock, for a
+ * pfn the CPU maps (programming) or the mirror holds a valid entry of.
+ */
+bool hpc_owner_ok(struct hpc_mirror *m, struct page *page)
+{
+	if (!is_device_private_page(page))
+		return true;
+	return hpc_page_pgmap(page)->owner ==
+	       hpc_owner_token(hpc_mirror_owner(m)) &&
+	       page_ref_count(page) > 0;
 }
 
 void hpc_stale_report(struct hpc_mirror *m, const char *kind,

@@ -66,10 +66,13 @@ static struct hpc_devpriv *hpc_dp_of(struct hpc_prov *p)
 	return container_of(p, struct hpc_devpriv, prov);
 }
 
+static const struct dev_pagemap_ops hpc_dp_ops;
+
+/* A device-private page of one of our providers, whatever its owner. */
 static bool hpc_dp_is_ours(struct page *page)
 {
 	return is_device_private_page(page) &&
-	       hpc_page_pgmap(page)->owner == &hpc_pgmap_owner;
+	       hpc_page_pgmap(page)->ops == &hpc_dp_ops;
 }
 
 static struct hpc_devpriv *hpc_page_dp(struct page *page)
@@ -216,10 +219,16 @@ static unsigned long hpc_moved(const unsigned long *src,
 	return moved;
 }
 
-/* dev_pagemap_ops.migrate_to_ram: the CPU touched a device page. */
+/*
+ * dev_pagemap_ops.migrate_to_ram: the CPU touched a device page, or a
+ * mirror of another owner faulted it (hmm_range_fault(): counted as a
+ * cross-owner migration of that mirror and of the provider).
+ */
 static vm_fault_t hpc_dp_migrate_to_ram(struct vm_fault *vmf)
 {
 	struct hpc_devpriv *dp = hpc_page_dp(vmf->page);
+	void *owner = hpc_page_pgmap(vmf->page)->owner;
+	struct hpc_mirror *fm = hpc_faulter_mirror();
 	unsigned long src = 0, dst = 0;
 	struct migrate_vma args = {
 		.vma = vmf->vma,
@@ -227,7 +236,7 @@ static vm_fault_t hpc_dp_migrate_to_ram(struct vm_fault *vmf)
 		.end = (vmf->address & PAGE_MASK) + PAGE_SIZE,
 		.src = &src,
 		.dst = &dst,
-		.pgmap_owner = &hpc_pgmap_owner,
+		.pgmap_owner = owner,
 		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
 		.fault_page = vmf->page,
 	};
@@ -254,6 +263,10 @@ static vm_fault_t hpc_dp_migrate_to_ram(struct vm_fault *vmf)
 	if (hpc_moved(&src, &dst, 1)) {
 		atomic64_inc(&dp->prov.migrate_to_ram);
 		hpc_stat_inc(NULL, HPC_C_MIGRATE_TO_RAM);
+		if (fm && hpc_owner_token(hpc_mirror_owner(fm)) != owner) {
+			atomic64_inc(&dp->prov.migrate_cross);
+			hpc_stat_inc(fm, HPC_C_MIGRATE_CROSS);
+		}
 	}
 	migrate_vma_finalize(&args);
 	return 0;
@@ -275,15 +288,23 @@ static void hpc_fill_to_device(struct hpc_devpriv *dp, struct hpc_mirror *m,
 
 	for (i = 0; i < n; i++) {
 		struct page *spage = migrate_pfn_to_page(args->src[i]);
-		struct page *dpage;
+		struct page *data = spage, *dpage;
 
 		if (!(args->src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
+		if (spage && is_device_private_page(spage)) {
+			/* device to device, in the cluster: not onto itself */
+			if (!hpc_dp_is_ours(spage) || hpc_page_dp(spage) == dp)
+				continue;
+			data = hpc_devpriv_backing(spage);
+			if (!data)
+				continue;
+		}
 		dpage = hpc_dp_alloc(dp, m);
 		if (!dpage)
 			continue;
-		if (spage)
-			copy_highpage(hpc_devpriv_backing(dpage), spage);
+		if (data)
+			copy_highpage(hpc_devpriv_backing(dpage), data);
 		else
 			clear_highpage(hpc_devpriv_backing(dpage));
 		args->dst[i] = migrate_pfn(page_to_pfn(dpage));
@@ -324,8 +345,10 @@ static int hpc_migrate_chunk(struct hpc_mirror *m, struct hpc_devpriv *dp,
 	struct migrate_vma args = {
 		.src = pfns,
 		.dst = pfns + HPC_CHUNK_PAGES,
-		.pgmap_owner = &hpc_pgmap_owner,
-		.flags = dp ? MIGRATE_VMA_SELECT_SYSTEM :
+		.pgmap_owner = hpc_owner_token(hpc_mirror_owner(m)),
+		/* to a device: from system memory and from the cluster */
+		.flags = dp ? MIGRATE_VMA_SELECT_SYSTEM |
+			      MIGRATE_VMA_SELECT_DEVICE_PRIVATE :
 			      MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
 	};
 	unsigned long n;
@@ -379,6 +402,11 @@ int hpc_devpriv_migrate(struct hpc_mirror *m, struct hpc_range_op *op)
 		    READ_ONCE(p->state) != HPC_PSTATE_LIVE) {
 			hpc_prov_put(p);
 			return -ENODEV;
+		}
+		if (READ_ONCE(p->owner) != hpc_mirror_owner(m)) {
+			/* another cluster's memory is not this device's */
+			hpc_prov_put(p);
+			return -EXDEV;
 		}
 		dp = hpc_dp_of(p);
 		hpc_mirror_used_provider(m, p->id);
@@ -588,9 +616,10 @@ static const struct hpc_prov_ops hpc_dp_prov_ops = {
 
 /*
  * HPC_POP_ADD: a new device-private provider of at least npages pages
- * (rounded up to what memory hotplug can add: a section).
+ * (rounded up to what memory hotplug can add: a section) whose pages
+ * belong to owner, in table slot slot if that is free to take (0: any).
  */
-int hpc_devpriv_add(unsigned long npages, u32 *id)
+int hpc_devpriv_add(unsigned long npages, u32 owner, u32 slot, u32 *id)
 {
 	unsigned long size = ALIGN(npages << PAGE_SHIFT, 1UL << SECTION_SIZE_BITS);
 	struct hpc_devpriv *dp;
@@ -627,7 +656,7 @@ int hpc_devpriv_add(unsigned long npages, u32 *id)
 	dp->pgmap.range.end = res->end;
 	dp->pgmap.nr_range = 1;
 	dp->pgmap.ops = &hpc_dp_ops;
-	dp->pgmap.owner = &hpc_pgmap_owner;
+	dp->pgmap.owner = hpc_owner_token(owner);
 	addr = memremap_pages(&dp->pgmap, NUMA_NO_NODE);
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
@@ -639,6 +668,8 @@ int hpc_devpriv_add(unsigned long npages, u32 *id)
 		dp->free_stack[dp->nfree++] = i - 1;
 
 	dp->prov.kind = HPC_PKIND_DEVICE_PRIVATE;
+	dp->prov.owner = owner;
+	dp->prov.id = slot;
 	dp->prov.ops = &hpc_dp_prov_ops;
 	dp->prov.pgmap = &dp->pgmap;
 	ret = hpc_prov_register(&dp->prov);
@@ -657,5 +688,46 @@ err_region:
 	kvfree(dp->free_stack);
 err_free:
 	kfree(dp);
+	return ret;
+}
+
+/*
+ * HPC_POP_REOWN: the owner of p's pages changes, the one safe way: the
+ * whole pagemap goes (a cooperative revocation: allocation stopped, every
+ * page evicted to system memory, each move invalidating the mirrors that
+ * held it, memunmap_pages() waiting for the last reference), then a new
+ * pagemap with the new owner takes p's slot. The revocation's bound holds
+ * (-ETIMEDOUT, STUCK). Mirrors are not put in LOST: the eviction has
+ * invalidated every entry of the old pagemap, and they go on faulting.
+ */
+int hpc_devpriv_reown(struct hpc_prov *p, u32 owner, u32 timeout_ms)
+{
+	struct hpc_devpriv *dp = hpc_dp_of(p);
+	u32 id;
+	int ret;
+
+	if (PLANTED(OWNER_IN_PLACE)) {
+		/* planted: the owner changed under the core mm's feet */
+		WRITE_ONCE(dp->pgmap.owner, hpc_owner_token(owner));
+		WRITE_ONCE(p->owner, owner);
+		return 0;
+	}
+	if (PLANTED(REOWN_NO_WAIT)) {
+		/*
+		 * planted: the old provider is dropped at once, its pages
+		 * still in use: they point to a pagemap that is freed
+		 */
+		hpc_dp_stop_alloc(dp);
+		hpc_prov_mark_gone(p);
+		return hpc_devpriv_add(p->npages, owner, p->id, &id);
+	}
+	ret = hpc_prov_revoke(p, HPC_PFLAG_REOWN, timeout_ms);
+	if (ret)
+		return ret;
+	hpc_delay_reown();
+	ret = hpc_devpriv_add(p->npages, owner, p->id, &id);
+	if (!ret && id != p->id)
+		pr_warn("reown of %s: its slot was taken meanwhile; now provider %u\n",
+			p->name, id);
 	return ret;
 }

@@ -114,6 +114,11 @@ void hpc_delay_migrate_to_ram(void)
 	hpc_delay(&hpc_knobs.delay_migrate_to_ram_us, true);
 }
 
+void hpc_delay_reown(void)
+{
+	hpc_delay(&hpc_knobs.delay_reown_us, true);
+}
+
 /* ---- fault points ---- */
 
 /*
@@ -568,6 +573,7 @@ static const struct {
 	HPC_KNOB_FILE(delay_evict_us, false),
 	HPC_KNOB_FILE(delay_migrate_to_ram_us, false),
 	HPC_KNOB_FILE(revoke_timeout_ms, false),
+	HPC_KNOB_FILE(delay_reown_us, false),
 };
 
 int hpc_inject_init(struct dentry *root)

@@ -51,6 +51,9 @@
  *                                (fault points run under the mirror lock)
  *   hpc_ring_lock                detect.c: spinlock, the stale-event ring
  *                                (reports run under the mirror lock)
+ *   hpc_faulters_lock            mirror.c: spinlock, the mirrors inside
+ *                                hmm_range_fault() (migrate_to_ram() looks
+ *                                its task up there, in the fault)
  *   hpc_kprobe_lock              inject.c: the kprobe delays; taken by
  *                                its debugfs file and unload only, around
  *                                [un]register_kprobe()
@@ -88,7 +91,9 @@
 	defined(HPC_PLANTED_FALSE_WHEN_BLOCKABLE) + \
 	defined(HPC_PLANTED_BEGIN_UNDER_LOCK) + defined(HPC_PLANTED_NO_EVICT) + \
 	defined(HPC_PLANTED_EARLY_PGMAP_PUT) + defined(HPC_PLANTED_ALLOC_FAIL_UAF) + \
-	defined(HPC_PLANTED_EVICT_IGNORE_ALLOC) > 1
+	defined(HPC_PLANTED_EVICT_IGNORE_ALLOC) + \
+	defined(HPC_PLANTED_FOREIGN_OWNER) + defined(HPC_PLANTED_OWNER_IN_PLACE) + \
+	defined(HPC_PLANTED_REOWN_NO_WAIT) > 1
 #error "hpchaos: at most one planted bug per build"
 #endif
 
@@ -122,6 +127,15 @@
 #elif defined(HPC_PLANTED_EVICT_IGNORE_ALLOC)
 #define HPC_PLANTED_ID		HPC_PLANTED_ID_EVICT_IGNORE_ALLOC
 #define HPC_PLANTED_STR		"evict-ignore-alloc"
+#elif defined(HPC_PLANTED_FOREIGN_OWNER)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_FOREIGN_OWNER
+#define HPC_PLANTED_STR		"foreign-owner"
+#elif defined(HPC_PLANTED_OWNER_IN_PLACE)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_OWNER_IN_PLACE
+#define HPC_PLANTED_STR		"owner-in-place"
+#elif defined(HPC_PLANTED_REOWN_NO_WAIT)
+#define HPC_PLANTED_ID		HPC_PLANTED_ID_REOWN_NO_WAIT
+#define HPC_PLANTED_STR		"reown-no-wait"
 #else
 #define HPC_PLANTED_ID		HPC_PLANTED_NONE
 #define HPC_PLANTED_STR		"none"
@@ -165,6 +179,8 @@ enum hpc_cnt {
 	HPC_C_LOST,
 	HPC_C_MIGRATE_TO_DEVICE,
 	HPC_C_MIGRATE_TO_RAM,
+	HPC_C_MIGRATE_CROSS,
+	HPC_C_OWNER_STALE,
 	HPC_C_NR
 };
 
@@ -229,6 +245,7 @@ struct hpc_mirror {
 	int state;			/* HPC_STATE_* */
 	u32 lost_kind;			/* HPC_PKIND_* that put it in LOST */
 	unsigned long prov_used;	/* bit per provider id it mirrored */
+	u32 owner;			/* its device's owner, under lock */
 	u32 id;
 	pid_t pid;
 	char comm[TASK_COMM_LEN];
@@ -322,6 +339,7 @@ struct hpc_knobs {
 	u32 delay_evict_us;		/* per page a revocation evicts */
 	u32 delay_migrate_to_ram_us;	/* in migrate_to_ram(), before copying */
 	u32 revoke_timeout_ms;		/* default revocation bound */
+	u32 delay_reown_us;		/* REOWN: old pagemap gone .. new one */
 };
 
 extern struct hpc_knobs hpc_knobs;
@@ -367,6 +385,7 @@ int hpc_fail_evict_alloc(void);
 int hpc_fail_bar_map(void);
 void hpc_delay_evict(void);
 void hpc_delay_migrate_to_ram(void);
+void hpc_delay_reown(void);
 
 /* ---- device-memory providers (hpchaos_provider.c) ---- */
 
@@ -412,6 +431,8 @@ struct hpc_prov {
 	atomic64_t migrate_to_device;
 	atomic64_t migrate_to_ram;
 	atomic64_t evicted;
+	atomic64_t migrate_cross;	/* pages a mirror of another owner pulled */
+	u32 owner;			/* HPC owner id of its pages, 0: none */
 	struct kref ref;
 	u64 revocations;
 	u64 revoke_stuck;
@@ -424,9 +445,14 @@ struct hpc_prov {
 	void *priv;			/* the kind's own */
 };
 
+/* internal revocation flag: REOWN's; mirrors are not put in LOST */
+#define HPC_PFLAG_REOWN		(1U << 31)
+
 int hpc_prov_register(struct hpc_prov *p);
 int hpc_prov_revoke(struct hpc_prov *p, u32 flags, u32 timeout_ms);
 int hpc_prov_wait(struct hpc_prov *p, u32 timeout_ms);
+/* planted reown-no-wait only: GONE at once, nothing revoked */
+void hpc_prov_mark_gone(struct hpc_prov *p);
 void hpc_prov_release(struct hpc_prov *p);
 struct hpc_prov *hpc_prov_get(u32 id);	/* takes hpc_prov_put() */
 void hpc_prov_put(struct hpc_prov *p);
@@ -444,15 +470,66 @@ void hpc_mirror_used_provider(struct hpc_mirror *m, u32 id);
 
 /* ---- device-private provider (hpchaos_devpriv.c) ---- */
 
-/* owner of our device-private pages, for hmm_range_fault() and migration */
-extern int hpc_pgmap_owner;
+/*
+ * Owners (uapi: HPC_MAX_OWNERS): owner id n is the address of
+ * hpc_owner_tok[n], the token a pagemap's owner, hmm_range_fault()'s
+ * dev_private_owner and migrate_vma.pgmap_owner compare.
+ */
+extern int hpc_owner_tok[HPC_MAX_OWNERS];
+
+static inline void *hpc_owner_token(u32 owner)
+{
+	return &hpc_owner_tok[owner < HPC_MAX_OWNERS ? owner : 0];
+}
+
+/* The owner id of a token, 0 if it is none of ours. */
+static inline u32 hpc_owner_id(const void *tok)
+{
+	const int *t = tok;
+
+	return t >= hpc_owner_tok && t < hpc_owner_tok + HPC_MAX_OWNERS ?
+	       t - hpc_owner_tok : 0;
+}
+
+static inline u32 hpc_mirror_owner(struct hpc_mirror *m)
+{
+	return READ_ONCE(m->owner);
+}
+
+/* HPC_IOC_OWNER: 0 reads only; -EBUSY while the mirror holds entries */
+int hpc_mirror_set_owner(struct hpc_mirror *m, u32 owner, u32 *old);
+/* the detector: is a device-private page m programs or uses m's and live? */
+bool hpc_owner_ok(struct hpc_mirror *m, struct page *page);
+
+/*
+ * A mirror inside hmm_range_fault(): migrate_to_ram() finds it by task to
+ * count a cross-owner migration. On the faulting task's stack.
+ */
+struct hpc_faulter {
+	struct list_head node;
+	struct task_struct *task;
+	struct hpc_mirror *m;
+};
+
+void hpc_faulter_enter(struct hpc_faulter *f, struct hpc_mirror *m);
+void hpc_faulter_exit(struct hpc_faulter *f);
+/* the mirror current is faulting for, NULL if none: leaf spinlock */
+struct hpc_mirror *hpc_faulter_mirror(void);
 
 #if IS_ENABLED(CONFIG_DEVICE_PRIVATE)
-int hpc_devpriv_add(unsigned long npages, u32 *id);
+int hpc_devpriv_add(unsigned long npages, u32 owner, u32 slot, u32 *id);
+int hpc_devpriv_reown(struct hpc_prov *p, u32 owner, u32 timeout_ms);
 int hpc_devpriv_migrate(struct hpc_mirror *m, struct hpc_range_op *op);
 struct page *hpc_devpriv_backing(struct page *page);
 #else
-static inline int hpc_devpriv_add(unsigned long npages, u32 *id)
+static inline int hpc_devpriv_add(unsigned long npages, u32 owner, u32 slot,
+				  u32 *id)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int hpc_devpriv_reown(struct hpc_prov *p, u32 owner,
+				    u32 timeout_ms)
 {
 	return -EOPNOTSUPP;
 }

@@ -74,6 +74,8 @@ static const char * const hpc_cnt_names[HPC_C_NR] = {
 	[HPC_C_LOST] = "lost",
 	[HPC_C_MIGRATE_TO_DEVICE] = "migrate_to_device",
 	[HPC_C_MIGRATE_TO_RAM] = "migrate_to_ram",
+	[HPC_C_MIGRATE_CROSS] = "migrate_cross",
+	[HPC_C_OWNER_STALE] = "owner_stale",
 };
 
 void hpc_stat_add(struct hpc_mirror *m, enum hpc_cnt c, s64 v)
@@ -132,6 +134,8 @@ void hpc_stats_fill(const struct hpc_stats *s, struct hpc_counters *o)
 	o->lost = G(HPC_C_LOST);
 	o->migrate_to_device = G(HPC_C_MIGRATE_TO_DEVICE);
 	o->migrate_to_ram = G(HPC_C_MIGRATE_TO_RAM);
+	o->migrate_cross = G(HPC_C_MIGRATE_CROSS);
+	o->owner_stale = G(HPC_C_OWNER_STALE);
 #undef G
 	o->stale_last_addr = atomic64_read(&s->last_addr);
 	o->stale_last_seq = atomic64_read(&s->last_seq);
@@ -149,7 +153,8 @@ static u64 hpc_caps(void)
 	caps |= HPC_CAP_PROVIDERS;
 	/* the device-private provider needs CONFIG_DEVICE_PRIVATE */
 	if (IS_ENABLED(CONFIG_DEVICE_PRIVATE))
-		caps |= HPC_CAP_DEVICE_PRIVATE | HPC_CAP_MIGRATE;
+		caps |= HPC_CAP_DEVICE_PRIVATE | HPC_CAP_MIGRATE |
+			HPC_CAP_OWNERS;
 	/* the PCI BAR provider: PCI, ZONE_DEVICE (mapping: bar_map parameter) */
 	if (HPC_HAVE_BAR)
 		caps |= HPC_CAP_PCI_BAR;
@@ -174,6 +179,7 @@ static const struct {
 	{ HPC_CAP_MIGRATE, "migrate", "CONFIG_DEVICE_PRIVATE" },
 	{ HPC_CAP_PROVIDERS, "providers", NULL },
 	{ HPC_CAP_PCI_BAR, "pci_bar", "CONFIG_PCI and CONFIG_ZONE_DEVICE" },
+	{ HPC_CAP_OWNERS, "owners", "CONFIG_DEVICE_PRIVATE" },
 };
 
 /*
@@ -400,6 +406,24 @@ static long hpc_ioc_reset(struct hpc_mirror *m, void __user *uarg)
 	return copy_to_user(uarg, &r, sizeof(r)) ? -EFAULT : 0;
 }
 
+static long hpc_ioc_owner(struct hpc_mirror *m, void __user *uarg)
+{
+	struct hpc_owner o;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		return -EOPNOTSUPP;
+	ret = hpc_copy_in(&o, uarg, sizeof(o));
+	if (ret)
+		return ret;
+	if (o.pad || o.old || !hpc_all_zero(o.reserved, sizeof(o.reserved)))
+		return -EINVAL;
+	ret = hpc_mirror_set_owner(m, o.owner, &o.old);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &o, sizeof(o)) ? -EFAULT : 0;
+}
+
 static long hpc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct hpc_mirror *m = file->private_data;
@@ -420,6 +444,8 @@ static long hpc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hpc_ioc_reset(m, uarg);
 	case HPC_IOC_PROVIDER:
 		return hpc_ioc_provider(uarg);
+	case HPC_IOC_OWNER:
+		return hpc_ioc_owner(m, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -49,8 +49,47 @@ static atomic_t hpc_mirror_ids = ATOMIC_INIT(0);
 /* planted sleep-nonblock: how long it sleeps where it must not */
 #define HPC_PLANTED_SLEEP_US	100
 
-/* Owner token of the device-private pages of our providers. */
-int hpc_pgmap_owner;
+/* Owner tokens: hpchaos_internal.h, hpc_owner_token(). */
+int hpc_owner_tok[HPC_MAX_OWNERS];
+
+/* The mirrors inside hmm_range_fault() now (struct hpc_faulter). */
+static LIST_HEAD(hpc_faulters);
+static DEFINE_SPINLOCK(hpc_faulters_lock);
+
+void hpc_faulter_enter(struct hpc_faulter *f, struct hpc_mirror *m)
+{
+	f->task = current;
+	f->m = m;
+	spin_lock(&hpc_faulters_lock);
+	list_add(&f->node, &hpc_faulters);
+	spin_unlock(&hpc_faulters_lock);
+}
+
+void hpc_faulter_exit(struct hpc_faulter *f)
+{
+	spin_lock(&hpc_faulters_lock);
+	list_del(&f->node);
+	spin_unlock(&hpc_faulters_lock);
+}
+
+/*
+ * The mirror current faults for. It stays valid while current is in the
+ * fault: its file is open in the ioctl that faults.
+ */
+struct hpc_mirror *hpc_faulter_mirror(void)
+{
+	struct hpc_faulter *f;
+	struct hpc_mirror *m = NULL;
+
+	spin_lock(&hpc_faulters_lock);
+	list_for_each_entry(f, &hpc_faulters, node)
+		if (f->task == current) {
+			m = f->m;
+			break;
+		}
+	spin_unlock(&hpc_faulters_lock);
+	return m;
+}
 
 /* The error a range operation gets in a state other than ACTIVE. */
 int hpc_state_err(struct hpc_mirror *m)
@@ -339,7 +378,17 @@ static int hpc_program(struct hpc_mirror *m, struct hpc_region *reg,
 			hpc_mirror_used_provider(m,
 					hpc_prov_id_of_page(pfn_to_page(pfn)));
 		now = hpc_truth_now(reg, first + i);
-		if (now != gens[i]) {
+		if (pfn_valid(pfn) && !hpc_owner_ok(m, pfn_to_page(pfn))) {
+			/* another owner's page, or a freed one */
+			flags |= HPC_PTE_STALE | HPC_PTE_REPORTED;
+			os->stale++;
+			hpc_stat_inc(m, HPC_C_OWNER_STALE);
+			hpc_stale_report(m, "owner",
+					 range->start + (i << PAGE_SHIFT), pfn,
+					 range->notifier_seq,
+					 READ_ONCE(reg->notifier.invalidate_seq),
+					 gens[i], now);
+		} else if (now != gens[i]) {
 			flags |= HPC_PTE_STALE | HPC_PTE_REPORTED;
 			os->stale++;
 			hpc_stale_report(m, "program",
@@ -373,7 +422,10 @@ static void hpc_range_init(struct hmm_range *range, struct hpc_region *reg,
 		.hmm_pfns = ctx->pfns,
 		.default_flags = default_flags,
 		.pfn_flags_mask = 0,
-		.dev_private_owner = &hpc_pgmap_owner,
+		/* planted foreign-owner: the default cluster's, not its own */
+		.dev_private_owner = hpc_owner_token(PLANTED(FOREIGN_OWNER) ?
+					HPC_OWNER_DEFAULT :
+					hpc_mirror_owner(reg->mirror)),
 	};
 }
 
@@ -389,11 +441,14 @@ static void hpc_count_retry(struct hpc_mirror *m, enum hpc_cnt c,
 static int hpc_hmm_range_fault(struct hpc_mirror *m, struct hmm_range *range,
 			   bool fault)
 {
+	struct hpc_faulter f;
 	int ret;
 
 	if (mmap_read_lock_killable(m->mm))
 		return -EINTR;
+	hpc_faulter_enter(&f, m);
 	ret = hmm_range_fault(range);
+	hpc_faulter_exit(&f);
 	mmap_read_unlock(m->mm);
 	if (fault) {
 		hpc_stat_inc(m, HPC_C_FAULTS);
@@ -538,6 +593,28 @@ int hpc_mirror_reset(struct hpc_mirror *m, struct hpc_reset *r)
 	return 0;
 }
 
+/*
+ * The owner of the mirror's device. A mirror with entries keeps its owner:
+ * they were programmed under it (device-private ones are its owner's).
+ */
+int hpc_mirror_set_owner(struct hpc_mirror *m, u32 owner, u32 *old)
+{
+	int ret = 0;
+
+	if (owner >= HPC_MAX_OWNERS)
+		return -EINVAL;
+	mutex_lock(&m->lock);
+	*old = m->owner;
+	if (owner && owner != m->owner) {
+		if (atomic64_read(&m->stats.c[HPC_C_PAGES_MIRRORED]))
+			ret = -EBUSY;
+		else
+			WRITE_ONCE(m->owner, owner);
+	}
+	mutex_unlock(&m->lock);
+	return ret;
+}
+
 struct hpc_mirror *hpc_mirror_create(void)
 {
 	struct hpc_mirror *m;
@@ -556,6 +633,7 @@ struct hpc_mirror *hpc_mirror_create(void)
 	mutex_init(&m->create_lock);
 	xa_init(&m->regions);
 	m->state = HPC_STATE_ACTIVE;
+	m->owner = HPC_OWNER_DEFAULT;
 	m->mm = current->mm;
 	mmgrab(m->mm);
 	m->id = atomic_inc_return(&hpc_mirror_ids);

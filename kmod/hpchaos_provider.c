@@ -157,6 +157,13 @@ int hpc_prov_register(struct hpc_prov *p)
 	init_completion(&p->revoked);
 
 	mutex_lock(&hpc_provs_lock);
+	/* the slot asked for (REOWN: its own), if its provider is gone */
+	if (p->id && p->id < HPC_MAX_PROVIDERS) {
+		struct hpc_prov *q = hpc_prov_slot(p->id);
+
+		if (q && q->state == HPC_PSTATE_GONE && q->kind == p->kind)
+			slot = p->id;
+	}
 	for (i = 1; i < HPC_MAX_PROVIDERS && !slot; i++) {
 		struct hpc_prov *q = hpc_prov_slot(i);
 
@@ -249,7 +256,9 @@ static int hpc_revoke_coop(struct hpc_prov *p)
 {
 	int ret = 0;
 
-	hpc_mirrors_provider_lost(p);
+	/* a REOWN's mirrors stay ACTIVE: the eviction invalidates them */
+	if (!(p->flags & HPC_PFLAG_REOWN))
+		hpc_mirrors_provider_lost(p);
 	if (p->ops->unmap_user)
 		p->ops->unmap_user(p);
 	if (p->ops->evict)
@@ -397,9 +406,10 @@ int hpc_prov_revoke(struct hpc_prov *p, u32 flags, u32 timeout_ms)
 	kref_get(&p->ref);
 	mutex_unlock(&hpc_provs_lock);
 
-	pr_info("revoking provider %u (%s)%s%s\n", p->id, p->name,
+	pr_info("revoking provider %u (%s)%s%s%s\n", p->id, p->name,
 		flags & HPC_PFLAG_SURPRISE ? ", surprise" : "",
-		flags & HPC_PFLAG_ASYNC ? ", async" : "");
+		flags & HPC_PFLAG_ASYNC ? ", async" : "",
+		flags & HPC_PFLAG_REOWN ? ", to re-register under a new owner" : "");
 	/*
 	 * A synchronous cooperative revocation evicts in the caller's task, so
 	 * that fault injection aimed at it (task-filter, fail-nth) reaches the
@@ -421,6 +431,17 @@ int hpc_prov_revoke(struct hpc_prov *p, u32 flags, u32 timeout_ms)
 	return hpc_prov_wait(p, timeout_ms);
 }
 
+/*
+ * Planted reown-no-wait: the provider is GONE at once, its pages still in
+ * use, its pagemap never unregistered.
+ */
+void hpc_prov_mark_gone(struct hpc_prov *p)
+{
+	mutex_lock(&hpc_provs_lock);
+	p->state = HPC_PSTATE_GONE;
+	mutex_unlock(&hpc_provs_lock);
+}
+
 static void hpc_prov_fill(struct hpc_prov *p, struct hpc_provider *o)
 {
 	unsigned long first_pfn;
@@ -433,6 +454,8 @@ static void hpc_prov_fill(struct hpc_prov *p, struct hpc_provider *o)
 	o->migrate_to_device = atomic64_read(&p->migrate_to_device);
 	o->migrate_to_ram = atomic64_read(&p->migrate_to_ram);
 	o->evicted = atomic64_read(&p->evicted);
+	o->migrate_cross = atomic64_read(&p->migrate_cross);
+	o->owner = READ_ONCE(p->owner);
 	mutex_lock(&hpc_provs_lock);
 	o->state = p->state;
 	o->result = p->result;
@@ -444,6 +467,52 @@ static void hpc_prov_fill(struct hpc_prov *p, struct hpc_provider *o)
 	mutex_unlock(&hpc_provs_lock);
 	o->held = p->ops->held(p, &first_pfn, &first_ref);
 	strscpy(o->name, p->name, sizeof(o->name));
+}
+
+/* The arguments of HPC_IOC_PROVIDER, op by op; ADD is done here. */
+static long hpc_ioc_provider_args(struct hpc_provider *a)
+{
+	if (memchr_inv(a->reserved, 0, sizeof(a->reserved)) ||
+	    (a->flags & ~HPC_PFLAG_ALL))
+		return -EINVAL;
+	if (a->op != HPC_POP_REVOKE && a->flags)
+		return -EINVAL;
+	if (a->owner >= HPC_MAX_OWNERS)
+		return -EINVAL;
+
+	switch (a->op) {
+	case HPC_POP_ADD:
+		if (a->kind != HPC_PKIND_DEVICE_PRIVATE || a->id)
+			return -EINVAL;
+		if (!a->pages || a->pages > HPC_DEVPRIV_MAX_PAGES)
+			return -EINVAL;
+		return hpc_devpriv_add(a->pages, a->owner ?: HPC_OWNER_DEFAULT,
+				       0, &a->id);
+	case HPC_POP_REOWN:
+		if (!a->owner)
+			return -EINVAL;
+		fallthrough;
+	case HPC_POP_INFO:
+	case HPC_POP_REVOKE:
+	case HPC_POP_WAIT:
+		if (a->kind || a->pages)
+			return -EINVAL;
+		if (a->op != HPC_POP_REOWN && a->owner)
+			return -EINVAL;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* HPC_POP_REOWN of provider p; on success *id names the new provider. */
+static long hpc_prov_reown(struct hpc_prov *p, u32 owner, u32 timeout_ms)
+{
+	if (p->kind != HPC_PKIND_DEVICE_PRIVATE)
+		return -EINVAL;
+	if (READ_ONCE(p->state) != HPC_PSTATE_LIVE)
+		return READ_ONCE(p->state) == HPC_PSTATE_GONE ? -ENODEV : -EBUSY;
+	return hpc_devpriv_reown(p, owner, timeout_ms);
 }
 
 long hpc_ioc_provider(void __user *uarg)
@@ -459,31 +528,9 @@ long hpc_ioc_provider(void __user *uarg)
 		return -EINVAL;
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.pad || memchr_inv(a.reserved, 0, sizeof(a.reserved)) ||
-	    (a.flags & ~HPC_PFLAG_ALL))
-		return -EINVAL;
-	if (a.op != HPC_POP_REVOKE && a.flags)
-		return -EINVAL;
-
-	switch (a.op) {
-	case HPC_POP_ADD:
-		if (a.kind != HPC_PKIND_DEVICE_PRIVATE || a.id)
-			return -EINVAL;
-		if (!a.pages || a.pages > HPC_DEVPRIV_MAX_PAGES)
-			return -EINVAL;
-		ret = hpc_devpriv_add(a.pages, &a.id);
-		if (ret)
-			return ret;
-		break;
-	case HPC_POP_INFO:
-	case HPC_POP_REVOKE:
-	case HPC_POP_WAIT:
-		if (a.kind || a.pages)
-			return -EINVAL;
-		break;
-	default:
-		return -EINVAL;
-	}
+	ret = hpc_ioc_provider_args(&a);
+	if (ret)
+		return ret;
 
 	p = hpc_prov_get(a.id);
 	if (!p)
@@ -493,6 +540,15 @@ long hpc_ioc_provider(void __user *uarg)
 		ret = hpc_prov_revoke(p, a.flags, a.timeout_ms);
 	else if (a.op == HPC_POP_WAIT)
 		ret = hpc_prov_wait(p, a.timeout_ms);
+	else if (a.op == HPC_POP_REOWN)
+		ret = hpc_prov_reown(p, a.owner, a.timeout_ms);
+	if (a.op == HPC_POP_REOWN && !ret) {
+		/* INFO of what is in the slot now: the new pagemap */
+		hpc_prov_put(p);
+		p = hpc_prov_get(a.id);
+		if (!p)
+			return -ENODEV;
+	}
 	if (ret != -EINTR) {
 		struct hpc_provider out = { .size = sizeof(out),
 					    .op = a.op,
@@ -546,9 +602,10 @@ static int hpc_provs_show(struct seq_file *s, void *unused)
 			continue;
 		hpc_prov_fill(p, &o);
 		hpc_prov_put(p);
-		seq_printf(s, "id=%u name=%s kind=%s state=%s generation=%u pages=%llu used=%llu held=%llu to_device=%llu to_ram=%llu evicted=%llu revocations=%llu stuck=%llu last_us=%llu result=%d phys=%#llx\n",
+		seq_printf(s, "id=%u name=%s kind=%s state=%s generation=%u owner=%u cross=%llu pages=%llu used=%llu held=%llu to_device=%llu to_ram=%llu evicted=%llu revocations=%llu stuck=%llu last_us=%llu result=%d phys=%#llx\n",
 			   o.id, o.name, hpc_kind_name(o.kind),
-			   hpc_pstate_names[o.state], o.generation, o.pages,
+			   hpc_pstate_names[o.state], o.generation, o.owner,
+			   o.migrate_cross, o.pages,
 			   o.pages_used, o.held, o.migrate_to_device,
 			   o.migrate_to_ram, o.evicted, o.revocations,
 			   o.revoke_stuck, o.elapsed_us, o.result,

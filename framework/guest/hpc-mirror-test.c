@@ -18,9 +18,9 @@
  * or a device-memory provider skip with the reason when they are missing.
  *
  * The test files (mirror-test/: helpers, the mirror, injection, providers,
- * the BAR device) are included here: the harness keeps its registry of
- * tests in static variables of the file that includes it, so they are one
- * translation unit.
+ * owners and clusters, the BAR device) are included here: the harness keeps
+ * its registry of tests in static variables of the file that includes it,
+ * so they are one translation unit.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -116,6 +116,7 @@ static void diag(const char *fmt, ...)
 #include "mirror-test/mirror.c"
 #include "mirror-test/inject.c"
 #include "mirror-test/provider.c"
+#include "mirror-test/owner.c"
 #include "mirror-test/bar.c"
 
 /* ---- last: the module as a whole ---- */

@@ -3,11 +3,15 @@
  * hpc-provider: device-memory providers of the hpchaos module from a
  * scenario's guest steps (HPC_IOC_PROVIDER, see kmod/uapi/hpchaos.h).
  *
- *   hpc-provider add [--pages N]        add a device-private provider; prints its id
+ *   hpc-provider add [--pages N] [--owner O]  add a device-private provider
+ *                                       (owner O, default 1); prints its id
  *   hpc-provider list                   one line per provider
  *   hpc-provider info ID                its line
  *   hpc-provider revoke ID [--async] [--surprise] [--timeout-ms MS]
  *   hpc-provider wait ID [--timeout-ms MS]
+ *   hpc-provider reown ID --owner O [--timeout-ms MS]
+ *                                       re-register it under owner O (the
+ *                                       whole pagemap revoked first)
  *   hpc-provider leak-check ID          revoked, and nothing left referenced?
  *
  * Exit: 0 done; 1 failed (LEAK and STUCK say so on stdout); 2 bad usage;
@@ -36,7 +40,7 @@
 #define MAX_PAGES	(1ULL << 24)	/* --pages */
 #define MAX_TIMEOUT_MS	3600000ULL	/* --timeout-ms: an hour */
 /* The long options (hpc/opts.h). */
-#define OPTS	"pages=p async!a surprise!s timeout-ms=t help!h"
+#define OPTS	"pages=p owner=o async!a surprise!s timeout-ms=t help!h"
 
 static const char *const state_names[] = {
 	[HPC_PSTATE_NONE] = "none", [HPC_PSTATE_LIVE] = "live",
@@ -58,11 +62,12 @@ static const char *kind_name(uint32_t k)
 
 static void usage(FILE *f)
 {
-	fputs("usage: hpc-provider add [--pages N]\n"
+	fputs("usage: hpc-provider add [--pages N] [--owner O]\n"
 	      "       hpc-provider list\n"
 	      "       hpc-provider info ID\n"
 	      "       hpc-provider revoke ID [--async] [--surprise] [--timeout-ms MS]\n"
 	      "       hpc-provider wait ID [--timeout-ms MS]\n"
+	      "       hpc-provider reown ID --owner O [--timeout-ms MS]\n"
 	      "       hpc-provider leak-check ID\n"
 	      "exit: 0 done, 1 failed, 2 usage, 3 revocation stuck past its bound, 4 skip\n", f);
 }
@@ -86,12 +91,14 @@ static int call(int fd, struct hpc_provider *p)
 
 static void print(const struct hpc_provider *p)
 {
-	printf("id=%u name=%.31s kind=%s state=%s generation=%u pages=%" PRIu64
+	printf("id=%u name=%.31s kind=%s state=%s generation=%u owner=%u cross=%" PRIu64
+	       " pages=%" PRIu64
 	       " used=%" PRIu64 " held=%" PRIu64 " to_device=%" PRIu64
 	       " to_ram=%" PRIu64 " evicted=%" PRIu64 " revocations=%" PRIu64
 	       " stuck=%" PRIu64 " last_us=%" PRIu64 " result=%d\n",
 	       p->id, p->name, kind_name(p->kind),
-	       state_name(p->state), p->generation,
+	       state_name(p->state), p->generation, p->owner,
+	       (uint64_t)p->migrate_cross,
 	       (uint64_t)p->pages, (uint64_t)p->pages_used, (uint64_t)p->held,
 	       (uint64_t)p->migrate_to_device, (uint64_t)p->migrate_to_ram,
 	       (uint64_t)p->evicted, (uint64_t)p->revocations,
@@ -138,7 +145,7 @@ static int leak_check(int fd, uint32_t id)
 /* What the command line asks for. */
 struct args {
 	const char *cmd;
-	uint64_t pages, tmo, id;
+	uint64_t pages, tmo, id, owner;
 	uint32_t flags;
 };
 
@@ -153,6 +160,13 @@ static int parse_opts(int argc, char **argv, struct args *a)
 			if (parse_u64(optarg, MAX_PAGES, &a->pages) || !a->pages) {
 				fprintf(stderr, "hpc-provider: --pages: expected 1..%llu, got '%.32s'\n",
 					(unsigned long long)MAX_PAGES, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o':
+			if (parse_u64(optarg, HPC_MAX_OWNERS - 1, &a->owner) || !a->owner) {
+				fprintf(stderr, "hpc-provider: --owner: expected 1..%d, got '%.32s'\n",
+					HPC_MAX_OWNERS - 1, optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -201,12 +215,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fputs("hpc-provider: --async and --surprise go with revoke\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (a->owner && strcmp(a->cmd, "add") && strcmp(a->cmd, "reown")) {
+		fputs("hpc-provider: --owner goes with add and reown\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (!a->owner && !strcmp(a->cmd, "reown")) {
+		fputs("hpc-provider: reown: --owner O is needed\n", stderr);
+		return EXIT_USAGE;
+	}
 	return -1;
 }
 
-static int add(int fd, uint64_t pages)
+static int add(int fd, uint64_t pages, uint32_t owner)
 {
-	struct hpc_provider p = { .op = HPC_POP_ADD };
+	struct hpc_provider p = { .op = HPC_POP_ADD, .owner = owner };
 	int r;
 
 	p.kind = HPC_PKIND_DEVICE_PRIVATE;
@@ -270,7 +292,7 @@ int main(int argc, char **argv)
 	p.id = (uint32_t)a.id;
 	p.timeout_ms = (uint32_t)a.tmo;
 	if (!strcmp(a.cmd, "add"))
-		return add(fd, a.pages);
+		return add(fd, a.pages, (uint32_t)a.owner);
 	if (!strcmp(a.cmd, "list"))
 		return list(fd);
 	if (!strcmp(a.cmd, "leak-check"))
@@ -282,6 +304,9 @@ int main(int argc, char **argv)
 		p.flags = a.flags;
 	} else if (!strcmp(a.cmd, "wait")) {
 		p.op = HPC_POP_WAIT;
+	} else if (!strcmp(a.cmd, "reown")) {
+		p.op = HPC_POP_REOWN;
+		p.owner = (uint32_t)a.owner;
 	} else {
 		fprintf(stderr, "hpc-provider: unknown command '%.32s'\n", a.cmd);
 		usage(stderr);

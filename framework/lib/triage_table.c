@@ -121,6 +121,18 @@ const struct hpc_tpat hpc_triage_table[] = {
 		.src = HPC_TS_RIP, .window = 60, .flags = FOLLOWER,
 	},
 	{
+		/*
+		 * kmod/hpchaos_detect.c, the owner check: a device-private
+		 * page of another owner (or a freed one) programmed or used
+		 */
+		.name = "hpchaos-stale-owner", .cls = HPC_C_STALE,
+		.prio = P_STALE,
+		.prefix = "hpchaos: STALE owner ",
+		.regex = "^hpchaos: STALE owner ",
+		.title = "STALE: mirror used a device page not of its owner",
+		.src = HPC_TS_NONE,
+	},
+	{
 		/* kmod/hpchaos_detect.c: "hpchaos: STALE <kind> mirror=N addr=..." */
 		.name = "hpchaos-stale", .cls = HPC_C_STALE, .prio = P_STALE,
 		.prefix = "hpchaos: STALE ",

@@ -45,6 +45,10 @@
  *   2  device-memory providers: HPC_IOC_PROVIDER, HPC_IOC_MIGRATE works
  *      (hpc_range_op.moved), provider counters in hpc_counters (in place
  *      of its reserved words), HPC_STATE_LOST, mmap of provider memory.
+ *   3  owners: a mirror belongs to a device (HPC_IOC_OWNER), a device-private
+ *      provider to an owner (hpc_provider.owner, from its pad), HPC_POP_REOWN,
+ *      hpc_provider.migrate_cross (from reserved[0]), hpc_counters grows by
+ *      migrate_cross and owner_stale.
  */
 #ifndef _UAPI_HPCHAOS_H
 #define _UAPI_HPCHAOS_H
@@ -52,7 +56,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define HPC_UAPI_VERSION	2
+#define HPC_UAPI_VERSION	3
 #define HPC_DEVICE_PATH		"/dev/hpchaos"
 #define HPC_DEBUGFS_DIR		"/sys/kernel/debug/hpchaos"
 
@@ -70,6 +74,7 @@
 #define HPC_CAP_MIGRATE		(1ULL << 8)  /* HPC_IOC_MIGRATE */
 #define HPC_CAP_PROVIDERS	(1ULL << 9)  /* HPC_IOC_PROVIDER */
 #define HPC_CAP_PCI_BAR		(1ULL << 10) /* PCI BAR provider (ivshmem) */
+#define HPC_CAP_OWNERS		(1ULL << 11) /* owners, clusters, HPC_POP_REOWN */
 
 /* hpc_version.kconfig: options the running kernel was built with. */
 #define HPC_KCONFIG_DEVICE_PRIVATE		(1ULL << 0)
@@ -96,6 +101,9 @@
 #define HPC_PLANTED_ID_EARLY_PGMAP_PUT		8
 #define HPC_PLANTED_ID_ALLOC_FAIL_UAF		9
 #define HPC_PLANTED_ID_EVICT_IGNORE_ALLOC	10
+#define HPC_PLANTED_ID_FOREIGN_OWNER		11
+#define HPC_PLANTED_ID_OWNER_IN_PLACE		12
+#define HPC_PLANTED_ID_REOWN_NO_WAIT		13
 
 struct hpc_version {
 	__u32 size;		/* in: sizeof(struct hpc_version) */
@@ -243,6 +251,13 @@ struct hpc_counters {
 	__u64 lost;		/* times a mirror entered HPC_STATE_LOST */
 	__u64 dev_pages;	/* now: device pages holding data */
 	__u64 pgmap_refs;	/* now: pagemap references of those pages */
+	/* owners (version 3) */
+	/* pages hmm_range_fault() migrated to system memory for this mirror
+	 * because they were device-private pages of another owner */
+	__u64 migrate_cross;
+	/* device-private entries whose page was not of the mirror's owner, or
+	 * no longer live, when programmed or used (also counted in stale) */
+	__u64 owner_stale;
 };
 
 /* ---- HPC_IOC_RESET ------------------------------------------------------- */
@@ -300,6 +315,8 @@ struct hpc_reset {
 #define HPC_POP_INFO		2  /* in: id; out: the rest */
 #define HPC_POP_REVOKE		3  /* in: id, flags, timeout_ms */
 #define HPC_POP_WAIT		4  /* in: id, timeout_ms: wait for a revoke */
+/* in: id, owner, timeout_ms: re-register under a new owner (see below) */
+#define HPC_POP_REOWN		5
 
 /* hpc_provider.flags (REVOKE) */
 /* return at once; HPC_POP_WAIT or INFO tell when it is done */
@@ -346,9 +363,63 @@ struct hpc_provider {
 	__u64 elapsed_us;	/* out: duration of the last revocation */
 	__u64 phys_start;	/* out: first byte of its physical range */
 	__u32 generation;	/* out: bumped by each (re-)add */
-	__u32 pad;		/* in: zero */
+	/*
+	 * in: ADD: the owner of its pages (1 .. HPC_MAX_OWNERS - 1; 0 means
+	 * HPC_OWNER_DEFAULT); REOWN: the new owner; other ops: zero.
+	 * out: its owner (0 for a kind without one: PCI_BAR).
+	 */
+	__u32 owner;
 	char name[32];		/* out: NUL-terminated, e.g. "devpriv1" */
-	__u64 reserved[4];	/* in: zero */
+	/*
+	 * out: its pages that a mirror of another owner faulted, so that
+	 * hmm_range_fault() migrated them to system memory
+	 */
+	__u64 migrate_cross;
+	__u64 reserved[3];	/* in: zero */
+};
+
+/* ---- owners and clusters (version 3) ------------------------------------- */
+
+/*
+ * Every device-private page belongs to its pagemap's owner; a mirror
+ * belongs to a device, which has an owner too (the dev_private_owner it
+ * gives hmm_range_fault() and the pgmap_owner of its migrations). Owners
+ * are small numbers, 1 .. HPC_MAX_OWNERS - 1; a new mirror and a provider
+ * added with owner 0 get HPC_OWNER_DEFAULT. Devices that share an owner
+ * form a cluster: they use each other's pages in place.
+ *
+ *  - hmm_range_fault() reports a device-private page to a mirror of its
+ *    owner; a page of another owner it migrates to system memory first
+ *    (migrate_to_ram, counted in migrate_cross of the mirror and of the
+ *    provider).
+ *  - MIGRATE TO_DEVICE into a provider of another owner: -EXDEV. Pages
+ *    already in another provider of the mirror's owner move device to
+ *    device; pages of another owner are left where they are (not moved).
+ *  - The detector checks every device-private entry a mirror programs or
+ *    uses: a page of another owner, or one no longer in use, is a STALE
+ *    report of kind "owner" (hpc_counters.owner_stale).
+ *  - HPC_POP_REOWN changes a provider's owner the only safe way: a
+ *    cooperative revocation (every page evicted, mirrors' entries
+ *    invalidated on the way, memunmap_pages() finished: the whole pagemap
+ *    unregistered) within timeout_ms (-ETIMEDOUT, STUCK, as REVOKE), then
+ *    a new pagemap with the new owner in the same slot (same id and name,
+ *    generation + 1). Mirrors are not put in LOST: they go on faulting.
+ *    While it runs, MIGRATE TO_DEVICE into it gives -ENODEV.
+ */
+#define HPC_MAX_OWNERS		8
+#define HPC_OWNER_DEFAULT	1
+
+struct hpc_owner {
+	__u32 size;		/* in: sizeof(struct hpc_owner) */
+	/*
+	 * in: the owner of this mirror's device (1 .. HPC_MAX_OWNERS - 1),
+	 * or 0 to only read it. A mirror that holds entries cannot change
+	 * owner (-EBUSY): reset its table first.
+	 */
+	__u32 owner;
+	__u32 old;		/* out: the owner before the call */
+	__u32 pad;		/* in: zero */
+	__u64 reserved[2];	/* in: zero */
 };
 
 /* ---- ioctl numbers ------------------------------------------------------- */
@@ -370,5 +441,7 @@ struct hpc_provider {
 #define HPC_IOC_MIGRATE		_IOWR(HPC_IOC_MAGIC, 0x07, struct hpc_range_op)
 /* add, inspect, revoke device-memory providers (needs HPC_CAP_PROVIDERS) */
 #define HPC_IOC_PROVIDER	_IOWR(HPC_IOC_MAGIC, 0x08, struct hpc_provider)
+/* read or set the owner of this mirror's device (needs HPC_CAP_OWNERS) */
+#define HPC_IOC_OWNER		_IOWR(HPC_IOC_MAGIC, 0x09, struct hpc_owner)
 
 #endif /* _UAPI_HPCHAOS_H */

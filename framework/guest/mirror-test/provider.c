@@ -40,7 +40,7 @@ TEST_F(mirror, provider_bad_args)
 	pv.kind = HPC_PKIND_PCI_BAR;
 	ASSERT_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EINVAL);	/* not by ADD */
 	pv.kind = HPC_PKIND_DEVICE_PRIVATE;
-	pv.reserved[3] = 1;
+	pv.reserved[2] = 1;
 	ASSERT_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EINVAL);
 	/* MIGRATE: exactly one direction; a provider only TO_DEVICE */
 	ASSERT_RET(migrate(fd, p, len, 0, 0, NULL), EINVAL);
@@ -55,7 +55,7 @@ TEST_F(mirror, provider_bad_args)
 		ASSERT_TRUE(munmap(p + g.page, g.page) == 0);
 		ASSERT_RET(migrate(fd, p + g.page, g.page, HPC_OP_TO_SYSTEM, 0, NULL), EFAULT);
 	} else {
-		pv.reserved[3] = 0;
+		pv.reserved[2] = 0;
 		ASSERT_RET(xioctl(fd, HPC_IOC_PROVIDER, &pv), EOPNOTSUPP);
 		ASSERT_RET(migrate(fd, p, len, HPC_OP_TO_DEVICE, 1, NULL), EOPNOTSUPP);
 	}

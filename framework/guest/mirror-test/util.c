@@ -393,7 +393,7 @@ static int dp_get(int fd, uint32_t *id)
 
 	for (i = 1; i < HPC_MAX_PROVIDERS; i++)
 		if (!prov_info(fd, i, &p) && p.kind == HPC_PKIND_DEVICE_PRIVATE &&
-		    p.state == HPC_PSTATE_LIVE) {
+		    p.state == HPC_PSTATE_LIVE && p.owner == HPC_OWNER_DEFAULT) {
 			*id = i;
 			return 0;
 		}
