@@ -721,11 +721,14 @@ int hpc_devpriv_reown(struct hpc_prov *p, u32 owner, u32 timeout_ms)
 		hpc_prov_mark_gone(p);
 		return hpc_devpriv_add(p->npages, owner, p->id, &id);
 	}
+	hpc_prov_set_reowning(p, true);
 	ret = hpc_prov_revoke(p, HPC_PFLAG_REOWN, timeout_ms);
+	if (!ret) {
+		hpc_delay_reown();
+		ret = hpc_devpriv_add(p->npages, owner, p->id, &id);
+	}
 	if (ret)
-		return ret;
-	hpc_delay_reown();
-	ret = hpc_devpriv_add(p->npages, owner, p->id, &id);
+		hpc_prov_set_reowning(p, false);
 	if (!ret && id != p->id)
 		pr_warn("reown of %s: its slot was taken meanwhile; now provider %u\n",
 			p->name, id);

@@ -442,6 +442,7 @@ struct hpc_prov {
 	struct completion revoked;	/* done when state is GONE */
 	bool rescued;
 	bool coop_done;			/* the caller did the cooperative part */
+	bool reowning;			/* REOWN under way: INFO says REVOKING */
 	void *priv;			/* the kind's own */
 };
 
@@ -453,6 +454,8 @@ int hpc_prov_revoke(struct hpc_prov *p, u32 flags, u32 timeout_ms);
 int hpc_prov_wait(struct hpc_prov *p, u32 timeout_ms);
 /* planted reown-no-wait only: GONE at once, nothing revoked */
 void hpc_prov_mark_gone(struct hpc_prov *p);
+/* a REOWN of p starts (true) or failed (false): see hpc_prov_fill() */
+void hpc_prov_set_reowning(struct hpc_prov *p, bool on);
 void hpc_prov_release(struct hpc_prov *p);
 struct hpc_prov *hpc_prov_get(u32 id);	/* takes hpc_prov_put() */
 void hpc_prov_put(struct hpc_prov *p);

@@ -442,6 +442,13 @@ void hpc_prov_mark_gone(struct hpc_prov *p)
 	mutex_unlock(&hpc_provs_lock);
 }
 
+void hpc_prov_set_reowning(struct hpc_prov *p, bool on)
+{
+	mutex_lock(&hpc_provs_lock);
+	p->reowning = on;
+	mutex_unlock(&hpc_provs_lock);
+}
+
 static void hpc_prov_fill(struct hpc_prov *p, struct hpc_provider *o)
 {
 	unsigned long first_pfn;
@@ -457,7 +464,12 @@ static void hpc_prov_fill(struct hpc_prov *p, struct hpc_provider *o)
 	o->migrate_cross = atomic64_read(&p->migrate_cross);
 	o->owner = READ_ONCE(p->owner);
 	mutex_lock(&hpc_provs_lock);
-	o->state = p->state;
+	/*
+	 * A REOWN between its revocation and the new pagemap: not gone for
+	 * good, so REVOKING (the new provider takes the slot when live).
+	 */
+	o->state = p->state == HPC_PSTATE_GONE && p->reowning ?
+		   HPC_PSTATE_REVOKING : p->state;
 	o->result = p->result;
 	o->revocations = p->revocations;
 	o->revoke_stuck = p->revoke_stuck;

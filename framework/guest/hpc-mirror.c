@@ -31,12 +31,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 
 #include "mirror/mirror.h"
 
-struct mirror_state mw = { .fd = -1, .dax_fd = -1, .ev_fd = -1,
+struct mirror_state mw = { .fd = -1, .peer_fd = -1, .dax_fd = -1, .ev_fd = -1,
 			   .lock = PTHREAD_MUTEX_INITIALIZER };
 
 atomic_int stop, lost;
@@ -357,6 +358,35 @@ static void report_verify(void)
 }
 
 /*
+ * --peer-owner: the peer mirror's counters, shown, and its operations and
+ * findings added to c (the workers share their operations between both).
+ */
+static void add_peer_counters(struct hpc_counters *c)
+{
+	struct hpc_counters p = { .size = sizeof(p) };
+
+	if (mw.peer_fd < 0)
+		return;
+	if (ioctl(mw.peer_fd, HPC_IOC_COUNTERS, &p) < 0) {
+		ktap("# peer counters: HPC_IOC_COUNTERS: %s", strerror(errno));
+		return;
+	}
+	ktap("# counters: mirror migrate_cross=%llu owner_stale=%llu; peer state=%s reads=%llu writes=%llu stale=%llu validate_mismatch=%llu migrate_to_device=%llu migrate_cross=%llu owner_stale=%llu",
+	     (unsigned long long)c->migrate_cross,
+	     (unsigned long long)c->owner_stale, state_name(p.state),
+	     (unsigned long long)p.reads, (unsigned long long)p.writes,
+	     (unsigned long long)p.stale,
+	     (unsigned long long)p.validate_mismatch,
+	     (unsigned long long)p.migrate_to_device,
+	     (unsigned long long)p.migrate_cross,
+	     (unsigned long long)p.owner_stale);
+	c->reads += p.reads;
+	c->writes += p.writes;
+	c->stale += p.stale;
+	c->validate_mismatch += p.validate_mismatch;
+}
+
+/*
  * The module's counters and their KTAP result: 1 if they show a stale use
  * or fewer operations than the workers made; *have_c if they were read.
  */
@@ -378,6 +408,8 @@ static int report_counters(struct hpc_counters *c, int *have_c)
 		     (unsigned long long)c->migrate_to_device,
 		     (unsigned long long)c->migrate_to_ram,
 		     (unsigned long long)c->evicted, (unsigned long long)c->lost);
+	if (*have_c)
+		add_peer_counters(c);
 	bad = atomic_load(&n_stale) || (*have_c && (c->stale ||
 						     c->validate_mismatch));
 	if (!*have_c) {

@@ -404,7 +404,8 @@ struct hpc_provider {
  *    unregistered) within timeout_ms (-ETIMEDOUT, STUCK, as REVOKE), then
  *    a new pagemap with the new owner in the same slot (same id and name,
  *    generation + 1). Mirrors are not put in LOST: they go on faulting.
- *    While it runs, MIGRATE TO_DEVICE into it gives -ENODEV.
+ *    While it runs, MIGRATE TO_DEVICE into it gives -ENODEV and INFO says
+ *    REVOKING (also between the old pagemap's end and the new one).
  */
 #define HPC_MAX_OWNERS		8
 #define HPC_OWNER_DEFAULT	1

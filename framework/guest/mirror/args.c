@@ -44,7 +44,8 @@ const char *const mem_names[] = {
 void usage(void)
 {
 	printf(
-"usage: hpc-mirror [--mem KIND] [--migrate ID] [--size SIZE] [--threads N]\n"
+"usage: hpc-mirror [--mem KIND] [--migrate ID[,ID...]] [--size SIZE] [--threads N]\n"
+"                  [--owner O] [--peer-owner O [--peer-migrate ID[,ID...]]]\n"
 "                  [--duration TIME | --iterations N] [--seed N] [--ops LIST]\n"
 "                  [--verify] [--expect-loss] [--event-prefix P]\n"
 "                  [--fiu NAME[:PROB]]... [--inject-corruption]\n"
@@ -56,8 +57,16 @@ void usage(void)
 "  --mem node:N         anonymous memory bound to NUMA node N (mbind)\n"
 "  --mem provider:ID    the memory of PCI BAR provider ID (mmap of\n"
 "                       /dev/hpchaos at HPC_MMAP_OFFSET(ID))\n"
-"  --migrate ID         the migrate op moves pages to device-private\n"
-"                       provider ID and back (anon or node memory)\n"
+"  --migrate ID[,ID...] the migrate op moves pages to device-private\n"
+"                       provider ID (one of the list) and back (anon or\n"
+"                       node memory)\n"
+"  --owner O            the owner of the mirror's device (1-7, default 1):\n"
+"                       another owner's device pages are migrated to RAM\n"
+"                       when it faults them\n"
+"  --peer-owner O       a second mirror (another device, owner O) on the same\n"
+"                       memory: each read, snapshot, validate and migrate\n"
+"                       goes through one of the two at random\n"
+"  --peer-migrate ID[,ID...]  the providers the peer migrates into\n"
 "  --size SIZE          bytes, or with K, M, G suffix (default 16M; devdax\n"
 "                       and provider: the whole device)\n"
 "  --threads N          worker threads, each on its own pages (1-%d, default 1)\n"
@@ -185,13 +194,45 @@ static void parse_fiu(const char *s)
 	cfg.nfiu++;
 }
 
+/* A comma list of 1..MAX_MIGRATE provider ids into ids; how many. */
+static unsigned int parse_ids(const char *opt, const char *arg, uint32_t *ids)
+{
+	char buf[64], *save = NULL, *tok;
+	unsigned int n = 0;
+
+	if (strnlen(arg, sizeof(buf)) >= sizeof(buf))
+		usage_error("%s: too long", opt);
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_MIGRATE)
+			usage_error("%s: at most %d providers", opt, MAX_MIGRATE);
+		ids[n++] = (uint32_t)hpcg_opt_u64(opt, tok, 1,
+						  HPC_MAX_PROVIDERS - 1);
+	}
+	if (!n)
+		usage_error("%s: expected ID[,ID...]", opt);
+	return n;
+}
+
 /* Options that take a number, a size or a time (or set a flag): 1 if c is one. */
 static int parse_value(int c, const char *arg)
 {
 	switch (c) {
 	case 'M':
-		cfg.migrate = (uint32_t)hpcg_opt_u64("--migrate", arg, 1,
-						  HPC_MAX_PROVIDERS - 1);
+		cfg.nmig = parse_ids("--migrate", arg, cfg.mig);
+		cfg.migrate = cfg.mig[0];
+		return 1;
+	case 'P':
+		cfg.npeer_mig = parse_ids("--peer-migrate", arg, cfg.peer_mig);
+		return 1;
+	case 'O':
+		cfg.owner = (uint32_t)hpcg_opt_u64("--owner", arg, 1,
+						   HPC_MAX_OWNERS - 1);
+		return 1;
+	case 'W':
+		cfg.peer_owner = (uint32_t)hpcg_opt_u64("--peer-owner", arg, 1,
+							HPC_MAX_OWNERS - 1);
 		return 1;
 	case 's':
 		cfg.size = hpcg_opt_size("--size", arg);
@@ -287,6 +328,10 @@ static void check_args(int ops_given)
 	} else if (!(cfg.op_mask & (1U << OP_MIGRATE)) && cfg.migrate) {
 		usage_error("--migrate: --ops does not include migrate");
 	}
+	if (cfg.npeer_mig && !cfg.peer_owner)
+		usage_error("--peer-migrate: needs --peer-owner (the peer device)");
+	if (cfg.npeer_mig && !(cfg.op_mask & (1U << OP_MIGRATE)))
+		usage_error("--peer-migrate: --ops does not include migrate");
 }
 
 void parse_args(int argc, char **argv)
@@ -294,6 +339,9 @@ void parse_args(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "migrate", required_argument, NULL, 'M' },
+		{ "peer-migrate", required_argument, NULL, 'P' },
+		{ "owner", required_argument, NULL, 'O' },
+		{ "peer-owner", required_argument, NULL, 'W' },
 		{ "size", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "duration", required_argument, NULL, 'd' },

@@ -42,6 +42,7 @@
 #define MAX_RANGE	16		/* pages (or device units) per op */
 #define MAX_OPS_LIST	32		/* entries of --ops */
 #define MAX_FIU		8		/* --fiu options */
+#define MAX_MIGRATE	4		/* providers of --migrate, --peer-migrate */
 #define MAX_REPORTS	64		/* CORRUPT lines printed in total */
 #define MAX_REPORTS_PAGE 4		/* ... and per page */
 #define MAX_NOTES	20		/* error/stale lines printed */
@@ -88,7 +89,14 @@ struct mirror_cfg {
 	char dax_name[64];
 	unsigned int node;
 	uint32_t provider;	/* --mem provider:ID */
-	uint32_t migrate;	/* --migrate ID, 0 = none */
+	uint32_t migrate;	/* --migrate ID (the first of the list), 0 = none */
+	/* --migrate ID,ID...: the providers migrate picks from */
+	uint32_t mig[MAX_MIGRATE];
+	unsigned int nmig;
+	uint32_t owner;		/* --owner O: its device's owner, 0 = default */
+	uint32_t peer_owner;	/* --peer-owner O: a second mirror, 0 = none */
+	uint32_t peer_mig[MAX_MIGRATE];	/* --peer-migrate ID,ID... */
+	unsigned int npeer_mig;
 	uint64_t size;		/* 0: default for the kind */
 	unsigned int threads;
 	uint64_t duration_ns;
@@ -126,6 +134,7 @@ struct worker {
 /* The run's state. */
 struct mirror_state {
 	int fd;				/* /dev/hpchaos: our mirror */
+	int peer_fd;			/* --peer-owner: a second device's, or -1 */
 	int dax_fd;
 	struct hpc_version ver;
 	size_t page;

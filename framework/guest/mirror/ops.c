@@ -78,11 +78,22 @@ static void *xalloc(size_t n)
 	return p;
 }
 
+/*
+ * The mirror a worker's operation goes through: its own (mw.fd), or with
+ * --peer-owner, for some operations, the peer device's (mw.peer_fd).
+ */
+static _Thread_local int op_fd = -1;
+
+static int cur_fd(void)
+{
+	return op_fd >= 0 ? op_fd : mw.fd;
+}
+
 /* The mirror's ioctls: 0, -errno, or -INJECTED. */
 static int xioctl(unsigned long cmd, void *arg)
 {
 	fiu_return_on(FIU_IOCTL, -INJECTED);
-	return ioctl(mw.fd, cmd, arg) < 0 ? -errno : 0;
+	return ioctl(cur_fd(), cmd, arg) < 0 ? -errno : 0;
 }
 
 /* The same in setup, where an injected failure is retried. */
@@ -364,30 +375,72 @@ static void op_validate(struct worker *w)
 		cpu_check(first, n, 1, "validate");
 }
 
+/*
+ * A provider of this operation's device to migrate into: one of --migrate
+ * (or --peer-migrate, through the peer), at random.
+ */
+static uint32_t mig_target(struct worker *w)
+{
+	int peer = op_fd >= 0 && op_fd == mw.peer_fd;
+	const uint32_t *ids = peer ? cfg.peer_mig : cfg.mig;
+	unsigned int n = peer ? cfg.npeer_mig : cfg.nmig;
+
+	return n ? ids[rnd(w) % n] : 0;
+}
+
+/*
+ * MIGRATE TO_DEVICE into id failed with -ENODEV or -EXDEV: a provider in
+ * the middle of a re-registration (not live yet), or now of another owner,
+ * is a transient failure; a mirror that is LOST, or a provider that is
+ * gone, is the device's loss. 1 if transient.
+ */
+static int mig_transient(uint32_t id, int r)
+{
+	struct hpc_counters c = { .size = sizeof(c) };
+	struct hpc_provider pi;
+
+	if (ioctl(cur_fd(), HPC_IOC_COUNTERS, &c) == 0 &&
+	    c.state != HPC_STATE_ACTIVE)
+		return 0;
+	if (provider_info(id, &pi) < 0)
+		return 0;
+	if (r == -EXDEV && pi.state == HPC_PSTATE_LIVE)
+		return 1;
+	return r == -ENODEV && pi.state != HPC_PSTATE_GONE;
+}
+
 static void op_migrate(struct worker *w)
 {
 	struct hpc_range_op op;
 	struct hpc_provider pi;
 	size_t first, n;
 	int to_dev = rnd(w) % 3 != 0, touch = rnd(w) % 2 != 0, r;
+	uint32_t id = mig_target(w);
 
+	if (!id)
+		to_dev = 0;	/* a peer without providers: back only */
 	pick(w, &first, &n, 0);
 	if (settle(first, n) < 0)
 		return;
 	r = range_op(HPC_IOC_MIGRATE, first, n, NULL,
 		     to_dev ? HPC_OP_TO_DEVICE : HPC_OP_TO_SYSTEM,
-		     to_dev ? cfg.migrate : HPC_PROV_SYSTEM, &op);
+		     to_dev ? id : HPC_PROV_SYSTEM, &op);
 	if (r == -EOPNOTSUPP) {
 		/* the provider went away under us? */
-		if (provider_info(cfg.migrate, &pi) == 0 &&
+		if (provider_info(id, &pi) == 0 &&
 		    pi.state == HPC_PSTATE_LIVE) {
 			runtime_error("migrate 0x%" PRIxPTR ": %s (provider %u live)",
 				      (uintptr_t)page_addr(first),
-				      strerror(-r), cfg.migrate);
+				      strerror(-r), id);
 			return;
 		}
-		lose("migrate: provider %u is gone (%s)", cfg.migrate,
-		     strerror(-r));
+		lose("migrate: provider %u is gone (%s)", id, strerror(-r));
+		return;
+	}
+	if (to_dev && (r == -ENODEV || r == -EXDEV) && mig_transient(id, r)) {
+		atomic_fetch_add(&n_failed, 1);
+		note("migrate to provider %u: %s: it is changing owner (counted, going on)",
+		     id, strerror(-r));
 		return;
 	}
 	if (classify(r, "migrate", first, n) == RES_INJECTED)
@@ -640,6 +693,8 @@ static void op_fork(struct worker *w)
 
 static void run_op(struct worker *w, enum op op)
 {
+	/* a peer device does half of the mirror's operations */
+	op_fd = mw.peer_fd >= 0 && rnd(w) % 2 ? mw.peer_fd : mw.fd;
 	switch (op) {
 	case OP_READ:
 		op_read(w);
@@ -668,6 +723,7 @@ static void run_op(struct worker *w, enum op op)
 	default:
 		break;
 	}
+	op_fd = -1;
 	atomic_fetch_add(&n_ops, 1);
 }
 

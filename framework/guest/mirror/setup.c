@@ -294,6 +294,54 @@ static void *setup_alloc(size_t n)
 	return p;
 }
 
+/* HPC_IOC_OWNER on fd: 0, or a skip/error. */
+static int set_owner(int fd, uint32_t owner, const char *which)
+{
+	struct hpc_owner o = { .size = sizeof(o), .owner = owner };
+
+	if (!(mw.ver.caps & HPC_CAP_OWNERS))
+		return skip("the module has no owners on this kernel (no HPC_CAP_OWNERS)");
+	if (ioctl(fd, HPC_IOC_OWNER, &o) < 0)
+		return setup_error("%s: HPC_IOC_OWNER %u: %s", which, owner,
+				   strerror(errno));
+	return EXIT_OK;
+}
+
+/* --owner, and --peer-owner's second mirror (another device). */
+static int setup_owners(void)
+{
+	int r = EXIT_OK;
+
+	if (cfg.owner)
+		r = set_owner(mw.fd, cfg.owner, "--owner");
+	if (r || !cfg.peer_owner)
+		return r;
+	mw.peer_fd = open(HPC_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (mw.peer_fd < 0)
+		return setup_error("--peer-owner: open %s: %s", HPC_DEVICE_PATH,
+				   strerror(errno));
+	return set_owner(mw.peer_fd, cfg.peer_owner, "--peer-owner");
+}
+
+/* The device-private providers of a --migrate list: live, of that kind. */
+static int setup_migrate(const uint32_t *ids, unsigned int n)
+{
+	struct hpc_provider pi;
+	unsigned int i;
+	int r;
+
+	if (n && !(mw.ver.caps & HPC_CAP_MIGRATE))
+		return skip("the module cannot migrate on this kernel (no HPC_CAP_MIGRATE)");
+	for (i = 0; i < n; i++) {
+		r = check_provider(ids[i], HPC_PKIND_DEVICE_PRIVATE,
+				   HPC_CAP_PROVIDERS | HPC_CAP_DEVICE_PRIVATE,
+				   "device-private", &pi);
+		if (r)
+			return r;
+	}
+	return EXIT_OK;
+}
+
 int setup(void)
 {
 	unsigned int i;
@@ -305,17 +353,14 @@ int setup(void)
 	r = open_device();
 	if (r)
 		return r;
-	if (cfg.migrate) {
-		struct hpc_provider pi;
-
-		if (!(mw.ver.caps & HPC_CAP_MIGRATE))
-			return skip("the module cannot migrate on this kernel (no HPC_CAP_MIGRATE)");
-		r = check_provider(cfg.migrate, HPC_PKIND_DEVICE_PRIVATE,
-				   HPC_CAP_PROVIDERS | HPC_CAP_DEVICE_PRIVATE,
-				   "device-private", &pi);
-		if (r)
-			return r;
-	}
+	r = setup_owners();
+	if (r)
+		return r;
+	r = setup_migrate(cfg.mig, cfg.nmig);
+	if (!r)
+		r = setup_migrate(cfg.peer_mig, cfg.npeer_mig);
+	if (r)
+		return r;
 	r = map_memory();
 	if (r)
 		return r;
