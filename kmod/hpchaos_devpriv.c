@@ -725,10 +725,16 @@ int hpc_devpriv_reown(struct hpc_prov *p, u32 owner, u32 timeout_ms)
 	ret = hpc_prov_revoke(p, HPC_PFLAG_REOWN, timeout_ms);
 	if (!ret) {
 		hpc_delay_reown();
-		ret = hpc_devpriv_add(p->npages, owner, p->id, &id);
+		ret = hpc_fault_point(NULL, HPC_FP_REOWN_REGISTER);
+		if (!ret)
+			ret = hpc_devpriv_add(p->npages, owner, p->id, &id);
 	}
-	if (ret)
+	if (ret) {
 		hpc_prov_set_reowning(p, false);
+		pr_warn("reown of %s to owner %u failed: %d; it is %s\n", p->name,
+			owner, ret, READ_ONCE(p->state) == HPC_PSTATE_GONE ?
+			"gone (no new pagemap)" : "not re-registered");
+	}
 	if (!ret && id != p->id)
 		pr_warn("reown of %s: its slot was taken meanwhile; now provider %u\n",
 			p->name, id);

@@ -147,6 +147,7 @@ HPC_FAIL_FUNC(migrate_setup);
 HPC_FAIL_FUNC(ram_alloc);
 HPC_FAIL_FUNC(evict_alloc);
 HPC_FAIL_FUNC(bar_map);
+HPC_FAIL_FUNC(reown_register);
 
 #define HPC_PPM		1000000U	/* probability unit: parts per million */
 
@@ -207,6 +208,7 @@ static struct hpc_fpoint hpc_fpoints[HPC_FP_NR] = {
 	HPC_FP(HPC_FP_RAM_ALLOC, ram_alloc, -ENOMEM),
 	HPC_FP(HPC_FP_EVICT_ALLOC, evict_alloc, -ENOMEM),
 	HPC_FP(HPC_FP_BAR_MAP, bar_map, -ENOMEM),
+	HPC_FP(HPC_FP_REOWN_REGISTER, reown_register, -ENOMEM),
 };
 
 int hpc_fault_point(struct hpc_mirror *m, enum hpc_fp id)

@@ -360,6 +360,7 @@ enum hpc_fp {
 	HPC_FP_RAM_ALLOC,	/* migrate_to_ram(): the destination page */
 	HPC_FP_EVICT_ALLOC,	/* eviction: the destination page */
 	HPC_FP_BAR_MAP,		/* mapping a PCI BAR page into user space */
+	HPC_FP_REOWN_REGISTER,	/* REOWN: the new pagemap, after the old one went */
 	HPC_FP_NR
 };
 
@@ -383,6 +384,7 @@ int hpc_fail_migrate_setup(void);
 int hpc_fail_ram_alloc(void);
 int hpc_fail_evict_alloc(void);
 int hpc_fail_bar_map(void);
+int hpc_fail_reown_register(void);
 void hpc_delay_evict(void);
 void hpc_delay_migrate_to_ram(void);
 void hpc_delay_reown(void);

@@ -311,7 +311,7 @@ struct hpc_reset {
 #define HPC_PKIND_PCI_BAR	2
 
 /* hpc_provider.op */
-#define HPC_POP_ADD		1  /* in: kind (DEVICE_PRIVATE), pages; out: id */
+#define HPC_POP_ADD		1  /* in: kind (DEVICE_PRIVATE), pages, owner; out: id */
 #define HPC_POP_INFO		2  /* in: id; out: the rest */
 #define HPC_POP_REVOKE		3  /* in: id, flags, timeout_ms */
 #define HPC_POP_WAIT		4  /* in: id, timeout_ms: wait for a revoke */

@@ -3,7 +3,7 @@
 # cores, then cached; make check builds it before the tests start), its
 # detectors turn real bugs into KASAN and LOCKDEP verdicts (the kernel's own hmm-tests are in
 # chaos/hmm.t, make check-long), the hpchaos module's own tests pass on it (the device-private
-# ones run, not skip), and the chaos group's provider scenarios: a revocation
+# ones run, not skip: among them owners and clusters), and the chaos group's provider scenarios: a revocation
 # racing migration (RESET), allocation failures aimed at the workload and at
 # a revocation's eviction (RESET), kprobe delays in the migration path. Its
 # boot and dimm hotplug are in `hpchaos run --kernel chaos quick`.
@@ -22,7 +22,9 @@ declare -A want=(
 )
 devpriv=(mirror.provider_bad_args provider.device_private.info device_private.migrate
 	device_private.cpu_fault device_private.revoke device_private.revoke_race
-	device_private.surprise device_private.faults)
+	device_private.surprise device_private.faults
+	owners.args owners.cross_owner_fault owners.cluster_in_place owners.reown
+	owners.reown_traffic owners.reown_window)
 plan $((${#want[@]} + ${#devpriv[@]} + 6))
 
 hpc run --kernel chaos --results "$T_RESULTS" --heartbeat 120 "${!want[@]}"

@@ -275,7 +275,7 @@ static const struct {
 /* points the tests of their own paths exercise (devpriv_faults, bar_*) */
 static const char *const fpoints_elsewhere[] = {
 	"dev_alloc", "backing_alloc", "migrate_setup", "ram_alloc",
-	"evict_alloc", "bar_map",
+	"evict_alloc", "bar_map", "reown_register",
 };
 
 #define N_FP (sizeof(fpoints) / sizeof(fpoints[0]))

@@ -437,3 +437,84 @@ TEST_F(owners, reown_traffic)
 	owners_clean(_metadata, self);
 	munmap(p, len);
 }
+
+struct own_watch {
+	int fd;
+	uint32_t id;
+	atomic_int done;
+	int saw_revoking, saw_enodev;
+	char *p;
+	size_t len;
+};
+
+/* While a REOWN runs: what INFO and a migration into it say. */
+static void *own_watch_fn(void *arg)
+{
+	struct own_watch *w = arg;
+	struct hpc_provider pi;
+
+	while (!atomic_load(&w->done)) {
+		if (!prov_info(w->fd, w->id, &pi) && pi.state == HPC_PSTATE_REVOKING) {
+			w->saw_revoking = 1;
+			if (migrate(w->fd, w->p, w->len, HPC_OP_TO_DEVICE, w->id,
+				    NULL) == -ENODEV)
+				w->saw_enodev = 1;
+		}
+		usleep(10000);
+	}
+	return NULL;
+}
+
+/*
+ * The re-registration window: delay_reown_us holds it open (INFO says
+ * REVOKING, a migration into it fails -ENODEV); the fault point
+ * reown_register makes the new pagemap fail: the provider is gone, the
+ * data safe in system memory, and an ADD works again.
+ */
+TEST_F(owners, reown_window)
+{
+	size_t n = 8, len = n * g.page;
+	struct own_watch w = { .fd = self->b, .id = self->p1 };
+	struct hpc_provider pi;
+	struct knob k = { 0 };
+	pthread_t tid;
+	uint64_t t0, dt, moved = 0;
+	uint32_t id;
+	int r;
+
+	if (!g.have_dbg)
+		SKIP(return, "no %s (debugfs)", HPC_DEBUGFS_DIR);
+	w.p = anon_filled(_metadata, len, 85);
+	w.len = len;
+	ASSERT_RET(migrate(self->a, w.p, len, HPC_OP_TO_DEVICE, self->p1, &moved), 0);
+	ASSERT_TRUE(moved == n);
+	ASSERT_TRUE(knob_set(&k, "delay_reown_us", 500000) == 0);
+	ASSERT_TRUE(pthread_create(&tid, NULL, own_watch_fn, &w) == 0);
+	t0 = now_ns();
+	r = reown(self->a, self->p1, 2, &pi);
+	dt = now_ns() - t0;
+	atomic_store(&w.done, 1);
+	pthread_join(tid, NULL);
+	knob_restore(&k);
+	ASSERT_RET(r, 0);
+	diag("reown with delay_reown_us=500000: %llu ms; the watcher saw REVOKING %d, -ENODEV %d",
+	     (unsigned long long)(dt / 1000000), w.saw_revoking, w.saw_enodev);
+	ASSERT_TRUEF(dt >= 500000000ULL, "reown took %llu ms", (unsigned long long)(dt / 1000000));
+	ASSERT_TRUE(w.saw_revoking && w.saw_enodev);
+	ASSERT_TRUE(pi.state == HPC_PSTATE_LIVE && pi.owner == 2);
+	/* the new pagemap cannot be had: the provider is gone, nothing lost */
+	ASSERT_RET(migrate(self->b, w.p, len, HPC_OP_TO_DEVICE, self->p1, &moved), 0);
+	ASSERT_TRUE(moved == n);
+	ASSERT_TRUE(!fp_write("reown_register", "nth=1"));
+	ASSERT_RET(reown(self->a, self->p1, 1, &pi), ENOMEM);
+	ASSERT_RET(prov_info(self->a, self->p1, &pi), 0);
+	ASSERT_TRUEF(pi.state == HPC_PSTATE_GONE && pi.pages_used == 0 && pi.held == 0,
+		     "after a failed re-registration: state %u, %llu used, %llu held",
+		     pi.state, (unsigned long long)pi.pages_used, (unsigned long long)pi.held);
+	ASSERT_TRUEF(check_fill(w.p, len, 85) < 0, "CORRUPT after a failed re-registration");
+	/* a gone slot is taken again (the first gone one: not always p1's) */
+	ASSERT_RET(dp_add(self->a, 1, &id), 0);
+	ASSERT_RET(prov_call(self->a, HPC_POP_REVOKE, id, 0, 20000, NULL), 0);
+	owners_clean(_metadata, self);
+	munmap(w.p, len);
+}
