@@ -517,7 +517,7 @@ static long hpc_ioc_provider_args(struct hpc_provider *a)
 	}
 }
 
-/* HPC_POP_REOWN of provider p; on success *id names the new provider. */
+/* HPC_POP_REOWN of provider p (the new one takes its slot). */
 static long hpc_prov_reown(struct hpc_prov *p, u32 owner, u32 timeout_ms)
 {
 	if (p->kind != HPC_PKIND_DEVICE_PRIVATE)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-detect: does hpchaos find the bugs planted in its own module?
 #
-#   runner/bench/detect.sh [--seeds N] [--only BUG[,BUG...]] [--out FILE]
+#   runner/bench/detect.sh [--seeds N] [--only BUG[,BUG...]]
+#                          [--scenarios SCN[,SCN...]] [--out FILE]
 #
 # For every row of runner/bench/detect.table: build that variant of the
 # module (hpchaos run --planted), run the scenario on the kernel named there
@@ -17,11 +18,12 @@ HPC_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=runner/lib/common.sh
 . "$HPC_TOP/runner/lib/common.sh"
 
-seeds=1 only='' out=$HPC_TOP/bench/results/detect.json
+seeds=1 only='' scns='' out=$HPC_TOP/bench/results/detect.json
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--seeds) seeds=${2:?--seeds needs a value}; shift 2 ;;
 	--only) only=${2:?--only needs a value}; shift 2 ;;
+	--scenarios) scns=${2:?--scenarios needs a value}; shift 2 ;;
 	--out) out=${2:?--out needs a value}; shift 2 ;;
 	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die 2 "detect: unknown argument '$1' (see --help)" ;;
@@ -79,6 +81,7 @@ run_row() {
 while read -r bug kernel scn expect; do
 	[[ -z $bug || $bug == \#* ]] && continue
 	[[ -z $only || ,$only, == *",$bug,"* ]] || continue
+	[[ -z $scns || ,$scns, == *",$scn,"* ]] || continue
 	run_row "$bug" "$kernel" "$scn" "$expect"
 done <"$HPC_TOP/runner/bench/detect.table"
 

@@ -51,21 +51,7 @@ static int reown(int fd, uint32_t id, uint32_t owner, struct hpc_provider *out)
 /* Pages of [p, p + len) whose SNAPSHOT byte has every bit of flag. */
 static long snap_flag_count(int fd, void *p, size_t len, unsigned int flag)
 {
-	size_t n = len / g.page, i;
-	unsigned char *s = malloc(n);
-	long cnt = 0;
-
-	if (!s)
-		return -1;
-	if (range_op(fd, HPC_IOC_SNAPSHOT, p, len, s, 0, NULL)) {
-		free(s);
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		if ((s[i] & flag) == flag)
-			cnt++;
-	free(s);
-	return cnt;
+	return snap_match(fd, p, len, flag, flag);
 }
 
 /* READ with HPC_OP_NOFAULT: only what the mirror holds. */
@@ -139,6 +125,23 @@ static void owners_clean(struct __test_metadata *_metadata,
 		     (unsigned long long)(c.stale - self->g0.stale));
 }
 
+/*
+ * Read [p, p + len) through mirror fd and check it holds salt's pattern;
+ * *cross: how many pages that read migrated across owners (-1: failed).
+ */
+static void read_cross(struct __test_metadata *_metadata, int fd, char *p,
+		       size_t len, char *buf, uint64_t salt, long *cross)
+{
+	struct hpc_counters c0, c1;
+
+	*cross = -1;
+	ASSERT_RET(counters(fd, 0, &c0), 0);
+	ASSERT_RET(mread(fd, p, len, buf), 0);
+	ASSERT_TRUEF(check_fill(buf, len, salt) < 0, "CORRUPT: read through mirror differs");
+	ASSERT_RET(counters(fd, 0, &c1), 0);
+	*cross = (long)(c1.migrate_cross - c0.migrate_cross);
+}
+
 /* Owners of mirrors and providers; the arguments that are refused. */
 TEST_F(owners, args)
 {
@@ -203,7 +206,7 @@ TEST_F(owners, args)
 TEST_F(owners, cross_owner_fault)
 {
 	size_t n = 16, len = n * g.page;
-	struct hpc_counters c0, c1;
+	long cross = 0;
 	struct hpc_provider pi;
 	char *p = anon_filled(_metadata, len, 81), *buf = malloc(len);
 	uint64_t moved = 0;
@@ -212,15 +215,9 @@ TEST_F(owners, cross_owner_fault)
 	ASSERT_RET(migrate(self->a, p, len, HPC_OP_TO_DEVICE, self->p1, &moved), 0);
 	ASSERT_TRUEF(moved == n, "moved %llu of %zu to provider %u", (unsigned long long)moved, n, self->p1);
 	ASSERT_TRUE(snap_count(self->a, p, len, HPC_SNAP_DEV_PRIVATE) == (long)n);
-	ASSERT_RET(counters(self->b, 0, &c0), 0);
-	ASSERT_RET(mread(self->b, p, len, buf), 0);
-	ASSERT_TRUEF(check_fill(buf, len, 81) < 0, "CORRUPT: owner 2 read differs");
-	ASSERT_RET(counters(self->b, 0, &c1), 0);
-	diag("owner 2 faulted %zu pages of owner 1: %llu migrated across", n,
-	     (unsigned long long)(c1.migrate_cross - c0.migrate_cross));
-	ASSERT_TRUEF(c1.migrate_cross - c0.migrate_cross == n,
-		     "migrate_cross %llu, expected %zu",
-		     (unsigned long long)(c1.migrate_cross - c0.migrate_cross), n);
+	read_cross(_metadata, self->b, p, len, buf, 81, &cross);
+	diag("owner 2 faulted %zu pages of owner 1: %ld migrated across", n, cross);
+	ASSERT_TRUEF(cross == (long)n, "migrate_cross %ld, expected %zu", cross, n);
 	ASSERT_TRUE(snap_count(self->b, p, len, HPC_SNAP_RAM) == (long)n);
 	ASSERT_RET(prov_info(self->a, self->p1, &pi), 0);
 	ASSERT_TRUEF(pi.migrate_cross >= n && pi.pages_used == 0,
@@ -230,11 +227,8 @@ TEST_F(owners, cross_owner_fault)
 	ASSERT_RET(migrate(self->b, p, len, HPC_OP_TO_DEVICE, self->p2, &moved), 0);
 	ASSERT_TRUE(moved == n);
 	ASSERT_TRUE(snap_count(self->b, p, len, HPC_SNAP_DEV_PRIVATE) == (long)n);
-	ASSERT_RET(counters(self->a, 0, &c0), 0);
-	ASSERT_RET(mread(self->a, p, len, buf), 0);
-	ASSERT_TRUEF(check_fill(buf, len, 81) < 0, "CORRUPT: owner 1 read differs");
-	ASSERT_RET(counters(self->a, 0, &c1), 0);
-	ASSERT_TRUE(c1.migrate_cross - c0.migrate_cross == n);
+	read_cross(_metadata, self->a, p, len, buf, 81, &cross);
+	ASSERT_TRUE(cross == (long)n);
 	ASSERT_TRUEF(check_fill(p, len, 81) < 0, "CORRUPT: CPU view differs");
 	owners_clean(_metadata, self);
 	munmap(p, len);
@@ -249,7 +243,7 @@ TEST_F(owners, cross_owner_fault)
 TEST_F(owners, cluster_in_place)
 {
 	size_t n = 16, len = n * g.page;
-	struct hpc_counters c0, c1;
+	long cross = 0;
 	struct hpc_provider i1, i3;
 	char *p = anon_filled(_metadata, len, 82), *buf = malloc(len);
 	uint64_t moved = 0;
@@ -257,13 +251,8 @@ TEST_F(owners, cluster_in_place)
 	ASSERT_TRUE(buf != NULL);
 	ASSERT_RET(migrate(self->a, p, len, HPC_OP_TO_DEVICE, self->p1, &moved), 0);
 	ASSERT_TRUE(moved == n);
-	ASSERT_RET(counters(self->a2, 0, &c0), 0);
-	ASSERT_RET(mread(self->a2, p, len, buf), 0);
-	ASSERT_TRUEF(check_fill(buf, len, 82) < 0, "CORRUPT: peer read differs");
-	ASSERT_RET(counters(self->a2, 0, &c1), 0);
-	ASSERT_TRUEF(c1.migrate_cross == c0.migrate_cross,
-		     "the peer migrated %llu pages of its own cluster",
-		     (unsigned long long)(c1.migrate_cross - c0.migrate_cross));
+	read_cross(_metadata, self->a2, p, len, buf, 82, &cross);
+	ASSERT_TRUEF(cross == 0, "the peer migrated %ld pages of its own cluster", cross);
 	ASSERT_TRUEF(snap_flag_count(self->a2, p, len, HPC_SNAP_MIRRORED) == (long)n &&
 		     snap_count(self->a2, p, len, HPC_SNAP_DEV_PRIVATE) == (long)n,
 		     "the peer does not map the %zu device pages in place", n);

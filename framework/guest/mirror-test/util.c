@@ -423,8 +423,9 @@ static int migrate(int fd, void *addr, size_t len, uint32_t flags,
 	return r;
 }
 
-/* Pages of [p, p + len) the snapshot reports as type `type`. */
-static long snap_count(int fd, void *p, size_t len, unsigned int type)
+/* Pages of [p, p + len) whose SNAPSHOT byte, masked with mask, is want. */
+static long snap_match(int fd, void *p, size_t len, unsigned int mask,
+		       unsigned int want)
 {
 	size_t n = len / g.page, i;
 	unsigned char *s = malloc(n);
@@ -437,10 +438,16 @@ static long snap_count(int fd, void *p, size_t len, unsigned int type)
 		return -1;
 	}
 	for (i = 0; i < n; i++)
-		if ((s[i] & HPC_SNAP_TYPE_MASK) == type)
+		if ((s[i] & mask) == want)
 			cnt++;
 	free(s);
 	return cnt;
+}
+
+/* Pages of [p, p + len) the snapshot reports as type `type`. */
+static long snap_count(int fd, void *p, size_t len, unsigned int type)
+{
+	return snap_match(fd, p, len, HPC_SNAP_TYPE_MASK, type);
 }
 
 static void *anon(size_t len)
