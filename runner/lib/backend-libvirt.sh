@@ -117,14 +117,16 @@ libvirt_domain_name() {
 
 # backend_libvirt_prepare DIR SCENARIO_FILE ACCEL RUN_ID SEED SCENARIO_NAME URI
 backend_libvirt_prepare() {
-	local dir=$1 scn=$2 accel=$3 run_id=$4 seed=$5 name=$6 uri=$7 dom
+	local dir=$1 scn=$2 accel=$3 run_id=$4 seed=$5 name=$6 uri=$7 dom tsc=''
 	local -a argv
 	dom=$(libvirt_domain_name "$run_id" "$dir")
+	# the TSC rate of this host: only for a guest that runs here
+	! libvirt_uri_local "$uri" || tsc=$(guest_tsc_khz "$accel")
 	argv=(
 		"$HPC_BIN/hpc-libvirt" --uri "$uri" --scenario "$scn" --name "$dom"
 		--type "$([[ $accel == kvm ]] && echo kvm || echo qemu)"
 		--kernel "${LV_KERNEL[$uri]}" --initrd "${LV_INITRD[$uri]}"
-		--append "$(guest_append "$scn" "$run_id" "$seed" "$name")"
+		--append "$(guest_append "$scn" "$run_id" "$seed" "$name" "$tsc")"
 	)
 	if ! libvirt_uri_local "$uri"; then
 		argv+=(--pool "$HPC_LIBVIRT_POOL")

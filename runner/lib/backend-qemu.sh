@@ -52,8 +52,32 @@ backend_qemu_probe() {
 	echo "$v"
 }
 
-# guest_append SCENARIO_FILE RUN_ID SEED SCENARIO_NAME: the guest kernel's
-# command line (both backends).
+# guest_tsc_khz ACCEL: " tsc_early_khz=N" for a TCG guest on an x86-64
+# host, else nothing. Under TCG the guest's TSC counts at the host's rate;
+# the guest calibrates it against the emulated PIT/HPET in a few ms of early
+# boot, and on a loaded host a vCPU preempted in that window gets it wrong
+# (measured 2026-12-03, chaos:6.12 at load 7: "PIT calibration deviates
+# from HPET: 196391 2596173", 196 MHz taken for 2596 MHz; the guest's clock
+# ran 13 times fast and the RCU stall detector reported a stall in early
+# boot, a false HANG; 1 boot of 46 that day). hpc-tsc-khz measures the
+# host's TSC once per host boot (kept in the cache).
+guest_tsc_khz() {
+	local accel=$1 boot f khz
+	[[ $accel == tcg && $(uname -m) == x86_64 ]] || return 0
+	boot=$(tr -dc 'a-f0-9-' </proc/sys/kernel/random/boot_id)
+	f=$HPC_CACHE/tsc-khz.$boot
+	if [[ ! -s $f ]]; then
+		khz=$("$HPC_BIN/hpc-tsc-khz") || return 0
+		mkdir -p "$HPC_CACHE"
+		printf '%s\n' "$khz" >"$f.$$" && mv -f "$f.$$" "$f"
+	fi
+	khz=$(<"$f")
+	[[ $khz =~ ^[1-9][0-9]{3,7}$ ]] && printf ' tsc_early_khz=%s' "$khz"
+	return 0
+}
+
+# guest_append SCENARIO_FILE RUN_ID SEED SCENARIO_NAME [TSC]: the guest kernel's
+# command line (both backends); TSC: what guest_tsc_khz gave.
 # On machine type pc, acpi=noirq: QEMU's i440fx DSDT builds _PRT with an AML
 # While loop of 128 rounds, which Linux evaluates for every PCI device it
 # enables. The chaos kernel (KASAN + lockdep) under TCG spent 30.2 s in
@@ -71,10 +95,11 @@ backend_qemu_probe() {
 # a vCPU the host starves for a moment and panics ("IO-APIC + timer doesn't
 # work!", seen with a stock q35 guest beside a dozen busy processes).
 guest_append() {
-	local scn=$1 run_id=$2 seed=$3 name=$4 extra base p
+	local scn=$1 run_id=$2 seed=$3 name=$4 tsc=${5:-} extra base p
 	extra=$("$HPC_BIN/hpc-scenario" field "$scn" cmdline)
 	base="console=ttyS0,115200 panic=-1 oops=panic loglevel=7 memhp_default_state=offline no_timer_check hpc.run=$run_id hpc.seed=$seed hpc.scenario=$name"
 	[[ $("$HPC_BIN/hpc-scenario" field "$scn" machine) != pc ]] || base+=" acpi=noirq"
+	base+=$tsc
 	base+=$(keep_append)
 	for p in ${HPC_KMOD_PARAMS:-}; do
 		base+=" hpchaos.$p"
@@ -95,7 +120,7 @@ backend_qemu_prepare() {
 		-accel "$accel"
 		-nodefaults -no-user-config -display none -no-reboot
 		-kernel "$IMG_KERNEL" -initrd "$IMG_INITRD"
-		-append "$(guest_append "$scn" "$run_id" "$seed" "$name")"
+		-append "$(guest_append "$scn" "$run_id" "$seed" "$name" "$(guest_tsc_khz "$accel")")"
 		-chardev socket,id=con,path=console.sock -serial chardev:con
 		-device virtio-serial-pci,id=vser0
 		-chardev socket,id=agent,path=agent.sock

@@ -3,7 +3,7 @@
 # reports that agree with the verdicts.
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 before=$(qemu_count)
 hpc run --results "$T_RESULTS" --seed 42 quick
@@ -32,6 +32,18 @@ is "$bad" "" "every quick scenario PASS, or RESET where it expects a reset"
 is "$(json "$run/summary.json" '"\(.counts.PASS) \(.counts.RESET)"')" "$((n - want_reset)) $want_reset" "summary.json counts them"
 t "junit.xml: $n tests, 0 failures" grep -q "<testsuite[^>]*tests=\"$n\"[^>]*failures=\"0\"" "$run/junit.xml"
 is "$(grep -c '^ok ' "$run/ktap.txt")" "$n" "ktap.txt: $n ok lines"
+# TCG: the guest is told the host's TSC rate instead of calibrating it
+# against an emulated timer on a loaded host (backend-qemu.sh, guest_tsc_khz)
+d=$(echo "$run"/*-boot-idle)
+if [[ $(json "$run/run.json" .accel) == tcg && $(uname -m) == x86_64 ]] && khz=$("$T_TOP/framework/build/bin/hpc-tsc-khz"); then
+	like "$(grep -m1 'Command line:' "$d/console.log")" "* tsc_early_khz=[1-9]*" "boot-idle: tsc_early_khz= on the guest command line"
+	mhz=$(printf '%d.%03d' $((khz / 1000)) $((khz % 1000)))
+	t "boot-idle: the guest took the host's TSC rate ($mhz MHz), not a calibration" \
+		grep -q "tsc: Detected $mhz MHz processor" "$d/console.log"
+else
+	skip "boot-idle: tsc_early_khz= on the guest command line" "not a TCG guest on an x86-64 host with a steady TSC"
+	skip "boot-idle: the guest took the host's TSC rate" "not a TCG guest on an x86-64 host with a steady TSC"
+fi
 d=$(echo "$run"/*-dimm-hotplug)
 t "dimm-hotplug: DEVICE_DELETED is in the timeline" grep -q '"DEVICE_DELETED"' "$d/timeline.jsonl"
 d=$(echo "$run"/*-mirror-selftest)

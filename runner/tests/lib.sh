@@ -43,6 +43,12 @@ ok() {
 	fi
 }
 
+# skip NAME REASON: a TAP skip (counted as run, not as passed)
+skip() {
+	T_N=$((T_N + 1))
+	printf 'ok %d - %s # SKIP %s\n' "$T_N" "$1" "$2"
+}
+
 # is GOT WANT NAME
 is() {
 	if [[ $1 == "$2" ]]; then
