@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The chaos kernel: built from linux-source-6.1 (cold: about 8 min on 2
+# The chaos kernel: built from linux-source-6.1 (cold: 5 min 45 s on 2 idle
 # cores, then cached; make check builds it before the tests start), its
 # detectors turn real bugs into KASAN and LOCKDEP verdicts (the kernel's own hmm-tests are in
 # chaos/hmm.t, make check-long), the hpchaos module's own tests pass on it (the device-private
