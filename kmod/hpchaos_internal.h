@@ -487,15 +487,6 @@ static inline void *hpc_owner_token(u32 owner)
 	return &hpc_owner_tok[owner < HPC_MAX_OWNERS ? owner : 0];
 }
 
-/* The owner id of a token, 0 if it is none of ours. */
-static inline u32 hpc_owner_id(const void *tok)
-{
-	const int *t = tok;
-
-	return t >= hpc_owner_tok && t < hpc_owner_tok + HPC_MAX_OWNERS ?
-	       t - hpc_owner_tok : 0;
-}
-
 static inline u32 hpc_mirror_owner(struct hpc_mirror *m)
 {
 	return READ_ONCE(m->owner);

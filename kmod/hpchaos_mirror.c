@@ -368,30 +368,31 @@ static int hpc_program(struct hpc_mirror *m, struct hpc_region *reg,
 		unsigned long pfn = hpfn & ~HMM_PFN_FLAGS;
 		u32 flags = HPC_PTE_VALID;
 		u32 now;
+		const char *kind;
 
 		/* hmm_range_fault() with REQ_FAULT gives valid pfns only */
 		if (!(hpfn & HMM_PFN_VALID) || (hpfn & HMM_PFN_ERROR))
 			return -EFAULT;
 		if (hpfn & HMM_PFN_WRITE)
 			flags |= HPC_PTE_WRITE;
-		if (pfn_valid(pfn))
-			hpc_mirror_used_provider(m,
-					hpc_prov_id_of_page(pfn_to_page(pfn)));
-		now = hpc_truth_now(reg, first + i);
-		if (pfn_valid(pfn) && !hpc_owner_ok(m, pfn_to_page(pfn))) {
+		kind = NULL;
+		if (pfn_valid(pfn)) {
+			struct page *page = pfn_to_page(pfn);
+
+			hpc_mirror_used_provider(m, hpc_prov_id_of_page(page));
 			/* another owner's page, or a freed one */
+			if (!hpc_owner_ok(m, page)) {
+				kind = "owner";
+				hpc_stat_inc(m, HPC_C_OWNER_STALE);
+			}
+		}
+		now = hpc_truth_now(reg, first + i);
+		if (!kind && now != gens[i])
+			kind = "program";
+		if (kind) {
 			flags |= HPC_PTE_STALE | HPC_PTE_REPORTED;
 			os->stale++;
-			hpc_stat_inc(m, HPC_C_OWNER_STALE);
-			hpc_stale_report(m, "owner",
-					 range->start + (i << PAGE_SHIFT), pfn,
-					 range->notifier_seq,
-					 READ_ONCE(reg->notifier.invalidate_seq),
-					 gens[i], now);
-		} else if (now != gens[i]) {
-			flags |= HPC_PTE_STALE | HPC_PTE_REPORTED;
-			os->stale++;
-			hpc_stale_report(m, "program",
+			hpc_stale_report(m, kind,
 					 range->start + (i << PAGE_SHIFT), pfn,
 					 range->notifier_seq,
 					 READ_ONCE(reg->notifier.invalidate_seq),
