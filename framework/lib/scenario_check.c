@@ -260,6 +260,7 @@ void scn_validate(struct parser *p)
 	for (int i = 0; i < s->ndevices; i++)
 		validate_device(p, &s->devices[i]);
 	validate_cxl(p);
+	scn_validate_cxl_reqs(p);
 }
 
 /* Does a file of "NAME" or "KEY=VALUE" lines contain name (=y or =m)? */
@@ -325,6 +326,25 @@ int hpc_scenario_check_reqs(const struct hpc_scenario *s, const char *kconfig,
 				 r->what, s->file, r->line);
 			return 1;
 		}
+	}
+	return 0;
+}
+
+int hpc_scenario_check_qemu(const struct hpc_scenario *s, const char *commands,
+			    char *reason, size_t cap)
+{
+	for (int i = 0; i < s->nreqs; i++) {
+		const struct hpc_req *r = &s->reqs[i];
+
+		if (r->kind != HPC_REQ_QEMU || file_has(commands, r->what, 0))
+			continue;
+		if (commands)
+			snprintf(reason, cap, "QEMU lacks QMP command %s (required at %s:%d; --qemu current has it)",
+				 r->what, s->file, r->line);
+		else
+			snprintf(reason, cap, "QEMU's commands are not known here, %s is not checked (required at %s:%d)",
+				 r->what, s->file, r->line);
+		return 1;
 	}
 	return 0;
 }

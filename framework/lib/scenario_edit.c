@@ -12,11 +12,6 @@
 
 #include "hpc/scenario.h"
 
-static const char *const act_names[] = {
-	[HPC_ACT_DEVICE_ADD] = "device_add", [HPC_ACT_DEVICE_DEL] = "device_del",
-	[HPC_ACT_QOM_SET] = "qom-set",	     [HPC_ACT_SIGNAL] = "signal",
-};
-
 /*
  * "on EVENT ACTION TARGET" (signal: its event; qom-set: path and property);
  * EVENT is @MS or @MIN-MAX for a time after boot.
@@ -34,7 +29,7 @@ static void action_desc(const struct hpc_action *a, char *buf, size_t cap)
 	if (a->kind == HPC_ACT_QOM_SET)
 		snprintf(buf, cap, "on %s qom-set %s %s", on, a->path, a->prop);
 	else
-		snprintf(buf, cap, "on %s %s %s", on, act_names[a->kind],
+		snprintf(buf, cap, "on %s %s %s", on, hpc_action_kind_name(a->kind),
 			 a->kind == HPC_ACT_SIGNAL ? a->emit : a->target);
 }
 

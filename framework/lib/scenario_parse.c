@@ -151,20 +151,25 @@ static int d_requires(struct parser *p, char **w, int nw)
 	struct hpc_req *r;
 
 	if ((nw != 3 && !(nw == 4 && strcmp(w[1], "config") == 0 && strcmp(w[3], "if-known") == 0)) ||
-	    (strcmp(w[1], "config") && strcmp(w[1], "module"))) {
-		scn_perr(p, p->line, "expected 'requires config CONFIG_NAME [if-known]' or 'requires module NAME'");
+	    (strcmp(w[1], "config") && strcmp(w[1], "module") && strcmp(w[1], "qemu"))) {
+		scn_perr(p, p->line, "expected 'requires config CONFIG_NAME [if-known]', 'requires module NAME' or 'requires qemu QMP-COMMAND'");
 		return -1;
 	}
 	if (scn_full(p, s->nreqs, HPC_SCN_MAX_REQS, "requirements"))
 		return -1;
 	r = &s->reqs[s->nreqs];
-	r->kind = strcmp(w[1], "config") == 0 ? HPC_REQ_CONFIG : HPC_REQ_MODULE;
+	r->kind = strcmp(w[1], "config") == 0 ? HPC_REQ_CONFIG :
+		  strcmp(w[1], "qemu") == 0 ? HPC_REQ_QEMU : HPC_REQ_MODULE;
 	r->if_known = nw == 4;
 	r->line = p->line;
 	if (scn_copy_name(p, r->what, w[2], "requirement") < 0)
 		return -1;
 	if (r->kind == HPC_REQ_CONFIG && strncmp(r->what, "CONFIG_", 7)) {
 		scn_perr(p, p->line, "expected a kernel option starting with CONFIG_");
+		return -1;
+	}
+	if (r->kind == HPC_REQ_QEMU && strspn(r->what, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(r->what)) {
+		scn_perr(p, p->line, "requires qemu %s: expected a QMP command name (lower case, digits, '-')", r->what);
 		return -1;
 	}
 	s->nreqs++;

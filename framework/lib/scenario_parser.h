@@ -65,6 +65,10 @@ int scn_object_device(struct parser *p, int is_object, char **w, int nw);
 int scn_machine(struct parser *p, char **w, int nw);
 int scn_step(struct parser *p, enum hpc_step_kind kind, char *rest);
 int scn_on(struct parser *p, char **w, int nw);
+/* CXL fault actions (scenario_cxl.c): on ... cxl-inject-* DEV ARGS */
+int scn_is_cxl_action(const char *name);
+int scn_on_cxl(struct parser *p, struct hpc_action *a, char **w, int nargs);
+void scn_validate_cxl_reqs(struct parser *p);
 
 /* The checks that need the whole file, after the last line. */
 void scn_validate(struct parser *p);

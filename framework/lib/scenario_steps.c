@@ -387,8 +387,10 @@ static int on_action(struct parser *p, struct hpc_action *a, char **w,
 	for (size_t k = 0; k < sizeof(on_actions) / sizeof(on_actions[0]); k++)
 		if (strcmp(w[0], on_actions[k].name) == 0)
 			return on_actions[k].parse(p, a, w, nargs);
+	if (scn_is_cxl_action(w[0]))
+		return scn_on_cxl(p, a, w, nargs);
 	scn_perr(p, p->line,
-		 "unknown action '%.32s': expected device_add, device_del, qom-set or signal",
+		 "unknown action '%.32s': expected device_add, device_del, qom-set, signal or a cxl-inject-* command (docs/scenarios.md)",
 		 w[0]);
 	return -1;
 }

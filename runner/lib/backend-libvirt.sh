@@ -175,8 +175,16 @@ backend_setup() {
 	local uri
 	if [[ $RUN_BACKEND == qemu ]]; then
 		[[ ${#RUN_HOSTS[@]} -eq 0 ]] || die 2 "--host needs the libvirt backend"
+		qemu_select "$HPC_QEMU_SEL"
+		msg "QEMU: $(qemu_describe)"
 		return 0
 	fi
+	# a libvirt host starts the QEMU its libvirtd knows; what it can do is
+	# not probed here: scenarios that require a QMP command are SKIP
+	[[ $HPC_QEMU_SEL == system ]] ||
+		die 2 "--qemu current works with --backend qemu only: a libvirt host runs its own QEMU (docs/backends.md)"
+	# shellcheck disable=SC2034 # read by runner/lib/slots.sh
+	HPC_QEMU_COMMANDS=''
 	[[ ${#RUN_HOSTS[@]} -gt 0 ]] || RUN_HOSTS=("$HPC_LIBVIRT_URI_DEFAULT")
 	HPC_SETUP_HINT="'hpchaos doctor --setup-libvirt' (as root) sets up a local libvirtd"
 	for uri in "${RUN_HOSTS[@]}"; do
@@ -282,6 +290,7 @@ libvirt_setup() {
 
 # backend_json: run.json members naming the backend and hosts, a JSON object.
 backend_json() {
-	jq -n -c --arg b "$RUN_BACKEND" '{backend: $b} + if $b == "libvirt" then {hosts: $ARGS.positional} else {} end' \
+	jq -n -c --arg b "$RUN_BACKEND" --arg q "$(qemu_describe)" --arg sel "$HPC_QEMU_SEL" \
+		'{backend: $b} + if $b == "libvirt" then {hosts: $ARGS.positional} else {qemu: {select: $sel, version: $q}} end' \
 		--args ${RUN_HOSTS[@]+"${RUN_HOSTS[@]}"}
 }

@@ -113,9 +113,10 @@ backend_qemu_prepare() {
 	local -a argv machine
 	mapfile -d '' machine < <("$HPC_BIN/hpc-scenario" qemu-args "$scn")
 	keep_qemu_args
+	qemu_argv_prefix "$dir"
 	# shellcheck disable=SC2054 # commas belong to QEMU option strings
 	argv=(
-		"$HPC_QEMU"
+		"${QEMU_PREFIX[@]}"
 		-name "hpchaos-$name,debug-threads=on"
 		-accel "$accel"
 		-nodefaults -no-user-config -display none -no-reboot

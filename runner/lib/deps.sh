@@ -15,15 +15,21 @@ HPC_DEPS_RUN=(
 HPC_DEPS_KERNEL=(flex bison bc libssl-dev libelf-dev ccache xz-utils rsync cpio binutils)
 # Packages for the libvirt backend (hpchaos doctor --setup-libvirt, make check).
 HPC_DEPS_LIBVIRT=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients)
+# For --qemu current (runner/lib/qemu.sh): Debian 13's QEMU runs in its own
+# root under bubblewrap.
+HPC_DEPS_CURRENT=(bubblewrap)
 # Extra packages for the test suite (make check).
 # clang, its compiler-rt (libFuzzer, sanitizers) and llvm (llvm-symbolizer)
 # for the fuzzers (make fuzz; runner/tests/05-fuzz.t).
 # libjson-validator-perl (JSON::Validator) checks kcidb.json against the
 # KCIDB schema; libxml2-utils: xmllint, junit.xml against its schemas and
 # index.html (runner/tools/check-results.sh); chromium and imagemagick:
-# index.html rendered and looked at (51-html.t).
-HPC_DEPS_CHECK=(shellcheck perl jq clang libclang-rt-14-dev llvm man-db libjson-validator-perl libxml2-utils
-	chromium imagemagick)
+# index.html rendered and looked at (51-html.t); openssh-server (sshd, run on
+# 127.0.0.1 by the test alone, never as a service) and netcat-openbsd (nc -U,
+# libvirt's ssh proxy for a socket= URI): a libvirt host reached through
+# qemu+ssh:// (runner/tests/chaos/ssh.t).
+HPC_DEPS_CHECK=(shellcheck perl jq bubblewrap clang libclang-rt-14-dev llvm man-db libjson-validator-perl libxml2-utils
+	chromium imagemagick openssh-server netcat-openbsd)
 
 # deps_missing PKG...: print the packages that are not installed.
 deps_missing() {
@@ -35,13 +41,14 @@ deps_missing() {
 	done
 }
 
-# deps_ensure run|check|kernel|libvirt: install what is missing, or say how.
+# deps_ensure run|check|kernel|libvirt|current: install what is missing, or say how.
 deps_ensure() {
 	local what=$1 missing=()
 	local -a want=("${HPC_DEPS_RUN[@]}")
 	case $what in
 	check) want+=("${HPC_DEPS_CHECK[@]}" "${HPC_DEPS_KERNEL[@]}" "${HPC_DEPS_LIBVIRT[@]}") ;;
 	libvirt) want+=("${HPC_DEPS_LIBVIRT[@]}") ;;
+	current) want+=("${HPC_DEPS_CURRENT[@]}") ;;
 	kernel) want+=("${HPC_DEPS_KERNEL[@]}") ;;
 	esac
 	mapfile -t missing < <(deps_missing "${want[@]}")

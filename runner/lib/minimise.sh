@@ -408,14 +408,14 @@ mini_signal() {
 # mini_opts ARG...: the options of 'hpchaos minimise' into cmd_minimise's
 # locals (accel results heartbeat targs) and MINI_TRIES, MINI_MAX, MINI_CONFIRM.
 mini_opts() {
-	opts_expand '--tries --max-runs --confirm --accel --backend --host --results --heartbeat' "$@"
+	opts_expand '--tries --max-runs --confirm --accel --backend --host --qemu --results --heartbeat' "$@"
 	set -- "${OPTS_ARGV[@]}"
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--tries) MINI_TRIES=$(mini_num --tries "${2:-}" 1 100); shift 2 ;;
 		--max-runs) MINI_MAX=$(mini_num --max-runs "${2:-}" 1 10000); shift 2 ;;
 		--confirm) MINI_CONFIRM=$(mini_num --confirm "${2:-}" 0 1000); shift 2 ;;
-		--symbols | --accel | --backend | --host | --results | --heartbeat | -v | --verbose)
+		--symbols | --accel | --backend | --host | --qemu | --results | --heartbeat | -v | --verbose)
 			guest_opt "$@"
 			shift "$GUEST_OPT_WORDS"
 			;;

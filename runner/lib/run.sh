@@ -253,7 +253,7 @@ run_read_scenarios() {
 }
 
 # guest_opt ARG...: one of the options every command that boots guests takes
-# (--symbols --accel --backend --host --results --heartbeat -v), into the
+# (--symbols --accel --backend --host --qemu --results --heartbeat -v), into the
 # calling command's accel, results and heartbeat; GUEST_OPT_WORDS = how
 # many words it took.
 guest_opt() {
@@ -262,6 +262,11 @@ guest_opt() {
 	--symbols) export HPC_SYMBOLS=1; GUEST_OPT_WORDS=1 ;;
 	--accel) accel=${2:?--accel needs a value} ;;
 	--backend | --host) backend_opt "$1" "${2:?$1 needs a value}" ;;
+	--qemu)
+		[[ ${2:-} == @(system|current) ]] || die 2 "--qemu: expected system or current, got '${2:-}'"
+		# shellcheck disable=SC2034 # read by runner/lib/qemu.sh
+		HPC_QEMU_SEL=$2
+		;;
 	--results) results=${2:?--results needs a value} ;;
 	--heartbeat) heartbeat=${2:?--heartbeat needs a value} ;;
 	-v | --verbose) export HPC_VERBOSE=1; GUEST_OPT_WORDS=1 ;;
@@ -272,7 +277,7 @@ guest_opt() {
 # run_opts ARG...: the options of 'hpchaos run', into cmd_run's locals
 # (kernel seed accel results heartbeat repeat duration want_jobs args).
 run_opts() {
-	opts_expand '--kernel --config --seed --accel --backend --host --results --heartbeat --planted --kmod-param --repeat --duration' "$@"
+	opts_expand '--kernel --config --seed --accel --backend --host --qemu --results --heartbeat --planted --kmod-param --repeat --duration' "$@"
 	set -- "${OPTS_ARGV[@]}"
 	while [[ $# -gt 0 ]]; do
 		case $1 in
@@ -288,7 +293,7 @@ run_opts() {
 		-j | --jobs) want_jobs=${2:?-j needs a value}; shift 2 ;;
 		-j?*) want_jobs=${1#-j}; shift ;;
 		--jobs=*) want_jobs=${1#--jobs=}; shift ;;
-		--symbols | --accel | --backend | --host | --results | --heartbeat | -v | --verbose)
+		--symbols | --accel | --backend | --host | --qemu | --results | --heartbeat | -v | --verbose)
 			guest_opt "$@"
 			shift "$GUEST_OPT_WORDS"
 			;;
@@ -427,7 +432,7 @@ repro_target() {
 # repro_opts ARG...: the options of 'hpchaos repro', into cmd_repro's locals
 # (tries all accel results heartbeat target kernel).
 repro_opts() {
-	opts_expand '--tries --kernel --config --accel --backend --host --results --heartbeat' "$@"
+	opts_expand '--tries --kernel --config --accel --backend --host --qemu --results --heartbeat' "$@"
 	set -- "${OPTS_ARGV[@]}"
 	while [[ $# -gt 0 ]]; do
 		case $1 in
@@ -435,7 +440,7 @@ repro_opts() {
 		--kernel) kernel=${2:?--kernel needs a value}; shift 2 ;;
 		--config) export HPC_KCONFIG=${2:?--config needs a value}; shift 2 ;;
 		--all) all=1; shift ;;
-		--symbols | --accel | --backend | --host | --results | --heartbeat | -v | --verbose)
+		--symbols | --accel | --backend | --host | --qemu | --results | --heartbeat | -v | --verbose)
 			guest_opt "$@"
 			shift "$GUEST_OPT_WORDS"
 			;;

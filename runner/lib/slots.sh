@@ -118,6 +118,7 @@ run_start() {
 	"$HPC_BIN/hpc-conductor" --scenario "$copy" --dir "$dir" \
 		--guest-argv "$dir/guest.argv" --run-id "$RUN_ID" --seed "$seed" \
 		--kconfig "$IMG_CONFIG" --modules "$IMG_MODULES" --heartbeat "$RUN_HEARTBEAT" --keep "$RUN_KEEP" \
+		${HPC_QEMU_COMMANDS:+--qemu-commands "$HPC_QEMU_COMMANDS"} \
 		2>>"$dir/conductor.log" &
 	pid=$!
 	track_child "$pid"

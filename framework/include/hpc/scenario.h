@@ -63,6 +63,18 @@ struct hpc_device {
 enum hpc_action_kind {
 	HPC_ACT_DEVICE_ADD, HPC_ACT_DEVICE_DEL, HPC_ACT_QOM_SET,
 	HPC_ACT_SIGNAL,
+	/* CXL faults of a cxl-type3 (QEMU 8+; lib/scenario_cxl.c) */
+	HPC_ACT_CXL_POISON, HPC_ACT_CXL_UNCOR, HPC_ACT_CXL_COR,
+	HPC_ACT_CXL_GMEDIA, HPC_ACT_CXL_DRAM, HPC_ACT_CXL_MODULE,
+	HPC_ACT__COUNT
+};
+
+#define HPC_CXL_MAX_FIELDS	12
+
+/* A number field of a CXL event record (flags=, dpa given apart). */
+struct hpc_cxl_field {
+	char key[32];
+	long long val;
 };
 
 #define HPC_SCN_MAX_MS		3600000	/* after=, every=, @MS: at most an hour */
@@ -96,11 +108,21 @@ struct hpc_action {
 	 * QEMU 7.2 never sends for a cxl-type3 (the object is not finalized)
 	 */
 	int until_unplugged;
+	/*
+	 * cxl-inject-*: target is the cxl-type3's id; value the error types
+	 * (uncorrectable: a comma list, the first is the first error pointer;
+	 * correctable: one) or the event log; start and length the DPA range
+	 * (poison), start the DPA of a media or DRAM event; fields the other
+	 * numbers of an event record, as given
+	 */
+	unsigned long long cxl_start, cxl_len;
+	struct hpc_cxl_field cxl_fields[HPC_CXL_MAX_FIELDS];
+	unsigned int ncxl_fields;
 	int line;
 	int line_end;			/* its last physical line (continuations) */
 };
 
-enum hpc_req_kind { HPC_REQ_CONFIG, HPC_REQ_MODULE };
+enum hpc_req_kind { HPC_REQ_CONFIG, HPC_REQ_MODULE, HPC_REQ_QEMU };
 
 struct hpc_req {
 	enum hpc_req_kind kind;
@@ -232,6 +254,20 @@ char *hpc_device_opts(const struct hpc_device *d, const char *prefix);
 struct json_object;
 /* The QMP device_add arguments for a hotplug device (a new JSON object). */
 struct json_object *hpc_device_qmp_args(const struct hpc_device *d);
+/*
+ * A cxl-inject-* action: its QMP command (the action's name) and arguments
+ * (a new JSON object; path is the device's QOM path /machine/peripheral/ID).
+ */
+struct json_object *hpc_cxl_qmp_args(const struct hpc_action *a);
+/* The name of an action kind: device_add, qom-set, cxl-inject-poison, ... */
+const char *hpc_action_kind_name(enum hpc_action_kind kind);
+/*
+ * Check the scenario's "requires qemu COMMAND" lines against a file of the
+ * QEMU's QMP commands, one per line (NULL: not known, every such line is
+ * unmet). Returns 0 if met, else 1 and a reason naming the command.
+ */
+int hpc_scenario_check_qemu(const struct hpc_scenario *s, const char *commands,
+			    char *reason, size_t cap);
 
 /* "revoke" -> HPC_OUTCOME_REVOKE, "reset" -> HPC_OUTCOME_RESET, else 0. */
 unsigned int hpc_outcome_parse(const char *word);

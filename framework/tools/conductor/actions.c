@@ -16,14 +16,11 @@
 
 const char *action_name(const struct hpc_action *a)
 {
-	static const char *const names[] = {
-		[HPC_ACT_DEVICE_ADD] = "device_add", [HPC_ACT_DEVICE_DEL] = "device_del",
-		[HPC_ACT_QOM_SET] = "qom-set",	     [HPC_ACT_SIGNAL] = "signal",
-	};
-	return names[a->kind];
+	return hpc_action_kind_name(a->kind);
 }
 
-/* What an action acts on: the device, the QOM path, the signalled event. */
+/* What an action acts on: the device (CXL: the cxl-type3), the QOM path,
+ * the signalled event. */
 const char *action_target(const struct hpc_action *a)
 {
 	return a->kind == HPC_ACT_SIGNAL ? a->emit :
@@ -176,7 +173,11 @@ static const char *qmp_command(const struct conductor *c,
 		json_object_object_add(*args, "value", qom_value(a->value));
 		return "qom-set";
 	case HPC_ACT_SIGNAL:
+	case HPC_ACT__COUNT:
 		break;
+	default:	/* cxl-inject-*: the command is the action's name */
+		*args = hpc_cxl_qmp_args(a);
+		return action_name(a);
 	}
 	*args = NULL;
 	return NULL;
@@ -203,6 +204,8 @@ static void firing_record(struct conductor *c, int ai, double real)
 		json_object_object_add(o, "target", json_object_new_string(action_target(a)));
 	if (a->kind == HPC_ACT_DEVICE_DEL && a->until_unplugged)
 		json_object_object_add(o, "until", json_object_new_string("unplugged"));
+	if (a->kind >= HPC_ACT_CXL_POISON)
+		json_object_object_add(o, "qmp", hpc_cxl_qmp_args(a));
 	tl_emit(c, o);
 }
 

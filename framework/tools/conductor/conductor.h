@@ -67,6 +67,7 @@ enum keep_mode { KEEP_NEVER, KEEP_FAIL, KEEP_ALWAYS };
 struct cond_opts {
 	const char *scenario_file, *dir, *argv_file, *check_file;
 	const char *run_id, *kconfig, *modules;
+	const char *qemu_commands;	/* its QMP commands, one a line */
 	unsigned long long seed;
 	int seed_given, print_schedule;
 	unsigned int heartbeat_s;

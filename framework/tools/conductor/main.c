@@ -19,7 +19,8 @@
  *
  * Usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE
  *                      [--run-id ID] [--seed N] [--kconfig FILE]
- *                      [--modules FILE] [--heartbeat S] [--report-grace S]
+ *                      [--modules FILE] [--qemu-commands FILE]
+ *                      [--heartbeat S] [--report-grace S]
  *                      [--timeline-max BYTES] [--keep never|fail|always]
  *        hpc-conductor --scenario FILE --seed N --print-schedule
  *        hpc-conductor --scenario FILE --seed N --check-schedule VERDICT
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: hpc-conductor --scenario FILE --dir RUNDIR --guest-argv FILE\n"
 	      "                     [--run-id ID] [--seed N] [--kconfig FILE]\n"
-	      "                     [--modules FILE]\n"
+	      "                     [--modules FILE] [--qemu-commands FILE]\n"
 	      "                     [--heartbeat SECONDS] [--report-grace SECONDS]\n"
 	      "                     [--timeline-max BYTES] [--keep never|fail|always]\n"
 	      "       hpc-conductor --scenario FILE --seed N --print-schedule\n"
@@ -91,7 +92,7 @@ static const struct option long_opts[] = {
 	HPC_OPT_ARG("run-id", 'r'), HPC_OPT_ARG("seed", 'S'), HPC_OPT_ARG("kconfig", 'k'),
 	HPC_OPT_ARG("modules", 'm'), HPC_OPT_ARG("heartbeat", 'H'),
 	HPC_OPT_ARG("report-grace", 'G'), HPC_OPT_ARG("timeline-max", 'T'),
-	HPC_OPT_ARG("keep", 'K'),
+	HPC_OPT_ARG("keep", 'K'), HPC_OPT_ARG("qemu-commands", 'Q'),
 	HPC_OPT_FLAG("print-schedule", 'P'), HPC_OPT_ARG("check-schedule", 'C'),
 	HPC_OPT_FLAG("help", 'h'), HPC_OPT_END
 };
@@ -108,6 +109,7 @@ static int take_opt(struct cond_opts *o, int opt, const char *arg)
 	case 'C': o->check_file = arg; break;
 	case 'k': o->kconfig = arg; break;
 	case 'm': o->modules = arg; break;
+	case 'Q': o->qemu_commands = arg; break;
 	case 'H': o->heartbeat_s = (unsigned int)atoi(arg); break;
 	case 'G': o->report_grace_s = (unsigned int)atoi(arg); break;
 	case 'S':
@@ -195,7 +197,7 @@ static void setup(struct conductor *c)
 	c->sigfd = -1;
 }
 
-/* A requirement the kernel lacks: SKIP, with the reason. 1 if so. */
+/* A requirement the kernel or QEMU lacks: SKIP, with the reason. 1 if so. */
 static int skipped(struct conductor *c)
 {
 	struct hpc_decision vd = { 0 };
@@ -203,7 +205,8 @@ static int skipped(struct conductor *c)
 	struct hpc_judge_in in = { .s = c->s, .skip_reason = reason };
 
 	if (!hpc_scenario_check_reqs(c->s, c->opt.kconfig, c->opt.modules,
-				     reason, sizeof(reason)))
+				     reason, sizeof(reason)) &&
+	    !hpc_scenario_check_qemu(c->s, c->opt.qemu_commands, reason, sizeof(reason)))
 		return 0;
 	hpc_judge(&in, &vd);
 	write_verdict(c, &vd);
