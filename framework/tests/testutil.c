@@ -6,11 +6,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "hpc/scenario.h"
 #include "testutil.h"
 
 char *tu_slurp(const char *path, size_t *len)
@@ -81,4 +84,25 @@ void tu_rmtree(char *dir)
 {
 	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 	free(dir);
+}
+
+int tu_scn_load(const char *dir, const char *name, const char *text,
+		struct hpc_scenario *s, char *err, size_t cap)
+{
+	char path[4096];
+	FILE *f, *e;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s.scn", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	memset(err, 0, cap);
+	e = fmemopen(err, cap - 1, "w");
+	assert_non_null(e);
+	r = hpc_scenario_load(path, s, e, 20);
+	fclose(e);
+	unlink(path);
+	return r;
 }

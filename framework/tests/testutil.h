@@ -23,4 +23,12 @@ const char *tu_str(struct json_object *o, const char *key);
 /* Remove the directory tree dir (malloc'ed) and free dir. */
 void tu_rmtree(char *dir);
 
+struct hpc_scenario;
+/*
+ * Write text to DIR/NAME.scn and load it into s: hpc_scenario_load()'s
+ * result; its errors, NUL-terminated, in err (cap bytes).
+ */
+int tu_scn_load(const char *dir, const char *name, const char *text,
+		struct hpc_scenario *s, char *err, size_t cap);
+
 #endif
