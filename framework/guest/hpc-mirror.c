@@ -236,7 +236,22 @@ static void print_config(void)
 /* Phase events sent so far. */
 struct phases {
 	int started, loop, reset;
+	unsigned long long hwpoison;	/* BUS_MCEERR_AO reports printed */
 };
+
+/* A new early memory-failure report: said, and the event P-hwpoison. */
+static void hwpoison_tick(struct phases *ph)
+{
+	unsigned long long n = atomic_load(&n_hwpoison_ao);
+	uintptr_t a = atomic_load(&hwpoison_addr);
+
+	if (n == ph->hwpoison)
+		return;
+	ph->hwpoison = n;
+	printf("hwpoison: SIGBUS BUS_MCEERR_AO %llu at %#lx (mapping offset %#lx, lsb %d)\n", n,
+	       (unsigned long)a, (unsigned long)(a - (uintptr_t)mw.base), atomic_load(&hwpoison_lsb));
+	event("hwpoison", "offset=%#lx", (unsigned long)(a - (uintptr_t)mw.base));
+}
 
 /* One look at the running workers: the duration, phase events, progress. */
 static void loop_tick(uint64_t t0, uint64_t *next_progress, struct phases *ph)
@@ -261,6 +276,7 @@ static void loop_tick(uint64_t t0, uint64_t *next_progress, struct phases *ph)
 		outcome_event("reset");
 		ph->reset = 1;
 	}
+	hwpoison_tick(ph);
 	if (now >= *next_progress) {
 		printf("progress: elapsed=%.1fs ops=%llu reads=%llu writes=%llu\n",
 		       secs(now - t0),
@@ -324,11 +340,12 @@ static int report_workload(uint64_t t0, unsigned int started)
 	     (unsigned long long)atomic_load(&n_munmaps),
 	     (unsigned long long)atomic_load(&n_mprotects),
 	     (unsigned long long)atomic_load(&n_forks));
-	ktap("# workload: injected=%llu failed=%llu errors=%llu corrupt_pages=%llu lost=%d%s%s",
+	ktap("# workload: injected=%llu failed=%llu errors=%llu corrupt_pages=%llu hwpoison_ao=%llu lost=%d%s%s",
 	     (unsigned long long)atomic_load(&n_injected),
 	     (unsigned long long)atomic_load(&n_failed),
 	     (unsigned long long)atomic_load(&n_errors),
 	     (unsigned long long)atomic_load(&n_corrupt_pages),
+	     (unsigned long long)atomic_load(&n_hwpoison_ao),
 	     atomic_load(&lost), atomic_load(&lost) ? " " : "",
 	     atomic_load(&lost) ? mw.lost_why : "");
 	ktap_result("workload", bad, NULL);

@@ -206,6 +206,10 @@ void report_corrupt(uintptr_t addr, size_t page, size_t off,
 uint64_t rnd(struct worker *w);
 void runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void on_sigbus(int sig, siginfo_t *si, void *uc);
+/* early memory-failure reports (SIGBUS BUS_MCEERR_AO), see on_sigbus() */
+extern atomic_ullong n_hwpoison_ao;
+extern atomic_uintptr_t hwpoison_addr;
+extern atomic_int hwpoison_lsb;
 
 /* ops.c: system calls with fault points, the worker */
 int bind_node(char *addr, size_t len);
