@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "hpc/runfile.h"
+#include "report_audit.h"
 #include "report_int.h"
 
 /* ---- main ---- */
@@ -23,7 +24,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: hpc-report RUN_DIR [--interrupted] [--quiet] [--no-color]\n"
 		   "       hpc-report --verdict FILE\n"
 		   "       hpc-report --field FILE KEY[.KEY...]\n"
-		   "       hpc-report --repro ORIG_VERDICT TRY_VERDICT...\n");
+		   "       hpc-report --repro ORIG_VERDICT TRY_VERDICT...\n"
+		   "       hpc-report --audit RUN_DIR [--json FILE] [--html FILE] [--quiet]\n");
 }
 
 static int verdict_mode(const char *path, bool quiet, FILE *out, FILE *err)
@@ -306,6 +308,8 @@ int hpc_report_main(int argc, char **argv, FILE *out, FILE *err)
 		return field_mode(argv[2], argv[3], out, err);
 	if (argc >= 3 && !strcmp(argv[1], "--repro"))
 		return repro_mode(argv[2], argc - 3, argv + 3, out, err);
+	if (argc >= 2 && !strcmp(argv[1], "--audit"))
+		return rep_audit_main(argc - 1, argv + 1, out, err);
 	ret = parse_args(argc, argv, &a, out, err);
 	if (ret)
 		return ret == 1 ? 0 : ret;

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "hpc/runfile.h"
+#include "report_audit.h"
 #include "report_html.h"
 #include "report_int.h"
 
@@ -747,6 +748,7 @@ static int page_body(struct hx *h, const struct run *r)
 	run_facts(h, r);
 	run_table(h, &w);
 	run_summary(h, r);
+	rep_html_audit(h, r);
 	for (size_t i = 0; i < r->n && !ret; i++)
 		if (w.how[i] == ROW_DETAILED)
 			ret = result_section(h, r, i);

@@ -4,7 +4,7 @@
  * formats and decisions are in hpc/report.h.
  *
  *   report.c          hpc_report_main(): the modes (run directory, --verdict,
- *                     --field, --repro)
+ *                     --field, --repro, --audit)
  *   report_run.c      the run: plan, run.json, every verdict.json
  *   report_vrec.c     one verdict.json as a record; how a record is shown
  *   report_text.c     untrusted text made safe: UTF-8, XML, KTAP, one line
@@ -13,6 +13,8 @@
  *   report_detail.c   the body of a junit.xml failure: reports, step output
  *   report_table.c    the table on the terminal
  *   report_html.c     index.html (with report_tl.c, report_svg.c: report_html.h)
+ *   report_audit*.c   the audit matrix: hpc-report --audit, and in index.html
+ *                     (report_audit.h)
  */
 #ifndef HPC_REPORT_INT_H
 #define HPC_REPORT_INT_H

@@ -6,6 +6,7 @@
  *   hpc-report --verdict FILE
  *   hpc-report --field FILE KEY[.KEY...]
  *   hpc-report --repro ORIG_VERDICT TRY_VERDICT...
+ *   hpc-report --audit RUN_DIR [--json FILE] [--html FILE] [--quiet]
  *
  * Reads RUN_DIR/plan, RUN_DIR/run.json and RUN_DIR/<name>/verdict.json,
  * writes RUN_DIR/summary.json, junit.xml, ktap.txt and kcidb.json and prints

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # bash completion of hpchaos: commands, each command's options, kernel
 # specs, scenario and group names (from 'hpchaos list --json'), result
-# directories for repro, minimise, report, attach and stop. Installed by make install; or: . runner/completion/hpchaos.bash
+# directories for repro, minimise, report, audit, attach and stop. Installed by make install; or: . runner/completion/hpchaos.bash
 
 _hpchaos_names() {
 	"${COMP_WORDS[0]}" list --json 2>/dev/null |
@@ -13,7 +13,12 @@ _hpchaos() {
 	local opts
 	COMPREPLY=()
 	if [[ $COMP_CWORD -eq 1 ]]; then
-		mapfile -t COMPREPLY < <(compgen -W 'run repro bisect bisect-run minimise report list attach stop lint image doctor help version --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'run repro bisect bisect-run minimise report audit list attach stop lint image doctor help version --help --version' -- "$cur")
+		return
+	fi
+	# audit --json takes a file; elsewhere --json is a flag
+	if [[ $cmd == audit && $prev == --json ]]; then
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 	fi
 	case $prev in
@@ -29,7 +34,7 @@ _hpchaos() {
 		mapfile -t COMPREPLY < <(compgen -W 'qemu libvirt' -- "$cur")
 		return
 		;;
-	--config | --results | --tree)
+	--config | --results | --tree | --html)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
@@ -44,12 +49,13 @@ _hpchaos() {
 	repro) opts='--tries --kernel --config --all --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;
 	minimise) opts='--tries --max-runs --confirm --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;
 	report) opts='--help' ;;
+	audit) opts='--json --html --results --help' ;;
 	list) opts='--json --running --results --help' ;;
 	attach | stop) opts='--help' ;;
 	lint) opts='--help' ;;
 	image) opts='--kernel --config --help' ;;
 	doctor) opts='--kernel --json --setup-libvirt --help' ;;
-	help) mapfile -t COMPREPLY < <(compgen -W 'run repro bisect bisect-run minimise report list attach stop lint image doctor' -- "$cur"); return ;;
+	help) mapfile -t COMPREPLY < <(compgen -W 'run repro bisect bisect-run minimise report audit list attach stop lint image doctor' -- "$cur"); return ;;
 	*) return ;;
 	esac
 	if [[ $cur == -* ]]; then

@@ -28,6 +28,9 @@ Commands:
   report RESULT_DIR             write the run's files (summary.json,
                                 junit.xml, ktap.txt, kcidb.json, index.html)
                                 again; print the table
+  audit [RUN_DIR]               the device kind x fault x outcome matrix of a
+                                run (default: the latest), with the evidence
+                                of each cell; also audit.json in RUN_DIR
   list [--json] [GROUP]         list scenarios with their groups
   list --running                the guests kept alive (run --keep-alive)
   attach RESULT_DIR [-- CMD]     a shell in a kept guest, or run CMD there
@@ -176,6 +179,35 @@ directory; 3 the run was interrupted).
 EOF2
 }
 
+usage_audit() {
+	cat <<EOF2
+usage: hpchaos audit [OPTIONS] [RUN_DIR]
+
+The audit matrix of RUN_DIR (results/<run-id>; default: the latest run):
+each result classified by device kind (cxl-pmem, cxl-ram, pci-bar, dimm,
+virtio-mem, nvdimm, device-private, none) and fault (unplug,
+surprise-removal, resize, poison, ..., guest-removal, fault-injection,
+notifier-delay, none) from its copy of the scenario file, and counted by
+outcome (PASS ... NOTRUN, FAIL/ERROR with their class) in each of its
+cells; per cell the cycles passed/run and the evidence: the first result of
+its worst outcome (its verdict.json for a FAIL or ERROR), a path relative
+to RUN_DIR. Printed as a table and written to RUN_DIR/audit.json
+(docs/reports.md, "The audit matrix").
+
+Options for audit:
+  --json FILE                   also write audit.json to FILE
+  --html FILE                   the matrix as an HTML page (links relative to
+                                RUN_DIR: put it there or next to index.html)
+  --results DIR                 where 'latest' is looked for (default:
+                                ./results, or \$HPC_RESULTS)
+
+Exit status: 0 the matrix of every result; 1 made, but input files were
+missing or malformed (each said on stderr; those results count as device
+and fault unknown, or without cycles); 2 not a run directory (no
+summary.json), bad usage, or a file that could not be written.
+EOF2
+}
+
 usage_list() {
 	cat <<EOF2
 usage: hpchaos list [--json] [GROUP]
@@ -222,7 +254,7 @@ EOF2
 # usage [COMMAND]: the help of COMMAND, or all of it.
 usage() {
 	case ${1:-} in
-	run | repro | bisect | minimise | report | list | lint | image | doctor | attach | stop) "usage_$1" ;;
+	run | repro | bisect | minimise | report | audit | list | lint | image | doctor | attach | stop) "usage_$1" ;;
 	bisect-run) usage_bisect_run ;;
 	minimize) usage_minimise ;;
 	'')
@@ -232,7 +264,7 @@ usage() {
 		printf '\n'
 		usage_repro | sed -n '/^Options for repro/,$p'
 		;;
-	*) die 2 "help: no command '$1' (commands: run repro bisect bisect-run minimise report list attach stop lint image doctor)" ;;
+	*) die 2 "help: no command '$1' (commands: run repro bisect bisect-run minimise report audit list attach stop lint image doctor)" ;;
 	esac
 }
 

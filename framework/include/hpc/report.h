@@ -72,6 +72,13 @@
  *   title)" (LINE as --verdict prints ORIG) and one "repro:   try K (DIR):
  *   LINE" per try whose verdict, class or title differ (a missing file is
  *   NOTRUN); exit 0 when all agree, 1 when not, 2 when ORIG is unreadable.
+ * - --audit RUN_DIR [--json FILE] [--html FILE] [--quiet] reads RUN_DIR/summary.json
+ *   and each result's verdict.json and NAME.scn, prints the audit matrix
+ *   (device kind x fault x outcome) and writes RUN_DIR/audit.json (0600; FILE
+ *   copies); exit 0, 1 when an input file was missing or malformed (said),
+ *   2 when summary.json is unusable or an output could not be written
+ *   (lib/report_audit.h, docs/reports.md "The audit matrix"). index.html has
+ *   the matrix as a section.
  */
 #ifndef HPC_REPORT_H
 #define HPC_REPORT_H
