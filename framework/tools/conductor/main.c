@@ -204,9 +204,10 @@ static int skipped(struct conductor *c)
 	char reason[512];
 	struct hpc_judge_in in = { .s = c->s, .skip_reason = reason };
 
-	if (!hpc_scenario_check_reqs(c->s, c->opt.kconfig, c->opt.modules,
-				     reason, sizeof(reason)) &&
-	    !hpc_scenario_check_qemu(c->s, c->opt.qemu_commands, reason, sizeof(reason)))
+	/* the QEMU first: without its command no kernel can run the scenario */
+	if (!hpc_scenario_check_qemu(c->s, c->opt.qemu_commands, reason, sizeof(reason)) &&
+	    !hpc_scenario_check_reqs(c->s, c->opt.kconfig, c->opt.modules,
+				     reason, sizeof(reason)))
 		return 0;
 	hpc_judge(&in, &vd);
 	write_verdict(c, &vd);
