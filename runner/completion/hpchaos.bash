@@ -34,6 +34,10 @@ _hpchaos() {
 		mapfile -t COMPREPLY < <(compgen -W 'qemu libvirt' -- "$cur")
 		return
 		;;
+	--qemu)
+		mapfile -t COMPREPLY < <(compgen -W 'system current' -- "$cur")
+		return
+		;;
 	--config | --results | --tree | --html)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
@@ -43,18 +47,18 @@ _hpchaos() {
 		;;
 	esac
 	case $cmd in
-	run) opts='--kernel --config --seed --repeat --duration --accel --backend --host --results --heartbeat --jobs --planted --kmod-param --symbols --keep-alive --verbose --help' ;;
+	run) opts='--kernel --config --seed --repeat --duration --accel --backend --host --qemu --results --heartbeat --jobs --planted --kmod-param --symbols --keep-alive --verbose --help' ;;
 	bisect) opts='--tree --good --bad --tries --config --results --help' ;;
 	bisect-run) opts='--tree --tries --config --results --help' ;;
-	repro) opts='--tries --kernel --config --all --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;
-	minimise) opts='--tries --max-runs --confirm --symbols --accel --backend --host --results --heartbeat --verbose --help' ;;
+	repro) opts='--tries --kernel --config --all --symbols --accel --backend --host --qemu --results --heartbeat --verbose --help' ;;
+	minimise) opts='--tries --max-runs --confirm --symbols --accel --backend --host --qemu --results --heartbeat --verbose --help' ;;
 	report) opts='--help' ;;
 	audit) opts='--json --html --results --help' ;;
 	list) opts='--json --running --results --help' ;;
 	attach | stop) opts='--help' ;;
 	lint) opts='--help' ;;
 	image) opts='--kernel --config --help' ;;
-	doctor) opts='--kernel --json --setup-libvirt --help' ;;
+	doctor) opts='--kernel --qemu --json --setup-libvirt --help' ;;
 	help) mapfile -t COMPREPLY < <(compgen -W 'run repro bisect bisect-run minimise report audit list attach stop lint image doctor' -- "$cur"); return ;;
 	*) return ;;
 	esac

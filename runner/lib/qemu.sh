@@ -98,7 +98,7 @@ qemu_current_make() {
 	tmp=$(cache_tmpdir "$(dirname "$dir")")
 	qemu_build_root "$tmp"
 	HPC_QEMU_ROOT=$tmp/root
-	qemu_argv_prefix "$tmp" >/dev/null
+	HPC_QEMU_SEL=current qemu_argv_prefix "$tmp"
 	"${QEMU_PREFIX[@]}" --version | head -n 1 >"$tmp/version"
 	qemu_probe_commands "${QEMU_PREFIX[@]}" >"$tmp/commands"
 	[[ -s $tmp/commands ]] || die 1 "Debian 13's QEMU in $tmp/root does not answer query-commands"

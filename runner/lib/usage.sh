@@ -78,6 +78,10 @@ Options for run:
                                 qemu:///system); see docs/backends.md
   --host URI                    a libvirt host to run on (repeat it to spread the
                                 scenarios over several; implies --backend libvirt)
+  --qemu system|current         the host's QEMU (default), or Debian 13's QEMU 10
+                                (installed into the cache when missing, run
+                                under bubblewrap; CXL error injection; backend
+                                qemu only); see docs/running.md
   --results DIR                 where run directories go (default: ./results,
                                 or \$HPC_RESULTS)
   --heartbeat S                 guest silent this long = HANG (default: 60)
@@ -241,10 +245,11 @@ EOF2
 
 usage_doctor() {
 	cat <<EOF2
-usage: hpchaos doctor [--kernel SPEC] [--json] [--setup-libvirt]
+usage: hpchaos doctor [--kernel SPEC] [--qemu system|current] [--json] [--setup-libvirt]
 
-What this machine and the image for SPEC (default stock) can do: QEMU,
-libvirt, KVM, host packages, the kernel's options and modules. A kernel
+What this machine and the image for SPEC (default stock) can do: QEMU
+(with --qemu current: Debian 13's, installed when missing) and its CXL
+commands, libvirt, KVM, host packages, the kernel's options and modules. A kernel
 that is not in the cache yet is built first (said before it starts).
 --json: the same as one JSON object (config and modules as objects).
 --setup-libvirt installs and starts a local libvirtd, as root.
