@@ -621,3 +621,93 @@ TEST_F(bar, replug)
 	munmap(p2, len);
 	free(rp.buf);
 }
+
+/*
+ * One unplug + re-plug + verify cycle under the live mirror of the
+ * fixture (bar.cycles): NULL if it went as it must, else what went wrong.
+ * *p maps the provider (salt k - 1 written), read through the mirror first;
+ * on return a new mapping of the re-plugged device, salt k written.
+ */
+static const char *bar_cycle(int fd, uint32_t id, const char *bdf, char **p,
+			     size_t n, uint64_t k, struct hpc_provider *pj,
+			     char *buf)
+{
+	static char why[256];
+	size_t len = n * g.page;
+	struct hpc_counters c;
+	uint32_t gen = pj->generation;
+	char *p2;
+
+	/* the mirror holds every page of the mapping when the device goes */
+	if (mread(fd, *p, len, buf) != 0 || check_fill(buf, len, k - 1) >= 0)
+		return "CORRUPT: the mirror does not read what the CPU wrote";
+	if (file_write(BAR_DRIVER "/unbind", bdf) < 0)
+		return "unbind failed";
+	if (counters(fd, 0, &c) < 0 || c.state != HPC_STATE_LOST)
+		return "the mirror is not LOST after the device's removal";
+	if (mread(fd, *p, len, buf) != -ENODEV)
+		return "a mirror read of the removed device did not fail with ENODEV";
+	if (file_write(BAR_DRIVER "/bind", bdf) < 0)
+		return "bind (re-plug) failed";
+	if (prov_info(fd, id, pj) < 0 || pj->state != HPC_PSTATE_LIVE ||
+	    pj->generation != gen + 1) {
+		snprintf(why, sizeof(why), "after re-plug: provider %u state %u generation %u (want live, %u)",
+			 id, pj->state, pj->generation, gen + 1);
+		return why;
+	}
+	if (counters(fd, 0, &c) < 0 || c.state != HPC_STATE_ACTIVE)
+		return "the mirror is not ACTIVE after the re-plug";
+	p2 = bar_mmap(fd, id, 0, n, MAP_SHARED);
+	if (p2 == MAP_FAILED)
+		return "mmap of the re-plugged device failed";
+	munmap(*p, len);
+	*p = p2;
+	if (check_fill(p2, len, k - 1) >= 0)
+		return "CORRUPT: the device lost what the cycle before wrote";
+	fill(p2, len, k);
+	return NULL;
+}
+
+/*
+ * Unplug and re-plug cycles under one live mirror, in one boot
+ * (scenarios/provider/bar-cycles.scn, make bench): HPC_CYCLES=N cycles
+ * (without it the test skips). Each: the PCI device is unbound from the
+ * module's driver (its remove(): the provider is revoked, the mirror
+ * LOST), bound again (the provider back under its id, next generation,
+ * the mirror ACTIVE), the data of the cycle before checked and new data
+ * written and read back through the mirror. Each cycle is a KTAP subtest
+ * "cycle K"; the first that fails ends the test with what went wrong.
+ */
+TEST_F(bar, cycles)
+{
+	const char *env = getenv("HPC_CYCLES"), *why = NULL;
+	size_t n = 16, len = n * g.page;
+	struct hpc_provider pj = self->pi;
+	uint64_t ncyc, k, t0, total = 0;
+	char *p, *buf = malloc(len);
+
+	if (!env || hpc_parse_u64(env, strlen(env), 100000, &ncyc) || !ncyc)
+		SKIP(return, "needs HPC_CYCLES=N (1..100000)");
+	ASSERT_TRUE(buf != NULL);
+	p = bar_mmap(self->fd, self->id, 0, n, MAP_SHARED);
+	ASSERT_TRUE(p != MAP_FAILED);
+	fill(p, len, 0);
+	printf("    # Subtest: bar.cycles\n    1..%llu\n", (unsigned long long)ncyc);
+	for (k = 1; k <= ncyc && !why; k++) {
+		t0 = now_ns();
+		why = bar_cycle(self->fd, self->id, self->pi.name + 4, &p, n, k, &pj, buf);
+		total += now_ns() - t0;
+		printf("    %s %llu cycle %llu\n", why ? "not ok" : "ok",
+		       (unsigned long long)k, (unsigned long long)k);
+		if (why)
+			printf("    # cycle %llu: %s\n", (unsigned long long)k, why);
+		fflush(stdout);
+	}
+	diag("%llu cycles in %.3f s: %.1f ms per cycle, %.0f per hour",
+	     (unsigned long long)(k - 1), total / 1e9, total / 1e6 / (double)(k - 1),
+	     3600e9 * (double)(k - 1) / (double)total);
+	ASSERT_TRUEF(!why, "cycle %llu of %llu: %s", (unsigned long long)(k - 1),
+		     (unsigned long long)ncyc, why);
+	munmap(p, len);
+	free(buf);
+}

@@ -506,6 +506,40 @@ static struct json_object *guest_ktap_json(const struct conductor *c)
 	return kt;
 }
 
+/*
+ * Cycles of one boot (docs/scenarios.md, "Many cycles per boot"): the
+ * guest's KTAP subtests named "cycle K" (hpc-mirror-test -t bar.cycles
+ * prints one per unplug + re-plug + verify cycle). NULL if there are none.
+ */
+static struct json_object *cycles_json(const struct conductor *c)
+{
+	struct hpc_ktap *k = guest_ktap(c);
+	unsigned long n = 0, passed = 0, first_failed = 0, num;
+	struct json_object *o = NULL;
+	char end;
+
+	for (size_t i = 0; k && i < hpc_ktap_nresults(k); i++) {
+		const struct hpc_ktap_result *r = hpc_ktap_result(k, i);
+
+		if (r->depth == 0 || sscanf(r->name, "cycle %lu%c", &num, &end) != 1)
+			continue;
+		n++;
+		if (r->result == HPC_KTAP_PASS)
+			passed++;
+		else if (!first_failed)
+			first_failed = num;
+	}
+	if (n) {
+		o = json_object_new_object();
+		add(o, "n", j_int((int64_t)n));
+		add(o, "passed", j_int((int64_t)passed));
+		add(o, "failed", j_int((int64_t)(n - passed)));
+		add(o, "first_failed", first_failed ? j_int((int64_t)first_failed) : NULL);
+	}
+	hpc_ktap_free(k);
+	return o;
+}
+
 static struct json_object *reports_json(const struct conductor *c)
 {
 	struct json_object *reps = json_object_new_array();
@@ -602,6 +636,12 @@ int write_verdict(struct conductor *c, const struct hpc_decision *vd)
 		add(o, "stuck", stuck_json(c));
 	if (json_object_array_length(c->g.ktap_lines) > 0)
 		add(o, "guest_ktap", guest_ktap_json(c));
+	if (json_object_array_length(c->g.ktap_lines) > 0) {
+		struct json_object *cy = cycles_json(c);
+
+		if (cy)
+			add(o, "cycles", cy);
+	}
 	add(o, "reports", reports_json(c));
 	add(o, "kernel_log", kernel_log_json(c));
 	if (c->files.timeline_dropped)
