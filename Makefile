@@ -62,8 +62,9 @@ check: deps-check
 	rm -rf "$$st"; exit $$rc
 
 # Longer checks, not in make check: a user-tree kernel build (tree:PATH,
-# left unchanged; a full kernel build) and the kernel's hmm-tests, alone and
-# under a dimm unplug. check-tree runs only the first.
+# left unchanged; a full kernel build), the kernel's hmm-tests, alone and
+# under a dimm unplug, and a libvirt host reached through qemu+ssh:// and
+# lost mid-run (chaos/ssh.t). check-tree runs only the first.
 check-long: deps-check
 	$(MAKE) framework
 	$(MAKE) -C framework SAN=1 tools

@@ -324,6 +324,14 @@ static int judge_host(const struct hpc_judge_in *in, struct hpc_decision *d)
 	return 1;
 }
 
+/* The guest process died of a crash signal (QEMU itself, or hpc-libvirt when
+ * its libvirt host was lost): not the kernel. */
+static bool qemu_died(const struct hpc_judge_in *in)
+{
+	return in->guest_exited && (in->guest_signal == SIGABRT ||
+				    in->guest_signal == SIGSEGV || in->guest_signal == SIGBUS);
+}
+
 /* Rows 7-10: no HELLO from the agent. */
 static int judge_boot(const struct hpc_judge_in *in, struct hpc_decision *d)
 {
@@ -346,6 +354,11 @@ static int judge_boot(const struct hpc_judge_in *in, struct hpc_decision *d)
 				 "no agent after %u s (boot bound); last console line, %.0f s before the bound: %s",
 				 in->boot_timeout_s, in->console_silent_s,
 				 str(in->console_last));
+	else if (qemu_died(in) && tail[0])
+		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
+				 "guest stopped before the agent started (shutdown reason: %s): QEMU died of signal %d: %s",
+				 in->shutdown_reason && in->shutdown_reason[0] ?
+				 in->shutdown_reason : "unknown", in->guest_signal, tail);
 	else if (in->guest_exited)
 		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
 				 "guest stopped before the agent started (shutdown reason: %s); see console.log",
@@ -362,8 +375,6 @@ static int judge_boot(const struct hpc_judge_in *in, struct hpc_decision *d)
 static int judge_bye(const struct hpc_judge_in *in, struct hpc_decision *d)
 {
 	const char *tail = str(in->qemu_tail);
-	bool qemu_died = in->guest_signal == SIGABRT ||
-			 in->guest_signal == SIGSEGV || in->guest_signal == SIGBUS;
 
 	if (in->bye && in->bye_code == 0)
 		return 0;
@@ -371,7 +382,7 @@ static int judge_bye(const struct hpc_judge_in *in, struct hpc_decision *d)
 		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
 				 "the agent reported an error (BYE %d); see timeline.jsonl",
 				 in->bye_code);
-	else if (in->guest_exited && qemu_died)
+	else if (qemu_died(in))
 		/* QEMU itself died (an assertion, a crash): not the kernel */
 		hpc_decision_set(d, HPC_V_ERROR, HPC_C_NONE, NULL,
 				 "QEMU died of signal %d: %s", in->guest_signal,

@@ -707,6 +707,29 @@ static void test_step_timeout_stuck(void **state)
 	assert_string_equal(d.title, "TIMEOUT: step slow");
 }
 
+/*
+ * Row 9 (no_hello_exited) when the guest process died of a signal before
+ * the agent started, as hpc-libvirt does when its libvirt host is lost
+ * during the boot: the reason quotes its stderr.
+ */
+static void test_no_hello_qemu_died(void **state)
+{
+	struct hpc_judge_in in;
+	struct hpc_decision d;
+
+	(void)state;
+	scenario();
+	fine(&in);
+	c_no_hello_exited(&in);
+	in.shutdown_reason = NULL;
+	in.guest_signal = SIGABRT;
+	in.qemu_tail = "hpc-libvirt: lost the connection to libvirt host qemu+ssh://lab1/system";
+	hpc_judge(&in, &d);
+	assert_int_equal(d.v, HPC_V_ERROR);
+	assert_string_equal(d.reason, "guest stopped before the agent started (shutdown reason: unknown): "
+			    "QEMU died of signal 6: hpc-libvirt: lost the connection to libvirt host qemu+ssh://lab1/system");
+}
+
 static void test_outcome_order(void **state)
 {
 	struct hpc_judge_in in;
@@ -906,6 +929,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_outcome_table, teardown),
 		cmocka_unit_test_teardown(test_outcome_order, teardown),
 		cmocka_unit_test_teardown(test_step_timeout_stuck, teardown),
+		cmocka_unit_test_teardown(test_no_hello_qemu_died, teardown),
 		cmocka_unit_test_teardown(test_docs_table_matches, teardown),
 		cmocka_unit_test_teardown(test_verdict_json, teardown),
 		cmocka_unit_test_teardown(test_verdict_json_read, teardown),

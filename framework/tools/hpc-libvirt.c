@@ -81,7 +81,8 @@ static struct {
 	pthread_mutex_t qmp_lock;
 	struct hpc_linebuf qmp_lb;
 	int wake[2];
-	atomic_int stopped, stop_detail, conn_lost, quit_loop;
+	const char *uri;	/* the libvirt host, for messages */
+	atomic_int stopped, stop_detail, conn_lost, close_reason, quit_loop;
 	volatile sig_atomic_t term;
 } G = { .qmp_lock = PTHREAD_MUTEX_INITIALIZER, .qmp_fd = -1 };
 
@@ -205,6 +206,24 @@ static void qmp_reply(struct json_object *id, struct json_object *ret, const cha
 	json_object_put(o);
 }
 
+static void __attribute__((noreturn)) die_conn_lost(void);
+
+/*
+ * A libvirt call for the conductor failed: its error for the QMP reply, or,
+ * when the failure is the connection to the host going away, the death of
+ * die_conn_lost() instead, so that the verdict names the lost host rather
+ * than a failed action.
+ */
+static const char *action_err(void)
+{
+	static char msg[1024];	/* the main thread's alone */
+
+	snprintf(msg, sizeof(msg), "%s", lverr());
+	if (atomic_load(&G.conn_lost) || virConnectIsAlive(G.conn) == 0)
+		die_conn_lost();
+	return msg;
+}
+
 /* Through libvirt's own API: 1 done (replied), 0 not ours to do. */
 static int libvirt_action(const char *cmd, struct json_object *args, struct json_object *id)
 {
@@ -219,14 +238,14 @@ static int libvirt_action(const char *cmd, struct json_object *args, struct json
 			return 1;
 		}
 		r = virDomainAttachDeviceFlags(G.dom, xml, VIR_DOMAIN_AFFECT_LIVE);
-		qmp_reply(id, NULL, r < 0 ? lverr() : NULL);
+		qmp_reply(id, NULL, r < 0 ? action_err() : NULL);
 		return 1;
 	}
 	if (strcmp(cmd, "device_del") == 0 && (v = hpc_qmp_str(args, "id")) && model_dev(v)) {
 		/* asynchronous: done when QEMU's DEVICE_DELETED comes */
 		snprintf(alias, sizeof(alias), HPC_LV_ALIAS_PREFIX "%s", v);
 		r = virDomainDetachDeviceAlias(G.dom, alias, VIR_DOMAIN_AFFECT_LIVE);
-		qmp_reply(id, NULL, r < 0 ? lverr() : NULL);
+		qmp_reply(id, NULL, r < 0 ? action_err() : NULL);
 		return 1;
 	}
 	if (strcmp(cmd, "qom-set") == 0 && (v = hpc_qmp_str(args, "path")) &&
@@ -249,7 +268,7 @@ static int libvirt_action(const char *cmd, struct json_object *args, struct json
 			return 1;
 		}
 		r = virDomainUpdateDeviceFlags(G.dom, xml, VIR_DOMAIN_AFFECT_LIVE);
-		qmp_reply(id, NULL, r < 0 ? lverr() : NULL);
+		qmp_reply(id, NULL, r < 0 ? action_err() : NULL);
 		return 1;
 	}
 	return 0;
@@ -286,7 +305,7 @@ static void qmp_command(struct json_object *msg)
 	}
 	if (virDomainQemuMonitorCommand(G.dom, json_object_to_json_string_ext(cmd, JSON_C_TO_STRING_PLAIN),
 					&out, 0) < 0) {
-		qmp_reply(id, NULL, lverr());
+		qmp_reply(id, NULL, action_err());
 		json_object_put(cmd);
 		return;
 	}
@@ -362,7 +381,7 @@ static void on_close(virConnectPtr c, int reason, void *opaque)
 {
 	(void)c;
 	(void)opaque;
-	(void)reason;
+	atomic_store(&G.close_reason, reason);
 	atomic_store(&G.conn_lost, 1);
 	wake();
 }
@@ -599,6 +618,33 @@ static void __attribute__((noreturn)) die_like_qemu(const char *why)
 	_exit(134);
 }
 
+/*
+ * The connection to the libvirt host closed under a running guest: say which
+ * host (the URI without its query: keyfile=, socket=...) and how, and die
+ * like QEMU (docs/backends.md, "When a host is lost").
+ */
+static void __attribute__((noreturn)) die_conn_lost(void)
+{
+	static const char *const how[] = {
+		[VIR_CONNECT_CLOSE_REASON_ERROR] = "I/O error",
+		[VIR_CONNECT_CLOSE_REASON_EOF] = "end of file: the daemon, or the way to it, went away",
+		[VIR_CONNECT_CLOSE_REASON_KEEPALIVE] = "no answer to keepalive",
+		[VIR_CONNECT_CLOSE_REASON_CLIENT] = "closed by this client",
+	};
+	int r = -1;
+	char why[1024];
+
+	/* a call that failed may see the loss before the close callback ran */
+	for (int i = 0; i < 100 && !atomic_load(&G.conn_lost); i++)
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	if (atomic_load(&G.conn_lost))
+		r = atomic_load(&G.close_reason);
+	snprintf(why, sizeof(why), "lost the connection to libvirt host %.*s (%s) under a running guest",
+		 (int)strcspn(G.uri, "?"), G.uri,
+		 r >= 0 && r < (int)(sizeof(how) / sizeof(how[0])) && how[r] ? how[r] : "unknown reason");
+	die_like_qemu(why);
+}
+
 static void usage_exit(void)
 {
 	fputs("usage: hpc-libvirt --uri URI --scenario FILE --name NAME --kernel PATH\n"
@@ -638,7 +684,7 @@ static void run_qmp(void)
 			return;
 		}
 		if (atomic_load(&G.conn_lost))
-			die_like_qemu("the libvirt connection closed under a running guest");
+			die_conn_lost();
 		if (atomic_load(&G.stopped)) {
 			struct timespec t;
 
@@ -776,10 +822,19 @@ static void setup(const char *uri)
 	virSetErrorFunc(NULL, quiet_errors);
 	if (virEventRegisterDefaultImpl() < 0)
 		die("libvirt event loop: %s", lverr());
+	G.uri = uri;
 	G.conn = virConnectOpen(uri);
 	if (!G.conn)
 		die("cannot connect to %s: %s", uri, lverr());
 	virConnectRegisterCloseCallback(G.conn, on_close, NULL, NULL);
+	/*
+	 * A host that stops answering (power loss, a network that drops
+	 * packets) is noticed within about 30 s: 5 keepalives 5 s apart
+	 * unanswered close the connection (on_close). Not every driver has
+	 * keepalive; those that do not close the connection on EOF alone.
+	 */
+	if (virConnectSetKeepAlive(G.conn, 5, 5) < 0)
+		virResetLastError();
 }
 
 /*

@@ -204,6 +204,39 @@ backend_prepare() {
 	fi
 }
 
+# ---- a host lost during the run (docs/backends.md, "When a host is lost") ----
+
+# LV_LOST[URI]: that host stopped answering during this run. Its slots take
+# no more runs: the runs not started yet go to the other hosts, or, when no
+# host is left, are not started (NOTRUN in the report).
+declare -gA LV_LOST=()
+HPC_LIBVIRT_PROBE_S=${HPC_LIBVIRT_PROBE_S:-30} # the wait for a host's answer
+
+# backend_slot_ok SLOT: false when SLOT's libvirt host is lost.
+backend_slot_ok() {
+	[[ $RUN_BACKEND == libvirt && ${#RUN_HOSTS[@]} -gt 0 ]] || return 0
+	[[ -z ${LV_LOST[${RUN_HOSTS[$1 % ${#RUN_HOSTS[@]}]}]:-} ]]
+}
+
+# backend_host_check SLOT: the run on SLOT ended ERROR. When its libvirt host
+# does not answer (virsh version, within HPC_LIBVIRT_PROBE_S seconds) it is
+# lost: say why, and start nothing there any more.
+backend_host_check() {
+	local uri out why left=0 h s=$HPC_LIBVIRT_PROBE_S
+	[[ $RUN_BACKEND == libvirt && ${#RUN_HOSTS[@]} -gt 0 ]] || return 0
+	uri=${RUN_HOSTS[$1 % ${#RUN_HOSTS[@]}]}
+	[[ -z ${LV_LOST[$uri]:-} ]] || return 0
+	[[ $s =~ ^[1-9][0-9]{0,3}$ ]] || s=30
+	out=$(timeout -k 5 "$s" virsh -q -c "$uri" version </dev/null 2>&1) && return 0
+	why=$(printf '%s\n' "$out" | grep -v '^$' | tail -n 1 || true)
+	LV_LOST[$uri]=1
+	for h in "${RUN_HOSTS[@]}"; do
+		[[ -n ${LV_LOST[$h]:-} ]] || left=$((left + 1))
+	done
+	msg "libvirt host ${uri%%\?*} is lost (${why:-no answer within $s s}): no more runs start there"
+	((left > 0)) || msg "no libvirt host is left: the runs not started yet are left out (NOTRUN)"
+}
+
 # ---- hpchaos doctor --setup-libvirt ----
 
 LV_CHANGED=0

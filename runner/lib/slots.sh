@@ -53,11 +53,12 @@ slots_init() {
 	return 0
 }
 
-# slot_free: FREE_SLOT = the first free slot; false when all are busy.
+# slot_free: FREE_SLOT = the first free slot; false when all are busy. The
+# slots of a lost libvirt host are never free (backend_slot_ok).
 slot_free() {
 	local k
 	for ((k = 0; k < SLOTS_N; k++)); do
-		if [[ -z ${SLOT_PID[k]} ]]; then
+		if [[ -z ${SLOT_PID[k]} ]] && backend_slot_ok "$k"; then
 			# shellcheck disable=SC2034 # read by run_jobs (run.sh)
 			FREE_SLOT=$k
 			return 0
@@ -158,6 +159,8 @@ run_reap() {
 	if [[ -n $RUN_TKEY && ($rc == 0 || $rc == 1) ]]; then
 		timings_record "$RUN_TKEY" "$RUN_ACCEL" "${SLOT_NAME[slot]}" "$ms"
 	fi
+	# an ERROR: is its libvirt host still there?
+	[[ $rc != 3 ]] || backend_host_check "$slot"
 	slots_draw
 }
 
