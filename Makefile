@@ -97,6 +97,7 @@ shellcheck:
 bench: deps framework
 	runner/bench/build.sh
 	runner/bench/boot-overhead.sh
+	runner/bench/cycles.sh
 
 # Planted bugs: each variant of the module against the scenario meant to
 # catch it (runner/bench/detect.table); matrix to bench/results/detect.json.

@@ -50,7 +50,8 @@ static const struct {
 	{ "guest-removal", { "/remove", "/unbind", "daxctl disable-device",
 			     "daxctl offline-memory", "cxl disable-region",
 			     "cxl disable-memdev", "ndctl disable-", "echo offline",
-			     "hpc-provider revoke", "hpc-provider reown" } },
+			     "hpc-provider revoke", "hpc-provider reown",
+			     "bar.cycles" } },
 };
 
 /* Verdicts from the worst: FAIL, ERROR, XFAIL, RESET, PASS, SKIP, NOTRUN. */
