@@ -382,46 +382,26 @@ static const char page_css[] =
 	".v-SKIP,.v-NOTRUN{background:#ffc}.v-FAIL,.v-ERROR{background:#f99}";
 
 /* The matrix alone as a page (--html FILE); links relative to the run directory. */
+static int audit_body(struct hx *h, const void *arg)
+{
+	const struct audit *a = arg;
+
+	hx_page_head(h, "hpchaos audit", "", page_css);
+	hx_open(h, "body");
+	hx_open(h, "h1");
+	hx_textf(h, "hpchaos audit of run %s", a->run_id);
+	hx_close(h);
+	rep_audit_section(h, a);
+	hx_close(h);
+	hx_close(h);
+	if (xmlTextWriterEndDocument(h->w) < 0)
+		h->err = true;
+	return h->err ? -1 : 0;
+}
+
 static char *audit_page(const struct audit *a, size_t *len)
 {
-	xmlBufferPtr buf = xmlBufferCreate();
-	struct hx h = { 0 };
-	char *out = NULL;
-
-	if (!buf)
-		return NULL;
-	h.w = xmlNewTextWriterMemory(buf, 0);
-	if (h.w) {
-		xmlTextWriterSetIndent(h.w, 1);
-		xmlTextWriterSetIndentString(h.w, BAD_CAST " ");
-		if (xmlTextWriterWriteDTD(h.w, BAD_CAST "html", NULL, NULL, NULL) < 0)
-			h.err = true;
-		hx_text(&h, "\n");
-		hx_open(&h, "html");
-		hx_attr(&h, "xmlns", "http://www.w3.org/1999/xhtml");
-		hx_attr(&h, "lang", "en");
-		hx_open(&h, "head");
-		hx_open(&h, "meta");
-		hx_attr(&h, "charset", "utf-8");
-		hx_end(&h);
-		hx_elem(&h, "title", "hpchaos audit");
-		hx_elem(&h, "style", page_css);
-		hx_close(&h);
-		hx_open(&h, "body");
-		hx_open(&h, "h1");
-		hx_textf(&h, "hpchaos audit of run %s", a->run_id);
-		hx_close(&h);
-		rep_audit_section(&h, a);
-		hx_close(&h);
-		hx_close(&h);
-		if (xmlTextWriterEndDocument(h.w) < 0)
-			h.err = true;
-		xmlFreeTextWriter(h.w);
-		if (!h.err && asprintf(&out, "%s\n", (const char *)xmlBufferContent(buf)) >= 0)
-			*len = strlen(out);
-	}
-	xmlBufferFree(buf);
-	return out;
+	return hx_document(audit_body, a, len);
 }
 
 /* Write data to path (a file the user named): atomically, mode 0600. */

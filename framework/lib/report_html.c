@@ -763,10 +763,9 @@ static int page_body(struct hx *h, const struct run *r)
 	return ret;
 }
 
-static int page(struct hx *h, const struct run *r)
+void hx_page_head(struct hx *h, const char *title, const char *title_tail,
+		  const char *css)
 {
-	const char *id = rep_run_string(r, "run_id");
-
 	hx_rc(h, xmlTextWriterWriteDTD(h->w, BAD_CAST "html", NULL, NULL, NULL));
 	hx_text(h, "\n");
 	hx_open(h, "html");
@@ -777,19 +776,15 @@ static int page(struct hx *h, const struct run *r)
 	hx_attr(h, "charset", "utf-8");
 	hx_end(h);
 	hx_open(h, "title");
-	hx_text(h, "hpchaos run ");
-	hx_text(h, id ? id : r->dir);
+	hx_text(h, title);
+	hx_text(h, title_tail);
 	hx_close(h);
-	hx_elem(h, "style", page_css);
+	hx_elem(h, "style", css);
 	hx_close(h);
-	if (page_body(h, r) < 0)
-		return -1;
-	hx_close(h);
-	hx_rc(h, xmlTextWriterEndDocument(h->w));
-	return h->err ? -1 : 0;
 }
 
-char *rep_build_html(const struct run *r, size_t *len)
+char *hx_document(int (*body)(struct hx *h, const void *arg), const void *arg,
+		  size_t *len)
 {
 	xmlBufferPtr buf = xmlBufferCreate();
 	struct hx h = { 0 };
@@ -805,7 +800,7 @@ char *rep_build_html(const struct run *r, size_t *len)
 	/* one element a line: readable and diffable (text content is not touched) */
 	xmlTextWriterSetIndent(h.w, 1);
 	xmlTextWriterSetIndentString(h.w, BAD_CAST " ");
-	if (page(&h, r) == 0) {
+	if (body(&h, arg) == 0) {
 		xmlFreeTextWriter(h.w);
 		h.w = NULL;
 		*len = (size_t)xmlBufferLength(buf);
@@ -820,4 +815,22 @@ char *rep_build_html(const struct run *r, size_t *len)
 		xmlFreeTextWriter(h.w);
 	xmlBufferFree(buf);
 	return out;
+}
+
+static int page(struct hx *h, const void *arg)
+{
+	const struct run *r = arg;
+	const char *id = rep_run_string(r, "run_id");
+
+	hx_page_head(h, "hpchaos run ", id ? id : r->dir, page_css);
+	if (page_body(h, r) < 0)
+		return -1;
+	hx_close(h);
+	hx_rc(h, xmlTextWriterEndDocument(h->w));
+	return h->err ? -1 : 0;
+}
+
+char *rep_build_html(const struct run *r, size_t *len)
+{
+	return hx_document(page, r, len);
 }

@@ -110,6 +110,12 @@ void hx_textf(struct hx *h, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* <el>text</el> */
 void hx_elem(struct hx *h, const char *el, const char *text);
+/* The doctype, <html> and its <head>: <title>TITLE TITLE_TAIL</title>, the style */
+void hx_page_head(struct hx *h, const char *title, const char *title_tail,
+		  const char *css);
+/* A document body(h, arg) writes, with a final newline (malloc'ed; NULL on error) */
+char *hx_document(int (*body)(struct hx *h, const void *arg), const void *arg,
+		  size_t *len);
 
 /* report_tl.c */
 /*
