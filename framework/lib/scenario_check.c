@@ -336,9 +336,14 @@ int hpc_scenario_check_qemu(const struct hpc_scenario *s, const char *commands,
 	for (int i = 0; i < s->nreqs; i++) {
 		const struct hpc_req *r = &s->reqs[i];
 
+		const char *dot = strchr(r->what, '.');
+
 		if (r->kind != HPC_REQ_QEMU || file_has(commands, r->what, 0))
 			continue;
-		if (commands)
+		if (commands && dot)
+			snprintf(reason, cap, "QEMU's %.*s has no property %s (required at %s:%d; --qemu current has it)",
+				 (int)(dot - r->what), r->what, dot + 1, s->file, r->line);
+		else if (commands)
 			snprintf(reason, cap, "QEMU lacks QMP command %s (required at %s:%d; --qemu current has it)",
 				 r->what, s->file, r->line);
 		else

@@ -152,7 +152,7 @@ static int d_requires(struct parser *p, char **w, int nw)
 
 	if ((nw != 3 && !(nw == 4 && strcmp(w[1], "config") == 0 && strcmp(w[3], "if-known") == 0)) ||
 	    (strcmp(w[1], "config") && strcmp(w[1], "module") && strcmp(w[1], "qemu"))) {
-		scn_perr(p, p->line, "expected 'requires config CONFIG_NAME [if-known]', 'requires module NAME' or 'requires qemu QMP-COMMAND'");
+		scn_perr(p, p->line, "expected 'requires config CONFIG_NAME [if-known]', 'requires module NAME' or 'requires qemu QMP-COMMAND|DEVICE.PROPERTY'");
 		return -1;
 	}
 	if (scn_full(p, s->nreqs, HPC_SCN_MAX_REQS, "requirements"))
@@ -168,8 +168,8 @@ static int d_requires(struct parser *p, char **w, int nw)
 		scn_perr(p, p->line, "expected a kernel option starting with CONFIG_");
 		return -1;
 	}
-	if (r->kind == HPC_REQ_QEMU && strspn(r->what, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(r->what)) {
-		scn_perr(p, p->line, "requires qemu %s: expected a QMP command name (lower case, digits, '-')", r->what);
+	if (r->kind == HPC_REQ_QEMU && strspn(r->what, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(r->what)) {
+		scn_perr(p, p->line, "requires qemu %s: expected a QMP command name or DEVICE.PROPERTY (lower case, digits, '-')", r->what);
 		return -1;
 	}
 	s->nreqs++;

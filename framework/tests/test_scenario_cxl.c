@@ -168,7 +168,7 @@ static void test_cxl_requires(void **state)
 	assert_int_equal(load(HEAD DEVS "on go cxl-inject-poison cxl0 0 64\n"), -1);
 	assert_non_null(strstr(errbuf, "/t.scn:12: cxl-inject-poison needs QEMU 8 or later: add 'requires qemu cxl-inject-poison'"));
 	assert_int_equal(load(HEAD "requires qemu Bad_X\n" DEVS), -1);
-	assert_non_null(strstr(errbuf, "/t.scn:4: requires qemu Bad_X: expected a QMP command name (lower case, digits, '-')"));
+	assert_non_null(strstr(errbuf, "/t.scn:4: requires qemu Bad_X: expected a QMP command name or DEVICE.PROPERTY (lower case, digits, '-')"));
 	/* against a QEMU's commands: 7.2 has none of them */
 	assert_int_equal(load(HEAD "requires qemu cxl-inject-poison\n" DEVS
 			      "on go cxl-inject-poison cxl0 0 64\n"), 0);
@@ -184,6 +184,15 @@ static void test_cxl_requires(void **state)
 	f = fopen(cmds, "w");
 	assert_non_null(f);
 	fputs("cxl-inject-correctable-error\ncxl-inject-poison\n", f);
+	fclose(f);
+	assert_int_equal(hpc_scenario_check_qemu(&scn, cmds, reason, sizeof(reason)), 0);
+	/* a device property: QEMU 7.2's cxl-type3 has no volatile-memdev */
+	assert_int_equal(load(HEAD "requires qemu cxl-type3.volatile-memdev\n" DEVS), 0);
+	assert_int_equal(hpc_scenario_check_qemu(&scn, cmds, reason, sizeof(reason)), 1);
+	assert_non_null(strstr(reason, "QEMU's cxl-type3 has no property volatile-memdev (required at "));
+	f = fopen(cmds, "a");
+	assert_non_null(f);
+	fputs("cxl-type3.volatile-memdev\n", f);
 	fclose(f);
 	assert_int_equal(hpc_scenario_check_qemu(&scn, cmds, reason, sizeof(reason)), 0);
 	unlink(cmds);

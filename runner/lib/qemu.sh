@@ -11,8 +11,8 @@
 #            touches the host's system.
 #
 # qemu_select sets HPC_QEMU_SEL, HPC_QEMU_ROOT (current) and
-# HPC_QEMU_COMMANDS (a file of its QMP commands, one a line: what
-# "requires qemu COMMAND" is checked against).
+# HPC_QEMU_COMMANDS (a file of its QMP commands and cxl-type3 properties,
+# one a line: what "requires qemu NAME" is checked against).
 
 HPC_QEMU_SEL=${HPC_QEMU_SEL:-system}
 HPC_QEMU_COMMANDS=${HPC_QEMU_COMMANDS:-}
@@ -21,6 +21,8 @@ HPC_QEMU_ROOT=''
 HPC_QEMU_SUITE=trixie
 HPC_QEMU_PKGS=qemu-system-x86
 HPC_QEMU_RECIPE_VERSION=1
+# what qemu_probe_commands lists (2: commands and cxl-type3 properties)
+HPC_QEMU_PROBE_VERSION=2
 
 # qemu_mirror: the Debian mirror the host itself uses (deb822 or one-line
 # sources), else deb.debian.org. HPC_QEMU_MIRROR overrides.
@@ -83,11 +85,17 @@ qemu_build_root() {
 	rm -rf "$dir/apt" "$dir/apt.log"
 }
 
-# qemu_probe_commands ARGV...: the QMP commands of a QEMU, one a line.
+# qemu_probe_commands ARGV...: what "requires qemu NAME" is checked
+# against, one name a line: the QEMU's QMP commands, and DEVICE.PROPERTY
+# for each property of the CXL devices scenarios build with (cxl-type3:
+# volatile-memdev came with QEMU 8.0).
 qemu_probe_commands() {
-	printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"query-commands"}' '{"execute":"quit"}' |
+	printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"query-commands","id":"c"}' \
+		'{"execute":"device-list-properties","arguments":{"typename":"cxl-type3"},"id":"t3"}' \
+		'{"execute":"quit"}' |
 		timeout 60 "$@" -machine none -nodefaults -display none -qmp stdio 2>/dev/null |
-		jq -r 'select(.return | type == "array") | .return[].name' | sort
+		jq -r 'select(.return | type == "array") |
+			if .id == "c" then .return[].name else "cxl-type3." + .return[].name end' | sort
 }
 
 # qemu_current_make DIR: build the entry (root, version, commands) into a
@@ -100,33 +108,45 @@ qemu_current_make() {
 	HPC_QEMU_ROOT=$tmp/root
 	HPC_QEMU_SEL=current qemu_argv_prefix "$tmp"
 	"${QEMU_PREFIX[@]}" --version | head -n 1 >"$tmp/version"
-	qemu_probe_commands "${QEMU_PREFIX[@]}" >"$tmp/commands"
-	[[ -s $tmp/commands ]] || die 1 "Debian 13's QEMU in $tmp/root does not answer query-commands"
 	mv -T "$tmp" "$dir"
 }
 
+# qemu_names_make FILE ARGV...: FILE, what qemu_probe_commands says of the
+# QEMU ARGV starts (written aside and renamed: readers never see half).
+qemu_names_make() {
+	local f=$1
+	shift
+	[[ -s $f ]] && return 0
+	qemu_probe_commands "$@" >"$f.$$" || true
+	[[ -s $f.$$ ]] || { rm -f "$f.$$"; die 1 "QEMU ($*) does not answer query-commands"; }
+	mv -f "$f.$$" "$f"
+}
+
 # qemu_current_ensure: the current QEMU's root, installed when missing
-# (the host package bubblewrap first). Sets HPC_QEMU_ROOT.
+# (the host package bubblewrap first). Sets HPC_QEMU_ROOT and
+# HPC_QEMU_COMMANDS (the names file, made once per probe version).
 qemu_current_ensure() {
 	local dir
 	deps_ensure current || die 1 "--qemu current needs the host package bubblewrap"
 	dir=$(qemu_current_dir)
 	[[ -d $dir ]] || with_lock "$HPC_CACHE/qemu.lock" qemu_current_make "$dir"
 	HPC_QEMU_ROOT=$dir/root
-	HPC_QEMU_COMMANDS=$dir/commands
+	HPC_QEMU_COMMANDS=$dir/names.$HPC_QEMU_PROBE_VERSION
+	if [[ ! -s $HPC_QEMU_COMMANDS ]]; then
+		HPC_QEMU_SEL=current qemu_argv_prefix "$dir"
+		with_lock "$HPC_CACHE/qemu.lock" qemu_names_make "$HPC_QEMU_COMMANDS" "${QEMU_PREFIX[@]}"
+	fi
 }
 
-# qemu_system_commands: the host QEMU's QMP commands, cached by its binary.
+# qemu_system_commands: the host QEMU's names file, cached by its binary.
 qemu_system_commands() {
 	local bin f
 	bin=$(command -v "$HPC_QEMU") || return 0
-	f=$HPC_CACHE/qemu/system-$(hash_inputs "$(readlink -f "$bin")" "$(stat -c '%s %Y' "$(readlink -f "$bin")")").commands
-	if [[ ! -s $f ]]; then
-		mkdir -p "$HPC_CACHE/qemu"
-		qemu_probe_commands "$bin" >"$f.$$" && [[ -s $f.$$ ]] && mv -f "$f.$$" "$f"
-		rm -f "$f.$$"
-	fi
-	[[ -s $f ]] && printf '%s\n' "$f"
+	bin=$(readlink -f "$bin")
+	f=$HPC_CACHE/qemu/system-$(hash_inputs "$bin" "$(stat -c '%s %Y' "$bin")").names.$HPC_QEMU_PROBE_VERSION
+	mkdir -p "$HPC_CACHE/qemu"
+	[[ -s $f ]] || with_lock "$HPC_CACHE/qemu.lock" qemu_names_make "$f" "$bin"
+	printf '%s\n' "$f"
 	return 0
 }
 
@@ -172,5 +192,5 @@ qemu_describe() {
 # qemu_cxl_commands: the cxl-* QMP commands of the selected QEMU.
 qemu_cxl_commands() {
 	[[ -n $HPC_QEMU_COMMANDS && -s $HPC_QEMU_COMMANDS ]] || { echo "not known"; return 0; }
-	grep '^cxl-' "$HPC_QEMU_COMMANDS" | paste -sd' ' | sed 's/^$/none/'
+	grep -E '^cxl-[a-z-]+$' "$HPC_QEMU_COMMANDS" | paste -sd' ' | sed 's/^$/none/'
 }

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Which QEMU runs the guests (--qemu system|current, runner/lib/qemu.sh):
 # the host's QEMU 7.2 has no CXL error injection, so the CXL fault
-# scenarios SKIP on it naming the QMP command they miss, before any guest
-# boots; the current QEMU (Debian 13's, unpacked into the cache, installed
+# scenarios SKIP on it naming the QMP command or device property they
+# miss, before any guest boots; the current QEMU (Debian 13's, unpacked into the cache, installed
 # here when missing) has the commands, and doctor says so. The scenarios
 # themselves run in runner/tests/chaos/cxl.t (check-long).
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 
 before=$(qemu_count)
 hpc run --results "$T_RESULTS" --qemu system cxl-fault
@@ -20,6 +20,10 @@ for s in cxl-poison-devdax:cxl-inject-poison cxl-ue-devdax:cxl-inject-uncorrecta
 	like "$(json "$d/verdict.json" '"\(.verdict) \(.reason)"')" \
 		"SKIP QEMU lacks QMP command ${s#*:} (required at *${s%%:*}.scn:*" "${s%%:*}: SKIP naming ${s#*:}"
 done
+d=$(echo "$run"/*-cxl-switch-volatile)
+like "$(json "$d/verdict.json" '"\(.verdict) \(.reason)"')" \
+	"SKIP QEMU's cxl-type3 has no property volatile-memdev (required at *cxl-switch-volatile.scn:*" \
+	"cxl-switch-volatile: SKIP naming the property QEMU 7.2 lacks"
 t "no guest booted for them" test "$(find "$run" -name console.log | wc -l)" = 0
 is "$(json "$run/run.json" .qemu.select)" system "run.json: the QEMU selected"
 

@@ -7,17 +7,21 @@
 #   cxl-cor-storm      PASS: 100 correctable errors logged, no impact
 #   cxl-ue-devdax      FAIL LOCKDEP in cxl_error_detected: the AER recovery
 #                      of an uncorrectable error (a kernel finding)
+#   cxl-switch-volatile FAIL LOCKDEP in pciehp_unconfigure_device: the
+#                      removal of a volatile device behind a switch (the
+#                      pciehp finding of cxl-devdax-unplug)
 # Then the audit matrix of that run: each scenario's cell counts its two
 # results. The kernel and the QEMU root are built or installed here when
 # the cache lacks them (chaos:6.12 cold: about 25 min on 2 cores).
 # shellcheck source=runner/tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
-plan 11
+plan 13
 
 declare -A want=(
 	[cxl-poison-devdax]="PASS - all * steps done"
 	[cxl-cor-storm]="PASS - all * steps done"
 	[cxl-ue-devdax]="FAIL LOCKDEP possible circular locking dependency in cxl_error_detected"
+	[cxl-switch-volatile]="FAIL LOCKDEP possible circular locking dependency in pciehp_unconfigure_device" # as cxl-devdax-unplug
 )
 
 before=$(qemu_count)
