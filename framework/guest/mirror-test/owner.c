@@ -362,7 +362,7 @@ static void *own_race_worker(void *arg)
 				r->prov[k++ & 1], &moved);
 
 		own_race_note(r, e);
-		r->moved += moved;
+		__atomic_add_fetch(&r->moved, (long)moved, __ATOMIC_RELAXED);
 		e = mread(r->fd, r->p, r->len, buf);
 		own_race_note(r, e);
 		if (!e && check_fill(buf, r->len, r->salt) >= 0)
@@ -384,7 +384,7 @@ static void *own_race_worker(void *arg)
 TEST_F(owners, reown_traffic)
 {
 	size_t n = 64, len = n * g.page;
-	atomic_int stop = 0;
+	atomic_int stop_a = 0, stop_b = 0;
 	struct own_race ra = { .fd = self->a, .prov = { self->p1, self->p3 } };
 	struct own_race rb = { .fd = self->b, .prov = { self->p1, self->p2 } };
 	struct hpc_counters c;
@@ -396,7 +396,8 @@ TEST_F(owners, reown_traffic)
 	ra.p = rb.p = p;
 	ra.len = rb.len = len;
 	ra.salt = rb.salt = 84;
-	ra.stop = rb.stop = &stop;
+	ra.stop = &stop_a;
+	rb.stop = &stop_b;
 	ASSERT_TRUE(pthread_create(&ta, NULL, own_race_worker, &ra) == 0);
 	ASSERT_TRUE(pthread_create(&tb, NULL, own_race_worker, &rb) == 0);
 	for (i = 0; i < 6; i++) {
@@ -404,9 +405,20 @@ TEST_F(owners, reown_traffic)
 		if (!reown(self->a, self->p1, i % 2 ? 1 : 2, &pi))
 			reowns++;
 	}
-	usleep(200000);
-	atomic_store(&stop, 1);
+	/*
+	 * Each device must have moved pages. Under load one thread may starve
+	 * the other (seen: 42 rounds against 7, and the other's 7 found every
+	 * page in the first cluster's memory): owner 1 runs until it moved
+	 * some, then stops, and owner 2, alone, faults the pages back from
+	 * owner 1's memory and moves them (20 s bound for each).
+	 */
+	for (i = 0; i < 200 && !__atomic_load_n(&ra.moved, __ATOMIC_RELAXED); i++)
+		usleep(100000);
+	atomic_store(&stop_a, 1);
 	pthread_join(ta, NULL);
+	for (i = 0; i < 200 && !__atomic_load_n(&rb.moved, __ATOMIC_RELAXED); i++)
+		usleep(100000);
+	atomic_store(&stop_b, 1);
 	pthread_join(tb, NULL);
 	diag("%u reowns; owner 1: %ld rounds, %ld pages moved; owner 2: %ld rounds, %ld pages moved",
 	     reowns, ra.rounds, ra.moved, rb.rounds, rb.moved);
