@@ -395,8 +395,15 @@ static int feed(struct pend *r, const char *p, char *func, size_t fsz)
 		if (strncmp(p, "RIP: ", 5) == 0) {
 			const char *c = strchr(p + 5, ':');
 
+			/*
+			 * Later RIPs are other contexts, but for the one a
+			 * call trace passes through: a backtrace taken in an
+			 * interrupt whose first RIP was in interrupt plumbing
+			 * shows the interrupted frame after </IRQ>
+			 */
 			if (r->rip_seen)
-				return 0;	/* later RIPs: other contexts */
+				return r->rip_failed && r->in_trace && c &&
+				       good_func(c + 1, func, fsz);
 			r->rip_seen = 1;
 			if (c && good_func(c + 1, func, fsz))
 				return 1;

@@ -418,6 +418,13 @@ const char *const hpc_triage_skip[] = {
 	"perf_event_nmi_handler", "x86_pmu_handle_irq", "intel_pmu_handle_irq",
 	"amd_pmu_handle_irq", "handle_pmi_common", "call_timer_fn",
 	"__run_timers*", "run_timer_softirq", "expire_timers",
+	/* the tick reading the clock: a backtrace taken in the timer
+	 * interrupt names the interrupted frame below it (seen in an RCU
+	 * stall of hpc_trigger_spin: native_sched_clock, sched_clock_tick,
+	 * scheduler_tick) */
+	"native_sched_clock", "sched_clock*", "local_clock*", "scheduler_tick",
+	"sched_tick", "update_rq_clock*", "kvm_clock_read", "kvm_sched_clock_read",
+	"read_tsc",
 	/* entry */
 	"do_syscall_64", "entry_SYSCALL*", "ret_from_fork*",
 	/* allocators (kmemleak backtraces) */
