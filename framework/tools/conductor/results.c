@@ -482,12 +482,12 @@ static struct json_object *steps_json(const struct conductor *c)
 }
 
 /* The guest's KTAP results by kind ("pass", "fail", ...), and truncated. */
-static struct json_object *guest_ktap_json(const struct conductor *c)
+static struct json_object *guest_ktap_json(const struct conductor *c,
+					   const struct hpc_ktap *k)
 {
 	static const enum hpc_ktap_res res[] = {
 		HPC_KTAP_PASS, HPC_KTAP_FAIL, HPC_KTAP_SKIP, HPC_KTAP_XFAIL,
 	};
-	struct hpc_ktap *k = guest_ktap(c);
 	struct json_object *kt = json_object_new_object();
 
 	for (size_t i = 0; k && i < sizeof(res) / sizeof(res[0]); i++) {
@@ -502,7 +502,6 @@ static struct json_object *guest_ktap_json(const struct conductor *c)
 	}
 	if (c->g.ktap_cut || (k && hpc_ktap_info(k)->truncated))
 		add(kt, "truncated", json_object_new_boolean(1));
-	hpc_ktap_free(k);
 	return kt;
 }
 
@@ -511,9 +510,8 @@ static struct json_object *guest_ktap_json(const struct conductor *c)
  * guest's KTAP subtests named "cycle K" (hpc-mirror-test -t bar.cycles
  * prints one per unplug + re-plug + verify cycle). NULL if there are none.
  */
-static struct json_object *cycles_json(const struct conductor *c)
+static struct json_object *cycles_json(const struct hpc_ktap *k)
 {
-	struct hpc_ktap *k = guest_ktap(c);
 	unsigned long n = 0, passed = 0, first_failed = 0, num;
 	struct json_object *o = NULL;
 	char end;
@@ -536,7 +534,6 @@ static struct json_object *cycles_json(const struct conductor *c)
 		add(o, "failed", j_int((int64_t)(n - passed)));
 		add(o, "first_failed", first_failed ? j_int((int64_t)first_failed) : NULL);
 	}
-	hpc_ktap_free(k);
 	return o;
 }
 
@@ -634,13 +631,14 @@ int write_verdict(struct conductor *c, const struct hpc_decision *vd)
 	add(o, "steps", steps_json(c));
 	if (c->g.stuck_step)
 		add(o, "stuck", stuck_json(c));
-	if (json_object_array_length(c->g.ktap_lines) > 0)
-		add(o, "guest_ktap", guest_ktap_json(c));
 	if (json_object_array_length(c->g.ktap_lines) > 0) {
-		struct json_object *cy = cycles_json(c);
+		struct hpc_ktap *k = guest_ktap(c);
+		struct json_object *cy = cycles_json(k);
 
+		add(o, "guest_ktap", guest_ktap_json(c, k));
 		if (cy)
 			add(o, "cycles", cy);
+		hpc_ktap_free(k);
 	}
 	add(o, "reports", reports_json(c));
 	add(o, "kernel_log", kernel_log_json(c));
