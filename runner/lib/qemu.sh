@@ -144,7 +144,8 @@ qemu_system_commands() {
 	local bin f
 	bin=$(command -v "$HPC_QEMU") || return 0
 	bin=$(readlink -f "$bin")
-	f=$HPC_CACHE/qemu/system-$(hash_inputs "$bin" "$(stat -c '%s %Y' "$bin")").names.$HPC_QEMU_PROBE_VERSION
+	# keyed by path, size and time (not hashing 30 MB of binary on every run)
+	f=$HPC_CACHE/qemu/system-$(hash_inputs "path $bin" "$(stat -c '%s %Y' "$bin")").names.$HPC_QEMU_PROBE_VERSION
 	mkdir -p "$HPC_CACHE/qemu"
 	# a QEMU that does not answer is the run's to find out (ERROR); its
 	# scenarios that require a command are SKIP (not known)
